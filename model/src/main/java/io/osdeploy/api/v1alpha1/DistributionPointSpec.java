@@ -1,0 +1,107 @@
+package io.osdeploy.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.List;
+import java.util.Map;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DistributionPointSpec {
+  @JsonPropertyDescription("Labels a node must carry to serve this distribution point.")
+  private Map<String, String> nodeSelector;
+
+  @JsonPropertyDescription("Tolerations of the daemon's pods, for tainted site nodes.")
+  private List<Toleration> tolerations;
+
+  @Pattern("^/.*$")
+  @Size(max = 1024)
+  @JsonPropertyDescription(
+      "Absolute path of the content library on each node. Default /var/lib/osdeploy/content.")
+  private String contentPath;
+
+  @JsonPropertyDescription("Which OS images this distribution point holds.")
+  private ImageSelection osImages;
+
+  @JsonPropertyDescription("Multicast settings.")
+  private DistributionPointMulticast multicast;
+
+  @JsonPropertyDescription(
+      "Let machines download by unicast (HTTP) when multicast is not possible. Default true.")
+  private Boolean unicastFallback;
+
+  @JsonPropertyDescription("PXE boot service on the distribution point's nodes.")
+  private Pxe pxe;
+
+  public Map<String, String> getNodeSelector() {
+    return nodeSelector;
+  }
+
+  public void setNodeSelector(Map<String, String> nodeSelector) {
+    this.nodeSelector = nodeSelector;
+  }
+
+  public List<Toleration> getTolerations() {
+    return tolerations;
+  }
+
+  public void setTolerations(List<Toleration> tolerations) {
+    this.tolerations = tolerations;
+  }
+
+  public String getContentPath() {
+    return contentPath;
+  }
+
+  public void setContentPath(String contentPath) {
+    this.contentPath = contentPath;
+  }
+
+  public ImageSelection getOsImages() {
+    return osImages;
+  }
+
+  public void setOsImages(ImageSelection osImages) {
+    this.osImages = osImages;
+  }
+
+  public DistributionPointMulticast getMulticast() {
+    return multicast;
+  }
+
+  public void setMulticast(DistributionPointMulticast multicast) {
+    this.multicast = multicast;
+  }
+
+  public Boolean getUnicastFallback() {
+    return unicastFallback;
+  }
+
+  public void setUnicastFallback(Boolean unicastFallback) {
+    this.unicastFallback = unicastFallback;
+  }
+
+  public Pxe getPxe() {
+    return pxe;
+  }
+
+  public void setPxe(Pxe pxe) {
+    this.pxe = pxe;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Pxe {
+    @JsonPropertyDescription("Answer PXE clients (proxyDHCP and TFTP) on this DP's nodes.")
+    private Boolean enabled;
+
+    public Boolean getEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(Boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+}

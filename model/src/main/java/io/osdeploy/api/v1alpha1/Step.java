@@ -1,0 +1,347 @@
+package io.osdeploy.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import java.util.Map;
+
+/** One step of a task sequence: a name and exactly one action. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = Step.ONE_ACTION,
+    message =
+        "a step sets exactly one of partitionDisk, applyOperatingSystem, applyDriverPackage,"
+            + " installPackage, runCommand, setVariable, captureUserState, restoreUserState,"
+            + " restart")
+public class Step {
+  static final String ONE_ACTION =
+      "[has(self.partitionDisk), has(self.applyOperatingSystem), has(self.applyDriverPackage),"
+          + " has(self.installPackage), has(self.runCommand), has(self.setVariable),"
+          + " has(self.captureUserState), has(self.restoreUserState), has(self.restart)]"
+          + ".filter(x, x).size() == 1";
+
+  @Required
+  @Size(min = 1, max = 63)
+  @Pattern("^[A-Za-z0-9]([-A-Za-z0-9_. ]*[A-Za-z0-9])?$")
+  @JsonPropertyDescription("Unique name of the step, shown in progress reports.")
+  private String name;
+
+  @JsonPropertyDescription("Go on with the next step when this one fails.")
+  private Boolean continueOnError;
+
+  private PartitionDisk partitionDisk;
+  private ApplyOperatingSystem applyOperatingSystem;
+  private Content applyDriverPackage;
+  private Content installPackage;
+  private RunCommand runCommand;
+  private SetVariable setVariable;
+  private UserState captureUserState;
+  private UserState restoreUserState;
+  private Restart restart;
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public Boolean getContinueOnError() {
+    return continueOnError;
+  }
+
+  public void setContinueOnError(Boolean continueOnError) {
+    this.continueOnError = continueOnError;
+  }
+
+  public PartitionDisk getPartitionDisk() {
+    return partitionDisk;
+  }
+
+  public void setPartitionDisk(PartitionDisk partitionDisk) {
+    this.partitionDisk = partitionDisk;
+  }
+
+  public ApplyOperatingSystem getApplyOperatingSystem() {
+    return applyOperatingSystem;
+  }
+
+  public void setApplyOperatingSystem(ApplyOperatingSystem applyOperatingSystem) {
+    this.applyOperatingSystem = applyOperatingSystem;
+  }
+
+  public Content getApplyDriverPackage() {
+    return applyDriverPackage;
+  }
+
+  public void setApplyDriverPackage(Content applyDriverPackage) {
+    this.applyDriverPackage = applyDriverPackage;
+  }
+
+  public Content getInstallPackage() {
+    return installPackage;
+  }
+
+  public void setInstallPackage(Content installPackage) {
+    this.installPackage = installPackage;
+  }
+
+  public RunCommand getRunCommand() {
+    return runCommand;
+  }
+
+  public void setRunCommand(RunCommand runCommand) {
+    this.runCommand = runCommand;
+  }
+
+  public SetVariable getSetVariable() {
+    return setVariable;
+  }
+
+  public void setSetVariable(SetVariable setVariable) {
+    this.setVariable = setVariable;
+  }
+
+  public UserState getCaptureUserState() {
+    return captureUserState;
+  }
+
+  public void setCaptureUserState(UserState captureUserState) {
+    this.captureUserState = captureUserState;
+  }
+
+  public UserState getRestoreUserState() {
+    return restoreUserState;
+  }
+
+  public void setRestoreUserState(UserState restoreUserState) {
+    this.restoreUserState = restoreUserState;
+  }
+
+  public Restart getRestart() {
+    return restart;
+  }
+
+  public void setRestart(Restart restart) {
+    this.restart = restart;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class PartitionDisk {
+    @Size(max = 256)
+    @JsonPropertyDescription("Target disk (e.g. /dev/sda); default the first fixed disk.")
+    private String disk;
+
+    @JsonPropertyDescription("Partition table: Gpt (default) or Mbr.")
+    private Scheme scheme;
+
+    public String getDisk() {
+      return disk;
+    }
+
+    public void setDisk(String disk) {
+      this.disk = disk;
+    }
+
+    public Scheme getScheme() {
+      return scheme;
+    }
+
+    public void setScheme(Scheme scheme) {
+      this.scheme = scheme;
+    }
+
+    public enum Scheme {
+      Gpt,
+      Mbr
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ApplyOperatingSystem {
+    @Required
+    @Pattern(Patterns.OBJECT_NAME)
+    @Size(max = 253)
+    @JsonPropertyDescription("Name of the OSImage (same namespace) to apply.")
+    private String osImage;
+
+    @Size(max = 256)
+    @JsonPropertyDescription(
+        "Disk or partition to write the image to; default the partitioned disk.")
+    private String destination;
+
+    public String getOsImage() {
+      return osImage;
+    }
+
+    public void setOsImage(String osImage) {
+      this.osImage = osImage;
+    }
+
+    public String getDestination() {
+      return destination;
+    }
+
+    public void setDestination(String destination) {
+      this.destination = destination;
+    }
+  }
+
+  /** A downloadable package: drivers or software. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Content {
+    @Required
+    @Pattern(Patterns.HTTP_URL)
+    @Size(max = 2048)
+    private String url;
+
+    @Required
+    @Pattern(Patterns.SHA256)
+    private String sha256;
+
+    @Size(max = 64)
+    private List<@Size(max = 1024) String> args;
+
+    public String getUrl() {
+      return url;
+    }
+
+    public void setUrl(String url) {
+      this.url = url;
+    }
+
+    public String getSha256() {
+      return sha256;
+    }
+
+    public void setSha256(String sha256) {
+      this.sha256 = sha256;
+    }
+
+    public List<String> getArgs() {
+      return args;
+    }
+
+    public void setArgs(List<String> args) {
+      this.args = args;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class RunCommand {
+    @Required
+    @Size(min = 1, max = 4096)
+    @JsonPropertyDescription("Command line, run by /bin/sh; task-sequence variables substituted.")
+    private String command;
+
+    @Min(1)
+    @Max(86400)
+    private Integer timeoutSeconds;
+
+    @Size(max = 64)
+    @JsonPropertyDescription("Exit codes that count as success (default 0).")
+    private List<Integer> successCodes;
+
+    public String getCommand() {
+      return command;
+    }
+
+    public void setCommand(String command) {
+      this.command = command;
+    }
+
+    public Integer getTimeoutSeconds() {
+      return timeoutSeconds;
+    }
+
+    public void setTimeoutSeconds(Integer timeoutSeconds) {
+      this.timeoutSeconds = timeoutSeconds;
+    }
+
+    public List<Integer> getSuccessCodes() {
+      return successCodes;
+    }
+
+    public void setSuccessCodes(List<Integer> successCodes) {
+      this.successCodes = successCodes;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SetVariable {
+    @Required
+    @Pattern("^[A-Za-z_][A-Za-z0-9_]*$")
+    @Size(max = 128)
+    private String name;
+
+    @Required
+    @Size(max = 4096)
+    private String value;
+
+    public String getName() {
+      return name;
+    }
+
+    public void setName(String name) {
+      this.name = name;
+    }
+
+    public String getValue() {
+      return value;
+    }
+
+    public void setValue(String value) {
+      this.value = value;
+    }
+  }
+
+  /** Where user state is captured to or restored from, on the distribution point's state store. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class UserState {
+    @Size(max = 253)
+    @Pattern(Patterns.OBJECT_NAME)
+    @JsonPropertyDescription("State store key; default the machine's name in the target.")
+    private String storeKey;
+
+    @Size(max = 64)
+    private Map<String, String> options;
+
+    public String getStoreKey() {
+      return storeKey;
+    }
+
+    public void setStoreKey(String storeKey) {
+      this.storeKey = storeKey;
+    }
+
+    public Map<String, String> getOptions() {
+      return options;
+    }
+
+    public void setOptions(Map<String, String> options) {
+      this.options = options;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Restart {
+    @JsonPropertyDescription(
+        "Restart into the boot environment (true) or the installed OS (false).")
+    private Boolean intoBootEnvironment;
+
+    public Boolean getIntoBootEnvironment() {
+      return intoBootEnvironment;
+    }
+
+    public void setIntoBootEnvironment(Boolean intoBootEnvironment) {
+      this.intoBootEnvironment = intoBootEnvironment;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.osdeploy.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.osdeploy.operator.reconciler.BootableMediaReconciler;
+import io.osdeploy.operator.reconciler.DistributionPointReconciler;
+import io.osdeploy.operator.reconciler.OSImageReconciler;
+import io.osdeploy.operator.reconciler.TaskSequenceDeploymentReconciler;
+import io.osdeploy.operator.status.StatusAggregator;
+import java.util.List;
+
+/** The operator: the four reconcilers on one JOSDK {@link Operator}. */
+public final class OsdeployOperator {
+  private OsdeployOperator() {}
+
+  /** One instance of each reconciler, sharing one status aggregator. */
+  public static List<Reconciler<?>> reconcilers() {
+    StatusAggregator aggregator = new StatusAggregator();
+    return List.of(
+        new OSImageReconciler(aggregator),
+        new DistributionPointReconciler(aggregator),
+        new TaskSequenceDeploymentReconciler(aggregator),
+        new BootableMediaReconciler(aggregator));
+  }
+
+  public static Operator create(KubernetesClient client) {
+    Operator operator =
+        new Operator(
+            o -> o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(true));
+    reconcilers().forEach(operator::register);
+    return operator;
+  }
+}

@@ -1,0 +1,97 @@
+package io.osdeploy.operator.local;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A local kube-apiserver and etcd: the embedded default of the run command, and what the
+ * integration tests run against. The binaries come from {@code scripts/k8s-test-binaries.sh}; when
+ * they are present nothing is downloaded.
+ */
+public final class LocalApiServer implements AutoCloseable {
+  /** The Kubernetes version the project builds and tests against. */
+  public static final String DEFAULT_VERSION = "1.33.13";
+
+  private final KubeAPIServer server;
+  private final Process controllerManager;
+
+  private LocalApiServer(KubeAPIServer server, Process controllerManager) {
+    this.server = server;
+    this.controllerManager = controllerManager;
+  }
+
+  public static LocalApiServer start() {
+    String version = System.getenv().getOrDefault("OSDEPLOY_K8S_VERSION", DEFAULT_VERSION);
+    Path dir = Path.of(System.getProperty("user.home"), ".kubeapitest");
+    File binaries = new File(dir.toFile(), "k8s/" + version + "-linux-amd64");
+    boolean cached = new File(binaries, "kube-apiserver").canExecute();
+    // Settings go through the builder: kube-api-test's environment parsing of booleans fails.
+    KubeAPIServer server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withApiServerVersion(version)
+                .withOfflineMode(cached)
+                .withUpdateKubeConfig(false)
+                .withWaitForEtcdHealthCheckOnStartup(true)
+                .build());
+    server.start();
+    Process controllerManager = null;
+    File kcm = new File(binaries, "kube-controller-manager");
+    if (kcm.canExecute()) {
+      controllerManager = startControllerManager(kcm, server.getKubeConfigYaml());
+    }
+    return new LocalApiServer(server, controllerManager);
+  }
+
+  /**
+   * Garbage collection of owned objects and namespace deletion, as a real cluster does them; the
+   * rest of the controller manager is not needed here.
+   */
+  private static Process startControllerManager(File binary, String kubeConfigYaml) {
+    try {
+      Path work = Files.createTempDirectory("osdeploy-kcm");
+      Path kubeconfig = work.resolve("kubeconfig");
+      Files.writeString(kubeconfig, kubeConfigYaml);
+      Process p =
+          new ProcessBuilder(
+                  binary.getPath(),
+                  "--kubeconfig=" + kubeconfig,
+                  "--controllers=garbagecollector,namespace",
+                  "--leader-elect=false",
+                  "--secure-port=0")
+              .redirectErrorStream(true)
+              .redirectOutput(work.resolve("kube-controller-manager.log").toFile())
+              .start();
+      Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start kube-controller-manager", e);
+    }
+  }
+
+  public String kubeConfigYaml() {
+    return server.getKubeConfigYaml();
+  }
+
+  public KubernetesClient client() {
+    return new KubernetesClientBuilder()
+        .withConfig(Config.fromKubeconfig(server.getKubeConfigYaml()))
+        .build();
+  }
+
+  @Override
+  public void close() {
+    if (controllerManager != null) {
+      controllerManager.destroy();
+    }
+    server.stop();
+  }
+}

@@ -1,0 +1,120 @@
+package io.osdeploy.operator.local;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.osdeploy.operator.OsdeployOperator;
+import java.io.Console;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code run}: the operator against the cluster in KUBECONFIG, or, when none is set, against a
+ * local kube-apiserver and etcd with {@code samples/} applied; the status table shown live.
+ */
+public final class RunCommand {
+  private static final Path HOME = Path.of(System.getProperty("user.home"), ".osdeploy", "local");
+  private static final Path LOG = HOME.resolve("operator.log");
+
+  private RunCommand() {}
+
+  /** The terminal shows the status table; the operator's log goes to a file beside it. */
+  public static void logToFile() throws java.io.IOException {
+    Files.createDirectories(HOME);
+    System.setProperty("org.slf4j.simpleLogger.logFile", LOG.toString());
+  }
+
+  public static int main(String[] args) throws Exception {
+    Path samples = null;
+    Duration untilReady = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--samples" -> samples = Path.of(args[++i]);
+        case "--until-ready" -> untilReady = Duration.ofSeconds(Long.parseLong(args[++i]));
+        default -> {
+          System.err.println("run: unknown option " + args[i]);
+          return 2;
+        }
+      }
+    }
+    Files.createDirectories(HOME);
+    System.out.println("Operator log: " + LOG);
+    String kubeconfig = System.getenv("KUBECONFIG");
+    boolean embedded = kubeconfig == null || kubeconfig.isBlank();
+
+    LocalApiServer local = null;
+    KubernetesClient client;
+    if (embedded) {
+      System.out.println("No KUBECONFIG set: starting a local kube-apiserver and etcd ...");
+      local = LocalApiServer.start();
+      Path config = HOME.resolve("kubeconfig");
+      Files.writeString(config, local.kubeConfigYaml());
+      System.out.println("Local cluster up. In another terminal:");
+      System.out.println("  kubectl --kubeconfig " + config + " get osdeploy -A");
+      client = local.client();
+      if (samples == null) {
+        samples = Path.of("samples");
+      }
+    } else {
+      System.out.println("Using the cluster in KUBECONFIG=" + kubeconfig);
+      client = new KubernetesClientBuilder().build();
+    }
+    LocalApiServer toStop = local;
+
+    Crds.install(client);
+    System.out.println("CRDs installed: " + String.join(", ", Crds.NAMES));
+    if (samples != null) {
+      Kustomization k = Kustomization.read(samples);
+      int n = k.apply(client).size();
+      System.out.println("Applied " + n + " resources from " + k);
+    }
+    Operator operator = OsdeployOperator.create(client);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  operator.stop();
+                  client.close();
+                  if (toStop != null) {
+                    toStop.close();
+                  }
+                }));
+    operator.start();
+    System.out.println(
+        "Operator running. Ctrl-C stops it" + (embedded ? " and the cluster." : "."));
+    return watch(client, untilReady);
+  }
+
+  /** Shows the table whenever it changes; with a deadline, returns once everything is Ready. */
+  private static int watch(KubernetesClient client, Duration untilReady) throws Exception {
+    Instant deadline = untilReady == null ? null : Instant.now().plus(untilReady);
+    Console console = System.console();
+    String last = "";
+    while (true) {
+      List<StatusTable.Row> rows = StatusTable.read(client);
+      String table = StatusTable.render(rows);
+      if (!table.equals(last)) {
+        if (console != null) {
+          System.out.print("\033[H\033[2J");
+        }
+        System.out.println(Instant.now() + "\n" + table);
+        last = table;
+      }
+      boolean allReady = !rows.isEmpty() && rows.stream().allMatch(StatusTable.Row::isReady);
+      if (deadline != null) {
+        if (allReady) {
+          System.out.println("All " + rows.size() + " resources are Ready.");
+          return 0;
+        }
+        if (Instant.now().isAfter(deadline)) {
+          System.out.println("Not every resource became Ready within " + untilReady + ".");
+          return 1;
+        }
+      }
+      Thread.sleep(1000);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.osdeploy.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Name references between osdeploy resources in one namespace, resolved from informer caches (never
+ * by a call to the API server) and indexed so that a change to the referenced object wakes every
+ * resource that refers to it.
+ */
+final class References {
+  private References() {}
+
+  /**
+   * An event source for {@code referenced} objects that wakes each primary whose {@code names}
+   * include the object's name.
+   */
+  static <P extends HasMetadata, T extends HasMetadata> InformerEventSource<T, P> watchReferenced(
+      EventSourceContext<P> context,
+      Class<T> referenced,
+      Class<P> primary,
+      Function<P, List<String>> names) {
+    String index = "ref-" + referenced.getSimpleName();
+    context
+        .getPrimaryCache()
+        .addIndexer(
+            index,
+            p ->
+                names.apply(p).stream()
+                    .map(n -> indexKey(p.getMetadata().getNamespace(), n))
+                    .collect(Collectors.toList()));
+    var config =
+        InformerEventSourceConfiguration.from(referenced, primary)
+            .withSecondaryToPrimaryMapper(
+                (T object) ->
+                    context
+                        .getPrimaryCache()
+                        .byIndex(
+                            index,
+                            indexKey(
+                                object.getMetadata().getNamespace(),
+                                object.getMetadata().getName()))
+                        .stream()
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .withNamespacesInheritedFromController()
+            .build();
+    return new InformerEventSource<>(config, context);
+  }
+
+  /** The cached object of type {@code type} named {@code name} in {@code namespace}. */
+  static <P extends HasMetadata, T extends HasMetadata> Optional<T> lookup(
+      Context<P> context, Class<T> type, String namespace, String name) {
+    @SuppressWarnings("unchecked")
+    InformerEventSource<T, P> source =
+        (InformerEventSource<T, P>) context.eventSourceRetriever().getEventSourceFor(type);
+    return source.get(new ResourceID(name, namespace));
+  }
+
+  private static String indexKey(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+}

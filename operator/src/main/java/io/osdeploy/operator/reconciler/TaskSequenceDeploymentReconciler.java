@@ -1,0 +1,107 @@
+package io.osdeploy.operator.reconciler;
+
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.api.v1alpha1.Step;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
+import io.osdeploy.operator.status.Assessment;
+import io.osdeploy.operator.status.StatusAggregator;
+import io.osdeploy.operator.validation.DeploymentChecks;
+import io.osdeploy.operator.validation.Problem;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Resolves a deployment's OS images and distribution points, and checks its target. */
+@ControllerConfiguration(name = "tasksequencedeployment")
+public class TaskSequenceDeploymentReconciler
+    extends StatusReportingReconciler<TaskSequenceDeployment, TaskSequenceDeploymentStatus> {
+  public TaskSequenceDeploymentReconciler(StatusAggregator aggregator) {
+    super(aggregator, TaskSequenceDeploymentStatus::new);
+  }
+
+  @Override
+  public List<EventSource<?, TaskSequenceDeployment>> prepareEventSources(
+      EventSourceContext<TaskSequenceDeployment> context) {
+    return List.of(
+        References.watchReferenced(
+            context,
+            OSImage.class,
+            TaskSequenceDeployment.class,
+            TaskSequenceDeploymentReconciler::osImages),
+        References.watchReferenced(
+            context,
+            DistributionPoint.class,
+            TaskSequenceDeployment.class,
+            TaskSequenceDeploymentReconciler::distributionPoints));
+  }
+
+  @Override
+  protected Assessment assess(
+      TaskSequenceDeployment deployment, Context<TaskSequenceDeployment> context) {
+    List<Problem> problems = DeploymentChecks.problems(deployment.getSpec());
+    if (!problems.isEmpty()) {
+      return Assessment.stalled(
+          "InvalidSpec",
+          problems.stream()
+              .map(p -> p.field() + ": " + p.message())
+              .collect(Collectors.joining("; ")));
+    }
+    String ns = deployment.getMetadata().getNamespace();
+    List<String> missing = new ArrayList<>();
+    List<Step> steps = deployment.getSpec().getTaskSequence().getSteps();
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      if (step.getApplyOperatingSystem() != null) {
+        String image = step.getApplyOperatingSystem().getOsImage();
+        if (References.lookup(context, OSImage.class, ns, image).isEmpty()) {
+          missing.add(
+              "spec.taskSequence.steps["
+                  + i
+                  + "].applyOperatingSystem.osImage: OSImage "
+                  + ns
+                  + "/"
+                  + image);
+        }
+      }
+    }
+    List<String> dps = distributionPoints(deployment);
+    for (int i = 0; i < dps.size(); i++) {
+      if (References.lookup(context, DistributionPoint.class, ns, dps.get(i)).isEmpty()) {
+        missing.add(
+            "spec.distributionPoints[" + i + "]: DistributionPoint " + ns + "/" + dps.get(i));
+      }
+    }
+    if (!missing.isEmpty()) {
+      return Assessment.reconciling(
+          "WaitingForReferences", "not found: " + String.join("; ", missing));
+    }
+    return Assessment.ready(
+        "Accepted", "spec is valid and every OS image and distribution point it names exists");
+  }
+
+  static List<String> osImages(TaskSequenceDeployment deployment) {
+    if (deployment.getSpec() == null
+        || deployment.getSpec().getTaskSequence() == null
+        || deployment.getSpec().getTaskSequence().getSteps() == null) {
+      return List.of();
+    }
+    return deployment.getSpec().getTaskSequence().getSteps().stream()
+        .filter(s -> s.getApplyOperatingSystem() != null)
+        .map(s -> s.getApplyOperatingSystem().getOsImage())
+        .distinct()
+        .toList();
+  }
+
+  static List<String> distributionPoints(TaskSequenceDeployment deployment) {
+    if (deployment.getSpec() == null || deployment.getSpec().getDistributionPoints() == null) {
+      return List.of();
+    }
+    return deployment.getSpec().getDistributionPoints();
+  }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the run and test commands need, idempotently: the JDK and Maven are expected on
+# the machine; Debian packages are installed when missing; kube-apiserver, etcd, kubectl and
+# kube-controller-manager are built once from the Go module proxy and cached in ~/.kubeapitest.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+fail() { echo "[prereqs] $*" >&2; exit 1; }
+
+need java || fail "Java 17 or newer is required (apt-get install openjdk-17-jdk-headless)"
+need mvn || fail "Maven is required (apt-get install maven)"
+
+# Debian packages the tests and the run command use. Empty entries are skipped.
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-})
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "[prereqs] installing ${missing[*]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 \
+      || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; }
+  else
+    echo "[prereqs] missing Debian packages (not root, not installing): ${missing[*]}" >&2
+  fi
+fi
+
+bash "$here/k8s-test-binaries.sh" >/dev/null

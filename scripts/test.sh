@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Every test tier: unit (*Test), integration against a real kube-apiserver (*IT) and end-to-end
+# (*E2E), formatting and dependency checks, then the run command itself until all samples are Ready.
+# With CI=true a missing prerequisite fails the run instead of skipping tests.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/prereqs.sh
+mvn -B verify "$@"
+echo "[test] the run command, until every sample is Ready" >&2
+env -u KUBECONFIG java -jar operator/target/osdeploy-operator.jar run --until-ready 180
