@@ -7,8 +7,19 @@ import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class OSImageStatus extends OsdeployStatus {
-  @JsonPropertyDescription("Distribution points that hold a verified copy of this image.")
+  @JsonPropertyDescription("How many DistributionPoints are to hold this image.")
+  private Integer targetedBy;
+
+  @JsonPropertyDescription("DistributionPoints on whose every node the image is verified.")
   private List<String> verifiedOn = new ArrayList<>();
+
+  public Integer getTargetedBy() {
+    return targetedBy;
+  }
+
+  public void setTargetedBy(Integer targetedBy) {
+    this.targetedBy = targetedBy;
+  }
 
   public List<String> getVerifiedOn() {
     return verifiedOn;

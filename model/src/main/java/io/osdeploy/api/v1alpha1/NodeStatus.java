@@ -1,0 +1,71 @@
+package io.osdeploy.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One node's report in a DistributionPoint's {@code status.nodes}: written only by the daemon on
+ * that node (server-side apply, field manager {@code osdeploy-daemon/<node>}), so nodes never
+ * conflict with each other or with the operator.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public class NodeStatus {
+  @Required
+  @JsonPropertyDescription("Kubernetes node name.")
+  private String name;
+
+  @JsonPropertyDescription("Version of the daemon on the node.")
+  private String daemonVersion;
+
+  @JsonPropertyDescription("The daemon's HTTP endpoint on the node, e.g. http://10.0.0.5:9080.")
+  private String endpoint;
+
+  @JsonPropertyDescription("Generation of the DistributionPoint whose configuration the node runs.")
+  private Long configGeneration;
+
+  @JsonPropertyDescription("The node's copy of each assigned OS image.")
+  private List<ImageState> images = new ArrayList<>();
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getDaemonVersion() {
+    return daemonVersion;
+  }
+
+  public void setDaemonVersion(String daemonVersion) {
+    this.daemonVersion = daemonVersion;
+  }
+
+  public String getEndpoint() {
+    return endpoint;
+  }
+
+  public void setEndpoint(String endpoint) {
+    this.endpoint = endpoint;
+  }
+
+  public Long getConfigGeneration() {
+    return configGeneration;
+  }
+
+  public void setConfigGeneration(Long configGeneration) {
+    this.configGeneration = configGeneration;
+  }
+
+  public List<ImageState> getImages() {
+    return images;
+  }
+
+  public void setImages(List<ImageState> images) {
+    this.images = images == null ? new ArrayList<>() : images;
+  }
+}

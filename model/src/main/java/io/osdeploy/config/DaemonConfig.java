@@ -1,0 +1,253 @@
+package io.osdeploy.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
+import io.osdeploy.api.v1alpha1.ImageMulticast;
+import io.osdeploy.api.v1alpha1.Patterns;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The daemon's configuration: what the operator writes into each DistributionPoint's ConfigMap (key
+ * {@link #CONFIG_KEY}) and what the daemon reads and validates at load. One schema for both.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = false)
+public class DaemonConfig {
+  public static final String CONFIG_KEY = "daemon.json";
+  public static final int SCHEMA_VERSION = 1;
+  public static final int DEFAULT_HTTP_PORT = 9080;
+  public static final String DEFAULT_CONTENT_PATH = "/var/lib/osdeploy/content";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private int schemaVersion = SCHEMA_VERSION;
+  private String namespace;
+  private String distributionPoint;
+  private long generation;
+  private String contentPath = DEFAULT_CONTENT_PATH;
+  private int httpPort = DEFAULT_HTTP_PORT;
+  private boolean unicastFallback = true;
+  private boolean pxeEnabled;
+  private DistributionPointMulticast multicast;
+  private List<Image> images = new ArrayList<>();
+
+  /** One OS image the distribution point holds. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Image {
+    private String name;
+    private String url;
+    private String sha256;
+    private Long sizeBytes;
+    private ImageMulticast multicast;
+
+    public Image() {}
+
+    public Image(String name, String url, String sha256, Long sizeBytes) {
+      this.name = name;
+      this.url = url;
+      this.sha256 = sha256;
+      this.sizeBytes = sizeBytes;
+    }
+
+    public String getName() {
+      return name;
+    }
+
+    public void setName(String name) {
+      this.name = name;
+    }
+
+    public String getUrl() {
+      return url;
+    }
+
+    public void setUrl(String url) {
+      this.url = url;
+    }
+
+    public String getSha256() {
+      return sha256;
+    }
+
+    public void setSha256(String sha256) {
+      this.sha256 = sha256;
+    }
+
+    public Long getSizeBytes() {
+      return sizeBytes;
+    }
+
+    public void setSizeBytes(Long sizeBytes) {
+      this.sizeBytes = sizeBytes;
+    }
+
+    public ImageMulticast getMulticast() {
+      return multicast;
+    }
+
+    public void setMulticast(ImageMulticast multicast) {
+      this.multicast = multicast;
+    }
+  }
+
+  /** Parses and validates; the message of the exception names the field. */
+  public static DaemonConfig parse(String json) throws InvalidConfigException {
+    DaemonConfig config;
+    try {
+      config = JSON.readValue(json, DaemonConfig.class);
+    } catch (JsonProcessingException e) {
+      throw new InvalidConfigException(e.getOriginalMessage());
+    }
+    List<String> problems = config.problems();
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigException(String.join("; ", problems));
+    }
+    return config;
+  }
+
+  /** Canonical JSON: the same configuration always gives the same bytes (and hash). */
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Every problem, each naming the field. */
+  public List<String> problems() {
+    List<String> problems = new ArrayList<>();
+    if (schemaVersion != SCHEMA_VERSION) {
+      problems.add(
+          "schemaVersion: " + schemaVersion + " is not supported (want " + SCHEMA_VERSION + ")");
+    }
+    if (namespace == null || namespace.isBlank()) {
+      problems.add("namespace: required");
+    }
+    if (distributionPoint == null || distributionPoint.isBlank()) {
+      problems.add("distributionPoint: required");
+    }
+    if (contentPath == null || !contentPath.startsWith("/")) {
+      problems.add("contentPath: must be an absolute path");
+    }
+    if (httpPort < 1 || httpPort > 65535) {
+      problems.add("httpPort: must be between 1 and 65535");
+    }
+    Pattern sha = Pattern.compile(Patterns.SHA256);
+    Pattern url = Pattern.compile(Patterns.HTTP_URL);
+    Pattern name = Pattern.compile(Patterns.OBJECT_NAME);
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < images.size(); i++) {
+      Image image = images.get(i);
+      String at = "images[" + i + "]";
+      if (image.name == null || !name.matcher(image.name).matches()) {
+        problems.add(at + ".name: must be an object name");
+      } else if (!names.add(image.name)) {
+        problems.add(at + ".name: duplicate \"" + image.name + "\"");
+      }
+      if (image.url == null || !url.matcher(image.url).matches()) {
+        problems.add(at + ".url: must be an http:// or https:// URL");
+      }
+      if (image.sha256 == null || !sha.matcher(image.sha256).matches()) {
+        problems.add(at + ".sha256: must be 64 hex digits");
+      }
+      if (image.sizeBytes != null && image.sizeBytes < 1) {
+        problems.add(at + ".sizeBytes: must be positive");
+      }
+    }
+    return problems;
+  }
+
+  public int getSchemaVersion() {
+    return schemaVersion;
+  }
+
+  public void setSchemaVersion(int schemaVersion) {
+    this.schemaVersion = schemaVersion;
+  }
+
+  public String getNamespace() {
+    return namespace;
+  }
+
+  public void setNamespace(String namespace) {
+    this.namespace = namespace;
+  }
+
+  public String getDistributionPoint() {
+    return distributionPoint;
+  }
+
+  public void setDistributionPoint(String distributionPoint) {
+    this.distributionPoint = distributionPoint;
+  }
+
+  public long getGeneration() {
+    return generation;
+  }
+
+  public void setGeneration(long generation) {
+    this.generation = generation;
+  }
+
+  public String getContentPath() {
+    return contentPath;
+  }
+
+  public void setContentPath(String contentPath) {
+    this.contentPath = contentPath;
+  }
+
+  public int getHttpPort() {
+    return httpPort;
+  }
+
+  public void setHttpPort(int httpPort) {
+    this.httpPort = httpPort;
+  }
+
+  public boolean isUnicastFallback() {
+    return unicastFallback;
+  }
+
+  public void setUnicastFallback(boolean unicastFallback) {
+    this.unicastFallback = unicastFallback;
+  }
+
+  public boolean isPxeEnabled() {
+    return pxeEnabled;
+  }
+
+  public void setPxeEnabled(boolean pxeEnabled) {
+    this.pxeEnabled = pxeEnabled;
+  }
+
+  public DistributionPointMulticast getMulticast() {
+    return multicast;
+  }
+
+  public void setMulticast(DistributionPointMulticast multicast) {
+    this.multicast = multicast;
+  }
+
+  public List<Image> getImages() {
+    return images;
+  }
+
+  public void setImages(List<Image> images) {
+    this.images = images == null ? new ArrayList<>() : images;
+  }
+}
