@@ -118,6 +118,15 @@ public class DaemonConfig {
     return config;
   }
 
+  /** A deep copy, through JSON. */
+  public static DaemonConfig copyOf(DaemonConfig config) {
+    try {
+      return JSON.readValue(JSON.writeValueAsString(config), DaemonConfig.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Canonical JSON: the same configuration always gives the same bytes (and hash). */
   public String toJson() {
     try {

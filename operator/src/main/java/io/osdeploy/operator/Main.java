@@ -12,7 +12,7 @@ public final class Main {
           "usage: osdeploy-operator <command> [options]",
           "",
           "commands:",
-          "  run [--samples DIR] [--until-ready SECONDS]",
+          "  run [--samples DIR] [--until-ready SECONDS | --until-observed SECONDS]",
           "      Run the operator. With KUBECONFIG set, against that cluster (the CRDs are",
           "      installed first); without, against a local kube-apiserver and etcd with the",
           "      samples applied. Shows the resources' status live.",

@@ -108,7 +108,7 @@ class OperatorIT {
   }
 
   @Test
-  void everySampleBecomesReadyWithObservedGeneration() throws IOException {
+  void everySampleIsObservedAndReportsWhereItStands() throws IOException {
     for (String f :
         List.of(
             "osimage.yaml",
@@ -117,8 +117,10 @@ class OperatorIT {
             "bootablemedia.yaml")) {
       apply(InvalidSample.SAMPLES.resolve(f));
     }
-    awaitCondition(OSImage.class, "win11-24h2", ConditionType.READY, "True", "Accepted");
-    awaitCondition(DistributionPoint.class, "site-berlin", ConditionType.READY, "True", "Accepted");
+    // No kubelet runs here: the DaemonSet never rolls out, so content cannot arrive.
+    awaitCondition(
+        DistributionPoint.class, "site-berlin", ConditionType.RECONCILING, "True", "RollingOut");
+    awaitCondition(OSImage.class, "win11-24h2", ConditionType.RECONCILING, "True", "Distributing");
     awaitCondition(
         TaskSequenceDeployment.class, "win11-bare-metal", ConditionType.READY, "True", "Accepted");
     BootableMedia media =
@@ -172,12 +174,13 @@ class OperatorIT {
   }
 
   @Test
-  void statusStaysPutOnceReady() throws IOException {
+  void statusStaysPutOnceSettled() throws IOException {
     apply(InvalidSample.SAMPLES.resolve("osimage.yaml"));
-    OSImage ready =
-        awaitCondition(OSImage.class, "win11-24h2", ConditionType.READY, "True", "Accepted");
-    String version = ready.getMetadata().getResourceVersion();
-    // No write loop: once the status says Ready, nothing rewrites it.
+    OSImage settled =
+        awaitCondition(
+            OSImage.class, "win11-24h2", ConditionType.RECONCILING, "True", "NotAssigned");
+    String version = settled.getMetadata().getResourceVersion();
+    // No write loop: once the status says where the image stands, nothing rewrites it.
     await()
         .during(Duration.ofSeconds(3))
         .atMost(Duration.ofSeconds(10))

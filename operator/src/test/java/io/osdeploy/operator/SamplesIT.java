@@ -1,5 +1,6 @@
 package io.osdeploy.operator;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +19,9 @@ import io.osdeploy.operator.testing.TestCluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,6 +39,28 @@ class SamplesIT {
     client
         .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
         .serverSideApply();
+  }
+
+  /** Other test classes install the CRDs their own way; leave the cluster without them. */
+  @AfterAll
+  static void removeCrds() {
+    for (String name : Crds.NAMES) {
+      client.apiextensions().v1().customResourceDefinitions().withName(name).delete();
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                Crds.NAMES.stream()
+                    .allMatch(
+                        n ->
+                            client
+                                    .apiextensions()
+                                    .v1()
+                                    .customResourceDefinitions()
+                                    .withName(n)
+                                    .get()
+                                == null));
   }
 
   @Test

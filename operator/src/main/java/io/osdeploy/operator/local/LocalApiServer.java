@@ -29,19 +29,39 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   public static LocalApiServer start() {
+    return start(null);
+  }
+
+  /**
+   * Starts the API server; with {@code auditLog} set, every request is written there as one JSON
+   * line (audit level Metadata), so that tests can count what a client did.
+   */
+  public static LocalApiServer start(Path auditLog) {
     String version = System.getenv().getOrDefault("OSDEPLOY_K8S_VERSION", DEFAULT_VERSION);
     Path dir = Path.of(System.getProperty("user.home"), ".kubeapitest");
     File binaries = new File(dir.toFile(), "k8s/" + version + "-linux-amd64");
     boolean cached = new File(binaries, "kube-apiserver").canExecute();
     // Settings go through the builder: kube-api-test's environment parsing of booleans fails.
-    KubeAPIServer server =
-        new KubeAPIServer(
-            KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withApiServerVersion(version)
-                .withOfflineMode(cached)
-                .withUpdateKubeConfig(false)
-                .withWaitForEtcdHealthCheckOnStartup(true)
-                .build());
+    KubeAPIServerConfigBuilder builder =
+        KubeAPIServerConfigBuilder.anAPIServerConfig()
+            .withApiServerVersion(version)
+            .withOfflineMode(cached)
+            .withUpdateKubeConfig(false)
+            .withWaitForEtcdHealthCheckOnStartup(true);
+    if (auditLog != null) {
+      try {
+        Path policy = Files.createTempFile("osdeploy-audit-policy", ".yaml");
+        Files.writeString(
+            policy, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n");
+        builder
+            .withApiServerFlag("--audit-policy-file", policy.toString())
+            .withApiServerFlag("--audit-log-path", auditLog.toString())
+            .withApiServerFlag("--audit-log-format", "json");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    KubeAPIServer server = new KubeAPIServer(builder.build());
     server.start();
     Process controllerManager = null;
     File kcm = new File(binaries, "kube-controller-manager");
@@ -85,6 +105,13 @@ public final class LocalApiServer implements AutoCloseable {
     return new KubernetesClientBuilder()
         .withConfig(Config.fromKubeconfig(server.getKubeConfigYaml()))
         .build();
+  }
+
+  /** A client whose requests the audit log attributes to {@code userAgent}. */
+  public KubernetesClient client(String userAgent) {
+    Config config = Config.fromKubeconfig(server.getKubeConfigYaml());
+    config.setUserAgent(userAgent);
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   @Override

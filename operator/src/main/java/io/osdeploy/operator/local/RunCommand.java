@@ -30,10 +30,15 @@ public final class RunCommand {
   public static int main(String[] args) throws Exception {
     Path samples = null;
     Duration untilReady = null;
+    boolean observedIsEnough = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--samples" -> samples = Path.of(args[++i]);
         case "--until-ready" -> untilReady = Duration.ofSeconds(Long.parseLong(args[++i]));
+        case "--until-observed" -> {
+          untilReady = Duration.ofSeconds(Long.parseLong(args[++i]));
+          observedIsEnough = true;
+        }
         default -> {
           System.err.println("run: unknown option " + args[i]);
           return 2;
@@ -85,11 +90,12 @@ public final class RunCommand {
     operator.start();
     System.out.println(
         "Operator running. Ctrl-C stops it" + (embedded ? " and the cluster." : "."));
-    return watch(client, untilReady);
+    return watch(client, untilReady, observedIsEnough);
   }
 
   /** Shows the table whenever it changes; with a deadline, returns once everything is Ready. */
-  private static int watch(KubernetesClient client, Duration untilReady) throws Exception {
+  private static int watch(KubernetesClient client, Duration untilReady, boolean observedIsEnough)
+      throws Exception {
     Instant deadline = untilReady == null ? null : Instant.now().plus(untilReady);
     Console console = System.console();
     String last = "";
@@ -103,14 +109,27 @@ public final class RunCommand {
         System.out.println(Instant.now() + "\n" + table);
         last = table;
       }
-      boolean allReady = !rows.isEmpty() && rows.stream().allMatch(StatusTable.Row::isReady);
+      boolean done =
+          !rows.isEmpty()
+              && rows.stream()
+                  .allMatch(
+                      observedIsEnough ? StatusTable.Row::isObserved : StatusTable.Row::isReady);
       if (deadline != null) {
-        if (allReady) {
-          System.out.println("All " + rows.size() + " resources are Ready.");
+        if (done) {
+          System.out.println(
+              "All "
+                  + rows.size()
+                  + " resources are "
+                  + (observedIsEnough ? "observed by the operator." : "Ready."));
           return 0;
         }
         if (Instant.now().isAfter(deadline)) {
-          System.out.println("Not every resource became Ready within " + untilReady + ".");
+          System.out.println(
+              "Not every resource became "
+                  + (observedIsEnough ? "observed" : "Ready")
+                  + " within "
+                  + untilReady
+                  + ".");
           return 1;
         }
       }

@@ -31,6 +31,11 @@ public final class StatusTable {
       String ready,
       String reason,
       String message) {
+    /** The operator has reported on the latest generation. */
+    public boolean isObserved() {
+      return observedGeneration != null && observedGeneration == generation;
+    }
+
     public boolean isReady() {
       return Condition.TRUE.equals(ready)
           && observedGeneration != null

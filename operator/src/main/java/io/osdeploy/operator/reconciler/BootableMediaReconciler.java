@@ -32,7 +32,8 @@ public class BootableMediaReconciler
   }
 
   @Override
-  protected Assessment assess(BootableMedia media, Context<BootableMedia> context) {
+  protected Assessment assess(
+      BootableMedia media, BootableMediaStatus next, Context<BootableMedia> context) {
     String ns = media.getMetadata().getNamespace();
     String name = media.getSpec().getDeployment();
     if (name == null) {

@@ -1,21 +1,57 @@
 package io.osdeploy.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.DistributionPointStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.config.DaemonConfig;
+import io.osdeploy.operator.content.ImageAssignment;
+import io.osdeploy.operator.content.MulticastConflicts;
+import io.osdeploy.operator.dependent.DaemonConfigMapDependent;
+import io.osdeploy.operator.dependent.DaemonRoleBindingDependent;
+import io.osdeploy.operator.dependent.DaemonRoleDependent;
+import io.osdeploy.operator.dependent.DaemonServiceAccountDependent;
+import io.osdeploy.operator.dependent.DaemonServiceDependent;
+import io.osdeploy.operator.dependent.DaemonSetDependent;
 import io.osdeploy.operator.status.Assessment;
+import io.osdeploy.operator.status.ContentReadiness;
 import io.osdeploy.operator.status.StatusAggregator;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
-/** Resolves the OS images a distribution point is to hold. */
+/**
+ * A distribution point: the daemon's configuration, DaemonSet, Service and RBAC (managed
+ * dependents, server-side applied, owned by the distribution point), multicast range conflicts with
+ * other distribution points, and status from the DaemonSet and the nodes' reports.
+ *
+ * <p>While the spec conflicts, its dependents are left as they are: a bad change never takes down
+ * what already runs.
+ */
+@Workflow(
+    explicitInvocation = true,
+    dependents = {
+      @Dependent(name = "serviceaccount", type = DaemonServiceAccountDependent.class),
+      @Dependent(name = "role", type = DaemonRoleDependent.class),
+      @Dependent(name = "rolebinding", type = DaemonRoleBindingDependent.class),
+      @Dependent(name = "configmap", type = DaemonConfigMapDependent.class),
+      @Dependent(name = "daemonset", type = DaemonSetDependent.class),
+      @Dependent(name = "service", type = DaemonServiceDependent.class)
+    })
 @ControllerConfiguration(name = "distributionpoint")
 public class DistributionPointReconciler
     extends StatusReportingReconciler<DistributionPoint, DistributionPointStatus> {
+  private static final String PEERS = "peers";
+
   public DistributionPointReconciler(StatusAggregator aggregator) {
     super(aggregator, DistributionPointStatus::new);
   }
@@ -23,34 +59,125 @@ public class DistributionPointReconciler
   @Override
   public List<EventSource<?, DistributionPoint>> prepareEventSources(
       EventSourceContext<DistributionPoint> context) {
+    var images =
+        InformerEventSourceConfiguration.from(OSImage.class, DistributionPoint.class)
+            .withSecondaryToPrimaryMapper(
+                (OSImage image) ->
+                    context
+                        .getPrimaryCache()
+                        .list(image.getMetadata().getNamespace())
+                        .filter(dp -> ImageAssignment.holds(dp, image) || names(dp, image))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .withNamespacesInheritedFromController()
+            .build();
+    // A change to one distribution point can start or end a conflict with any other.
+    var peers =
+        InformerEventSourceConfiguration.from(DistributionPoint.class, DistributionPoint.class)
+            .withName(PEERS)
+            .withSecondaryToPrimaryMapper(
+                (DistributionPoint changed) ->
+                    context
+                        .getPrimaryCache()
+                        .list()
+                        .filter(
+                            dp ->
+                                !ResourceID.fromResource(dp)
+                                    .equals(ResourceID.fromResource(changed)))
+                        .filter(dp -> dp.getSpec().getMulticast() != null)
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .withOnUpdateFilter(
+                (newer, older) ->
+                    !java.util.Objects.equals(newer.getSpec(), older.getSpec())
+                        || !java.util.Objects.equals(
+                            newer.getMetadata().getGeneration(),
+                            older.getMetadata().getGeneration()))
+            .withNamespacesInheritedFromController()
+            .build();
     return List.of(
-        References.watchReferenced(
-            context, OSImage.class, DistributionPoint.class, DistributionPointReconciler::images));
+        new InformerEventSource<>(images, context), new InformerEventSource<>(peers, context));
+  }
+
+  private static boolean names(DistributionPoint dp, OSImage image) {
+    return dp.getSpec().getOsImages() != null
+        && dp.getSpec().getOsImages().getNames() != null
+        && dp.getSpec().getOsImages().getNames().contains(image.getMetadata().getName());
   }
 
   @Override
-  protected Assessment assess(DistributionPoint dp, Context<DistributionPoint> context) {
-    String ns = dp.getMetadata().getNamespace();
-    List<String> missing = new ArrayList<>();
-    List<String> names = images(dp);
-    for (int i = 0; i < names.size(); i++) {
-      if (References.lookup(context, OSImage.class, ns, names.get(i)).isEmpty()) {
-        missing.add("spec.osImages.names[" + i + "]: OSImage " + ns + "/" + names.get(i));
-      }
+  protected void clearForeignFields(DistributionPointStatus status) {
+    status.setNodes(null);
+  }
+
+  @Override
+  protected Assessment assess(
+      DistributionPoint dp, DistributionPointStatus next, Context<DistributionPoint> context) {
+    DaemonConfig config = DistributionPointContext.config(dp, context);
+    List<String> problems = config.problems();
+    if (!problems.isEmpty()) {
+      return Assessment.stalled("InvalidConfiguration", String.join("; ", problems));
+    }
+    @SuppressWarnings("unchecked")
+    InformerEventSource<DistributionPoint, DistributionPoint> peers =
+        (InformerEventSource<DistributionPoint, DistributionPoint>)
+            context.eventSourceRetriever().getEventSourceFor(DistributionPoint.class, PEERS);
+    Optional<DistributionPoint> conflict =
+        MulticastConflicts.olderConflict(dp, peers.list().toList());
+    if (conflict.isPresent()) {
+      DistributionPoint other = conflict.get();
+      return Assessment.stalled(
+          "MulticastRangeConflict",
+          "spec.multicast.addressRange and spec.multicast.portRange overlap with the older"
+              + " DistributionPoint "
+              + other.getMetadata().getNamespace()
+              + "/"
+              + other.getMetadata().getName()
+              + " ("
+              + other.getSpec().getMulticast().getAddressRange().getStart()
+              + "-"
+              + other.getSpec().getMulticast().getAddressRange().getEnd()
+              + ", ports "
+              + other.getSpec().getMulticast().getPortRange().getStart()
+              + "-"
+              + other.getSpec().getMulticast().getPortRange().getEnd()
+              + "); choose ranges that do not overlap");
+    }
+    context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+
+    List<String> missing = missingImages(dp, context);
+    DaemonSet ds = context.getSecondaryResource(DaemonSet.class).orElse(null);
+    if (ds != null && ds.getStatus() != null) {
+      next.setDesiredNodes(ds.getStatus().getDesiredNumberScheduled());
+      next.setReadyNodes(ds.getStatus().getNumberReady());
     }
     if (!missing.isEmpty()) {
       return Assessment.reconciling(
           "WaitingForReferences", "not found: " + String.join("; ", missing));
     }
-    return Assessment.ready("Accepted", "spec is valid and every named OS image exists");
+    Optional<Assessment> rollout = ContentReadiness.rollout(dp, ds);
+    if (rollout.isPresent()) {
+      return rollout.get();
+    }
+    return ContentReadiness.content(
+        dp,
+        DistributionPointContext.assignedImages(dp, context),
+        ds.getStatus().getDesiredNumberScheduled());
   }
 
-  static List<String> images(DistributionPoint dp) {
-    if (dp.getSpec() == null
-        || dp.getSpec().getOsImages() == null
-        || dp.getSpec().getOsImages().getNames() == null) {
-      return List.of();
+  private static List<String> missingImages(
+      DistributionPoint dp, Context<DistributionPoint> context) {
+    String ns = dp.getMetadata().getNamespace();
+    List<String> names =
+        dp.getSpec().getOsImages() == null || dp.getSpec().getOsImages().getNames() == null
+            ? List.of()
+            : dp.getSpec().getOsImages().getNames();
+    List<String> missing = new java.util.ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      if (References.lookup(context, OSImage.class, ns, names.get(i)).isEmpty()) {
+        missing.add("spec.osImages.names[" + i + "]: OSImage " + ns + "/" + names.get(i));
+      }
     }
-    return dp.getSpec().getOsImages().getNames();
+    return missing;
   }
 }

@@ -1,5 +1,6 @@
 package io.osdeploy.operator.reconciler;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -14,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Shared shape of the four reconcilers: assess the resource, then report the assessment through the
- * status, patching it only when it changed.
+ * Shared shape of the four reconcilers: assess the resource (filling in the status fields the
+ * operator owns), then report through the conditions, patching the status only when the part the
+ * operator owns changed. Parts others write (a daemon's node entries) are never sent.
  */
 abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S extends OsdeployStatus>
     implements Reconciler<R> {
@@ -23,22 +25,34 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
   static final Duration RECHECK_WAITING = Duration.ofSeconds(60);
 
   private static final Logger log = LoggerFactory.getLogger(StatusReportingReconciler.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final StatusAggregator aggregator;
   private final Supplier<S> emptyStatus;
+  private final Class<S> statusType;
 
+  @SuppressWarnings("unchecked")
   StatusReportingReconciler(StatusAggregator aggregator, Supplier<S> emptyStatus) {
     this.aggregator = aggregator;
     this.emptyStatus = emptyStatus;
+    this.statusType = (Class<S>) emptyStatus.get().getClass();
   }
 
-  /** Looks at the resource and what it refers to, and says how it stands. */
-  protected abstract Assessment assess(R resource, Context<R> context);
+  /**
+   * Looks at the resource and what it refers to, sets the kind's own status fields on {@code next},
+   * and says how the resource stands.
+   */
+  protected abstract Assessment assess(R resource, S next, Context<R> context);
+
+  /** Clears in {@code status} the fields that others than the operator write. */
+  protected void clearForeignFields(S status) {}
 
   @Override
   public UpdateControl<R> reconcile(R resource, Context<R> context) {
-    Assessment assessment = assess(resource, context);
-    UpdateControl<R> control = report(resource, assessment);
+    S current = resource.getStatus() == null ? emptyStatus.get() : resource.getStatus();
+    S next = ownedCopy(current);
+    Assessment assessment = assess(resource, next, context);
+    UpdateControl<R> control = report(resource, current, next, assessment);
     return assessment.state() == Assessment.State.RECONCILING
         ? control.rescheduleAfter(RECHECK_WAITING)
         : control;
@@ -48,16 +62,18 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
   public ErrorStatusUpdateControl<R> updateErrorStatus(
       R resource, Context<R> context, Exception e) {
     log.warn("{}: reconcile failed, will retry", key(resource), e);
+    S current = resource.getStatus() == null ? emptyStatus.get() : resource.getStatus();
+    S next = ownedCopy(current);
     Assessment failed =
         Assessment.reconciling(
             "ReconcileError", "reconcile failed and will be retried: " + e.getMessage());
-    return changeStatus(resource, failed)
+    return setIfChanged(resource, current, next, failed)
         ? ErrorStatusUpdateControl.patchStatus(resource)
         : ErrorStatusUpdateControl.noStatusUpdate();
   }
 
-  private UpdateControl<R> report(R resource, Assessment assessment) {
-    if (!changeStatus(resource, assessment)) {
+  private UpdateControl<R> report(R resource, S current, S next, Assessment assessment) {
+    if (!setIfChanged(resource, current, next, assessment)) {
       return UpdateControl.noUpdate();
     }
     log.info(
@@ -69,17 +85,21 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
     return UpdateControl.patchStatus(resource);
   }
 
-  /** Sets the new status on the resource; false when it equals the one already there. */
-  private boolean changeStatus(R resource, Assessment assessment) {
-    S status = resource.getStatus() == null ? emptyStatus.get() : resource.getStatus();
-    OsdeployStatus before = new OsdeployStatus();
-    before.setObservedGeneration(status.getObservedGeneration());
-    before.getConditions().addAll(status.getConditions());
+  private boolean setIfChanged(R resource, S current, S next, Assessment assessment) {
     long generation =
         resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
-    aggregator.aggregate(before, status, generation, assessment);
-    resource.setStatus(status);
-    return !StatusAggregator.sameConditions(before, status);
+    aggregator.aggregate(current, next, generation, assessment);
+    if (JSON.valueToTree(ownedCopy(current)).equals(JSON.valueToTree(next))) {
+      return false;
+    }
+    resource.setStatus(next);
+    return true;
+  }
+
+  private S ownedCopy(S status) {
+    S copy = JSON.convertValue(status, statusType);
+    clearForeignFields(copy);
+    return copy;
   }
 
   static String key(CustomResource<?, ?> resource) {

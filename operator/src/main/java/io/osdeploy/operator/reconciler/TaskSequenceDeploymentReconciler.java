@@ -43,7 +43,9 @@ public class TaskSequenceDeploymentReconciler
 
   @Override
   protected Assessment assess(
-      TaskSequenceDeployment deployment, Context<TaskSequenceDeployment> context) {
+      TaskSequenceDeployment deployment,
+      TaskSequenceDeploymentStatus next,
+      Context<TaskSequenceDeployment> context) {
     List<Problem> problems = DeploymentChecks.problems(deployment.getSpec());
     if (!problems.isEmpty()) {
       return Assessment.stalled(

@@ -10,12 +10,18 @@ import io.osdeploy.operator.local.LocalApiServer;
 public final class TestCluster {
   private static LocalApiServer server;
   private static KubernetesClient client;
+  private static java.nio.file.Path auditLog;
 
   private TestCluster() {}
 
   public static synchronized KubernetesClient client() {
     if (client == null) {
-      server = LocalApiServer.start();
+      try {
+        auditLog = java.nio.file.Files.createTempFile("osdeploy-it-audit", ".log");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      server = LocalApiServer.start(auditLog);
       client = server.client();
       Runtime.getRuntime()
           .addShutdownHook(
@@ -32,6 +38,18 @@ public final class TestCluster {
   public static synchronized KubernetesClient newClient() {
     client();
     return server.client();
+  }
+
+  /** A client of its own whose requests the audit log attributes to {@code userAgent}. */
+  public static synchronized KubernetesClient newClient(String userAgent) {
+    client();
+    return server.client(userAgent);
+  }
+
+  /** The API server's audit log: one JSON line per request. */
+  public static synchronized java.nio.file.Path auditLog() {
+    client();
+    return auditLog;
   }
 
   public static synchronized String kubeConfigYaml() {

@@ -1,0 +1,214 @@
+package io.osdeploy.operator.dependent;
+
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.config.DaemonConfig;
+import io.osdeploy.operator.OperatorSettings;
+import io.osdeploy.operator.content.DaemonConfigs;
+import io.osdeploy.operator.reconciler.DistributionPointContext;
+import java.util.Map;
+
+/**
+ * The multicast daemon on every node of the distribution point: host network (multicast and PXE
+ * must reach the site's LAN), the content library on the node's disk, non-root with no capabilities
+ * beyond binding PXE's low ports when PXE is on.
+ */
+@KubernetesDependent(informer = @Informer(labelSelector = DaemonResources.MANAGED_SELECTOR))
+public class DaemonSetDependent
+    extends CRUDKubernetesDependentResource<DaemonSet, DistributionPoint> {
+  /** The daemon's user: not root, and the owner of the content library on the node. */
+  static final long DAEMON_UID = 65532;
+
+  public DaemonSetDependent() {
+    super(DaemonSet.class);
+  }
+
+  @Override
+  protected DaemonSet desired(DistributionPoint dp, Context<DistributionPoint> context) {
+    OperatorSettings settings = OperatorSettings.current();
+    DaemonConfig config = DistributionPointContext.config(dp, context);
+    String contentPath = config.getContentPath();
+    Map<String, String> selector = DaemonResources.selectorLabels(dp);
+    return new DaemonSetBuilder()
+        .withMetadata(DaemonResources.metadata(dp))
+        .withNewSpec()
+        .withNewSelector()
+        .withMatchLabels(selector)
+        .endSelector()
+        .withNewUpdateStrategy()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withMaxUnavailable(new IntOrString(1))
+        .endRollingUpdate()
+        .endUpdateStrategy()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(DaemonResources.labels(dp))
+        .withAnnotations(
+            Map.of(DaemonResources.CONFIG_HASH_ANNOTATION, DaemonConfigs.restartHash(config)))
+        .endMetadata()
+        .withNewSpec()
+        .withHostNetwork(true)
+        .withDnsPolicy("ClusterFirstWithHostNet")
+        .withServiceAccountName(DaemonResources.name(dp))
+        // Empty selectors and lists are left out: the API server drops them, and sending them
+        // would read as a difference on every reconcile.
+        .withNodeSelector(emptyToNull(dp.getSpec().getNodeSelector()))
+        .withTolerations(emptyToNull(dp.getSpec().getTolerations()))
+        .withTerminationGracePeriodSeconds(30L)
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(DAEMON_UID)
+        .withRunAsGroup(DAEMON_UID)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
+        .withInitContainers(prepareContent(settings, contentPath))
+        .withContainers(daemon(settings, dp, config))
+        .withVolumes(
+            new VolumeBuilder()
+                .withName("content")
+                .withNewHostPath()
+                .withPath(contentPath)
+                .withType("DirectoryOrCreate")
+                .endHostPath()
+                .build(),
+            new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * The kubelet creates a missing hostPath directory owned by root; this hands it to the daemon's
+   * user, with CHOWN as the only capability.
+   */
+  private static Container prepareContent(OperatorSettings settings, String contentPath) {
+    return new ContainerBuilder()
+        .withName("prepare-content")
+        .withImage(settings.daemonImage())
+        .withImagePullPolicy(settings.daemonImagePullPolicy())
+        .withCommand("chown", DAEMON_UID + ":" + DAEMON_UID, contentPath)
+        .withSecurityContext(
+            new SecurityContextBuilder()
+                .withRunAsNonRoot(false)
+                .withRunAsUser(0L)
+                .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
+                .withCapabilities(
+                    new CapabilitiesBuilder().withDrop("ALL").withAdd("CHOWN").build())
+                .build())
+        .withVolumeMounts(
+            new VolumeMountBuilder().withName("content").withMountPath(contentPath).build())
+        .withNewResources()
+        .withRequests(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("16Mi")))
+        .withLimits(Map.of("memory", new Quantity("64Mi")))
+        .endResources()
+        .build();
+  }
+
+  private static Container daemon(
+      OperatorSettings settings, DistributionPoint dp, DaemonConfig config) {
+    Capabilities capabilities =
+        config.isPxeEnabled()
+            ? new CapabilitiesBuilder().withDrop("ALL").withAdd("NET_BIND_SERVICE").build()
+            : new CapabilitiesBuilder().withDrop("ALL").build();
+    return new ContainerBuilder()
+        .withName("daemon")
+        .withImage(settings.daemonImage())
+        .withImagePullPolicy(settings.daemonImagePullPolicy())
+        .withArgs(
+            "--node=$(NODE_NAME)",
+            "--namespace=" + dp.getMetadata().getNamespace(),
+            "--configmap=" + DaemonResources.name(dp),
+            "--advertise-address=$(POD_IP)")
+        .withEnv(
+            new EnvVarBuilder()
+                .withName("NODE_NAME")
+                .withNewValueFrom()
+                .withNewFieldRef()
+                // Spelled out as the API server defaults it, so it never reads as a change.
+                .withApiVersion("v1")
+                .withFieldPath("spec.nodeName")
+                .endFieldRef()
+                .endValueFrom()
+                .build(),
+            new EnvVarBuilder()
+                .withName("POD_IP")
+                .withNewValueFrom()
+                .withNewFieldRef()
+                .withApiVersion("v1")
+                .withFieldPath("status.podIP")
+                .endFieldRef()
+                .endValueFrom()
+                .build(),
+            new EnvVarBuilder()
+                .withName("JAVA_TOOL_OPTIONS")
+                .withValue("-XX:MaxRAMPercentage=75")
+                .build())
+        .addNewPort()
+        .withName(DaemonResources.HTTP_PORT_NAME)
+        .withContainerPort(config.getHttpPort())
+        .withProtocol("TCP")
+        .endPort()
+        .withReadinessProbe(probe("/readyz", config.getHttpPort(), 5))
+        .withLivenessProbe(probe("/healthz", config.getHttpPort(), 20))
+        .withNewResources()
+        .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")))
+        .withLimits(Map.of("memory", new Quantity("1Gi")))
+        .endResources()
+        .withSecurityContext(
+            new SecurityContextBuilder()
+                .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
+                .withCapabilities(capabilities)
+                .build())
+        .withVolumeMounts(
+            new VolumeMountBuilder()
+                .withName("content")
+                .withMountPath(config.getContentPath())
+                .build(),
+            new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build())
+        .build();
+  }
+
+  private static Probe probe(String path, int port, int initialDelaySeconds) {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath(path)
+        .withPort(new IntOrString(port))
+        .endHttpGet()
+        .withInitialDelaySeconds(initialDelaySeconds)
+        .withPeriodSeconds(10)
+        .withFailureThreshold(3)
+        .withTimeoutSeconds(2)
+        .build();
+  }
+
+  private static <K, V> Map<K, V> emptyToNull(Map<K, V> map) {
+    return map == null || map.isEmpty() ? null : map;
+  }
+
+  private static <T> java.util.List<T> emptyToNull(java.util.List<T> list) {
+    return list == null || list.isEmpty() ? null : list;
+  }
+}
