@@ -109,6 +109,7 @@ class DistributionPointIT {
         .untilAsserted(
             () -> {
               T r = client.resources(kind).inNamespace(ns()).withName(name).get();
+              assertNotNull(r, kind.getSimpleName() + "/" + name + " exists");
               Condition c = r.getStatus().condition(type).orElseThrow();
               assertEquals(status, c.getStatus(), c.toString());
               assertEquals(reason, c.getReason(), c.toString());
@@ -289,8 +290,15 @@ class DistributionPointIT {
   void readyWhenEveryNodeHoldsEveryImageVerifiedAndChecksumMismatchShows() throws IOException {
     OSImage image = applySample("osimage.yaml", OSImage.class);
     applySample("distributionpoint.yaml", DistributionPoint.class);
+    applySample("tasksequencedeployment.yaml", TaskSequenceDeployment.class);
     awaitCondition(
         DistributionPoint.class, "site-berlin", ConditionType.RECONCILING, "True", "RollingOut");
+    awaitCondition(
+        TaskSequenceDeployment.class,
+        "win11-bare-metal",
+        ConditionType.RECONCILING,
+        "True",
+        "WaitingForContent");
 
     rollOut("site-berlin", 2);
     awaitCondition(
@@ -310,6 +318,12 @@ class DistributionPointIT {
         awaitCondition(OSImage.class, "win11-24h2", ConditionType.READY, "True", "Distributed");
     assertEquals(1, distributed.getStatus().getTargetedBy());
     assertEquals(List.of("site-berlin"), distributed.getStatus().getVerifiedOn());
+    awaitCondition(
+        TaskSequenceDeployment.class,
+        "win11-bare-metal",
+        ConditionType.READY,
+        "True",
+        "ContentReady");
 
     report("site-berlin", "node-b", failed(image, ImageState.CHECKSUM_MISMATCH, "got sha256 0000"));
     DistributionPoint mismatch =
@@ -481,7 +495,11 @@ class DistributionPointIT {
       awaitCondition(
           DistributionPoint.class, "dp-" + i, ConditionType.RECONCILING, "True", "RollingOut");
       awaitCondition(
-          TaskSequenceDeployment.class, "tsd-" + i, ConditionType.READY, "True", "Accepted");
+          TaskSequenceDeployment.class,
+          "tsd-" + i,
+          ConditionType.RECONCILING,
+          "True",
+          "WaitingForContent");
     }
     for (int i = 0; i < 10; i++) {
       awaitCondition(

@@ -122,7 +122,11 @@ class OperatorIT {
         DistributionPoint.class, "site-berlin", ConditionType.RECONCILING, "True", "RollingOut");
     awaitCondition(OSImage.class, "win11-24h2", ConditionType.RECONCILING, "True", "Distributing");
     awaitCondition(
-        TaskSequenceDeployment.class, "win11-bare-metal", ConditionType.READY, "True", "Accepted");
+        TaskSequenceDeployment.class,
+        "win11-bare-metal",
+        ConditionType.RECONCILING,
+        "True",
+        "WaitingForContent");
     BootableMedia media =
         awaitCondition(
             BootableMedia.class, "berlin-bare-metal-usb", ConditionType.READY, "True", "Accepted");
@@ -133,7 +137,7 @@ class OperatorIT {
   }
 
   @Test
-  void deploymentWaitsForItsImageThenBecomesReady() throws IOException {
+  void deploymentWaitsForItsImageThenForItsContent() throws IOException {
     apply(InvalidSample.SAMPLES.resolve("distributionpoint.yaml"));
     apply(InvalidSample.SAMPLES.resolve("tasksequencedeployment.yaml"));
     TaskSequenceDeployment waiting =
@@ -151,8 +155,16 @@ class OperatorIT {
         "False", waiting.getStatus().condition(ConditionType.STALLED).orElseThrow().getStatus());
 
     apply(InvalidSample.SAMPLES.resolve("osimage.yaml"));
-    awaitCondition(
-        TaskSequenceDeployment.class, "win11-bare-metal", ConditionType.READY, "True", "Accepted");
+    TaskSequenceDeployment content =
+        awaitCondition(
+            TaskSequenceDeployment.class,
+            "win11-bare-metal",
+            ConditionType.RECONCILING,
+            "True",
+            "WaitingForContent");
+    assertEquals(
+        "OSImage win11-24h2 is not yet verified on every node of DistributionPoint site-berlin",
+        content.getStatus().condition(ConditionType.RECONCILING).orElseThrow().getMessage());
   }
 
   @Test

@@ -12,7 +12,8 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "multicastOnly requires allowed: true",
     fieldPath = ".multicastOnly")
 public class ImageMulticast {
-  @JsonPropertyDescription("Allow distribution points to send this image by multicast.")
+  @JsonPropertyDescription(
+      "Allow distribution points to send this image by multicast. Default true.")
   private Boolean allowed;
 
   @JsonPropertyDescription("Encrypt the image's multicast traffic with a per-session key.")
@@ -35,6 +36,15 @@ public class ImageMulticast {
 
   public void setEncrypt(Boolean encrypt) {
     this.encrypt = encrypt;
+  }
+
+  /** Multicast is allowed unless switched off. */
+  public static boolean allowed(ImageMulticast m) {
+    return m == null || !Boolean.FALSE.equals(m.getAllowed());
+  }
+
+  public static boolean multicastOnly(ImageMulticast m) {
+    return m != null && Boolean.TRUE.equals(m.getMulticastOnly());
   }
 
   public Boolean getMulticastOnly() {

@@ -9,12 +9,16 @@ import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.Step;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
+import io.osdeploy.operator.content.DeploymentContent;
 import io.osdeploy.operator.status.Assessment;
 import io.osdeploy.operator.status.StatusAggregator;
 import io.osdeploy.operator.validation.DeploymentChecks;
 import io.osdeploy.operator.validation.Problem;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** Resolves a deployment's OS images and distribution points, and checks its target. */
@@ -56,12 +60,16 @@ public class TaskSequenceDeploymentReconciler
     }
     String ns = deployment.getMetadata().getNamespace();
     List<String> missing = new ArrayList<>();
+    Map<String, OSImage> images = new HashMap<>();
+    Map<String, DistributionPoint> dps = new HashMap<>();
     List<Step> steps = deployment.getSpec().getTaskSequence().getSteps();
     for (int i = 0; i < steps.size(); i++) {
       Step step = steps.get(i);
       if (step.getApplyOperatingSystem() != null) {
         String image = step.getApplyOperatingSystem().getOsImage();
-        if (References.lookup(context, OSImage.class, ns, image).isEmpty()) {
+        Optional<OSImage> found = References.lookup(context, OSImage.class, ns, image);
+        found.ifPresent(f -> images.put(image, f));
+        if (found.isEmpty()) {
           missing.add(
               "spec.taskSequence.steps["
                   + i
@@ -72,19 +80,26 @@ public class TaskSequenceDeploymentReconciler
         }
       }
     }
-    List<String> dps = distributionPoints(deployment);
-    for (int i = 0; i < dps.size(); i++) {
-      if (References.lookup(context, DistributionPoint.class, ns, dps.get(i)).isEmpty()) {
+    List<String> dpNames = distributionPoints(deployment);
+    for (int i = 0; i < dpNames.size(); i++) {
+      Optional<DistributionPoint> found =
+          References.lookup(context, DistributionPoint.class, ns, dpNames.get(i));
+      int index = i;
+      found.ifPresent(f -> dps.put(dpNames.get(index), f));
+      if (found.isEmpty()) {
         missing.add(
-            "spec.distributionPoints[" + i + "]: DistributionPoint " + ns + "/" + dps.get(i));
+            "spec.distributionPoints[" + i + "]: DistributionPoint " + ns + "/" + dpNames.get(i));
       }
+    }
+    Assessment content = DeploymentContent.assess(deployment, images, dps);
+    if (content.state() == Assessment.State.STALLED) {
+      return content;
     }
     if (!missing.isEmpty()) {
       return Assessment.reconciling(
           "WaitingForReferences", "not found: " + String.join("; ", missing));
     }
-    return Assessment.ready(
-        "Accepted", "spec is valid and every OS image and distribution point it names exists");
+    return content;
   }
 
   static List<String> osImages(TaskSequenceDeployment deployment) {
