@@ -7,5 +7,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/prereqs.sh
 mvn -B verify "$@"
-echo "[test] the run command, until the operator has reported on every sample" >&2
-env -u KUBECONFIG java -jar operator/target/osdeploy-operator.jar run --until-observed 180
+echo "[test] the run command, until every sample is Ready" >&2
+env -u KUBECONFIG java -jar operator/target/osdeploy-operator.jar run --until-ready 180

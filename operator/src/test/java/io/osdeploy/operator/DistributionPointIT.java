@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -24,7 +23,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
-import io.osdeploy.api.v1alpha1.Condition;
 import io.osdeploy.api.v1alpha1.ConditionType;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
@@ -36,6 +34,7 @@ import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.dependent.DaemonResources;
 import io.osdeploy.operator.testing.InvalidSample;
+import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.TestCluster;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,22 +49,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Distribution points against a real kube-apiserver: dependents, conflicts, status, no churn. */
 class DistributionPointIT {
-  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration TIMEOUT = OperatorTests.TIMEOUT;
   private static final String OPERATOR_AGENT = "osdeploy-operator-it";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @RegisterExtension
   static LocallyRunOperatorExtension operator =
-      withReconcilers(LocallyRunOperatorExtension.builder())
-          .withKubernetesClient(TestCluster.newClient(OPERATOR_AGENT))
-          .oneNamespacePerClass(true)
-          .build();
-
-  private static LocallyRunOperatorExtension.Builder withReconcilers(
-      LocallyRunOperatorExtension.Builder builder) {
-    OsdeployOperator.reconcilers().forEach(builder::withReconciler);
-    return builder;
-  }
+      OperatorTests.operator(TestCluster.newClient(OPERATOR_AGENT));
 
   private final KubernetesClient client = TestCluster.client();
 
@@ -104,18 +94,7 @@ class DistributionPointIT {
 
   private <T extends CustomResource<?, ? extends OsdeployStatus>> T awaitCondition(
       Class<T> kind, String name, String type, String status, String reason) {
-    await()
-        .atMost(TIMEOUT)
-        .untilAsserted(
-            () -> {
-              T r = client.resources(kind).inNamespace(ns()).withName(name).get();
-              assertNotNull(r, kind.getSimpleName() + "/" + name + " exists");
-              Condition c = r.getStatus().condition(type).orElseThrow();
-              assertEquals(status, c.getStatus(), c.toString());
-              assertEquals(reason, c.getReason(), c.toString());
-              assertEquals(r.getMetadata().getGeneration(), r.getStatus().getObservedGeneration());
-            });
-    return client.resources(kind).inNamespace(ns()).withName(name).get();
+    return OperatorTests.awaitCondition(client, ns(), kind, name, type, status, reason, () -> "");
   }
 
   private static String message(CustomResource<?, ? extends OsdeployStatus> r, String type) {
@@ -128,20 +107,8 @@ class DistributionPointIT {
         .until(() -> client.resources(kind).inNamespace(ns()).withName(name).get(), r -> r != null);
   }
 
-  /** What the DaemonSet controller writes once {@code nodes} pods run the latest template. */
   private void rollOut(String dp, int nodes) {
-    DaemonSet ds = awaitDependent(DaemonSet.class, dp + "-daemon");
-    ds.setStatus(
-        new DaemonSetStatusBuilder()
-            .withDesiredNumberScheduled(nodes)
-            .withCurrentNumberScheduled(nodes)
-            .withUpdatedNumberScheduled(nodes)
-            .withNumberReady(nodes)
-            .withNumberAvailable(nodes)
-            .withNumberMisscheduled(0)
-            .withObservedGeneration(ds.getMetadata().getGeneration())
-            .build());
-    client.resource(ds).updateStatus();
+    OperatorTests.rollOut(client, ns(), dp + "-daemon", nodes);
   }
 
   /** What the daemon on {@code node} applies: its own entry of status.nodes, nothing else. */

@@ -16,6 +16,7 @@ import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.operator.testing.InvalidSample;
+import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.TestCluster;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,18 +41,7 @@ class OperatorIT {
               "BootableMedia", BootableMedia.class);
 
   @RegisterExtension
-  static LocallyRunOperatorExtension operator =
-      withReconcilers(LocallyRunOperatorExtension.builder())
-          // The extension closes its client when the class is done.
-          .withKubernetesClient(TestCluster.newClient())
-          .oneNamespacePerClass(true)
-          .build();
-
-  private static LocallyRunOperatorExtension.Builder withReconcilers(
-      LocallyRunOperatorExtension.Builder builder) {
-    OsdeployOperator.reconcilers().forEach(builder::withReconciler);
-    return builder;
-  }
+  static LocallyRunOperatorExtension operator = OperatorTests.operator(TestCluster.newClient());
 
   /** Tests share the class's namespace: each starts from an empty one. */
   @AfterEach

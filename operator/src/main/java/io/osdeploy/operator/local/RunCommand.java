@@ -29,11 +29,13 @@ public final class RunCommand {
 
   public static int main(String[] args) throws Exception {
     Path samples = null;
+    Path daemonJar = Path.of("multicast-daemon", "target", "osdeploy-daemon.jar");
     Duration untilReady = null;
     boolean observedIsEnough = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--samples" -> samples = Path.of(args[++i]);
+        case "--daemon-jar" -> daemonJar = Path.of(args[++i]);
         case "--until-ready" -> untilReady = Duration.ofSeconds(Long.parseLong(args[++i]));
         case "--until-observed" -> {
           untilReady = Duration.ofSeconds(Long.parseLong(args[++i]));
@@ -71,16 +73,25 @@ public final class RunCommand {
 
     Crds.install(client);
     System.out.println("CRDs installed: " + String.join(", ", Crds.NAMES));
+    LocalSite site = null;
     if (samples != null) {
       Kustomization k = Kustomization.read(samples);
       int n = k.apply(client).size();
       System.out.println("Applied " + n + " resources from " + k);
+      if (embedded && Files.isRegularFile(daemonJar) && k.namespace() != null) {
+        site = new LocalSite(client, HOME, daemonJar.toAbsolutePath(), HOME.resolve("kubeconfig"));
+        site.serveImagesLocally(k.namespace());
+      }
     }
+    LocalSite localSite = site;
     Operator operator = OsdeployOperator.create(client);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (localSite != null) {
+                    localSite.close();
+                  }
                   operator.stop();
                   client.close();
                   if (toStop != null) {
@@ -88,25 +99,33 @@ public final class RunCommand {
                   }
                 }));
     operator.start();
+    if (localSite != null) {
+      localSite.startNodes();
+    }
     System.out.println(
         "Operator running. Ctrl-C stops it" + (embedded ? " and the cluster." : "."));
-    return watch(client, untilReady, observedIsEnough);
+    return watch(client, untilReady, observedIsEnough, localSite);
   }
 
   /** Shows the table whenever it changes; with a deadline, returns once everything is Ready. */
-  private static int watch(KubernetesClient client, Duration untilReady, boolean observedIsEnough)
+  private static int watch(
+      KubernetesClient client, Duration untilReady, boolean observedIsEnough, LocalSite site)
       throws Exception {
     Instant deadline = untilReady == null ? null : Instant.now().plus(untilReady);
     Console console = System.console();
     String last = "";
     while (true) {
+      if (site != null) {
+        site.reportPods();
+      }
       List<StatusTable.Row> rows = StatusTable.read(client);
       String table = StatusTable.render(rows);
       if (!table.equals(last)) {
         if (console != null) {
           System.out.print("\033[H\033[2J");
         }
-        System.out.println(Instant.now() + "\n" + table);
+        String notes = site == null ? "" : String.join("\n", site.notes()) + "\n";
+        System.out.println(Instant.now() + "\n" + notes + table);
         last = table;
       }
       boolean done =

@@ -158,11 +158,9 @@ public final class ContentReadiness {
     }
     return Assessment.ready(
         "Distributed",
-        "verified on "
-            + (targeting.size() == 1
-                ? "the one distribution point"
-                : "all " + targeting.size() + " distribution points")
-            + " that hold it");
+        targeting.size() == 1
+            ? "verified on the one distribution point that holds it"
+            : "verified on all " + targeting.size() + " distribution points that hold it");
   }
 
   /**

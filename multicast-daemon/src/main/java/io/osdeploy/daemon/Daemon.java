@@ -1,0 +1,192 @@
+package io.osdeploy.daemon;
+
+import io.osdeploy.api.v1alpha1.NodeStatus;
+import io.osdeploy.config.DaemonConfig;
+import io.osdeploy.daemon.config.ConfigSource;
+import io.osdeploy.daemon.config.ConfigTracker;
+import io.osdeploy.daemon.content.ContentLibrary;
+import io.osdeploy.daemon.content.VerifiedFile;
+import io.osdeploy.daemon.http.DaemonHttpServer;
+import io.osdeploy.daemon.http.HttpEndpoints;
+import io.osdeploy.daemon.report.NodeReport;
+import io.osdeploy.daemon.report.NodeReporter;
+import io.osdeploy.daemon.report.NodeStatusWriter;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon on one distribution point node: takes each valid configuration, keeps the content
+ * library holding the assigned images, serves them over HTTP and reports the node's state.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  private final DaemonSettings settings;
+  private final DaemonHttpServer http;
+  private final ConfigTracker tracker = new ConfigTracker(this::apply);
+  private final NodeReporter reporter;
+  private final List<ConfigSource> sources = new ArrayList<>();
+
+  private volatile DaemonConfig config;
+  private volatile ContentLibrary library;
+  private volatile String endpoint;
+
+  /** The library's path: fixed for the life of the process. */
+  private String contentPath;
+
+  /**
+   * @param statusWriter where the node's status goes; null to run without reporting (no API)
+   */
+  public Daemon(DaemonSettings settings, NodeStatusWriter statusWriter) {
+    this.settings = settings;
+    this.http =
+        new DaemonHttpServer(new HttpEndpoints(this::ready, this::nodeStatus, this::served));
+    this.reporter =
+        statusWriter == null
+            ? null
+            : new NodeReporter(statusWriter, this::report, settings.progressInterval());
+  }
+
+  /**
+   * Starts serving health and readiness: on the port of the command line, or until a configuration
+   * names one, the default port.
+   */
+  public InetSocketAddress start() throws IOException, InterruptedException {
+    int port = settings.httpPort() != null ? settings.httpPort() : DaemonConfig.DEFAULT_HTTP_PORT;
+    return listen(port);
+  }
+
+  /** Starts taking configurations from {@code source}. */
+  public void addConfigSource(ConfigSource source) {
+    sources.add(source);
+    source.start();
+  }
+
+  public ConfigTracker configTracker() {
+    return tracker;
+  }
+
+  /** Ready once a valid configuration is loaded and the content library has started. */
+  public boolean ready() {
+    ContentLibrary current = library;
+    return config != null && current != null && current.started();
+  }
+
+  public InetSocketAddress httpAddress() {
+    return http.address();
+  }
+
+  /** The node's entry as it stands, also served at {@code /v1/status}. */
+  public NodeStatus nodeStatus() {
+    DaemonConfig current = config;
+    ContentLibrary content = library;
+    return NodeReport.nodeStatus(
+        settings.node(),
+        settings.version(),
+        endpoint,
+        current == null ? 0 : current.getGeneration(),
+        content == null ? List.of() : content.snapshot());
+  }
+
+  private Optional<NodeReport> report() {
+    DaemonConfig current = config;
+    if (current == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new NodeReport(current.getNamespace(), current.getDistributionPoint(), nodeStatus()));
+  }
+
+  private Optional<VerifiedFile> served(String image) {
+    ContentLibrary content = library;
+    return content == null ? Optional.empty() : content.verified(image);
+  }
+
+  /** Called by the tracker with each new valid configuration, one at a time. */
+  private synchronized void apply(DaemonConfig next) {
+    String key = next.getNamespace() + "/" + next.getDistributionPoint();
+    String path =
+        settings.contentPath() != null ? settings.contentPath().toString() : next.getContentPath();
+    if (library == null) {
+      ContentLibrary created =
+          ContentLibrary.builder(Path.of(path))
+              .owner(key)
+              .userAgent("osdeploy-daemon/" + settings.version())
+              .build();
+      if (reporter != null) {
+        created.addListener(reporter::changed);
+      }
+      library = created;
+      contentPath = path;
+    } else if (!path.equals(contentPath)) {
+      // The operator restarts the pods when the path changes; a file-configured daemon waits.
+      log.warn(
+          "{}: contentPath {} takes effect at restart; serving {} until then",
+          key,
+          path,
+          contentPath);
+    }
+    if (settings.httpPort() == null && next.getHttpPort() != http.address().getPort()) {
+      try {
+        listen(next.getHttpPort());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (IOException e) {
+        log.error(
+            "{}: cannot move to port {}; staying on {}",
+            key,
+            next.getHttpPort(),
+            http.address(),
+            e);
+      }
+    }
+    config = next;
+    library
+        .assign(next.getImages())
+        .whenComplete(
+            (ignored, error) -> {
+              if (error != null) {
+                log.error("{}: applying the image list failed", key, error);
+              }
+              changed();
+            });
+  }
+
+  private InetSocketAddress listen(int port) throws IOException, InterruptedException {
+    InetSocketAddress bound = http.listen(settings.bindAddress(), port);
+    endpoint = endpointUrl(settings.advertiseAddress(), bound.getPort());
+    changed();
+    return bound;
+  }
+
+  private void changed() {
+    if (reporter != null) {
+      reporter.changed();
+    }
+  }
+
+  static String endpointUrl(String host, int port) {
+    String literal = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return "http://" + literal + ":" + port;
+  }
+
+  /** Stops everything; the node's status entry and the partial downloads stay for next time. */
+  @Override
+  public void close() {
+    sources.forEach(ConfigSource::close);
+    if (reporter != null) {
+      reporter.close();
+    }
+    http.close();
+    if (library != null) {
+      library.close();
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.osdeploy.daemon;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The command line. Each flag takes a value, as {@code --flag value} or {@code --flag=value}.
+ *
+ * @param node {@code --node}, default the environment's {@code NODE_NAME}
+ * @param namespace {@code --namespace}, default the client's namespace (in a pod, its own)
+ * @param configMap {@code --configmap}: watch this ConfigMap through the API
+ * @param configFile {@code --config}: read this file, again whenever it changes
+ * @param kubeconfig {@code --kubeconfig}, default the client's own discovery (in-cluster, or {@code
+ *     KUBECONFIG} / {@code ~/.kube/config})
+ * @param httpPort {@code --http-port}: overrides the configuration's port; 0 picks a free one
+ * @param contentPath {@code --content-path}: overrides the configuration's content path (several
+ *     daemons on one machine, as in tests)
+ * @param bindAddress {@code --bind-address}, default all addresses
+ * @param advertiseAddress {@code --advertise-address}, default {@code POD_IP}, else the first
+ *     address of an interface that is up and not loopback
+ */
+public record DaemonOptions(
+    String node,
+    String namespace,
+    String configMap,
+    Path configFile,
+    Path kubeconfig,
+    Integer httpPort,
+    Path contentPath,
+    String bindAddress,
+    String advertiseAddress) {
+
+  public static final String USAGE =
+      String.join(
+          "\n",
+          "usage: osdeploy-daemon (--configmap NAME [--namespace NS] | --config FILE) [options]",
+          "",
+          "  --configmap NAME          watch the daemon's ConfigMap (key daemon.json) through the API",
+          "  --namespace NS            its namespace (default: the client's, in a pod its own)",
+          "  --config FILE             read the configuration from FILE instead, again on change",
+          "  --node NAME               this node's name (default: $NODE_NAME, else the host name)",
+          "  --kubeconfig FILE         API credentials (default: in-cluster or $KUBECONFIG)",
+          "  --http-port PORT          override the configuration's HTTP port (0: any free port)",
+          "  --content-path DIR        override the configuration's content path",
+          "  --bind-address ADDRESS    listen on this address only (default: all)",
+          "  --advertise-address ADDR  the address in the endpoint URL (default: $POD_IP, else the",
+          "                            first address of an interface that is up, not loopback)",
+          "",
+          "The node's status is reported to its DistributionPoint when the API is reachable",
+          "(--configmap, --kubeconfig, or running in a pod).");
+
+  private static final List<String> FLAGS =
+      List.of(
+          "--node",
+          "--namespace",
+          "--configmap",
+          "--config",
+          "--kubeconfig",
+          "--http-port",
+          "--content-path",
+          "--bind-address",
+          "--advertise-address");
+
+  /** Reads the flags; defaults that need the network or the API are left null. */
+  public static DaemonOptions parse(List<String> args, Map<String, String> env) {
+    Map<String, String> values = new HashMap<>();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String flag = arg;
+      String value;
+      int equals = arg.indexOf('=');
+      if (arg.startsWith("--") && equals > 0) {
+        flag = arg.substring(0, equals);
+        value = arg.substring(equals + 1);
+      } else if (i + 1 < args.size()) {
+        value = args.get(++i);
+      } else {
+        value = null;
+      }
+      if (!FLAGS.contains(flag)) {
+        throw new IllegalArgumentException("unknown option: " + arg);
+      }
+      if (value == null || value.isEmpty()) {
+        throw new IllegalArgumentException(flag + " needs a value");
+      }
+      if (values.put(flag, value) != null) {
+        throw new IllegalArgumentException(flag + " given twice");
+      }
+    }
+    String configMap = values.get("--configmap");
+    String configFile = values.get("--config");
+    if ((configMap == null) == (configFile == null)) {
+      throw new IllegalArgumentException("give one of --configmap and --config");
+    }
+    if (values.containsKey("--namespace") && configMap == null) {
+      throw new IllegalArgumentException("--namespace goes with --configmap");
+    }
+    Integer port = null;
+    if (values.containsKey("--http-port")) {
+      try {
+        port = Integer.valueOf(values.get("--http-port"));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "--http-port: not a number: " + values.get("--http-port"));
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("--http-port: must be between 0 and 65535");
+      }
+    }
+    String node = values.getOrDefault("--node", blankToNull(env.get("NODE_NAME")));
+    String advertise = values.getOrDefault("--advertise-address", blankToNull(env.get("POD_IP")));
+    return new DaemonOptions(
+        node,
+        values.get("--namespace"),
+        configMap,
+        configFile == null ? null : Path.of(configFile),
+        values.containsKey("--kubeconfig") ? Path.of(values.get("--kubeconfig")) : null,
+        port,
+        values.containsKey("--content-path") ? Path.of(values.get("--content-path")) : null,
+        values.getOrDefault("--bind-address", "0.0.0.0"),
+        advertise);
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+}

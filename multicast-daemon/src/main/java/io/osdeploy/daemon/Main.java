@@ -1,0 +1,148 @@
+package io.osdeploy.daemon;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.osdeploy.daemon.config.ConfigFileSource;
+import io.osdeploy.daemon.config.ConfigMapSource;
+import io.osdeploy.daemon.report.KubernetesNodeStatusWriter;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Entry point of the daemon's jar; see {@link DaemonOptions#USAGE}. */
+public final class Main {
+  private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(2);
+  private static final Duration CONFIG_FILE_POLL = Duration.ofSeconds(2);
+
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      System.out.println(DaemonOptions.USAGE);
+      return;
+    }
+    DaemonOptions options;
+    try {
+      options = DaemonOptions.parse(List.of(args), System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage() + "\n\n" + DaemonOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    Logger log = LoggerFactory.getLogger(Main.class);
+    KubernetesClient client = needsApi(options) ? client(options) : null;
+    String node =
+        options.node() != null ? options.node() : InetAddress.getLocalHost().getHostName();
+    String advertise =
+        options.advertiseAddress() != null ? options.advertiseAddress() : firstAddress();
+    DaemonSettings settings =
+        new DaemonSettings(
+            node,
+            version(),
+            advertise,
+            options.bindAddress(),
+            options.httpPort(),
+            options.contentPath(),
+            PROGRESS_INTERVAL);
+    Daemon daemon =
+        new Daemon(settings, client == null ? null : new KubernetesNodeStatusWriter(client));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("node {}: stopping", node);
+                  daemon.close();
+                  if (client != null) {
+                    client.close();
+                  }
+                  stopped.countDown();
+                },
+                "shutdown"));
+    try {
+      daemon.start();
+    } catch (IOException e) {
+      log.error("node {}: {}", node, e.getMessage(), e);
+      System.exit(1);
+    }
+    if (options.configMap() != null) {
+      String namespace = options.namespace() != null ? options.namespace() : client.getNamespace();
+      if (namespace == null) {
+        log.error(
+            "node {}: no namespace for ConfigMap {}; give --namespace", node, options.configMap());
+        System.exit(2);
+      }
+      log.info(
+          "node {}: daemon {} watching ConfigMap {}/{}",
+          node,
+          settings.version(),
+          namespace,
+          options.configMap());
+      daemon.addConfigSource(
+          new ConfigMapSource(client, namespace, options.configMap(), daemon.configTracker()));
+    } else {
+      log.info("node {}: daemon {} reading {}", node, settings.version(), options.configFile());
+      daemon.addConfigSource(
+          new ConfigFileSource(options.configFile(), daemon.configTracker(), CONFIG_FILE_POLL));
+    }
+    if (client == null) {
+      log.info("node {}: no Kubernetes API configured; the node's status is not reported", node);
+    }
+    stopped.await();
+  }
+
+  /** The API is used for a ConfigMap, when credentials are given, or inside a pod. */
+  private static boolean needsApi(DaemonOptions options) {
+    return options.configMap() != null
+        || options.kubeconfig() != null
+        || System.getenv("KUBERNETES_SERVICE_HOST") != null;
+  }
+
+  private static KubernetesClient client(DaemonOptions options) {
+    KubernetesClientBuilder builder = new KubernetesClientBuilder();
+    if (options.kubeconfig() != null) {
+      builder.withConfig(Config.fromKubeconfig(options.kubeconfig().toFile()));
+    }
+    return builder.build();
+  }
+
+  private static String version() {
+    String version = Main.class.getPackage().getImplementationVersion();
+    return version != null ? version : "dev";
+  }
+
+  /** The first IPv4 address (else any) of an interface that is up and not loopback. */
+  static String firstAddress() throws SocketException {
+    Optional<InetAddress> found =
+        Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+            .filter(Main::usable)
+            .sorted(Comparator.comparingInt(NetworkInterface::getIndex))
+            .flatMap(nic -> nic.getInterfaceAddresses().stream())
+            .map(InterfaceAddress::getAddress)
+            .filter(address -> !address.isLinkLocalAddress() && !address.isLoopbackAddress())
+            .min(Comparator.comparing(address -> address instanceof Inet4Address ? 0 : 1));
+    return found.map(InetAddress::getHostAddress).orElse("127.0.0.1");
+  }
+
+  private static boolean usable(NetworkInterface nic) {
+    try {
+      return nic.isUp() && !nic.isLoopback();
+    } catch (SocketException e) {
+      // An interface that cannot be queried is no address to give to machines.
+      return false;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package io.osdeploy.daemon.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Routes a request to the health, status or content endpoint. */
+@ChannelHandler.Sharable
+final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final Logger log = LoggerFactory.getLogger(DaemonHttpHandler.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpEndpoints endpoints;
+  private final ContentResponder content;
+
+  DaemonHttpHandler(HttpEndpoints endpoints) {
+    this.endpoints = endpoints;
+    this.content = new ContentResponder(endpoints.content());
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (!request.decoderResult().isSuccess()) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed request\n");
+      return;
+    }
+    String path;
+    try {
+      path = new QueryStringDecoder(request.uri()).path();
+    } catch (IllegalArgumentException e) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed path\n");
+      return;
+    }
+    if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
+      Responses.methodNotAllowed(ctx, request, "GET, HEAD");
+      return;
+    }
+    if (path.startsWith(ContentResponder.PREFIX)) {
+      content.respond(ctx, request, path);
+      return;
+    }
+    switch (path) {
+      case "/healthz" -> Responses.text(ctx, request, HttpResponseStatus.OK, "ok\n");
+      case "/readyz" -> {
+        if (endpoints.ready().getAsBoolean()) {
+          Responses.text(ctx, request, HttpResponseStatus.OK, "ready\n");
+        } else {
+          Responses.text(
+              ctx,
+              request,
+              HttpResponseStatus.SERVICE_UNAVAILABLE,
+              "not ready: waiting for a valid configuration\n");
+        }
+      }
+      case "/v1/status" -> Responses.json(ctx, request, statusJson());
+      default -> Responses.text(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+    }
+  }
+
+  private byte[] statusJson() {
+    try {
+      return JSON.writeValueAsBytes(endpoints.status().get());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a NodeStatus always serializes", e);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      // Clients going away mid-transfer (reset, broken pipe) is ordinary for downloads.
+      log.debug(
+          "HTTP connection from {} ended: {}", ctx.channel().remoteAddress(), cause.toString());
+    } else {
+      log.warn("HTTP connection from {} failed", ctx.channel().remoteAddress(), cause);
+    }
+    ctx.close();
+  }
+}

@@ -1,0 +1,113 @@
+package io.osdeploy.daemon.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's HTTP endpoint: health and readiness for the kubelet's probes, the node's status, and
+ * the verified content for machines on the site. Native epoll on Linux (sendfile for content), NIO
+ * elsewhere.
+ */
+public final class DaemonHttpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DaemonHttpServer.class);
+
+  /** Requests carry no body worth the name; a larger one is refused. */
+  private static final int MAX_REQUEST_BYTES = 16 * 1024;
+
+  private final boolean epoll = Epoll.isAvailable();
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final DaemonHttpHandler handler;
+  private Channel channel;
+
+  public DaemonHttpServer(HttpEndpoints endpoints) {
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    this.boss = new MultiThreadIoEventLoopGroup(1, io);
+    this.workers = new MultiThreadIoEventLoopGroup(io);
+    this.handler = new DaemonHttpHandler(endpoints);
+  }
+
+  /**
+   * Listens on {@code host:port} (port 0: any free port). Called again with another address, it
+   * moves there: the new socket is bound before the old one closes.
+   */
+  public synchronized InetSocketAddress listen(String host, int port)
+      throws IOException, InterruptedException {
+    if (channel != null && port != 0 && port == address().getPort()) {
+      return address();
+    }
+    Class<? extends ServerChannel> type =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    ChannelFuture binding =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(type)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childHandler(
+                new ChannelInitializer<>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast(new HttpServerCodec())
+                        .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                        .addLast(new ChunkedWriteHandler())
+                        .addLast(handler);
+                  }
+                })
+            .bind(host, port)
+            .await();
+    if (!binding.isSuccess()) {
+      throw new IOException("cannot listen on " + host + ":" + port, binding.cause());
+    }
+    Channel previous = channel;
+    channel = binding.channel();
+    if (previous != null) {
+      previous.close().sync();
+    }
+    InetSocketAddress bound = address();
+    log.info(
+        "HTTP listening on {}:{} ({})",
+        bound.getHostString(),
+        bound.getPort(),
+        epoll ? "epoll" : "nio");
+    return address();
+  }
+
+  /** The address actually bound, with the real port when 0 was asked for. */
+  public synchronized InetSocketAddress address() {
+    if (channel == null) {
+      throw new IllegalStateException("not listening");
+    }
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (channel != null) {
+      channel.close().syncUninterruptibly();
+    }
+    // The listening socket is closed already; a short quiet period lets replies in flight finish.
+    boss.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS);
+    workers.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+  }
+}

@@ -1,0 +1,65 @@
+package io.osdeploy.daemon.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/** Small complete responses: text and JSON, without a body for HEAD. */
+final class Responses {
+  private Responses() {}
+
+  static void text(
+      ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status, String text) {
+    send(ctx, request, status, text.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
+  }
+
+  static void json(ChannelHandlerContext ctx, HttpRequest request, byte[] json) {
+    send(ctx, request, HttpResponseStatus.OK, json, "application/json");
+  }
+
+  static void send(
+      ChannelHandlerContext ctx,
+      HttpRequest request,
+      HttpResponseStatus status,
+      byte[] body,
+      String contentType) {
+    boolean head = HttpMethod.HEAD.equals(request.method());
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            status,
+            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    HttpUtil.setContentLength(response, body.length);
+    finish(ctx, request, response);
+  }
+
+  static void methodNotAllowed(ChannelHandlerContext ctx, HttpRequest request, String allow) {
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.METHOD_NOT_ALLOWED, Unpooled.EMPTY_BUFFER);
+    response.headers().set(HttpHeaderNames.ALLOW, allow);
+    HttpUtil.setContentLength(response, 0);
+    finish(ctx, request, response);
+  }
+
+  /** Writes a complete response, closing the connection after it unless the client keeps it. */
+  static void finish(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    HttpUtil.setKeepAlive(response, keepAlive);
+    ChannelFuture written = ctx.writeAndFlush(response);
+    if (!keepAlive) {
+      written.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+}

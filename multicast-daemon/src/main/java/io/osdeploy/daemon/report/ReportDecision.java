@@ -1,0 +1,41 @@
+package io.osdeploy.daemon.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.osdeploy.api.v1alpha1.ImageState;
+import io.osdeploy.api.v1alpha1.NodeStatus;
+
+/**
+ * Whether a node's entry needs writing: not when it is what was written last (no churn), at once
+ * when anything but download progress changed, and within the progress interval when only the byte
+ * counts moved.
+ */
+public enum ReportDecision {
+  NOTHING_CHANGED,
+  WRITE_NOW,
+  PROGRESS_ONLY;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public static ReportDecision decide(NodeStatus written, NodeStatus desired) {
+    if (written == null) {
+      return WRITE_NOW;
+    }
+    if (NodeStatusApply.same(written, desired)) {
+      return NOTHING_CHANGED;
+    }
+    return NodeStatusApply.same(withoutProgress(written), withoutProgress(desired))
+        ? PROGRESS_ONLY
+        : WRITE_NOW;
+  }
+
+  private static NodeStatus withoutProgress(NodeStatus status) {
+    NodeStatus copy = JSON.convertValue(status, NodeStatus.class);
+    for (ImageState image : copy.getImages()) {
+      if (image.getState() == ImageState.Phase.Downloading) {
+        image.setBytes(null);
+        image.setTotalBytes(null);
+      }
+    }
+    return copy;
+  }
+}

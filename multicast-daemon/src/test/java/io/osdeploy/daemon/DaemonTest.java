@@ -1,0 +1,152 @@
+package io.osdeploy.daemon;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.osdeploy.api.v1alpha1.ImageState.Phase;
+import io.osdeploy.api.v1alpha1.NodeStatus;
+import io.osdeploy.daemon.config.ConfigFileSource;
+import io.osdeploy.daemon.report.NodeReport;
+import io.osdeploy.daemon.report.NodeStatusWriter;
+import io.osdeploy.daemon.testing.TestContentServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The daemon as a whole, configured from a file: what a node's clients and the API see. */
+class DaemonTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAITING = Duration.ofMillis(20);
+  private static final byte[] IMAGE = TestContentServer.bytes(500_000, 77);
+
+  @TempDir Path dir;
+  private final List<NodeReport> reports = new CopyOnWriteArrayList<>();
+  private final HttpClient client = HttpClient.newHttpClient();
+  private TestContentServer source;
+  private Daemon daemon;
+  private Path configFile;
+
+  @BeforeEach
+  void start() throws Exception {
+    source = new TestContentServer().serve("/win11.wim", IMAGE);
+    NodeStatusWriter writer =
+        new NodeStatusWriter() {
+          @Override
+          public Optional<NodeStatus> read(String namespace, String dp, String node) {
+            return Optional.empty();
+          }
+
+          @Override
+          public void apply(NodeReport report) {
+            reports.add(report);
+          }
+        };
+    daemon =
+        new Daemon(
+            new DaemonSettings(
+                "node-a", "0.1.0-test", "127.0.0.1", "127.0.0.1", 0, null, Duration.ofMillis(100)),
+            writer);
+    daemon.start();
+    configFile = dir.resolve("daemon.json");
+  }
+
+  @AfterEach
+  void stop() {
+    daemon.close();
+    source.close();
+  }
+
+  @Test
+  void notReadyUntilAValidConfigurationArrives() throws Exception {
+    daemon.addConfigSource(new ConfigFileSource(configFile, daemon.configTracker(), WAITING));
+    assertEquals(200, get("/healthz").statusCode());
+    assertEquals(503, get("/readyz").statusCode());
+
+    Files.writeString(configFile, "{\"namespace\": \"site\"}");
+    Files.writeString(configFile, config(1, true));
+
+    await().atMost(WAIT).until(() -> get("/readyz").statusCode() == 200);
+  }
+
+  @Test
+  void pullsServesAndReportsTheAssignedImage() throws Exception {
+    Files.writeString(configFile, config(3, true));
+    daemon.addConfigSource(new ConfigFileSource(configFile, daemon.configTracker(), WAITING));
+
+    await().atMost(WAIT).until(() -> get("/content/win11").statusCode() == 200);
+    HttpResponse<byte[]> content = get("/content/win11");
+    assertArrayEquals(IMAGE, content.body());
+    assertEquals(
+        "\"" + TestContentServer.sha256(IMAGE) + "\"",
+        content.headers().firstValue("ETag").orElseThrow());
+
+    await().atMost(WAIT).until(() -> lastReportedPhase().equals(Optional.of(Phase.Verified)));
+    NodeReport last = reports.get(reports.size() - 1);
+    assertEquals("site/berlin", last.key());
+    assertEquals("node-a", last.node().getName());
+    assertEquals("0.1.0-test", last.node().getDaemonVersion());
+    assertEquals(3L, last.node().getConfigGeneration());
+    assertEquals("http://127.0.0.1:" + daemon.httpAddress().getPort(), last.node().getEndpoint());
+    String status = new String(get("/v1/status").body());
+    assertTrue(status.contains("\"state\":\"Verified\""), status);
+  }
+
+  @Test
+  void keepsServingWhenTheConfigurationTurnsInvalidAndDropsAnUnassignedImage() throws Exception {
+    Files.writeString(configFile, config(1, true));
+    daemon.addConfigSource(new ConfigFileSource(configFile, daemon.configTracker(), WAITING));
+    await().atMost(WAIT).until(() -> get("/content/win11").statusCode() == 200);
+
+    String misspelt = config(2, true).replace("\"namespace\"", "\"namespaec\"");
+    assertFalse(daemon.configTracker().accept("test", misspelt));
+    assertEquals(200, get("/content/win11").statusCode());
+    assertEquals(200, get("/readyz").statusCode());
+    assertEquals(1, daemon.configTracker().current().orElseThrow().getGeneration());
+
+    Files.writeString(configFile, config(3, false));
+    await().atMost(WAIT).until(() -> get("/content/win11").statusCode() == 404);
+    await().atMost(WAIT).until(() -> !Files.exists(dir.resolve("content").resolve("win11")));
+    await().atMost(WAIT).until(() -> reports.get(reports.size() - 1).node().getImages().isEmpty());
+  }
+
+  private Optional<Phase> lastReportedPhase() {
+    if (reports.isEmpty() || reports.get(reports.size() - 1).node().getImages().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(reports.get(reports.size() - 1).node().getImages().get(0).getState());
+  }
+
+  private String config(long generation, boolean withImage) {
+    String images =
+        withImage
+            ? """
+              [{"name": "win11", "url": "%s", "sha256": "%s", "sizeBytes": %d}]"""
+                .formatted(source.url("/win11.wim"), TestContentServer.sha256(IMAGE), IMAGE.length)
+            : "[]";
+    return """
+        {"namespace": "site", "distributionPoint": "berlin", "generation": %d,
+         "contentPath": "%s", "httpPort": 9080, "images": %s}
+        """
+        .formatted(generation, dir.resolve("content"), images);
+  }
+
+  private HttpResponse<byte[]> get(String path) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path);
+    return client.send(
+        HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+}

@@ -1,0 +1,219 @@
+package io.osdeploy.daemon.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.osdeploy.api.v1alpha1.ImageState;
+import io.osdeploy.api.v1alpha1.NodeStatus;
+import io.osdeploy.daemon.content.VerifiedFile;
+import io.osdeploy.daemon.testing.TestContentServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DaemonHttpServerTest {
+  private static final byte[] BYTES = TestContentServer.bytes(200_000, 42);
+  private static final String SHA = TestContentServer.sha256(BYTES);
+  private static final String ETAG = "\"" + SHA + "\"";
+
+  @TempDir Path dir;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final HttpClient client = HttpClient.newHttpClient();
+  private DaemonHttpServer server;
+  private int port;
+
+  @BeforeEach
+  void start() throws Exception {
+    Path file = dir.resolve(SHA);
+    Files.write(file, BYTES);
+    VerifiedFile win11 = new VerifiedFile("win11", SHA, file, BYTES.length);
+    NodeStatus status = new NodeStatus();
+    status.setName("node-a");
+    status.setImages(List.of(new ImageState("win11", SHA, ImageState.Phase.Verified)));
+    server =
+        new DaemonHttpServer(
+            new HttpEndpoints(
+                ready::get,
+                () -> status,
+                image -> image.equals("win11") ? Optional.of(win11) : Optional.empty()));
+    port = server.listen("127.0.0.1", 0).getPort();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void listensOnAnEphemeralPortWhenAskedForPortZero() {
+    assertTrue(port > 0);
+    assertEquals(port, server.address().getPort());
+  }
+
+  @Test
+  void healthIsAlwaysOkAndReadinessFollowsTheDaemon() throws Exception {
+    assertEquals(200, get("/healthz").statusCode());
+    assertEquals(503, get("/readyz").statusCode());
+    ready.set(true);
+    assertEquals(200, get("/readyz").statusCode());
+  }
+
+  @Test
+  void servesTheWholeVerifiedFileWithItsShaAsEntityTag() throws Exception {
+    HttpResponse<byte[]> response = get("/content/win11");
+    assertEquals(200, response.statusCode());
+    assertArrayEquals(BYTES, response.body());
+    assertEquals(ETAG, header(response, "ETag"));
+    assertEquals("bytes", header(response, "Accept-Ranges"));
+    assertEquals(String.valueOf(BYTES.length), header(response, "Content-Length"));
+    assertEquals("application/octet-stream", header(response, "Content-Type"));
+  }
+
+  @Test
+  void servesOneRange() throws Exception {
+    HttpResponse<byte[]> response = get("/content/win11", "Range", "bytes=1000-1999");
+    assertEquals(206, response.statusCode());
+    assertEquals("bytes 1000-1999/" + BYTES.length, header(response, "Content-Range"));
+    assertArrayEquals(Arrays.copyOfRange(BYTES, 1000, 2000), response.body());
+
+    HttpResponse<byte[]> tail = get("/content/win11", "Range", "bytes=-10");
+    assertEquals(206, tail.statusCode());
+    assertArrayEquals(Arrays.copyOfRange(BYTES, BYTES.length - 10, BYTES.length), tail.body());
+  }
+
+  @Test
+  void rangePastTheEndIs416WithTheSize() throws Exception {
+    HttpResponse<byte[]> response = get("/content/win11", "Range", "bytes=" + BYTES.length + "-");
+    assertEquals(416, response.statusCode());
+    assertEquals("bytes */" + BYTES.length, header(response, "Content-Range"));
+    assertEquals(416, get("/content/win11", "Range", "bytes=9-2").statusCode());
+  }
+
+  @Test
+  void rangeForAnotherVersionGetsTheWholeFile() throws Exception {
+    HttpResponse<byte[]> response =
+        get("/content/win11", "Range", "bytes=0-9", "If-Range", "\"" + "0".repeat(64) + "\"");
+    assertEquals(200, response.statusCode());
+    assertEquals(BYTES.length, response.body().length);
+  }
+
+  @Test
+  void matchingIfNoneMatchIsNotModified() throws Exception {
+    HttpResponse<byte[]> response = get("/content/win11", "If-None-Match", ETAG);
+    assertEquals(304, response.statusCode());
+    assertEquals(ETAG, header(response, "ETag"));
+    assertEquals(0, response.body().length);
+    assertEquals(200, get("/content/win11", "If-None-Match", "\"other\"").statusCode());
+  }
+
+  @Test
+  void headHasTheHeadersButNoBody() throws Exception {
+    HttpResponse<byte[]> response =
+        client.send(
+            HttpRequest.newBuilder(uri("/content/win11"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, response.statusCode());
+    assertEquals(String.valueOf(BYTES.length), header(response, "Content-Length"));
+    assertEquals(ETAG, header(response, "ETag"));
+    assertEquals(0, response.body().length);
+  }
+
+  @Test
+  void unknownOrUnverifiedImagesAreNotFound() throws Exception {
+    assertEquals(404, get("/content/win10").statusCode());
+    assertEquals(404, get("/nothing-here").statusCode());
+  }
+
+  @Test
+  void malformedImageNamesAreBadRequests() throws Exception {
+    assertEquals(400, get("/content/Win11").statusCode());
+    assertEquals(400, get("/content/win11/extra").statusCode());
+    assertEquals(400, get("/content/").statusCode());
+  }
+
+  @Test
+  void rejectsPathTraversal() throws Exception {
+    assertEquals(400, rawStatus("/content/../" + dir.getFileName() + "/" + SHA));
+    assertEquals(400, rawStatus("/content/.."));
+    assertEquals(400, rawStatus("/content/%2e%2e%2f%2e%2e%2fetc%2fpasswd"));
+    assertEquals(400, rawStatus("/content/..%2F..%2Fetc%2Fpasswd"));
+  }
+
+  @Test
+  void onlyGetAndHeadAreAllowed() throws Exception {
+    HttpResponse<byte[]> response =
+        client.send(
+            HttpRequest.newBuilder(uri("/content/win11"))
+                .POST(HttpRequest.BodyPublishers.ofString("x"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(405, response.statusCode());
+    assertEquals("GET, HEAD", header(response, "Allow"));
+  }
+
+  @Test
+  void statusIsTheNodeEntryAsJson() throws Exception {
+    HttpResponse<byte[]> response = get("/v1/status");
+    assertEquals(200, response.statusCode());
+    assertEquals("application/json", header(response, "Content-Type"));
+    String json = new String(response.body(), StandardCharsets.UTF_8);
+    assertTrue(json.contains("\"name\":\"node-a\""), json);
+    assertTrue(json.contains("\"state\":\"Verified\""), json);
+  }
+
+  @Test
+  void movesToAnotherPortOnRequest() throws Exception {
+    int moved = server.listen("127.0.0.1", 0).getPort();
+    assertEquals(moved, server.address().getPort());
+    assertEquals(200, get("/healthz").statusCode());
+  }
+
+  private HttpResponse<byte[]> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + server.address().getPort() + path);
+  }
+
+  private static String header(HttpResponse<?> response, String name) {
+    return response.headers().firstValue(name).orElse(null);
+  }
+
+  /** Sends the path exactly as given: HTTP clients would normalize the dot segments away. */
+  private int rawStatus(String path) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      String response = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+      return Integer.parseInt(response.substring(9, 12));
+    }
+  }
+}

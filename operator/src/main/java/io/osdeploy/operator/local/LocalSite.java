@@ -1,0 +1,209 @@
+package io.osdeploy.operator.local;
+
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.operator.dependent.DaemonResources;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded default's stand-in for a site: the local cluster has no kubelet, so for each
+ * distribution point this runs one daemon process on this machine as its node, reports that node's
+ * pod as the DaemonSet controller would, and serves the sample OS images from a local stand-in file
+ * so that content really flows: pulled, verified, reported.
+ */
+final class LocalSite implements AutoCloseable {
+  private static final int STAND_IN_BYTES = 32 * 1024 * 1024;
+
+  private final KubernetesClient client;
+  private final Path home;
+  private final Path daemonJar;
+  private final Path kubeconfig;
+  private final HttpServer server;
+  private final byte[] standIn;
+  private final String standInSha256;
+  private final Map<String, Process> daemons = new HashMap<>();
+  private final List<String> notes = new ArrayList<>();
+
+  LocalSite(KubernetesClient client, Path home, Path daemonJar, Path kubeconfig)
+      throws IOException {
+    this.client = client;
+    this.home = home;
+    this.daemonJar = daemonJar;
+    this.kubeconfig = kubeconfig;
+    this.standIn = new byte[STAND_IN_BYTES];
+    new Random(2026).nextBytes(standIn);
+    this.standInSha256 = sha256(standIn);
+    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/images/",
+        exchange -> {
+          exchange.sendResponseHeaders(200, standIn.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(standIn);
+          }
+        });
+    server.start();
+  }
+
+  /** Points every OS image in {@code namespace} at the local stand-in file. */
+  void serveImagesLocally(String namespace) {
+    for (OSImage image : client.resources(OSImage.class).inNamespace(namespace).list().getItems()) {
+      String url =
+          "http://127.0.0.1:"
+              + server.getAddress().getPort()
+              + "/images/"
+              + image.getMetadata().getName();
+      image.getSpec().getSource().setUrl(url);
+      image.getSpec().setSha256(standInSha256);
+      image.getSpec().setSizeBytes((long) standIn.length);
+      image.getMetadata().setManagedFields(null);
+      image.getMetadata().setResourceVersion(null);
+      image.setStatus(null);
+      client.resource(image).fieldManager("osdeploy-run").forceConflicts().serverSideApply();
+      notes.add(
+          "OSImage "
+              + namespace
+              + "/"
+              + image.getMetadata().getName()
+              + " is served from a local 32 MiB stand-in at "
+              + url);
+    }
+  }
+
+  /**
+   * One node per distribution point: a Node object with the labels its selector asks for, and a
+   * daemon process on this machine that runs as that node.
+   */
+  void startNodes() throws IOException {
+    for (DistributionPoint dp :
+        client.resources(DistributionPoint.class).inAnyNamespace().list().getItems()) {
+      String node = "local-" + dp.getMetadata().getName();
+      Map<String, String> labels = new HashMap<>();
+      if (dp.getSpec().getNodeSelector() != null) {
+        labels.putAll(dp.getSpec().getNodeSelector());
+      }
+      labels.put("kubernetes.io/hostname", node);
+      client
+          .resource(
+              new NodeBuilder()
+                  .withNewMetadata()
+                  .withName(node)
+                  .withLabels(labels)
+                  .endMetadata()
+                  .build())
+          .fieldManager("osdeploy-run")
+          .forceConflicts()
+          .serverSideApply();
+      Path content = home.resolve("nodes").resolve(node).resolve("content");
+      Files.createDirectories(content);
+      Path log = home.resolve("nodes").resolve(node).resolve("daemon.log");
+      Process p =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-jar",
+                  daemonJar.toString(),
+                  "--node=" + node,
+                  "--namespace=" + dp.getMetadata().getNamespace(),
+                  "--configmap=" + DaemonResources.name(dp),
+                  "--kubeconfig=" + kubeconfig,
+                  "--http-port=0",
+                  "--bind-address=127.0.0.1",
+                  "--advertise-address=127.0.0.1",
+                  "--content-path=" + content)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      daemons.put(node, p);
+      notes.add(
+          "Node "
+              + node
+              + " runs DistributionPoint "
+              + dp.getMetadata().getNamespace()
+              + "/"
+              + dp.getMetadata().getName()
+              + "'s daemon as a local process (log: "
+              + log
+              + ")");
+    }
+  }
+
+  /**
+   * What the DaemonSet controller and kubelet would report: one pod per DaemonSet, running the
+   * latest template, ready while its daemon process lives.
+   */
+  void reportPods() {
+    for (DaemonSet ds :
+        client
+            .apps()
+            .daemonSets()
+            .inAnyNamespace()
+            .withLabel("app.kubernetes.io/managed-by", "osdeploy-operator")
+            .list()
+            .getItems()) {
+      String node = "local-" + ds.getMetadata().getLabels().get("app.kubernetes.io/instance");
+      Process daemon = daemons.get(node);
+      int ready = daemon != null && daemon.isAlive() ? 1 : 0;
+      DaemonSetStatus wanted =
+          new DaemonSetStatusBuilder()
+              .withDesiredNumberScheduled(1)
+              .withCurrentNumberScheduled(1)
+              .withUpdatedNumberScheduled(1)
+              .withNumberReady(ready)
+              .withNumberAvailable(ready)
+              .withNumberMisscheduled(0)
+              .withObservedGeneration(ds.getMetadata().getGeneration())
+              .build();
+      if (!Objects.equals(wanted, ds.getStatus())) {
+        ds.setStatus(wanted);
+        client.resource(ds).updateStatus();
+      }
+    }
+  }
+
+  List<String> notes() {
+    return notes;
+  }
+
+  @Override
+  public void close() {
+    for (Process p : daemons.values()) {
+      p.destroy();
+      try {
+        if (!p.waitFor(5, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    server.stop(0);
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package io.osdeploy.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
+import io.osdeploy.api.v1alpha1.Condition;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.DistributionPointSpec;
+import io.osdeploy.api.v1alpha1.ImageSelection;
+import io.osdeploy.api.v1alpha1.ImageState;
+import io.osdeploy.api.v1alpha1.NodeStatus;
+import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.api.v1alpha1.OSImageSpec;
+import io.osdeploy.api.v1alpha1.OsdeployStatus;
+import io.osdeploy.operator.testing.DaemonProcess;
+import io.osdeploy.operator.testing.OperatorTests;
+import io.osdeploy.operator.testing.TestCluster;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two daemon processes as two nodes of one distribution point, pulling a test image from a local
+ * HTTP server, against a real kube-apiserver and the operator.
+ */
+class DistributionPointNodesIT {
+  private static final String DP = "site-test";
+  private static final String IMAGE = "test-image";
+
+  @RegisterExtension
+  static LocallyRunOperatorExtension operator = OperatorTests.operator(TestCluster.newClient());
+
+  private final KubernetesClient client = TestCluster.client();
+  private HttpServer source;
+  private byte[] content;
+  private String sha256;
+  private final List<DaemonProcess> daemons = new java.util.ArrayList<>();
+
+  @BeforeEach
+  void serveTestImage() throws Exception {
+    content = new byte[4 * 1024 * 1024 + 123];
+    new Random(42).nextBytes(content);
+    sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    source = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    source.createContext(
+        "/test.img",
+        exchange -> {
+          exchange.sendResponseHeaders(200, content.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(content);
+          }
+        });
+    source.start();
+  }
+
+  @AfterEach
+  void stopEverything() throws InterruptedException {
+    for (DaemonProcess d : daemons) {
+      d.close();
+    }
+    source.stop(0);
+    client.resources(DistributionPoint.class).inNamespace(ns()).delete();
+    client.resources(OSImage.class).inNamespace(ns()).delete();
+  }
+
+  private String ns() {
+    return operator.getNamespace();
+  }
+
+  private OSImage image(String sha) {
+    OSImage image = new OSImage();
+    image.getMetadata().setName(IMAGE);
+    image.getMetadata().setNamespace(ns());
+    image.setSpec(new OSImageSpec());
+    image.getSpec().setSource(new OSImageSpec.Source());
+    image
+        .getSpec()
+        .getSource()
+        .setUrl("http://127.0.0.1:" + source.getAddress().getPort() + "/test.img");
+    image.getSpec().setSha256(sha);
+    image.getSpec().setSizeBytes((long) content.length);
+    return client.resource(image).fieldManager("nodes-it").forceConflicts().serverSideApply();
+  }
+
+  private void distributionPoint() {
+    DistributionPoint dp = new DistributionPoint();
+    dp.getMetadata().setName(DP);
+    dp.getMetadata().setNamespace(ns());
+    dp.setSpec(new DistributionPointSpec());
+    dp.getSpec().setOsImages(new ImageSelection());
+    dp.getSpec().getOsImages().setNames(List.of(IMAGE));
+    client.resource(dp).fieldManager("nodes-it").serverSideApply();
+  }
+
+  private void rollOut(int nodes) {
+    OperatorTests.rollOut(client, ns(), DP + "-daemon", nodes);
+  }
+
+  private <T extends CustomResource<?, ? extends OsdeployStatus>> T awaitCondition(
+      Class<T> kind, String name, String type, String status, String reason) {
+    return OperatorTests.awaitCondition(client, ns(), kind, name, type, status, reason, this::logs);
+  }
+
+  private String logs() {
+    StringBuilder out = new StringBuilder();
+    daemons.forEach(d -> out.append(tail(d.log())).append('\n'));
+    return out.toString();
+  }
+
+  private static String tail(String log) {
+    return log.length() > 1500 ? log.substring(log.length() - 1500) : log;
+  }
+
+  @Test
+  void twoNodesPullVerifyAndReportAndAChecksumMismatchShowsUntilFixed(@TempDir Path dir)
+      throws Exception {
+    image(sha256);
+    distributionPoint();
+    rollOut(2);
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, TestCluster.kubeConfigYaml());
+    for (String node : List.of("node-a", "node-b")) {
+      daemons.add(DaemonProcess.start(node, ns(), DP + "-daemon", kubeconfig, dir.resolve(node)));
+    }
+
+    DistributionPoint ready =
+        awaitCondition(DistributionPoint.class, DP, "Ready", "True", "ContentVerified");
+    assertEquals(
+        List.of("node-a", "node-b"),
+        ready.getStatus().getNodes().stream().map(NodeStatus::getName).sorted().toList());
+    OSImage distributed = awaitCondition(OSImage.class, IMAGE, "Ready", "True", "Distributed");
+    assertEquals(List.of(DP), distributed.getStatus().getVerifiedOn());
+
+    // Each node serves the verified image by unicast, with its SHA-256 as ETag.
+    for (NodeStatus node : ready.getStatus().getNodes()) {
+      HttpResponse<byte[]> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(node.getEndpoint() + "/content/" + IMAGE))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, response.statusCode(), node.getName());
+      assertTrue(java.util.Arrays.equals(content, response.body()), node.getName());
+      assertEquals(
+          "\"" + sha256 + "\"", response.headers().firstValue("ETag").orElse(""), node.getName());
+    }
+
+    String wrong = "0".repeat(64);
+    image(wrong);
+    DistributionPoint mismatch =
+        awaitCondition(
+            DistributionPoint.class, DP, "Reconciling", "True", ImageState.CHECKSUM_MISMATCH);
+    assertTrue(
+        mismatch
+            .getStatus()
+            .condition("Reconciling")
+            .map(Condition::getMessage)
+            .orElse("")
+            .contains("OSImage " + IMAGE + ": ChecksumMismatch"));
+    awaitCondition(OSImage.class, IMAGE, "Stalled", "True", ImageState.CHECKSUM_MISMATCH);
+
+    image(sha256);
+    awaitCondition(DistributionPoint.class, DP, "Ready", "True", "ContentVerified");
+    awaitCondition(OSImage.class, IMAGE, "Ready", "True", "Distributed");
+  }
+}

@@ -1,0 +1,64 @@
+package io.osdeploy.operator.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A distribution-point daemon run as a process of its own, standing in for one node's pod. */
+public final class DaemonProcess implements AutoCloseable {
+  public static final Path JAR =
+      Path.of("..", "multicast-daemon", "target", "osdeploy-daemon.jar")
+          .toAbsolutePath()
+          .normalize();
+
+  private final Process process;
+  private final Path log;
+
+  private DaemonProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts the daemon for {@code node}, reading its ConfigMap through the API. */
+  public static DaemonProcess start(
+      String node, String namespace, String configMap, Path kubeconfig, Path contentPath)
+      throws IOException {
+    Prerequisites.require(
+        Files.isRegularFile(JAR), "the daemon jar " + JAR + " (build multicast-daemon first)");
+    Path log = Files.createTempFile("osdeploy-daemon-" + node, ".log");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.add("--node=" + node);
+    command.add("--namespace=" + namespace);
+    command.add("--configmap=" + configMap);
+    command.add("--kubeconfig=" + kubeconfig);
+    command.add("--http-port=0");
+    command.add("--bind-address=127.0.0.1");
+    command.add("--advertise-address=127.0.0.1");
+    command.add("--content-path=" + contentPath);
+    Process p =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new DaemonProcess(p, log);
+  }
+
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+}
