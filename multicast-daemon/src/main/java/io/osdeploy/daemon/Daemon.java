@@ -8,6 +8,8 @@ import io.osdeploy.daemon.content.ContentLibrary;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
 import io.osdeploy.daemon.http.HttpEndpoints;
+import io.osdeploy.daemon.policy.PolicyBook;
+import io.osdeploy.daemon.policy.PolicyWatcher;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
 import io.osdeploy.daemon.report.NodeStatusWriter;
@@ -36,6 +38,8 @@ public final class Daemon implements AutoCloseable {
   private volatile DaemonConfig config;
   private volatile ContentLibrary library;
   private volatile String endpoint;
+  private final PolicyBook policy = new PolicyBook();
+  private volatile PolicyWatcher policyWatcher;
 
   /** The library's path: fixed for the life of the process. */
   private String contentPath;
@@ -46,7 +50,12 @@ public final class Daemon implements AutoCloseable {
   public Daemon(DaemonSettings settings, NodeStatusWriter statusWriter) {
     this.settings = settings;
     this.http =
-        new DaemonHttpServer(new HttpEndpoints(this::ready, this::nodeStatus, this::served));
+        new DaemonHttpServer(
+            new HttpEndpoints(
+                this::ready,
+                this::nodeStatus,
+                this::served,
+                request -> policy.answer(request, endpoint)));
     this.reporter =
         statusWriter == null
             ? null
@@ -66,6 +75,17 @@ public final class Daemon implements AutoCloseable {
   public void addConfigSource(ConfigSource source) {
     sources.add(source);
     source.start();
+  }
+
+  /** Publishes policy from the deployments and images {@code watcher} sees. */
+  public void watchPolicy(java.util.function.Function<PolicyBook, PolicyWatcher> watcher) {
+    this.policyWatcher = watcher.apply(policy);
+  }
+
+  /** The distribution point this daemon serves, once a configuration names it. */
+  public String distributionPoint() {
+    DaemonConfig current = config;
+    return current == null ? null : current.getDistributionPoint();
   }
 
   public ConfigTracker configTracker() {
@@ -148,6 +168,10 @@ public final class Daemon implements AutoCloseable {
       }
     }
     config = next;
+    PolicyWatcher watcher = policyWatcher;
+    if (watcher != null) {
+      watcher.rebuild();
+    }
     library
         .assign(next.getImages())
         .whenComplete(
@@ -181,6 +205,9 @@ public final class Daemon implements AutoCloseable {
   @Override
   public void close() {
     sources.forEach(ConfigSource::close);
+    if (policyWatcher != null) {
+      policyWatcher.close();
+    }
     if (reporter != null) {
       reporter.close();
     }

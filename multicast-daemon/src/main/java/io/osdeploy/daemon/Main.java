@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.osdeploy.daemon.config.ConfigFileSource;
 import io.osdeploy.daemon.config.ConfigMapSource;
+import io.osdeploy.daemon.policy.PolicyWatcher;
 import io.osdeploy.daemon.report.KubernetesNodeStatusWriter;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -93,6 +94,9 @@ public final class Main {
           options.configMap());
       daemon.addConfigSource(
           new ConfigMapSource(client, namespace, options.configMap(), daemon.configTracker()));
+      String policyNamespace = namespace;
+      daemon.watchPolicy(
+          book -> new PolicyWatcher(client, policyNamespace, daemon::distributionPoint, book));
     } else {
       log.info("node {}: daemon {} reading {}", node, settings.version(), options.configFile());
       daemon.addConfigSource(

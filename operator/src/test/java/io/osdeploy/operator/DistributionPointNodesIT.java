@@ -3,6 +3,8 @@ package io.osdeploy.operator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,6 +18,11 @@ import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.OSImageSpec;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
+import io.osdeploy.api.v1alpha1.Step;
+import io.osdeploy.api.v1alpha1.Target;
+import io.osdeploy.api.v1alpha1.TaskSequence;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.TestCluster;
@@ -77,6 +84,7 @@ class DistributionPointNodesIT {
       d.close();
     }
     source.stop(0);
+    client.resources(TaskSequenceDeployment.class).inNamespace(ns()).delete();
     client.resources(DistributionPoint.class).inNamespace(ns()).delete();
     client.resources(OSImage.class).inNamespace(ns()).delete();
   }
@@ -129,6 +137,40 @@ class DistributionPointNodesIT {
     return log.length() > 1500 ? log.substring(log.length() - 1500) : log;
   }
 
+  private void deployment() {
+    TaskSequenceDeployment d = new TaskSequenceDeployment();
+    d.getMetadata().setName("bare-metal");
+    d.getMetadata().setNamespace(ns());
+    d.setSpec(new TaskSequenceDeploymentSpec());
+    Step step = new Step();
+    step.setName("Apply image");
+    step.setApplyOperatingSystem(new Step.ApplyOperatingSystem());
+    step.getApplyOperatingSystem().setOsImage(IMAGE);
+    TaskSequence ts = new TaskSequence();
+    ts.setSteps(List.of(step));
+    d.getSpec().setTaskSequence(ts);
+    Target target = new Target();
+    Target.Machine machine = new Target.Machine();
+    machine.setName("desk-1");
+    machine.setMac("52:54:00:00:00:01");
+    target.setMachines(List.of(machine));
+    d.getSpec().setTarget(target);
+    d.getSpec().setAvailability(TaskSequenceDeploymentSpec.Availability.MediaAndPxe);
+    d.getSpec().setDistributionPoints(List.of(DP));
+    client.resource(d).fieldManager("nodes-it").serverSideApply();
+  }
+
+  private static JsonNode policy(NodeStatus node, String query) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(node.getEndpoint() + "/v1/policy?" + query))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), response.body());
+    return new ObjectMapper().readTree(response.body());
+  }
+
   @Test
   void twoNodesPullVerifyAndReportAndAChecksumMismatchShowsUntilFixed(@TempDir Path dir)
       throws Exception {
@@ -161,6 +203,28 @@ class DistributionPointNodesIT {
       assertTrue(java.util.Arrays.equals(content, response.body()), node.getName());
       assertEquals(
           "\"" + sha256 + "\"", response.headers().firstValue("ETag").orElse(""), node.getName());
+    }
+
+    // The deployment is published once its content is verified: every node serves its policy.
+    deployment();
+    awaitCondition(TaskSequenceDeployment.class, "bare-metal", "Ready", "True", "ContentReady");
+    for (NodeStatus node : ready.getStatus().getNodes()) {
+      org.awaitility.Awaitility.await()
+          .atMost(OperatorTests.TIMEOUT)
+          .untilAsserted(
+              () -> {
+                JsonNode pxe = policy(node, "mac=52-54-00-00-00-01&source=pxe");
+                assertEquals(1, pxe.path("deployments").size(), pxe.toString());
+                JsonNode content =
+                    pxe.path("deployments").get(0).path("steps").get(0).path("content");
+                assertEquals(sha256, content.path("sha256").asText());
+                assertEquals(
+                    node.getEndpoint() + "/content/" + IMAGE, content.path("unicastUrl").asText());
+              });
+      // MediaAndPxe: a running client is not offered the deployment, nor is a stranger.
+      assertEquals(
+          0, policy(node, "mac=52:54:00:00:00:01&source=client").path("deployments").size());
+      assertEquals(0, policy(node, "mac=52:54:00:00:00:99&source=pxe").path("deployments").size());
     }
 
     String wrong = "0".repeat(64);

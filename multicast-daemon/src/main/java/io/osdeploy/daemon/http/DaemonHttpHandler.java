@@ -9,7 +9,9 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.osdeploy.daemon.policy.PolicyRequest;
 import java.io.IOException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +64,36 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
         }
       }
       case "/v1/status" -> Responses.json(ctx, request, statusJson());
+      case "/v1/policy" -> policy(ctx, request);
       default -> Responses.text(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
     }
+  }
+
+  /** {@code /v1/policy?mac=..&uuid=..&source=client|media|pxe[&deployment=..]}. */
+  private void policy(ChannelHandlerContext ctx, FullHttpRequest request) {
+    QueryStringDecoder query = new QueryStringDecoder(request.uri());
+    PolicyRequest asked;
+    try {
+      asked =
+          new PolicyRequest(
+              param(query, "mac"),
+              param(query, "uuid"),
+              PolicyRequest.Source.parse(param(query, "source")),
+              param(query, "deployment"));
+    } catch (IllegalArgumentException e) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+      return;
+    }
+    try {
+      Responses.json(ctx, request, JSON.writeValueAsBytes(endpoints.policy().apply(asked)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a policy document always serializes", e);
+    }
+  }
+
+  private static String param(QueryStringDecoder query, String name) {
+    List<String> values = query.parameters().get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
   }
 
   private byte[] statusJson() {

@@ -2,12 +2,18 @@ package io.osdeploy.daemon.http;
 
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.daemon.content.VerifiedContent;
+import io.osdeploy.daemon.policy.PolicyRequest;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * What the HTTP server answers from: whether the daemon is ready, the node's status, and the
- * verified content it serves.
+ * What the HTTP server answers from: whether the daemon is ready, the node's status, the verified
+ * content it serves, and the deployment policy it publishes.
  */
 public record HttpEndpoints(
-    BooleanSupplier ready, Supplier<NodeStatus> status, VerifiedContent content) {}
+    BooleanSupplier ready,
+    Supplier<NodeStatus> status,
+    VerifiedContent content,
+    Function<PolicyRequest, Map<String, Object>> policy) {}

@@ -52,7 +52,8 @@ class DaemonHttpServerTest {
             new HttpEndpoints(
                 ready::get,
                 () -> status,
-                image -> image.equals("win11") ? Optional.of(win11) : Optional.empty()));
+                image -> image.equals("win11") ? Optional.of(win11) : Optional.empty(),
+                request -> java.util.Map.of("deployments", List.of(), "mac", request.mac())));
     port = server.listen("127.0.0.1", 0).getPort();
   }
 
@@ -168,6 +169,23 @@ class DaemonHttpServerTest {
             HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(405, response.statusCode());
     assertEquals("GET, HEAD", header(response, "Allow"));
+  }
+
+  @Test
+  void policyParsesTheMachineAndNamesABadParameter() throws Exception {
+    HttpResponse<byte[]> ok = get("/v1/policy?mac=52-54-00-AB-CD-EF&source=pxe");
+    assertEquals(200, ok.statusCode());
+    String json = new String(ok.body(), StandardCharsets.UTF_8);
+    assertTrue(json.contains("\"mac\":\"52:54:00:ab:cd:ef\""), json);
+
+    HttpResponse<byte[]> noSource = get("/v1/policy?mac=52:54:00:ab:cd:ef");
+    assertEquals(400, noSource.statusCode());
+    assertEquals(
+        "source: must be client, media or pxe (got null)\n",
+        new String(noSource.body(), StandardCharsets.UTF_8));
+    HttpResponse<byte[]> badMac = get("/v1/policy?mac=zz&source=client");
+    assertEquals(400, badMac.statusCode());
+    assertEquals("mac: not a MAC address: zz\n", new String(badMac.body(), StandardCharsets.UTF_8));
   }
 
   @Test

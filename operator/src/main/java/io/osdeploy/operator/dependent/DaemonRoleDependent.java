@@ -11,8 +11,9 @@ import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OsdeployApi;
 
 /**
- * What the daemon may do, and no more: read its own ConfigMap, and read its DistributionPoint and
- * patch that one's status (its node's entry).
+ * What the daemon may do, and no more: read its own ConfigMap; read its DistributionPoint and patch
+ * that one's status (its node's entry); read the deployments and OS images of its namespace, from
+ * which it serves policy.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = DaemonResources.MANAGED_SELECTOR))
 public class DaemonRoleDependent extends CRUDKubernetesDependentResource<Role, DistributionPoint> {
@@ -36,6 +37,13 @@ public class DaemonRoleDependent extends CRUDKubernetesDependentResource<Role, D
                 .withApiGroups(OsdeployApi.GROUP)
                 .withResources("distributionpoints")
                 .withResourceNames(dp.getMetadata().getName())
+                .withVerbs("get", "list", "watch")
+                .build())
+        .addToRules(
+            // Read-only: the deployment policy the daemon serves is computed from these.
+            new PolicyRuleBuilder()
+                .withApiGroups(OsdeployApi.GROUP)
+                .withResources("tasksequencedeployments", "osimages")
                 .withVerbs("get", "list", "watch")
                 .build())
         .addToRules(

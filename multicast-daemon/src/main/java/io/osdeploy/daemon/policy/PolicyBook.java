@@ -1,0 +1,119 @@
+package io.osdeploy.daemon.policy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.osdeploy.api.v1alpha1.ImageMulticast;
+import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.api.v1alpha1.Step;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Delivery;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Purpose;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The deployments this distribution point publishes, and the policy document a machine gets for
+ * them: each offered deployment with its steps and their content resolved (unicast URL, SHA-256),
+ * {@code required} flagged. Replaced whole on every change; lookups never block.
+ */
+public final class PolicyBook {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private record Published(PolicyIndex index, Map<String, OSImage> images) {}
+
+  private final Clock clock;
+  private volatile Published published = new Published(PolicyIndex.of(List.of()), Map.of());
+
+  public PolicyBook(Clock clock) {
+    this.clock = clock;
+  }
+
+  public PolicyBook() {
+    this(Clock.systemUTC());
+  }
+
+  public void publish(Collection<TaskSequenceDeployment> deployments, Collection<OSImage> images) {
+    published =
+        new Published(
+            PolicyIndex.of(deployments),
+            images.stream()
+                .collect(Collectors.toMap(i -> i.getMetadata().getName(), Function.identity())));
+  }
+
+  /** The policy document for {@code request}; {@code endpoint} is this daemon's HTTP base URL. */
+  public Map<String, Object> answer(PolicyRequest request, String endpoint) {
+    Published current = published;
+    List<Map<String, Object>> offered = new ArrayList<>();
+    for (TaskSequenceDeployment d : current.index().offered(request)) {
+      offered.add(offer(d, current.images(), endpoint));
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    Map<String, Object> machine = new LinkedHashMap<>();
+    machine.put("mac", request.mac());
+    machine.put("uuid", request.uuid());
+    doc.put("machine", machine);
+    doc.put("source", request.source().name().toLowerCase(java.util.Locale.ROOT));
+    doc.put("deployments", offered);
+    return doc;
+  }
+
+  private Map<String, Object> offer(
+      TaskSequenceDeployment d, Map<String, OSImage> images, String endpoint) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("name", d.getMetadata().getName());
+    o.put("namespace", d.getMetadata().getNamespace());
+    Purpose purpose =
+        d.getSpec().getPurpose() == null ? Purpose.Available : d.getSpec().getPurpose();
+    o.put("purpose", purpose.name());
+    o.put("required", purpose == Purpose.Required);
+    o.put("availability", d.getSpec().getAvailability().name());
+    Delivery delivery =
+        d.getSpec().getDelivery() == null ? Delivery.MulticastPreferred : d.getSpec().getDelivery();
+    o.put("delivery", delivery.name());
+    if (d.getSpec().getDeadline() != null) {
+      o.put("deadline", d.getSpec().getDeadline());
+      o.put(
+          "deadlinePassed",
+          OffsetDateTime.parse(d.getSpec().getDeadline()).toInstant().isBefore(Instant.now(clock)));
+    }
+    List<Map<String, Object>> steps = new ArrayList<>();
+    for (Step step : d.getSpec().getTaskSequence().getSteps()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> s = JSON.convertValue(step, LinkedHashMap.class);
+      if (step.getApplyOperatingSystem() != null) {
+        s.put(
+            "content",
+            content(images.get(step.getApplyOperatingSystem().getOsImage()), delivery, endpoint));
+      }
+      steps.add(s);
+    }
+    o.put("steps", steps);
+    return o;
+  }
+
+  private static Map<String, Object> content(OSImage image, Delivery delivery, String endpoint) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    if (image == null) {
+      c.put("available", false);
+      return c;
+    }
+    c.put("osImage", image.getMetadata().getName());
+    c.put("sha256", image.getSpec().getSha256().toLowerCase(java.util.Locale.ROOT));
+    c.put("sizeBytes", image.getSpec().getSizeBytes());
+    boolean unicast =
+        delivery != Delivery.MulticastOnly
+            && !ImageMulticast.multicastOnly(image.getSpec().getMulticast());
+    c.put("unicastUrl", unicast ? endpoint + "/content/" + image.getMetadata().getName() : null);
+    c.put(
+        "multicast",
+        delivery != Delivery.Unicast && ImageMulticast.allowed(image.getSpec().getMulticast()));
+    return c;
+  }
+}

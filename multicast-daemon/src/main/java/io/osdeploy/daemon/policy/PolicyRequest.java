@@ -1,0 +1,51 @@
+package io.osdeploy.daemon.policy;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Who asks for policy, and from where: a machine (MAC and/or SMBIOS UUID) booting from media or
+ * PXE, or running the agent as a client; optionally naming a deployment (pinned by the media, or
+ * carried by the PXE request).
+ */
+public record PolicyRequest(String mac, String uuid, Source source, String deployment) {
+  /** Where the request comes from. */
+  public enum Source {
+    CLIENT,
+    MEDIA,
+    PXE;
+
+    public static Source parse(String value) {
+      return switch (value == null ? "" : value.toLowerCase(Locale.ROOT)) {
+        case "client" -> CLIENT;
+        case "media" -> MEDIA;
+        case "pxe" -> PXE;
+        default ->
+            throw new IllegalArgumentException(
+                "source: must be client, media or pxe (got " + value + ")");
+      };
+    }
+  }
+
+  public PolicyRequest {
+    Objects.requireNonNull(source, "source");
+    mac = normalizeMac(mac);
+    uuid = uuid == null || uuid.isBlank() ? null : uuid.toLowerCase(Locale.ROOT);
+    deployment = deployment == null || deployment.isBlank() ? null : deployment;
+    if (mac == null && uuid == null) {
+      throw new IllegalArgumentException("mac or uuid: at least one is required");
+    }
+  }
+
+  /** MAC addresses compare in lower case with colons, whatever the spelling. */
+  public static String normalizeMac(String mac) {
+    if (mac == null || mac.isBlank()) {
+      return null;
+    }
+    String m = mac.toLowerCase(Locale.ROOT).replace('-', ':');
+    if (!m.matches("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")) {
+      throw new IllegalArgumentException("mac: not a MAC address: " + mac);
+    }
+    return m;
+  }
+}
