@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
+import io.osdeploy.api.v1alpha1.DistributionPointSpec;
 import io.osdeploy.api.v1alpha1.ImageMulticast;
 import io.osdeploy.api.v1alpha1.Patterns;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ public class DaemonConfig {
   private boolean unicastFallback = true;
   private boolean pxeEnabled;
   private DistributionPointMulticast multicast;
+  private DistributionPointSpec.BootEnvironment bootEnvironment;
   private List<Image> images = new ArrayList<>();
 
   /** One OS image the distribution point holds. */
@@ -250,6 +252,14 @@ public class DaemonConfig {
 
   public void setMulticast(DistributionPointMulticast multicast) {
     this.multicast = multicast;
+  }
+
+  public DistributionPointSpec.BootEnvironment getBootEnvironment() {
+    return bootEnvironment;
+  }
+
+  public void setBootEnvironment(DistributionPointSpec.BootEnvironment bootEnvironment) {
+    this.bootEnvironment = bootEnvironment;
   }
 
   public List<Image> getImages() {

@@ -8,7 +8,9 @@ import io.osdeploy.daemon.content.ContentLibrary;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
 import io.osdeploy.daemon.http.HttpEndpoints;
+import io.osdeploy.daemon.policy.BootScript;
 import io.osdeploy.daemon.policy.PolicyBook;
+import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.policy.PolicyWatcher;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
@@ -55,7 +57,8 @@ public final class Daemon implements AutoCloseable {
                 this::ready,
                 this::nodeStatus,
                 this::served,
-                request -> policy.answer(request, endpoint)));
+                request -> policy.answer(request, endpoint),
+                this::bootScript));
     this.reporter =
         statusWriter == null
             ? null
@@ -80,6 +83,18 @@ public final class Daemon implements AutoCloseable {
   /** Publishes policy from the deployments and images {@code watcher} sees. */
   public void watchPolicy(java.util.function.Function<PolicyBook, PolicyWatcher> watcher) {
     this.policyWatcher = watcher.apply(policy);
+  }
+
+  private String bootScript(PolicyRequest request) {
+    DaemonConfig current = config;
+    return BootScript.render(
+        request,
+        policy.offered(request),
+        current == null ? null : current.getBootEnvironment(),
+        endpoint,
+        current == null
+            ? "(not configured)"
+            : current.getNamespace() + "/" + current.getDistributionPoint());
   }
 
   /** The distribution point this daemon serves, once a configuration names it. */

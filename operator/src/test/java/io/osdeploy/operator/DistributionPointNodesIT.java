@@ -115,6 +115,10 @@ class DistributionPointNodesIT {
     dp.setSpec(new DistributionPointSpec());
     dp.getSpec().setOsImages(new ImageSelection());
     dp.getSpec().getOsImages().setNames(List.of(IMAGE));
+    DistributionPointSpec.BootEnvironment boot = new DistributionPointSpec.BootEnvironment();
+    boot.setKernelUrl("http://boot.test/vmlinuz");
+    boot.setInitrdUrl("http://boot.test/initrd.img");
+    dp.getSpec().setBootEnvironment(boot);
     client.resource(dp).fieldManager("nodes-it").serverSideApply();
   }
 
@@ -221,6 +225,22 @@ class DistributionPointNodesIT {
                 assertEquals(
                     node.getEndpoint() + "/content/" + IMAGE, content.path("unicastUrl").asText());
               });
+      // PXE-booting, the machine gets iPXE's script for the boot environment, pointed here.
+      HttpResponse<String> script =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(node.getEndpoint() + "/v1/boot.ipxe?mac=52:54:00:00:00:01"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertTrue(
+          script
+              .body()
+              .contains(
+                  "kernel http://boot.test/vmlinuz initrd=initrd osdeploy.server="
+                      + node.getEndpoint()
+                      + " osdeploy.source=pxe osdeploy.mac=52:54:00:00:00:01\n"),
+          script.body());
       // MediaAndPxe: a running client is not offered the deployment, nor is a stranger.
       assertEquals(
           0, policy(node, "mac=52:54:00:00:00:01&source=client").path("deployments").size());

@@ -35,6 +35,19 @@ public class DistributionPointSpec {
   @JsonPropertyDescription("PXE boot service on the distribution point's nodes.")
   private Pxe pxe;
 
+  @JsonPropertyDescription(
+      "The boot environment machines start from media or PXE: a kernel and initrd that run the"
+          + " deployment agent.")
+  private BootEnvironment bootEnvironment;
+
+  public BootEnvironment getBootEnvironment() {
+    return bootEnvironment;
+  }
+
+  public void setBootEnvironment(BootEnvironment bootEnvironment) {
+    this.bootEnvironment = bootEnvironment;
+  }
+
   public Map<String, String> getNodeSelector() {
     return nodeSelector;
   }
@@ -89,6 +102,50 @@ public class DistributionPointSpec {
 
   public void setPxe(Pxe pxe) {
     this.pxe = pxe;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class BootEnvironment {
+    @io.fabric8.generator.annotation.Required
+    @Pattern(Patterns.HTTP_URL)
+    @Size(max = 2048)
+    @JsonPropertyDescription("URL of the kernel iPXE boots.")
+    private String kernelUrl;
+
+    @io.fabric8.generator.annotation.Required
+    @Pattern(Patterns.HTTP_URL)
+    @Size(max = 2048)
+    @JsonPropertyDescription("URL of the initrd with the deployment agent.")
+    private String initrdUrl;
+
+    @Size(max = 1024)
+    @Pattern("^[^\\n\\r]*$")
+    @JsonPropertyDescription("Extra kernel command-line arguments.")
+    private String args;
+
+    public String getKernelUrl() {
+      return kernelUrl;
+    }
+
+    public void setKernelUrl(String kernelUrl) {
+      this.kernelUrl = kernelUrl;
+    }
+
+    public String getInitrdUrl() {
+      return initrdUrl;
+    }
+
+    public void setInitrdUrl(String initrdUrl) {
+      this.initrdUrl = initrdUrl;
+    }
+
+    public String getArgs() {
+      return args;
+    }
+
+    public void setArgs(String args) {
+      this.args = args;
+    }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

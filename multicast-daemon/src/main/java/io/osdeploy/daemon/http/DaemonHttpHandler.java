@@ -65,6 +65,7 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       }
       case "/v1/status" -> Responses.json(ctx, request, statusJson());
       case "/v1/policy" -> policy(ctx, request);
+      case "/v1/boot.ipxe" -> bootScript(ctx, request);
       default -> Responses.text(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
     }
   }
@@ -89,6 +90,27 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a policy document always serializes", e);
     }
+  }
+
+  /**
+   * {@code /v1/boot.ipxe?mac=..&uuid=..[&media=..][&deployment=..]}: iPXE on media names the media;
+   * without it the request comes from PXE.
+   */
+  private void bootScript(ChannelHandlerContext ctx, FullHttpRequest request) {
+    QueryStringDecoder query = new QueryStringDecoder(request.uri());
+    PolicyRequest asked;
+    try {
+      asked =
+          new PolicyRequest(
+              param(query, "mac"),
+              param(query, "uuid"),
+              param(query, "media") != null ? PolicyRequest.Source.MEDIA : PolicyRequest.Source.PXE,
+              param(query, "deployment"));
+    } catch (IllegalArgumentException e) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+      return;
+    }
+    Responses.text(ctx, request, HttpResponseStatus.OK, endpoints.bootScript().apply(asked));
   }
 
   private static String param(QueryStringDecoder query, String name) {

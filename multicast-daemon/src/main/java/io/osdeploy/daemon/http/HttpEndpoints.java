@@ -16,4 +16,5 @@ public record HttpEndpoints(
     BooleanSupplier ready,
     Supplier<NodeStatus> status,
     VerifiedContent content,
-    Function<PolicyRequest, Map<String, Object>> policy) {}
+    Function<PolicyRequest, Map<String, Object>> policy,
+    Function<PolicyRequest, String> bootScript) {}

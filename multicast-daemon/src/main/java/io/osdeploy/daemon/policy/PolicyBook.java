@@ -47,6 +47,11 @@ public final class PolicyBook {
                 .collect(Collectors.toMap(i -> i.getMetadata().getName(), Function.identity())));
   }
 
+  /** The deployments offered to {@code request}, in name order. */
+  public List<TaskSequenceDeployment> offered(PolicyRequest request) {
+    return published.index().offered(request);
+  }
+
   /** The policy document for {@code request}; {@code endpoint} is this daemon's HTTP base URL. */
   public Map<String, Object> answer(PolicyRequest request, String endpoint) {
     Published current = published;

@@ -32,6 +32,9 @@ public record PolicyRequest(String mac, String uuid, Source source, String deplo
     mac = normalizeMac(mac);
     uuid = uuid == null || uuid.isBlank() ? null : uuid.toLowerCase(Locale.ROOT);
     deployment = deployment == null || deployment.isBlank() ? null : deployment;
+    if (deployment != null && !deployment.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")) {
+      throw new IllegalArgumentException("deployment: not a deployment name: " + deployment);
+    }
     if (mac == null && uuid == null) {
       throw new IllegalArgumentException("mac or uuid: at least one is required");
     }

@@ -53,7 +53,8 @@ class DaemonHttpServerTest {
                 ready::get,
                 () -> status,
                 image -> image.equals("win11") ? Optional.of(win11) : Optional.empty(),
-                request -> java.util.Map.of("deployments", List.of(), "mac", request.mac())));
+                request -> java.util.Map.of("deployments", List.of(), "mac", request.mac()),
+                request -> "#!ipxe\necho " + request.source() + " " + request.mac() + "\n"));
     port = server.listen("127.0.0.1", 0).getPort();
   }
 
@@ -186,6 +187,19 @@ class DaemonHttpServerTest {
     HttpResponse<byte[]> badMac = get("/v1/policy?mac=zz&source=client");
     assertEquals(400, badMac.statusCode());
     assertEquals("mac: not a MAC address: zz\n", new String(badMac.body(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void bootScriptTellsPxeFromMediaAndRefusesAnUnsafeDeploymentName() throws Exception {
+    HttpResponse<byte[]> pxe = get("/v1/boot.ipxe?mac=52:54:00:ab:cd:ef");
+    assertEquals(200, pxe.statusCode());
+    assertEquals(
+        "#!ipxe\necho PXE 52:54:00:ab:cd:ef\n", new String(pxe.body(), StandardCharsets.UTF_8));
+    HttpResponse<byte[]> media = get("/v1/boot.ipxe?mac=52:54:00:ab:cd:ef&media=usb-1");
+    assertEquals(
+        "#!ipxe\necho MEDIA 52:54:00:ab:cd:ef\n", new String(media.body(), StandardCharsets.UTF_8));
+    HttpResponse<byte[]> injected = get("/v1/boot.ipxe?mac=52:54:00:ab:cd:ef&deployment=x%0Ashell");
+    assertEquals(400, injected.statusCode());
   }
 
   @Test

@@ -27,6 +27,7 @@ public final class DaemonConfigs {
     config.setUnicastFallback(!Boolean.FALSE.equals(spec.getUnicastFallback()));
     config.setPxeEnabled(spec.getPxe() != null && Boolean.TRUE.equals(spec.getPxe().getEnabled()));
     config.setMulticast(spec.getMulticast());
+    config.setBootEnvironment(spec.getBootEnvironment());
     config.setImages(
         assigned.stream()
             .map(
@@ -46,12 +47,13 @@ public final class DaemonConfigs {
 
   /**
    * Hash of the settings that need a daemon restart (ports, paths, multicast and PXE). The image
-   * list and the generation are left out: the daemon picks up image changes live, so adding an
-   * image does not roll the pods and interrupt running multicast sessions.
+   * list, the boot environment and the generation are left out: the daemon picks those up live, so
+   * adding an image does not roll the pods and interrupt running multicast sessions.
    */
   public static String restartHash(DaemonConfig config) {
     DaemonConfig copy = DaemonConfig.copyOf(config);
     copy.setImages(List.of());
+    copy.setBootEnvironment(null);
     copy.setGeneration(0);
     return sha256(copy.toJson());
   }

@@ -1,0 +1,70 @@
+package io.osdeploy.daemon.policy;
+
+import io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The iPXE script a booting machine gets from {@code /v1/boot.ipxe}: boot the boot environment with
+ * where to find policy on its command line, or say why there is nothing to run and go back to the
+ * local disk. Every value in the script has been validated (MAC, UUID, deployment name) or comes
+ * from the distribution point's own configuration.
+ */
+public final class BootScript {
+  private BootScript() {}
+
+  public static String render(
+      PolicyRequest request,
+      List<TaskSequenceDeployment> offered,
+      BootEnvironment environment,
+      String endpoint,
+      String distributionPoint) {
+    String machine = request.mac() != null ? request.mac() : request.uuid();
+    StringBuilder s = new StringBuilder("#!ipxe\n");
+    s.append("# osdeploy: DistributionPoint ").append(distributionPoint).append('\n');
+    if (offered.isEmpty()) {
+      s.append("echo osdeploy: no deployment is offered to ")
+          .append(machine)
+          .append(" from ")
+          .append(request.source().name().toLowerCase(Locale.ROOT))
+          .append("; starting from the local disk\n");
+      return s.append("sleep 5\nexit\n").toString();
+    }
+    if (environment == null) {
+      s.append("echo osdeploy: DistributionPoint ")
+          .append(distributionPoint)
+          .append(
+              " has no boot environment (spec.bootEnvironment); starting from the local disk\n");
+      return s.append("sleep 5\nexit\n").toString();
+    }
+    s.append("echo osdeploy: ")
+        .append(offered.size())
+        .append(offered.size() == 1 ? " deployment" : " deployments")
+        .append(" for ")
+        .append(machine)
+        .append(": ")
+        .append(
+            offered.stream().map(d -> d.getMetadata().getName()).collect(Collectors.joining(", ")))
+        .append('\n');
+    s.append("kernel ").append(environment.getKernelUrl()).append(" initrd=initrd");
+    s.append(" osdeploy.server=").append(endpoint);
+    s.append(" osdeploy.source=").append(request.source().name().toLowerCase(Locale.ROOT));
+    if (request.mac() != null) {
+      s.append(" osdeploy.mac=").append(request.mac());
+    }
+    if (request.uuid() != null) {
+      s.append(" osdeploy.uuid=").append(request.uuid());
+    }
+    if (request.deployment() != null) {
+      s.append(" osdeploy.deployment=").append(request.deployment());
+    }
+    if (environment.getArgs() != null && !environment.getArgs().isBlank()) {
+      s.append(' ').append(environment.getArgs());
+    }
+    s.append('\n');
+    s.append("initrd --name initrd ").append(environment.getInitrdUrl()).append('\n');
+    return s.append("boot\n").toString();
+  }
+}

@@ -1,0 +1,69 @@
+package io.osdeploy.daemon.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BootScriptTest {
+  private static final PolicyRequest PXE =
+      new PolicyRequest("52:54:00:00:00:01", null, PolicyRequest.Source.PXE, null);
+
+  private static BootEnvironment environment() {
+    BootEnvironment e = new BootEnvironment();
+    e.setKernelUrl("http://boot.example/vmlinuz");
+    e.setInitrdUrl("http://boot.example/initrd.img");
+    e.setArgs("console=ttyS0");
+    return e;
+  }
+
+  private static TaskSequenceDeployment deployment(String name) {
+    TaskSequenceDeployment d = new TaskSequenceDeployment();
+    d.getMetadata().setName(name);
+    return d;
+  }
+
+  @Test
+  void bootsTheBootEnvironmentWithWhereToFindPolicy() {
+    assertEquals(
+        String.join(
+            "\n",
+            "#!ipxe",
+            "# osdeploy: DistributionPoint site/berlin",
+            "echo osdeploy: 1 deployment for 52:54:00:00:00:01: win11",
+            "kernel http://boot.example/vmlinuz initrd=initrd osdeploy.server=http://dp:9080"
+                + " osdeploy.source=pxe osdeploy.mac=52:54:00:00:00:01 console=ttyS0",
+            "initrd --name initrd http://boot.example/initrd.img",
+            "boot",
+            ""),
+        BootScript.render(
+            PXE, List.of(deployment("win11")), environment(), "http://dp:9080", "site/berlin"));
+  }
+
+  @Test
+  void nothingOfferedGoesBackToTheLocalDisk() {
+    assertEquals(
+        String.join(
+            "\n",
+            "#!ipxe",
+            "# osdeploy: DistributionPoint site/berlin",
+            "echo osdeploy: no deployment is offered to 52:54:00:00:00:01 from pxe; starting from"
+                + " the local disk",
+            "sleep 5",
+            "exit",
+            ""),
+        BootScript.render(PXE, List.of(), environment(), "http://dp:9080", "site/berlin"));
+  }
+
+  @Test
+  void noBootEnvironmentSaysWhichFieldIsMissing() {
+    String script =
+        BootScript.render(PXE, List.of(deployment("win11")), null, "http://dp:9080", "site/berlin");
+    assertEquals(
+        "echo osdeploy: DistributionPoint site/berlin has no boot environment"
+            + " (spec.bootEnvironment); starting from the local disk",
+        script.lines().toList().get(2));
+  }
+}

@@ -1,0 +1,118 @@
+package io.osdeploy.daemon.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.osdeploy.api.v1alpha1.ImageMulticast;
+import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.api.v1alpha1.OSImageSpec;
+import io.osdeploy.api.v1alpha1.Step;
+import io.osdeploy.api.v1alpha1.Target;
+import io.osdeploy.api.v1alpha1.TaskSequence;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Availability;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Delivery;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Purpose;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PolicyBookTest {
+  private static final String MAC = "52:54:00:00:00:01";
+  private static final String SHA = "d".repeat(64);
+  private static final Clock NOW =
+      Clock.fixed(Instant.parse("2026-11-23T12:00:00Z"), ZoneOffset.UTC);
+
+  private static TaskSequenceDeployment deployment(
+      String name, Purpose purpose, String deadline, Delivery delivery) {
+    Step step = new Step();
+    step.setName("Apply");
+    step.setApplyOperatingSystem(new Step.ApplyOperatingSystem());
+    step.getApplyOperatingSystem().setOsImage("win11");
+    TaskSequence ts = new TaskSequence();
+    ts.setSteps(List.of(step));
+    Target.Machine m = new Target.Machine();
+    m.setName("desk");
+    m.setMac(MAC);
+    Target target = new Target();
+    target.setMachines(List.of(m));
+    TaskSequenceDeployment d = new TaskSequenceDeployment();
+    d.getMetadata().setName(name);
+    d.setSpec(new TaskSequenceDeploymentSpec());
+    d.getSpec().setTaskSequence(ts);
+    d.getSpec().setTarget(target);
+    d.getSpec().setAvailability(Availability.ClientsMediaAndPxe);
+    d.getSpec().setPurpose(purpose);
+    d.getSpec().setDeadline(deadline);
+    d.getSpec().setDelivery(delivery);
+    return d;
+  }
+
+  private static OSImage image(boolean multicastOnly) {
+    OSImage image = new OSImage();
+    image.getMetadata().setName("win11");
+    image.setSpec(new OSImageSpec());
+    image.getSpec().setSha256(SHA.toUpperCase());
+    image.getSpec().setSizeBytes(1000L);
+    ImageMulticast m = new ImageMulticast();
+    m.setMulticastOnly(multicastOnly);
+    image.getSpec().setMulticast(m);
+    return image;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> deployments(PolicyBook book) {
+    return (List<Map<String, Object>>)
+        book.answer(new PolicyRequest(MAC, null, PolicyRequest.Source.PXE, null), "http://dp:9080")
+            .get("deployments");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> content(Map<String, Object> deployment) {
+    List<Map<String, Object>> steps = (List<Map<String, Object>>) deployment.get("steps");
+    return (Map<String, Object>) steps.get(0).get("content");
+  }
+
+  @Test
+  void requiredIsFlaggedAndAPastDeadlineIsAcceptedAndFlagged() {
+    PolicyBook book = new PolicyBook(NOW);
+    book.publish(
+        List.of(
+            deployment("past", Purpose.Required, "2026-11-01T00:00:00Z", null),
+            deployment("future", Purpose.Required, "2026-12-24T00:00:00+01:00", null),
+            deployment("optional", null, null, null)),
+        List.of(image(false)));
+    List<Map<String, Object>> offered = deployments(book);
+    assertEquals(
+        List.of("future", "optional", "past"), offered.stream().map(d -> d.get("name")).toList());
+    assertEquals(true, offered.get(0).get("required"));
+    assertEquals(false, offered.get(0).get("deadlinePassed"));
+    assertEquals("Available", offered.get(1).get("purpose"));
+    assertEquals(false, offered.get(1).get("required"));
+    assertEquals(true, offered.get(2).get("deadlinePassed"));
+  }
+
+  @Test
+  void contentNamesTheSha256AndTheUnicastUrl() {
+    PolicyBook book = new PolicyBook(NOW);
+    book.publish(List.of(deployment("d", null, null, null)), List.of(image(false)));
+    Map<String, Object> content = content(deployments(book).get(0));
+    assertEquals(SHA, content.get("sha256"));
+    assertEquals("http://dp:9080/content/win11", content.get("unicastUrl"));
+    assertEquals(true, content.get("multicast"));
+  }
+
+  @Test
+  void noUnicastUrlWhenTheImageOrTheDeploymentIsMulticastOnly() {
+    PolicyBook book = new PolicyBook(NOW);
+    book.publish(List.of(deployment("d", null, null, null)), List.of(image(true)));
+    assertNull(content(deployments(book).get(0)).get("unicastUrl"));
+    book.publish(
+        List.of(deployment("d", null, null, Delivery.MulticastOnly)), List.of(image(false)));
+    assertNull(content(deployments(book).get(0)).get("unicastUrl"));
+  }
+}
