@@ -162,6 +162,21 @@ public final class ResourceValidator {
                 + " (got "
                 + error.getInstanceNode()
                 + ")");
+      case "type":
+        JsonNode found = error.getInstanceNode();
+        if ("string".equals(error.getSchemaNode().asText())
+            && found != null
+            && (found.isNumber() || found.isBoolean())) {
+          // The classic YAML trap: a hex digest of only digits, or yes/no, is not a string.
+          return new Problem(
+              pointer,
+              "must be a string, but YAML read "
+                  + found
+                  + " as a "
+                  + (found.isNumber() ? "number" : "boolean")
+                  + ": put the value in quotes");
+        }
+        return new Problem(pointer, stripPrefix(error.getMessage()));
       case "minimum":
         return new Problem(
             pointer,
@@ -179,13 +194,14 @@ public final class ResourceValidator {
                 + error.getInstanceNode()
                 + ")");
       default:
-        String message = error.getMessage();
-        int colon = message.indexOf(": ");
-        if (message.startsWith("$") && colon > 0) {
-          message = message.substring(colon + 2);
-        }
-        return new Problem(pointer, message);
+        return new Problem(pointer, stripPrefix(error.getMessage()));
     }
+  }
+
+  /** The validator's messages start with the path ("$.spec.x: "); ours name the field apart. */
+  private static String stripPrefix(String message) {
+    int colon = message.indexOf(": ");
+    return message.startsWith("$") && colon > 0 ? message.substring(colon + 2) : message;
   }
 
   private static String number(JsonNode n) {

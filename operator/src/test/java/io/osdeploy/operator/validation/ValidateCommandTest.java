@@ -127,6 +127,25 @@ class ValidateCommandTest {
   }
 
   @Test
+  void aDigestOfOnlyDigitsIsToldToBeQuoted(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("digits.yaml");
+    Files.writeString(
+        file,
+        "apiVersion: osdeploy.io/v1alpha1\nkind: OSImage\nmetadata:\n  name: x\nspec:\n"
+            + "  source:\n    url: https://h/x\n  sha256: "
+            + "1".repeat(64)
+            + "\n");
+    Run run = validate(file.toString());
+    assertTrue(
+        run.lines()
+            .get(0)
+            .startsWith(file + ":8: OSImage/x: spec.sha256: must be a string, but YAML"),
+        run.lines().get(0));
+    assertTrue(
+        run.lines().get(0).endsWith("as a number: put the value in quotes"), run.lines().get(0));
+  }
+
+  @Test
   void skipsOtherApiGroups(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("cm.yaml");
     Files.writeString(file, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: {}\n");
