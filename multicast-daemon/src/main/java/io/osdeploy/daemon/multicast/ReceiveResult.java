@@ -1,0 +1,30 @@
+package io.osdeploy.daemon.multicast;
+
+import java.nio.file.Path;
+
+/**
+ * What a receiver ended with. Only {@link Outcome#VERIFIED} means the file is the image; the file
+ * is partial or wrong in every other case.
+ */
+public record ReceiveResult(
+    Outcome outcome,
+    Path file,
+    String sha256Hex,
+    long blocks,
+    long duplicateBlocks,
+    long naksSent,
+    long naksSuppressed,
+    long droppedForTest,
+    long rejectedDatagrams) {
+
+  /** The end state of a receiver. */
+  public enum Outcome {
+    VERIFIED,
+    DIGEST_MISMATCH,
+    INCOMPLETE
+  }
+
+  public boolean verified() {
+    return outcome == Outcome.VERIFIED;
+  }
+}

@@ -1,0 +1,38 @@
+package io.osdeploy.daemon.multicast;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Paces the sender at a fixed rate: tokens are bytes on the wire, refilled continuously, with a
+ * small burst so the send loop does not park for every datagram. Used by one thread.
+ */
+final class TokenBucket {
+  private final double bytesPerNano;
+  private final double capacity;
+  private double tokens;
+  private long last;
+
+  TokenBucket(double megabitsPerSecond, int burstBytes) {
+    if (megabitsPerSecond <= 0) {
+      throw new IllegalArgumentException("rate must be positive");
+    }
+    this.bytesPerNano = megabitsPerSecond * 1_000_000 / 8 / 1e9;
+    this.capacity = burstBytes;
+    this.tokens = burstBytes;
+    this.last = System.nanoTime();
+  }
+
+  /** Blocks until {@code bytes} may go on the wire. */
+  void acquire(int bytes) {
+    while (true) {
+      long now = System.nanoTime();
+      tokens = Math.min(capacity, tokens + (now - last) * bytesPerNano);
+      last = now;
+      if (tokens >= bytes) {
+        tokens -= bytes;
+        return;
+      }
+      LockSupport.parkNanos((long) ((bytes - tokens) / bytesPerNano));
+    }
+  }
+}
