@@ -58,7 +58,8 @@ public final class Daemon implements AutoCloseable {
                 this::nodeStatus,
                 this::served,
                 request -> policy.answer(request, endpoint),
-                this::bootScript));
+                this::bootScript,
+                policy::pinnedBy));
     this.reporter =
         statusWriter == null
             ? null

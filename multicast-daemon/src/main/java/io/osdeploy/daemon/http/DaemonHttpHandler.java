@@ -70,7 +70,10 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
   }
 
-  /** {@code /v1/policy?mac=..&uuid=..&source=client|media|pxe[&deployment=..]}. */
+  /**
+   * {@code /v1/policy?mac=..&uuid=..&source=client|media|pxe[&deployment=..][&media=..]}: a media
+   * that pins a deployment asks for that one.
+   */
   private void policy(ChannelHandlerContext ctx, FullHttpRequest request) {
     QueryStringDecoder query = new QueryStringDecoder(request.uri());
     PolicyRequest asked;
@@ -85,6 +88,7 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
       return;
     }
+    asked = endpoints.media().apply(asked, param(query, "media"));
     try {
       Responses.json(ctx, request, JSON.writeValueAsBytes(endpoints.policy().apply(asked)));
     } catch (JsonProcessingException e) {
@@ -110,6 +114,7 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
       return;
     }
+    asked = endpoints.media().apply(asked, param(query, "media"));
     Responses.text(ctx, request, HttpResponseStatus.OK, endpoints.bootScript().apply(asked));
   }
 

@@ -4,17 +4,20 @@ import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.daemon.content.VerifiedContent;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * What the HTTP server answers from: whether the daemon is ready, the node's status, the verified
- * content it serves, and the deployment policy it publishes.
+ * content it serves, the deployment policy it publishes, and which deployment a boot media (by
+ * name) pins.
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
     Supplier<NodeStatus> status,
     VerifiedContent content,
     Function<PolicyRequest, Map<String, Object>> policy,
-    Function<PolicyRequest, String> bootScript) {}
+    Function<PolicyRequest, String> bootScript,
+    BiFunction<PolicyRequest, String, PolicyRequest> media) {}

@@ -26,10 +26,12 @@ import java.util.stream.Collectors;
 public final class PolicyBook {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private record Published(PolicyIndex index, Map<String, OSImage> images) {}
+  private record Published(
+      PolicyIndex index, Map<String, OSImage> images, Map<String, String> mediaPins) {}
 
   private final Clock clock;
-  private volatile Published published = new Published(PolicyIndex.of(List.of()), Map.of());
+  private volatile Published published =
+      new Published(PolicyIndex.of(List.of()), Map.of(), Map.of());
 
   public PolicyBook(Clock clock) {
     this.clock = clock;
@@ -40,11 +42,34 @@ public final class PolicyBook {
   }
 
   public void publish(Collection<TaskSequenceDeployment> deployments, Collection<OSImage> images) {
+    publish(deployments, images, Map.of());
+  }
+
+  /** Publishes the deployments and images, and which deployment each boot media (by name) pins. */
+  public void publish(
+      Collection<TaskSequenceDeployment> deployments,
+      Collection<OSImage> images,
+      Map<String, String> mediaPins) {
     published =
         new Published(
             PolicyIndex.of(deployments),
             images.stream()
-                .collect(Collectors.toMap(i -> i.getMetadata().getName(), Function.identity())));
+                .collect(Collectors.toMap(i -> i.getMetadata().getName(), Function.identity())),
+            Map.copyOf(mediaPins));
+  }
+
+  /**
+   * The request as the media means it: a request from media that names no deployment is for the
+   * deployment the media pins, if it pins one.
+   */
+  public PolicyRequest pinnedBy(PolicyRequest request, String mediaName) {
+    if (mediaName == null || request.deployment() != null) {
+      return request;
+    }
+    String pinned = published.mediaPins().get(mediaName);
+    return pinned == null
+        ? request
+        : new PolicyRequest(request.mac(), request.uuid(), request.source(), pinned);
   }
 
   /** The deployments offered to {@code request}, in name order. */

@@ -3,6 +3,7 @@ package io.osdeploy.daemon.policy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.Condition;
 import io.osdeploy.api.v1alpha1.ConditionType;
 import io.osdeploy.api.v1alpha1.OSImage;
@@ -17,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a {@link PolicyBook} current from the API (read-only: list and watch deployments and OS
- * images in the distribution point's namespace). A deployment is published once the operator says
- * it is Ready for its current generation; when a later change makes it not Ready, the last Ready
- * version stays published, so a bad change never takes a working deployment away.
+ * Keeps a {@link PolicyBook} current from the API (read-only: list and watch deployments, OS images
+ * and boot media in the distribution point's namespace). A deployment is published once the
+ * operator says it is Ready for its current generation; when a later change makes it not Ready, the
+ * last Ready version stays published, so a bad change never takes a working deployment away.
  */
 public final class PolicyWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PolicyWatcher.class);
@@ -29,6 +30,7 @@ public final class PolicyWatcher implements AutoCloseable {
   private final Supplier<String> distributionPoint;
   private final SharedIndexInformer<TaskSequenceDeployment> deployments;
   private final SharedIndexInformer<OSImage> images;
+  private final SharedIndexInformer<BootableMedia> media;
   private final Map<String, TaskSequenceDeployment> lastReady = new HashMap<>();
 
   public PolicyWatcher(
@@ -58,6 +60,7 @@ public final class PolicyWatcher implements AutoCloseable {
     this.deployments =
         client.resources(TaskSequenceDeployment.class).inNamespace(namespace).inform(cast(rebuild));
     this.images = client.resources(OSImage.class).inNamespace(namespace).inform(cast(rebuild));
+    this.media = client.resources(BootableMedia.class).inNamespace(namespace).inform(cast(rebuild));
     rebuild();
   }
 
@@ -69,7 +72,7 @@ public final class PolicyWatcher implements AutoCloseable {
   /** Recomputes what is published: on every event, and when the configuration changes. */
   public synchronized void rebuild() {
     String dp = distributionPoint.get();
-    if (dp == null || deployments == null || images == null) {
+    if (dp == null || deployments == null || images == null || media == null) {
       return;
     }
     Map<String, TaskSequenceDeployment> current = new HashMap<>();
@@ -90,7 +93,13 @@ public final class PolicyWatcher implements AutoCloseable {
     }
     lastReady.keySet().retainAll(current.keySet());
     List<OSImage> all = new ArrayList<>(images.getStore().list());
-    book.publish(current.values(), all);
+    Map<String, String> pins = new HashMap<>();
+    for (BootableMedia m : media.getStore().list()) {
+      if (m.getSpec() != null && m.getSpec().getDeployment() != null) {
+        pins.put(m.getMetadata().getName(), m.getSpec().getDeployment());
+      }
+    }
+    book.publish(current.values(), all, pins);
     log.debug("policy for {}: {} deployments published", dp, current.size());
   }
 
@@ -109,5 +118,6 @@ public final class PolicyWatcher implements AutoCloseable {
   public void close() {
     deployments.close();
     images.close();
+    media.close();
   }
 }

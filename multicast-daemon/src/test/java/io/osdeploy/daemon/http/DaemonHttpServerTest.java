@@ -54,7 +54,8 @@ class DaemonHttpServerTest {
                 () -> status,
                 image -> image.equals("win11") ? Optional.of(win11) : Optional.empty(),
                 request -> java.util.Map.of("deployments", List.of(), "mac", request.mac()),
-                request -> "#!ipxe\necho " + request.source() + " " + request.mac() + "\n"));
+                request -> "#!ipxe\necho " + request.source() + " " + request.mac() + "\n",
+                (request, media) -> request));
     port = server.listen("127.0.0.1", 0).getPort();
   }
 

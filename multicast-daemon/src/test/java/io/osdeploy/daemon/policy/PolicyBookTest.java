@@ -97,6 +97,21 @@ class PolicyBookTest {
   }
 
   @Test
+  void mediaThatPinsADeploymentAsksForIt() {
+    PolicyBook book = new PolicyBook(NOW);
+    TaskSequenceDeployment hidden = deployment("hidden", null, null, null);
+    hidden.getSpec().setAvailability(Availability.MediaAndPxeHidden);
+    book.publish(List.of(hidden), List.of(image(false)), Map.of("usb-7", "hidden"));
+    PolicyRequest fromMedia = new PolicyRequest(MAC, null, PolicyRequest.Source.MEDIA, null);
+    assertEquals(List.of(), book.offered(fromMedia));
+    PolicyRequest pinned = book.pinnedBy(fromMedia, "usb-7");
+    assertEquals("hidden", pinned.deployment());
+    assertEquals(1, book.offered(pinned).size());
+    assertEquals(fromMedia, book.pinnedBy(fromMedia, "unknown-media"));
+    assertEquals(fromMedia, book.pinnedBy(fromMedia, null));
+  }
+
+  @Test
   void contentNamesTheSha256AndTheUnicastUrl() {
     PolicyBook book = new PolicyBook(NOW);
     book.publish(List.of(deployment("d", null, null, null)), List.of(image(false)));

@@ -43,7 +43,7 @@ public class DaemonRoleDependent extends CRUDKubernetesDependentResource<Role, D
             // Read-only: the deployment policy the daemon serves is computed from these.
             new PolicyRuleBuilder()
                 .withApiGroups(OsdeployApi.GROUP)
-                .withResources("tasksequencedeployments", "osimages")
+                .withResources("tasksequencedeployments", "osimages", "bootablemedias")
                 .withVerbs("get", "list", "watch")
                 .build())
         .addToRules(
