@@ -18,14 +18,10 @@ public record OperatorSettings(String daemonImage, String daemonImagePullPolicy)
     return value == null || value.isBlank() ? fallback : value;
   }
 
-  private static volatile OperatorSettings current = fromEnvironment();
+  private static final OperatorSettings CURRENT = fromEnvironment();
 
   /** The settings dependents read: JOSDK creates them from annotations, without arguments. */
   public static OperatorSettings current() {
-    return current;
-  }
-
-  public static void use(OperatorSettings settings) {
-    current = settings;
+    return CURRENT;
   }
 }

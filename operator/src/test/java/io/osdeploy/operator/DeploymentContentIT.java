@@ -1,6 +1,5 @@
 package io.osdeploy.operator;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -38,13 +37,8 @@ class DeploymentContentIT {
 
   @AfterEach
   void deleteEverything() {
-    for (Class<? extends HasMetadata> kind :
-        List.of(TaskSequenceDeployment.class, DistributionPoint.class, OSImage.class)) {
-      client.resources(kind).inNamespace(ns()).delete();
-      await()
-          .atMost(OperatorTests.TIMEOUT)
-          .until(() -> client.resources(kind).inNamespace(ns()).list().getItems().isEmpty());
-    }
+    OperatorTests.deleteAll(
+        client, ns(), TaskSequenceDeployment.class, DistributionPoint.class, OSImage.class);
   }
 
   private <T extends HasMetadata> T sample(String file, Class<T> kind) throws IOException {
@@ -56,12 +50,7 @@ class DeploymentContentIT {
   }
 
   private <T extends HasMetadata> void apply(T item) {
-    item.getMetadata().setManagedFields(null);
-    item.getMetadata().setResourceVersion(null);
-    item.getMetadata().setUid(null);
-    item.getMetadata().setCreationTimestamp(null);
-    item.getMetadata().setGeneration(null);
-    client.resource(item).fieldManager("content-it").forceConflicts().serverSideApply();
+    OperatorTests.apply(client, ns(), "content-it", item);
   }
 
   private void expectDeployment(String type, String status, String reason, String inMessage) {

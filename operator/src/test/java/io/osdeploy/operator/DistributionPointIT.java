@@ -65,13 +65,8 @@ class DistributionPointIT {
 
   @AfterEach
   void deleteEverything() {
-    for (Class<? extends HasMetadata> kind :
-        List.of(TaskSequenceDeployment.class, DistributionPoint.class, OSImage.class)) {
-      client.resources(kind).inNamespace(ns()).delete();
-      await()
-          .atMost(TIMEOUT)
-          .until(() -> client.resources(kind).inNamespace(ns()).list().getItems().isEmpty());
-    }
+    OperatorTests.deleteAll(
+        client, ns(), TaskSequenceDeployment.class, DistributionPoint.class, OSImage.class);
   }
 
   private <T extends HasMetadata> T applySample(String file, Class<T> kind) throws IOException {
@@ -83,13 +78,7 @@ class DistributionPointIT {
   }
 
   private <T extends HasMetadata> T apply(T item) {
-    item.getMetadata().setNamespace(ns());
-    item.getMetadata().setManagedFields(null);
-    item.getMetadata().setResourceVersion(null);
-    item.getMetadata().setUid(null);
-    item.getMetadata().setCreationTimestamp(null);
-    item.getMetadata().setGeneration(null);
-    return client.resource(item).fieldManager("dp-it").forceConflicts().serverSideApply();
+    return OperatorTests.apply(client, ns(), "dp-it", item);
   }
 
   private <T extends CustomResource<?, ? extends OsdeployStatus>> T awaitCondition(

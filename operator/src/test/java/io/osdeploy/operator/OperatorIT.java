@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.BootableMedia;
-import io.osdeploy.api.v1alpha1.Condition;
 import io.osdeploy.api.v1alpha1.ConditionType;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OSImage;
@@ -46,24 +45,13 @@ class OperatorIT {
   /** Tests share the class's namespace: each starts from an empty one. */
   @AfterEach
   void deleteEverything() {
-    for (Class<? extends HasMetadata> kind :
-        List.of(
-            BootableMedia.class,
-            TaskSequenceDeployment.class,
-            DistributionPoint.class,
-            OSImage.class)) {
-      client().resources(kind).inNamespace(operator.getNamespace()).delete();
-      await()
-          .atMost(TIMEOUT)
-          .until(
-              () ->
-                  client()
-                      .resources(kind)
-                      .inNamespace(operator.getNamespace())
-                      .list()
-                      .getItems()
-                      .isEmpty());
-    }
+    OperatorTests.deleteAll(
+        client(),
+        operator.getNamespace(),
+        BootableMedia.class,
+        TaskSequenceDeployment.class,
+        DistributionPoint.class,
+        OSImage.class);
   }
 
   private KubernetesClient client() {
@@ -82,19 +70,8 @@ class OperatorIT {
 
   private <T extends CustomResource<?, ? extends OsdeployStatus>> T awaitCondition(
       Class<T> kind, String name, String type, String status, String reason) {
-    await()
-        .atMost(TIMEOUT)
-        .untilAsserted(
-            () -> {
-              T r = operator.get(kind, name);
-              assertTrue(r.getStatus() != null, kind.getSimpleName() + "/" + name + " has status");
-              Condition c = r.getStatus().condition(type).orElseThrow();
-              assertEquals(status, c.getStatus(), c.toString());
-              assertEquals(reason, c.getReason(), c.toString());
-              assertEquals(r.getMetadata().getGeneration(), r.getStatus().getObservedGeneration());
-              assertEquals(r.getMetadata().getGeneration(), c.getObservedGeneration());
-            });
-    return operator.get(kind, name);
+    return OperatorTests.awaitCondition(
+        client(), operator.getNamespace(), kind, name, type, status, reason, () -> "");
   }
 
   @Test

@@ -155,7 +155,7 @@ public class DistributionPointReconciler
       return Assessment.reconciling(
           "WaitingForReferences", "not found: " + String.join("; ", missing));
     }
-    Optional<Assessment> rollout = ContentReadiness.rollout(dp, ds);
+    Optional<Assessment> rollout = ContentReadiness.rollout(ds);
     if (rollout.isPresent()) {
       return rollout.get();
     }

@@ -25,7 +25,7 @@ public final class ContentReadiness {
   }
 
   /** The rollout of the daemon's DaemonSet, or empty when it is complete. */
-  public static Optional<Assessment> rollout(DistributionPoint dp, DaemonSet ds) {
+  public static Optional<Assessment> rollout(DaemonSet ds) {
     if (ds == null || ds.getStatus() == null) {
       return Optional.of(
           Assessment.reconciling("RollingOut", "the daemon's DaemonSet is being created"));

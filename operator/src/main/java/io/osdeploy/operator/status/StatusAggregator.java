@@ -76,15 +76,6 @@ public final class StatusAggregator {
     next.setObservedGeneration(generation);
   }
 
-  /** True when the two statuses would read the same to a user: nothing to patch. */
-  public static boolean sameConditions(OsdeployStatus a, OsdeployStatus b) {
-    if (a == null || b == null) {
-      return a == b;
-    }
-    return java.util.Objects.equals(a.getObservedGeneration(), b.getObservedGeneration())
-        && a.getConditions().equals(b.getConditions());
-  }
-
   private static boolean isOwnType(String type) {
     return ConditionType.READY.equals(type)
         || ConditionType.RECONCILING.equals(type)

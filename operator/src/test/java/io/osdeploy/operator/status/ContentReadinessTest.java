@@ -61,14 +61,12 @@ class ContentReadinessTest {
   @Test
   void rolloutWaitsForTheControllerAndEveryNode() {
     DistributionPoint dp = dp("site");
-    assertEquals("RollingOut", ContentReadiness.rollout(dp, null).orElseThrow().reason());
-    assertEquals(
-        "RollingOut", ContentReadiness.rollout(dp, ds(2, 1L, 2, 2, 2)).orElseThrow().reason());
-    assertEquals(
-        "NoNodes", ContentReadiness.rollout(dp, ds(2, 2L, 0, 0, 0)).orElseThrow().reason());
-    Assessment partly = ContentReadiness.rollout(dp, ds(2, 2L, 3, 3, 2)).orElseThrow();
+    assertEquals("RollingOut", ContentReadiness.rollout(null).orElseThrow().reason());
+    assertEquals("RollingOut", ContentReadiness.rollout(ds(2, 1L, 2, 2, 2)).orElseThrow().reason());
+    assertEquals("NoNodes", ContentReadiness.rollout(ds(2, 2L, 0, 0, 0)).orElseThrow().reason());
+    Assessment partly = ContentReadiness.rollout(ds(2, 2L, 3, 3, 2)).orElseThrow();
     assertEquals("daemon updated on 3 and ready on 2 of 3 nodes", partly.message());
-    assertTrue(ContentReadiness.rollout(dp, ds(2, 2L, 3, 3, 3)).isEmpty());
+    assertTrue(ContentReadiness.rollout(ds(2, 2L, 3, 3, 3)).isEmpty());
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -51,13 +52,48 @@ public final class OperatorTests {
               T r = client.resources(kind).inNamespace(namespace).withName(name).get();
               assertNotNull(r, kind.getSimpleName() + "/" + name + " exists");
               assertNotNull(r.getStatus(), kind.getSimpleName() + "/" + name + " has a status");
-              Condition c = r.getStatus().condition(type).orElseThrow();
+              // Right after an apply the status may still be the NotObserved default, without
+              // this condition: an assertion, so that the wait goes on.
+              Condition c =
+                  r.getStatus()
+                      .condition(type)
+                      .orElseThrow(() -> new AssertionError("no " + type + " condition yet"));
               assertEquals(status, c.getStatus(), c + "\n" + context.get());
               assertEquals(reason, c.getReason(), c + "\n" + context.get());
               assertEquals(r.getMetadata().getGeneration(), r.getStatus().getObservedGeneration());
               assertEquals(r.getMetadata().getGeneration(), c.getObservedGeneration());
             });
     return client.resources(kind).inNamespace(namespace).withName(name).get();
+  }
+
+  /**
+   * Deletes every object of {@code kinds} in {@code namespace} and waits until they are gone, so
+   * that tests sharing a namespace each start from an empty one.
+   */
+  @SafeVarargs
+  public static void deleteAll(
+      KubernetesClient client, String namespace, Class<? extends HasMetadata>... kinds) {
+    for (Class<? extends HasMetadata> kind : kinds) {
+      client.resources(kind).inNamespace(namespace).delete();
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> client.resources(kind).inNamespace(namespace).list().getItems().isEmpty());
+    }
+  }
+
+  /**
+   * Server-side applies {@code item} into {@code namespace} as a user would from git: without the
+   * server's bookkeeping (uid, resourceVersion, managedFields, ...) a read copy carries.
+   */
+  public static <T extends HasMetadata> T apply(
+      KubernetesClient client, String namespace, String fieldManager, T item) {
+    item.getMetadata().setNamespace(namespace);
+    item.getMetadata().setManagedFields(null);
+    item.getMetadata().setResourceVersion(null);
+    item.getMetadata().setUid(null);
+    item.getMetadata().setCreationTimestamp(null);
+    item.getMetadata().setGeneration(null);
+    return client.resource(item).fieldManager(fieldManager).forceConflicts().serverSideApply();
   }
 
   /**
