@@ -12,15 +12,21 @@ import io.osdeploy.daemon.policy.BootScript;
 import io.osdeploy.daemon.policy.PolicyBook;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.policy.PolicyWatcher;
+import io.osdeploy.daemon.progress.AgentReport;
+import io.osdeploy.daemon.progress.ProgressCollector;
+import io.osdeploy.daemon.progress.ProgressJournal;
+import io.osdeploy.daemon.progress.ProgressWriter;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
 import io.osdeploy.daemon.report.NodeStatusWriter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +36,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  /** Under the content path; a dot name is never an image's folder. */
+  static final String PROGRESS_DIR = ".osdeploy-progress";
 
   private final DaemonSettings settings;
   private final DaemonHttpServer http;
@@ -41,6 +50,8 @@ public final class Daemon implements AutoCloseable {
   private volatile ContentLibrary library;
   private volatile String endpoint;
   private final PolicyBook policy = new PolicyBook();
+  private final ProgressWriter progressWriter;
+  private volatile ProgressCollector progress;
   private volatile PolicyWatcher policyWatcher;
 
   /** The library's path: fixed for the life of the process. */
@@ -48,9 +59,12 @@ public final class Daemon implements AutoCloseable {
 
   /**
    * @param statusWriter where the node's status goes; null to run without reporting (no API)
+   * @param progressWriter where agents' reports go; null to take none (no API)
    */
-  public Daemon(DaemonSettings settings, NodeStatusWriter statusWriter) {
+  public Daemon(
+      DaemonSettings settings, NodeStatusWriter statusWriter, ProgressWriter progressWriter) {
     this.settings = settings;
+    this.progressWriter = progressWriter;
     this.http =
         new DaemonHttpServer(
             new HttpEndpoints(
@@ -59,7 +73,8 @@ public final class Daemon implements AutoCloseable {
                 this::served,
                 request -> policy.answer(request, endpoint),
                 this::bootScript,
-                policy::pinnedBy));
+                policy::pinnedBy,
+                this::progress));
     this.reporter =
         statusWriter == null
             ? null
@@ -96,6 +111,40 @@ public final class Daemon implements AutoCloseable {
         current == null
             ? "(not configured)"
             : current.getNamespace() + "/" + current.getDistributionPoint());
+  }
+
+  private CompletableFuture<ProgressCollector.Outcome> progress(AgentReport report) {
+    ProgressCollector current = progress;
+    return current == null
+        ? CompletableFuture.completedFuture(ProgressCollector.Outcome.NOT_STORED)
+        : current.submit(report);
+  }
+
+  private ProgressCollector startProgress(Path root) {
+    ProgressCollector collector =
+        new ProgressCollector(
+            new ProgressJournal(root.resolve(PROGRESS_DIR).resolve("reports.jsonl")),
+            progressWriter,
+            report ->
+                policy
+                    .targeting(report.mac(), report.uuid(), report.deployment())
+                    .map(d -> d.getMetadata().getUid()),
+            policy::publishes,
+            () -> {
+              DaemonConfig current = config;
+              return current == null
+                  ? null
+                  : new ProgressCollector.Destination(current.getNamespace(), settings.node());
+            },
+            Clock.systemUTC());
+    try {
+      collector.start(settings.reportInterval());
+      return collector;
+    } catch (IOException e) {
+      log.error("progress reports cannot be kept under {}; none are taken", root, e);
+      collector.close();
+      return null;
+    }
   }
 
   /** The distribution point this daemon serves, once a configuration names it. */
@@ -160,6 +209,9 @@ public final class Daemon implements AutoCloseable {
       }
       library = created;
       contentPath = path;
+      if (progressWriter != null) {
+        progress = startProgress(Path.of(path));
+      }
     } else if (!path.equals(contentPath)) {
       // The operator restarts the pods when the path changes; a file-configured daemon waits.
       log.warn(
@@ -228,6 +280,9 @@ public final class Daemon implements AutoCloseable {
       reporter.close();
     }
     http.close();
+    if (progress != null) {
+      progress.close();
+    }
     if (library != null) {
       library.close();
     }

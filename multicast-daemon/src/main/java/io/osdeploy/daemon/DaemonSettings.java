@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param httpPort a port overriding the configuration's, or null; 0 picks a free port
  * @param contentPath a content path overriding the configuration's, or null
  * @param progressInterval the least time between two writes of download progress
+ * @param reportInterval the least time between two writes of agents' reports to a deployment
  */
 public record DaemonSettings(
     String node,
@@ -22,4 +23,5 @@ public record DaemonSettings(
     String bindAddress,
     Integer httpPort,
     Path contentPath,
-    Duration progressInterval) {}
+    Duration progressInterval,
+    Duration reportInterval) {}

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.osdeploy.daemon.config.ConfigFileSource;
 import io.osdeploy.daemon.config.ConfigMapSource;
 import io.osdeploy.daemon.policy.PolicyWatcher;
+import io.osdeploy.daemon.progress.KubernetesProgressWriter;
 import io.osdeploy.daemon.report.KubernetesNodeStatusWriter;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
 /** Entry point of the daemon's jar; see {@link DaemonOptions#USAGE}. */
 public final class Main {
   private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(2);
+  private static final Duration REPORT_INTERVAL = Duration.ofSeconds(5);
   private static final Duration CONFIG_FILE_POLL = Duration.ofSeconds(2);
 
   private Main() {}
@@ -57,9 +59,13 @@ public final class Main {
             options.bindAddress(),
             options.httpPort(),
             options.contentPath(),
-            PROGRESS_INTERVAL);
+            PROGRESS_INTERVAL,
+            REPORT_INTERVAL);
     Daemon daemon =
-        new Daemon(settings, client == null ? null : new KubernetesNodeStatusWriter(client));
+        new Daemon(
+            settings,
+            client == null ? null : new KubernetesNodeStatusWriter(client),
+            client == null ? null : new KubernetesProgressWriter(client));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -58,8 +58,16 @@ class DaemonTest {
     daemon =
         new Daemon(
             new DaemonSettings(
-                "node-a", "0.1.0-test", "127.0.0.1", "127.0.0.1", 0, null, Duration.ofMillis(100)),
-            writer);
+                "node-a",
+                "0.1.0-test",
+                "127.0.0.1",
+                "127.0.0.1",
+                0,
+                null,
+                Duration.ofMillis(100),
+                Duration.ofMillis(100)),
+            writer,
+            null);
     daemon.start();
     configFile = dir.resolve("daemon.json");
   }

@@ -206,11 +206,19 @@ class DistributionPointIT {
                         && r.getVerbs().equals(List.of("get", "patch"))));
     assertTrue(
         role.getRules().stream()
+            .anyMatch(
+                r ->
+                    r.getResources().equals(List.of("tasksequencedeployments/status"))
+                        && r.getVerbs().equals(List.of("get", "patch"))),
+        "daemons write agents' progress into deployments' status");
+    assertTrue(
+        role.getRules().stream()
             .allMatch(
                 r ->
                     !r.getResourceNames().isEmpty()
-                        || r.getVerbs().equals(List.of("get", "list", "watch"))),
-        "a rule either names its objects or only reads");
+                        || r.getVerbs().equals(List.of("get", "list", "watch"))
+                        || r.getResources().stream().allMatch(res -> res.endsWith("/status"))),
+        "a rule names its objects, only reads, or only touches status");
     awaitDependent(RoleBinding.class, name);
     awaitDependent(ServiceAccount.class, name);
 

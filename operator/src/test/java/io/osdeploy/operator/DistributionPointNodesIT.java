@@ -18,11 +18,13 @@ import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.OSImageSpec;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
+import io.osdeploy.api.v1alpha1.ProgressReport;
 import io.osdeploy.api.v1alpha1.Step;
 import io.osdeploy.api.v1alpha1.Target;
 import io.osdeploy.api.v1alpha1.TaskSequence;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.TestCluster;
@@ -142,6 +144,10 @@ class DistributionPointNodesIT {
   }
 
   private void deployment() {
+    deployment("52:54:00:00:00:01");
+  }
+
+  private void deployment(String... macs) {
     TaskSequenceDeployment d = new TaskSequenceDeployment();
     d.getMetadata().setName("bare-metal");
     d.getMetadata().setNamespace(ns());
@@ -154,10 +160,14 @@ class DistributionPointNodesIT {
     ts.setSteps(List.of(step));
     d.getSpec().setTaskSequence(ts);
     Target target = new Target();
-    Target.Machine machine = new Target.Machine();
-    machine.setName("desk-1");
-    machine.setMac("52:54:00:00:00:01");
-    target.setMachines(List.of(machine));
+    List<Target.Machine> machines = new java.util.ArrayList<>();
+    for (int i = 0; i < macs.length; i++) {
+      Target.Machine machine = new Target.Machine();
+      machine.setName("desk-" + (i + 1));
+      machine.setMac(macs[i]);
+      machines.add(machine);
+    }
+    target.setMachines(machines);
     d.getSpec().setTarget(target);
     d.getSpec().setAvailability(TaskSequenceDeploymentSpec.Availability.MediaAndPxe);
     d.getSpec().setDistributionPoints(List.of(DP));
@@ -264,5 +274,140 @@ class DistributionPointNodesIT {
     image(sha256);
     awaitCondition(DistributionPoint.class, DP, "Ready", "True", "ContentVerified");
     awaitCondition(OSImage.class, IMAGE, "Ready", "True", "Distributed");
+  }
+
+  private static HttpResponse<String> report(String endpoint, String json) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(endpoint + "/v1/status"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String report(String mac, String state, int step, String message) {
+    return "{\"deployment\":\"bare-metal\",\"mac\":\""
+        + mac
+        + "\",\"step\":"
+        + step
+        + ",\"state\":\""
+        + state
+        + "\",\"message\":\""
+        + message
+        + "\"}";
+  }
+
+  private String endpointOf(String node) {
+    DistributionPoint dp =
+        client.resources(DistributionPoint.class).inNamespace(ns()).withName(DP).get();
+    return dp.getStatus().getNodes().stream()
+        .filter(n -> n.getName().equals(node))
+        .findFirst()
+        .map(NodeStatus::getEndpoint)
+        .orElseThrow();
+  }
+
+  private TaskSequenceDeploymentStatus.MachineCounts awaitCounts(
+      int targeted, int pending, int running, int succeeded, int failed) {
+    org.awaitility.Awaitility.await()
+        .atMost(OperatorTests.TIMEOUT)
+        .untilAsserted(
+            () -> {
+              TaskSequenceDeploymentStatus status =
+                  client
+                      .resources(TaskSequenceDeployment.class)
+                      .inNamespace(ns())
+                      .withName("bare-metal")
+                      .get()
+                      .getStatus();
+              TaskSequenceDeploymentStatus.MachineCounts c = status.getMachines();
+              assertEquals(
+                  List.of(targeted, pending, running, succeeded, failed),
+                  List.of(
+                      c.getTargeted(),
+                      c.getPending(),
+                      c.getRunning(),
+                      c.getSucceeded(),
+                      c.getFailed()),
+                  "targeted, pending, running, succeeded, failed\n" + logs());
+            });
+    return client
+        .resources(TaskSequenceDeployment.class)
+        .inNamespace(ns())
+        .withName("bare-metal")
+        .get()
+        .getStatus()
+        .getMachines();
+  }
+
+  @Test
+  void agentsProgressRollsUpAcrossNodesAndSurvivesADaemonKilledBeforeItWrote(@TempDir Path dir)
+      throws Exception {
+    String m1 = "52:54:00:00:00:01";
+    String m2 = "52:54:00:00:00:02";
+    String m3 = "52:54:00:00:00:03";
+    image(sha256);
+    distributionPoint();
+    rollOut(2);
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, TestCluster.kubeConfigYaml());
+    for (String node : List.of("node-a", "node-b")) {
+      daemons.add(DaemonProcess.start(node, ns(), DP + "-daemon", kubeconfig, dir.resolve(node)));
+    }
+    awaitCondition(DistributionPoint.class, DP, "Ready", "True", "ContentVerified");
+    deployment(m1, m2, m3);
+    awaitCondition(TaskSequenceDeployment.class, "bare-metal", "Ready", "True", "ContentReady");
+    awaitCounts(3, 3, 0, 0, 0);
+
+    String a = endpointOf("node-a");
+    String b = endpointOf("node-b");
+    // The deployment is published once Ready: retry until each daemon has it.
+    org.awaitility.Awaitility.await()
+        .atMost(OperatorTests.TIMEOUT)
+        .untilAsserted(
+            () -> {
+              for (String endpoint : List.of(a, b)) {
+                HttpResponse<String> r = report(endpoint, report(m1, "running", 0, "starting"));
+                assertEquals(202, r.statusCode(), r.body());
+              }
+            });
+    // The Service spreads one machine's reports over the nodes: it counts once, at its latest.
+    assertEquals(202, report(b, report(m1, "succeeded", 0, "done")).statusCode());
+    assertEquals(
+        202, report(a, report(m2, "failed", 0, "disk 0 is smaller than the image")).statusCode());
+    HttpResponse<String> stranger = report(a, report("52:54:00:00:00:99", "running", 0, "x"));
+    assertEquals(403, stranger.statusCode(), stranger.body());
+    assertTrue(stranger.body().contains("is not for machine 52:54:00:00:00:99"), stranger.body());
+    HttpResponse<String> unknown =
+        report(a, report(m1, "running", 0, "x").replace("bare-metal", "no-such-deployment"));
+    assertEquals(404, unknown.statusCode(), unknown.body());
+
+    awaitCounts(3, 1, 0, 1, 1);
+    TaskSequenceDeploymentStatus status =
+        client
+            .resources(TaskSequenceDeployment.class)
+            .inNamespace(ns())
+            .withName("bare-metal")
+            .get()
+            .getStatus();
+    TaskSequenceDeploymentStatus.MachineFailure failure = status.getRecentFailures().get(0);
+    assertEquals(m2, failure.getMachine());
+    assertEquals("Apply image", failure.getStepName());
+    assertEquals("disk 0 is smaller than the image", failure.getMessage());
+    assertEquals(
+        List.of("node-a", "node-b"),
+        status.getReports().stream().map(ProgressReport::getNode).sorted().toList());
+    assertTrue(
+        status.getConditions().stream()
+            .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")),
+        "progress never changes whether the deployment is ready");
+
+    // node-a accepts a report and is killed before its next write: the journal keeps it.
+    assertEquals(202, report(a, report(m3, "running", 0, "partitioning")).statusCode());
+    daemons.get(0).kill();
+    daemons.set(
+        0, DaemonProcess.start("node-a", ns(), DP + "-daemon", kubeconfig, dir.resolve("node-a")));
+    awaitCounts(3, 0, 1, 1, 1);
   }
 }

@@ -6,7 +6,7 @@ import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import java.util.ArrayList;
 import java.util.List;
 
-@SchemaCustomizer(value = NodeListIsMap.class, input = "")
+@SchemaCustomizer(value = ListIsMap.class, input = "nodes:name")
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class DistributionPointStatus extends OsdeployStatus {
   @JsonPropertyDescription("Each node's report, written by the daemon on that node.")

@@ -7,15 +7,15 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
-/** An ordered list of steps. */
+/**
+ * An ordered list of steps. A task sequence need not apply an operating system: capturing a
+ * computer's user state before it is replaced, or installing a package on running clients, are task
+ * sequences of their own.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = "self.steps.all(s, self.steps.exists_one(t, t.name == s.name))",
     message = "step names must be unique",
-    fieldPath = ".steps")
-@ValidationRule(
-    value = "self.steps.exists(s, has(s.applyOperatingSystem))",
-    message = "a task sequence needs at least one applyOperatingSystem step",
     fieldPath = ".steps")
 public class TaskSequence {
   @Required

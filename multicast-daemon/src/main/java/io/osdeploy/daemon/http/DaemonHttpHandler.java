@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.osdeploy.daemon.policy.PolicyRequest;
+import io.osdeploy.daemon.progress.AgentReport;
+import io.osdeploy.daemon.progress.ProgressCollector;
 import java.io.IOException;
 import java.util.List;
 import org.slf4j.Logger;
@@ -42,8 +46,13 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed path\n");
       return;
     }
+    if (HttpMethod.POST.equals(request.method()) && path.equals("/v1/status")) {
+      report(ctx, request);
+      return;
+    }
     if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
-      Responses.methodNotAllowed(ctx, request, "GET, HEAD");
+      Responses.methodNotAllowed(
+          ctx, request, path.equals("/v1/status") ? "GET, HEAD, POST" : "GET, HEAD");
       return;
     }
     if (path.startsWith(ContentResponder.PREFIX)) {
@@ -116,6 +125,63 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
     asked = endpoints.media().apply(asked, param(query, "media"));
     Responses.text(ctx, request, HttpResponseStatus.OK, endpoints.bootScript().apply(asked));
+  }
+
+  /**
+   * {@code POST /v1/status}: an agent's progress report, as JSON. 202 once it is journaled; 404 for
+   * a deployment this distribution point does not publish, 403 for one not meant for this machine,
+   * 503 when it could not be stored (send it again).
+   */
+  private void report(ChannelHandlerContext ctx, FullHttpRequest request) {
+    AgentReport report;
+    try {
+      byte[] body = new byte[request.content().readableBytes()];
+      request.content().readBytes(body);
+      report = AgentReport.parse(body);
+    } catch (IllegalArgumentException e) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+      return;
+    }
+    // The request's content is released when this method returns; its headers stay readable.
+    HttpRequest head = new DefaultHttpRequest(request.protocolVersion(), request.method(), "/");
+    head.headers().set(request.headers());
+    endpoints
+        .progress()
+        .apply(report)
+        .whenComplete(
+            (outcome, error) -> {
+              if (error != null) {
+                log.warn("progress report for {} failed", report.deployment(), error);
+              }
+              switch (error != null ? ProgressCollector.Outcome.NOT_STORED : outcome) {
+                case ACCEPTED ->
+                    Responses.text(ctx, head, HttpResponseStatus.ACCEPTED, "accepted\n");
+                case UNKNOWN_DEPLOYMENT ->
+                    Responses.text(
+                        ctx,
+                        head,
+                        HttpResponseStatus.NOT_FOUND,
+                        "deployment: this distribution point publishes no deployment "
+                            + report.deployment()
+                            + "\n");
+                case NOT_TARGETED ->
+                    Responses.text(
+                        ctx,
+                        head,
+                        HttpResponseStatus.FORBIDDEN,
+                        "deployment: "
+                            + report.deployment()
+                            + " is not for machine "
+                            + report.machine()
+                            + "\n");
+                case NOT_STORED ->
+                    Responses.text(
+                        ctx,
+                        head,
+                        HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "the report could not be stored; send it again\n");
+              }
+            });
   }
 
   private static String param(QueryStringDecoder query, String name) {

@@ -3,7 +3,10 @@ package io.osdeploy.daemon.http;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.daemon.content.VerifiedContent;
 import io.osdeploy.daemon.policy.PolicyRequest;
+import io.osdeploy.daemon.progress.AgentReport;
+import io.osdeploy.daemon.progress.ProgressCollector;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -12,7 +15,7 @@ import java.util.function.Supplier;
 /**
  * What the HTTP server answers from: whether the daemon is ready, the node's status, the verified
  * content it serves, the deployment policy it publishes, and which deployment a boot media (by
- * name) pins.
+ * name) pins; and where agents' progress reports go.
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
@@ -20,4 +23,5 @@ public record HttpEndpoints(
     VerifiedContent content,
     Function<PolicyRequest, Map<String, Object>> policy,
     Function<PolicyRequest, String> bootScript,
-    BiFunction<PolicyRequest, String, PolicyRequest> media) {}
+    BiFunction<PolicyRequest, String, PolicyRequest> media,
+    Function<AgentReport, CompletableFuture<ProgressCollector.Outcome>> progress) {}

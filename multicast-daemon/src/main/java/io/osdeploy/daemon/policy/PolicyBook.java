@@ -15,6 +15,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -27,11 +29,14 @@ public final class PolicyBook {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private record Published(
-      PolicyIndex index, Map<String, OSImage> images, Map<String, String> mediaPins) {}
+      PolicyIndex index,
+      Set<String> deployments,
+      Map<String, OSImage> images,
+      Map<String, String> mediaPins) {}
 
   private final Clock clock;
   private volatile Published published =
-      new Published(PolicyIndex.of(List.of()), Map.of(), Map.of());
+      new Published(PolicyIndex.of(List.of()), Set.of(), Map.of(), Map.of());
 
   public PolicyBook(Clock clock) {
     this.clock = clock;
@@ -53,6 +58,7 @@ public final class PolicyBook {
     published =
         new Published(
             PolicyIndex.of(deployments),
+            deployments.stream().map(d -> d.getMetadata().getName()).collect(Collectors.toSet()),
             images.stream()
                 .collect(Collectors.toMap(i -> i.getMetadata().getName(), Function.identity())),
             Map.copyOf(mediaPins));
@@ -70,6 +76,21 @@ public final class PolicyBook {
     return pinned == null
         ? request
         : new PolicyRequest(request.mac(), request.uuid(), request.source(), pinned);
+  }
+
+  /** Whether this distribution point publishes a deployment of that name. */
+  public boolean publishes(String deployment) {
+    return published.deployments().contains(deployment);
+  }
+
+  /**
+   * The published deployment of that name, if the machine may run it from some source: the one a
+   * machine's progress reports may be about.
+   */
+  public Optional<TaskSequenceDeployment> targeting(String mac, String uuid, String deployment) {
+    // Every availability offers a named deployment to PXE.
+    return offered(new PolicyRequest(mac, uuid, PolicyRequest.Source.PXE, deployment)).stream()
+        .findFirst();
   }
 
   /** The deployments offered to {@code request}, in name order. */

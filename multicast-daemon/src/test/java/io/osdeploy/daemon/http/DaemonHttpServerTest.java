@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.osdeploy.api.v1alpha1.ImageState;
+import io.osdeploy.api.v1alpha1.MachineProgress;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.daemon.content.VerifiedFile;
+import io.osdeploy.daemon.progress.AgentReport;
+import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.daemon.testing.TestContentServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +25,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,6 +41,7 @@ class DaemonHttpServerTest {
   @TempDir Path dir;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final HttpClient client = HttpClient.newHttpClient();
+  private final List<AgentReport> reports = new CopyOnWriteArrayList<>();
   private DaemonHttpServer server;
   private int port;
 
@@ -55,7 +61,17 @@ class DaemonHttpServerTest {
                 image -> image.equals("win11") ? Optional.of(win11) : Optional.empty(),
                 request -> java.util.Map.of("deployments", List.of(), "mac", request.mac()),
                 request -> "#!ipxe\necho " + request.source() + " " + request.mac() + "\n",
-                (request, media) -> request));
+                (request, media) -> request,
+                report -> {
+                  reports.add(report);
+                  return CompletableFuture.completedFuture(
+                      switch (report.deployment()) {
+                        case "win11-rollout" -> ProgressCollector.Outcome.ACCEPTED;
+                        case "other-site" -> ProgressCollector.Outcome.NOT_TARGETED;
+                        case "disk-full" -> ProgressCollector.Outcome.NOT_STORED;
+                        default -> ProgressCollector.Outcome.UNKNOWN_DEPLOYMENT;
+                      });
+                }));
     port = server.listen("127.0.0.1", 0).getPort();
   }
 
@@ -171,6 +187,79 @@ class DaemonHttpServerTest {
             HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(405, response.statusCode());
     assertEquals("GET, HEAD", header(response, "Allow"));
+  }
+
+  @Test
+  void progressReportsAreParsedAndAnsweredByWhatBecameOfThem() throws Exception {
+    HttpResponse<String> accepted =
+        post(
+            "{\"deployment\":\"win11-rollout\",\"mac\":\"52-54-00-AB-CD-EF\",\"step\":2,"
+                + "\"state\":\"Running\",\"message\":\"applying the image\"}");
+    assertEquals(202, accepted.statusCode(), accepted.body());
+    AgentReport report = reports.get(0);
+    assertEquals("52:54:00:ab:cd:ef", report.mac());
+    assertEquals(2, report.step());
+    assertEquals(MachineProgress.State.Running, report.state());
+
+    assertEquals(403, post(body("other-site", "failed")).statusCode());
+    assertEquals(404, post(body("nowhere", "failed")).statusCode());
+    assertEquals(503, post(body("disk-full", "failed")).statusCode());
+  }
+
+  @Test
+  void badProgressReportsNameTheField() throws Exception {
+    assertBad("{", "body: not JSON");
+    assertBad("[]", "body: must be a JSON object");
+    assertBad("{\"mac\":\"52:54:00:ab:cd:ef\",\"state\":\"running\"}", "deployment: required");
+    assertBad(body("win11-rollout", "done"), "state: must be running, succeeded or failed");
+    assertBad(
+        "{\"deployment\":\"win11-rollout\",\"state\":\"running\"}",
+        "mac or uuid: at least one is required");
+    assertBad(
+        "{\"deployment\":\"Bad;Name\",\"mac\":\"52:54:00:ab:cd:ef\",\"state\":\"running\"}",
+        "deployment: not a deployment name");
+    assertBad(
+        "{\"deployment\":\"x\",\"mac\":\"52:54:00:ab:cd:ef\",\"state\":\"running\",\"step\":-1}",
+        "step: must be a step index");
+    assertBad("{\"deployment\":\"x\",\"mac\":7,\"state\":\"running\"}", "mac: must be a string");
+    assertTrue(reports.isEmpty(), "no bad report was passed on");
+    // Larger than any report needs: refused before it is read whole.
+    String huge =
+        body("win11-rollout", "failed")
+            .replace("}", ",\"message\":\"" + "x".repeat(40_000) + "\"}");
+    assertEquals(413, post(huge).statusCode());
+    assertEquals(200, get("/healthz").statusCode());
+  }
+
+  @Test
+  void aLongMessageIsCutToTheLimit() throws Exception {
+    String body =
+        body("win11-rollout", "failed").replace("}", ",\"message\":\"" + "x".repeat(5_000) + "\"}");
+    assertEquals(202, post(body).statusCode());
+    assertEquals(AgentReport.MAX_MESSAGE, reports.get(0).message().length());
+  }
+
+  private void assertBad(String body, String message) throws Exception {
+    HttpResponse<String> response = post(body);
+    assertEquals(400, response.statusCode(), body);
+    assertTrue(response.body().startsWith(message), response.body());
+  }
+
+  private static String body(String deployment, String state) {
+    return "{\"deployment\":\""
+        + deployment
+        + "\",\"mac\":\"52:54:00:ab:cd:ef\",\"state\":\""
+        + state
+        + "\"}";
+  }
+
+  private HttpResponse<String> post(String body) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(uri("/v1/status"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

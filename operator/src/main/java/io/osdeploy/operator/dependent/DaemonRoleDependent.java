@@ -53,6 +53,13 @@ public class DaemonRoleDependent extends CRUDKubernetesDependentResource<Role, D
                 .withResourceNames(dp.getMetadata().getName())
                 .withVerbs("get", "patch")
                 .build())
+        .addToRules(
+            // Agents' progress reports: each node applies its own entry in status.reports.
+            new PolicyRuleBuilder()
+                .withApiGroups(OsdeployApi.GROUP)
+                .withResources("tasksequencedeployments/status")
+                .withVerbs("get", "patch")
+                .build())
         .build();
   }
 }

@@ -11,6 +11,7 @@ import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
 import io.osdeploy.operator.content.DeploymentContent;
 import io.osdeploy.operator.status.Assessment;
+import io.osdeploy.operator.status.ProgressRollup;
 import io.osdeploy.operator.status.StatusAggregator;
 import io.osdeploy.operator.validation.DeploymentChecks;
 import io.osdeploy.operator.validation.Problem;
@@ -22,7 +23,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** Resolves a deployment's OS images and distribution points, and checks its target. */
-@ControllerConfiguration(name = "tasksequencedeployment")
+// Daemons write progress into the status, which changes no generation: every event counts.
+@ControllerConfiguration(name = "tasksequencedeployment", generationAwareEventProcessing = false)
 public class TaskSequenceDeploymentReconciler
     extends StatusReportingReconciler<TaskSequenceDeployment, TaskSequenceDeploymentStatus> {
   public TaskSequenceDeploymentReconciler(StatusAggregator aggregator) {
@@ -50,6 +52,7 @@ public class TaskSequenceDeploymentReconciler
       TaskSequenceDeployment deployment,
       TaskSequenceDeploymentStatus next,
       Context<TaskSequenceDeployment> context) {
+    rollUpProgress(deployment, next);
     List<Problem> problems = DeploymentChecks.problems(deployment.getSpec());
     if (!problems.isEmpty()) {
       return Assessment.stalled(
@@ -100,6 +103,24 @@ public class TaskSequenceDeploymentReconciler
           "WaitingForReferences", "not found: " + String.join("; ", missing));
     }
     return content;
+  }
+
+  @Override
+  protected void clearForeignFields(TaskSequenceDeploymentStatus status) {
+    status.setReports(null);
+  }
+
+  private static void rollUpProgress(
+      TaskSequenceDeployment deployment, TaskSequenceDeploymentStatus next) {
+    if (deployment.getSpec() == null) {
+      return;
+    }
+    ProgressRollup.Result progress =
+        ProgressRollup.rollup(
+            deployment.getSpec(),
+            deployment.getStatus() == null ? List.of() : deployment.getStatus().getReports());
+    next.setMachines(progress.counts());
+    next.setRecentFailures(progress.recentFailures());
   }
 
   static List<String> osImages(TaskSequenceDeployment deployment) {

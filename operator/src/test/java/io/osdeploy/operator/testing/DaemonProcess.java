@@ -54,6 +54,12 @@ public final class DaemonProcess implements AutoCloseable {
     }
   }
 
+  /** Ends the process at once (SIGKILL): no shutdown hook, no last flush, as in a node crash. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() throws InterruptedException {
     process.destroy();

@@ -39,6 +39,13 @@ class ValidateCommandTest {
     assertEquals(List.of("ok: 4 resources in 6 files"), run.lines());
   }
 
+  @Test
+  void acceptsTheScenarioExamplesOfTheDocs() {
+    Run run = validate(InvalidSample.SAMPLES.resolveSibling("docs").resolve("examples").toString());
+    assertEquals(0, run.status(), String.join("\n", run.lines()));
+    assertEquals(List.of("ok: 5 resources in 3 files"), run.lines());
+  }
+
   static List<InvalidSample> invalidSamples() {
     return InvalidSample.all();
   }
