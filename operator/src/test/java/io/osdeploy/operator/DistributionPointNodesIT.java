@@ -409,5 +409,45 @@ class DistributionPointNodesIT {
     daemons.set(
         0, DaemonProcess.start("node-a", ns(), DP + "-daemon", kubeconfig, dir.resolve("node-a")));
     awaitCounts(3, 0, 1, 1, 1);
+
+    // A bad change (an image no distribution point holds) is reported, and the daemons keep
+    // publishing the last Ready version: machines mid-deployment are not cut off.
+    TaskSequenceDeployment bad =
+        client
+            .resources(TaskSequenceDeployment.class)
+            .inNamespace(ns())
+            .withName("bare-metal")
+            .get();
+    bad.getSpec()
+        .getTaskSequence()
+        .getSteps()
+        .get(0)
+        .getApplyOperatingSystem()
+        .setOsImage("no-such-image");
+    bad.getMetadata().setManagedFields(null);
+    bad.getMetadata().setResourceVersion(null);
+    bad.setStatus(null);
+    client.resource(bad).fieldManager("nodes-it").serverSideApply();
+    awaitCondition(
+        TaskSequenceDeployment.class, "bare-metal", "Reconciling", "True", "WaitingForReferences");
+    DistributionPoint current =
+        client.resources(DistributionPoint.class).inNamespace(ns()).withName(DP).get();
+    for (NodeStatus node : current.getStatus().getNodes()) {
+      JsonNode policy = policy(node, "mac=" + m1 + "&source=pxe");
+      assertEquals(
+          IMAGE,
+          policy
+              .path("deployments")
+              .get(0)
+              .path("steps")
+              .get(0)
+              .path("content")
+              .path("osImage")
+              .asText(),
+          node.getName() + ": " + policy);
+    }
+    assertEquals(
+        202, report(endpointOf("node-b"), report(m3, "succeeded", 0, "done")).statusCode());
+    awaitCounts(3, 0, 0, 2, 1);
   }
 }
