@@ -97,6 +97,28 @@ class MediaBootIT {
     }
   }
 
+  @Test
+  void withNoBootServerItHandsTheMachineBackToTheFirmware() throws Exception {
+    try (BootServerStub server = BootServerStub.refusing()) {
+      MediaInputs inputs = MediaInputs.of("lab", "usb-key", List.of(server.guestUrl()));
+      Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
+      try (QemuMachine machine = QemuMachine.bootCdrom(media.path(), dir)) {
+        assertNotNull(server.next(BOOT_TIMEOUT_SECONDS), "no boot request:\n" + machine.console());
+        String gaveUp = "osdeploy: no boot server answered";
+        assertTrue(
+            machine.awaitConsole(gaveUp, Duration.ofSeconds(30)),
+            "no message:\n" + machine.console());
+        // After the retry prompt times out, SeaBIOS goes on to its next boot device.
+        assertTrue(
+            machine.awaitConsole(
+                gaveUp,
+                "Booting from",
+                Duration.ofSeconds(PointerScript.RETRY_PROMPT_SECONDS + 30)),
+            "the firmware did not get the machine back:\n" + machine.console());
+      }
+    }
+  }
+
   private static void assertMediaRequest(BootRequest request) {
     assertEquals(QemuMachine.MAC, request.query().get("mac"), request.query().toString());
     assertEquals("media", request.query().get("source"));

@@ -83,14 +83,26 @@ final class QemuMachine implements AutoCloseable {
 
   /** Waits until the console shows {@code text}; false on timeout or if QEMU exited. */
   boolean awaitConsole(String text, Duration timeout) throws IOException, InterruptedException {
+    return awaitConsole("", text, timeout);
+  }
+
+  /** Waits until the console shows {@code text} somewhere after {@code earlier}. */
+  boolean awaitConsole(String earlier, String text, Duration timeout)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline && process.isAlive()) {
-      if (console().contains(text)) {
+      if (shows(earlier, text)) {
         return true;
       }
       Thread.sleep(200);
     }
-    return console().contains(text);
+    return shows(earlier, text);
+  }
+
+  private boolean shows(String earlier, String text) throws IOException {
+    String console = console();
+    int at = console.indexOf(earlier);
+    return at >= 0 && console.indexOf(text, at + earlier.length()) >= 0;
   }
 
   /** Types {@code keys} (QEMU key names such as {@code a}, {@code 3}, {@code ret}). */
