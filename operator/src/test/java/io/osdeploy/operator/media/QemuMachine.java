@@ -1,0 +1,127 @@
+package io.osdeploy.operator.media;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A QEMU x86-64 machine with one e1000 NIC on user-mode networking (the host is 10.0.2.2), its
+ * console on a file and its monitor on a Unix socket for typing. Closing it always kills it.
+ */
+final class QemuMachine implements AutoCloseable {
+  static final String BINARY = "qemu-system-x86_64";
+  static final String MAC = "52:54:00:12:34:56";
+
+  private final Process process;
+  private final Path console;
+  private final Path monitor;
+
+  private QemuMachine(Process process, Path console, Path monitor) {
+    this.process = process;
+    this.console = console;
+    this.monitor = monitor;
+  }
+
+  /** Boots {@code image} as a CD-ROM. */
+  static QemuMachine bootCdrom(Path image, Path workDir) throws IOException {
+    return start(workDir, List.of("-cdrom", image.toString(), "-boot", "d"));
+  }
+
+  /** Boots {@code image} as a raw hard disk, as a USB drive written with it would be. */
+  static QemuMachine bootDisk(Path image, Path workDir) throws IOException {
+    String drive = "file=" + image + ",format=raw,if=ide,snapshot=on";
+    return start(workDir, List.of("-drive", drive, "-boot", "c"));
+  }
+
+  private static QemuMachine start(Path workDir, List<String> bootArgs) throws IOException {
+    Path console = workDir.resolve("console.log");
+    Path monitor = workDir.resolve("monitor.sock");
+    List<String> command = new ArrayList<>();
+    command.addAll(List.of(BINARY, "-accel", accelerator(), "-m", "256"));
+    command.addAll(List.of("-nographic", "-no-reboot"));
+    command.addAll(List.of("-monitor", "unix:" + monitor + ",server=on,wait=off"));
+    command.addAll(List.of("-netdev", "user,id=n0", "-device", "e1000,netdev=n0,mac=" + MAC));
+    command.addAll(bootArgs);
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(console.toFile())
+            .redirectInput(ProcessBuilder.Redirect.PIPE)
+            .start();
+    return new QemuMachine(process, console, monitor);
+  }
+
+  /**
+   * TCG unless {@code OSDEPLOY_QEMU_ACCEL} says otherwise: KVM on these machines failed to run
+   * ISOLINUX ("emulation failure"), and the boot is short enough to emulate.
+   */
+  private static String accelerator() {
+    String accel = System.getenv("OSDEPLOY_QEMU_ACCEL");
+    return accel == null || accel.isBlank() ? "tcg" : accel;
+  }
+
+  /** Whether {@link #BINARY} is on the PATH. */
+  static boolean installed() {
+    String path = System.getenv("PATH");
+    return path != null
+        && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
+            .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, BINARY)));
+  }
+
+  String console() throws IOException {
+    return Files.exists(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
+  }
+
+  /** Waits until the console shows {@code text}; false on timeout or if QEMU exited. */
+  boolean awaitConsole(String text, Duration timeout) throws IOException, InterruptedException {
+    return awaitConsole("", text, timeout);
+  }
+
+  /** Waits until the console shows {@code text} somewhere after {@code earlier}. */
+  boolean awaitConsole(String earlier, String text, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      if (shows(earlier, text)) {
+        return true;
+      }
+      Thread.sleep(200);
+    }
+    return shows(earlier, text);
+  }
+
+  private boolean shows(String earlier, String text) throws IOException {
+    String console = console();
+    int at = console.indexOf(earlier);
+    return at >= 0 && console.indexOf(text, at + earlier.length()) >= 0;
+  }
+
+  /** Types {@code keys} (QEMU key names such as {@code a}, {@code 3}, {@code ret}). */
+  void type(String... keys) throws IOException, InterruptedException {
+    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      channel.connect(UnixDomainSocketAddress.of(monitor));
+      for (String key : keys) {
+        channel.write(
+            ByteBuffer.wrap(("sendkey " + key + "\n").getBytes(StandardCharsets.US_ASCII)));
+        Thread.sleep(150);
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(5, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+}
