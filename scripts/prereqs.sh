@@ -11,8 +11,9 @@ fail() { echo "[prereqs] $*" >&2; exit 1; }
 need java || fail "Java 17 or newer is required (apt-get install openjdk-17-jdk-headless)"
 need mvn || fail "Maven is required (apt-get install maven)"
 
-# Debian packages the tests use: lua5.1 runs the Argo CD health checks in docs/gitops.
-APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-lua5.1})
+# Debian packages the tests use: lua5.1 runs the Argo CD health checks in docs/gitops; ipxe,
+# isolinux, syslinux-common and xorriso build boot media, and qemu-system-x86 boots it.
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86})
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -9,6 +9,7 @@ import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
 import io.osdeploy.daemon.http.HttpEndpoints;
 import io.osdeploy.daemon.policy.BootScript;
+import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyBook;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.policy.PolicyWatcher;
@@ -50,6 +51,7 @@ public final class Daemon implements AutoCloseable {
   private volatile ContentLibrary library;
   private volatile String endpoint;
   private final PolicyBook policy = new PolicyBook();
+  private final MediaPasswords mediaPasswords = new MediaPasswords();
   private final ProgressWriter progressWriter;
   private volatile ProgressCollector progress;
   private volatile PolicyWatcher policyWatcher;
@@ -74,7 +76,8 @@ public final class Daemon implements AutoCloseable {
                 request -> policy.answer(request, endpoint),
                 this::bootScript,
                 policy::pinnedBy,
-                this::progress));
+                this::progress,
+                mediaPasswords));
     this.reporter =
         statusWriter == null
             ? null
@@ -97,8 +100,9 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** Publishes policy from the deployments and images {@code watcher} sees. */
-  public void watchPolicy(java.util.function.Function<PolicyBook, PolicyWatcher> watcher) {
-    this.policyWatcher = watcher.apply(policy);
+  public void watchPolicy(
+      java.util.function.BiFunction<PolicyBook, MediaPasswords, PolicyWatcher> watcher) {
+    this.policyWatcher = watcher.apply(policy, mediaPasswords);
   }
 
   private String bootScript(PolicyRequest request) {
@@ -280,6 +284,7 @@ public final class Daemon implements AutoCloseable {
       reporter.close();
     }
     http.close();
+    mediaPasswords.close();
     if (progress != null) {
       progress.close();
     }

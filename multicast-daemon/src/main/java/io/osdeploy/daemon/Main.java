@@ -102,7 +102,9 @@ public final class Main {
           new ConfigMapSource(client, namespace, options.configMap(), daemon.configTracker()));
       String policyNamespace = namespace;
       daemon.watchPolicy(
-          book -> new PolicyWatcher(client, policyNamespace, daemon::distributionPoint, book));
+          (book, passwords) ->
+              new PolicyWatcher(
+                  client, policyNamespace, daemon::distributionPoint, book, passwords));
     } else {
       log.info("node {}: daemon {} reading {}", node, settings.version(), options.configFile());
       daemon.addConfigSource(

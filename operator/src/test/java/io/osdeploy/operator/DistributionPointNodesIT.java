@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
+import io.osdeploy.api.v1alpha1.BootableMedia;
+import io.osdeploy.api.v1alpha1.BootableMediaSpec;
 import io.osdeploy.api.v1alpha1.Condition;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.DistributionPointSpec;
@@ -25,8 +28,11 @@ import io.osdeploy.api.v1alpha1.TaskSequence;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
+import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
+import io.osdeploy.operator.testing.Prerequisites;
+import io.osdeploy.operator.testing.QemuMachine;
 import io.osdeploy.operator.testing.TestCluster;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -37,6 +43,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -86,6 +93,8 @@ class DistributionPointNodesIT {
       d.close();
     }
     source.stop(0);
+    client.resources(BootableMedia.class).inNamespace(ns()).delete();
+    client.secrets().inNamespace(ns()).delete();
     client.resources(TaskSequenceDeployment.class).inNamespace(ns()).delete();
     client.resources(DistributionPoint.class).inNamespace(ns()).delete();
     client.resources(OSImage.class).inNamespace(ns()).delete();
@@ -449,5 +458,98 @@ class DistributionPointNodesIT {
     assertEquals(
         202, report(endpointOf("node-b"), report(m3, "succeeded", 0, "done")).statusCode());
     awaitCounts(3, 0, 0, 2, 1);
+  }
+
+  @Test
+  void mediaBuiltByTheOperatorBootsInQemuAndTheDaemonAsksForItsPassword(@TempDir Path dir)
+      throws Exception {
+    Prerequisites.require(
+        BootFiles.debian().missing().isEmpty(),
+        "boot media tools: " + BootFiles.debian().missing());
+    Prerequisites.require(
+        QemuMachine.installed(), QemuMachine.BINARY + " (Debian package qemu-system-x86)");
+    image(sha256);
+    distributionPoint();
+    rollOut(1);
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, TestCluster.kubeConfigYaml());
+    daemons.add(
+        DaemonProcess.start("node-a", ns(), DP + "-daemon", kubeconfig, dir.resolve("node-a")));
+    awaitCondition(DistributionPoint.class, DP, "Ready", "True", "ContentVerified");
+    deployment(QemuMachine.MAC);
+    awaitCondition(TaskSequenceDeployment.class, "bare-metal", "Ready", "True", "ContentReady");
+
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("usb-password")
+                .withNamespace(ns())
+                .endMetadata()
+                .withStringData(java.util.Map.of("password", "s3cret"))
+                .build())
+        .create();
+    // The machine reaches the host's loopback, where the daemon listens, at 10.0.2.2.
+    int port = URI.create(endpointOf("node-a")).getPort();
+    BootableMedia media = new BootableMedia();
+    media.getMetadata().setName("usb-1");
+    media.setSpec(new BootableMediaSpec());
+    media.getSpec().setType(BootableMediaSpec.MediaType.Usb);
+    media.getSpec().setDeployment("bare-metal");
+    media.getSpec().setBootServers(List.of("http://10.0.2.2:" + port));
+    BootableMediaSpec.SecretKeyRef ref = new BootableMediaSpec.SecretKeyRef();
+    ref.setName("usb-password");
+    media.getSpec().setPasswordSecretRef(ref);
+    OperatorTests.apply(client, ns(), "nodes-it", media);
+    BootableMedia built = awaitCondition(BootableMedia.class, "usb-1", "Ready", "True", "Built");
+
+    Path iso = dir.resolve("usb-1.iso");
+    HttpResponse<Path> download =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(built.getStatus().getArtifact().getUrl()))
+                    .build(),
+                HttpResponse.BodyHandlers.ofFile(iso));
+    assertEquals(200, download.statusCode());
+    assertEquals(
+        built.getStatus().getArtifact().getSha256(),
+        HexFormat.of()
+            .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(iso))));
+
+    // Without the password the daemon answers 401; the media boots, asks, and gets its script.
+    HttpResponse<String> challenge =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            endpointOf("node-a")
+                                + "/v1/boot.ipxe?mac="
+                                + QemuMachine.MAC
+                                + "&media="
+                                + ns()
+                                + "/usb-1"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    org.awaitility.Awaitility.await()
+        .atMost(OperatorTests.TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertEquals(
+                    401,
+                    HttpClient.newHttpClient()
+                        .send(
+                            HttpRequest.newBuilder(challenge.request().uri()).build(),
+                            HttpResponse.BodyHandlers.ofString())
+                        .statusCode()));
+    try (QemuMachine machine = QemuMachine.bootCdrom(iso, dir)) {
+      assertTrue(
+          machine.awaitConsole("Password:", Duration.ofSeconds(120)),
+          "no password prompt:\n" + machine.console());
+      machine.type("ret", "s", "3", "c", "r", "e", "t", "ret");
+      String expected = "osdeploy: 1 deployment for " + QemuMachine.MAC + ": bare-metal";
+      assertTrue(
+          machine.awaitConsole(expected, Duration.ofSeconds(60)),
+          "the daemon's boot script did not run:\n" + machine.console() + "\n" + logs());
+    }
   }
 }

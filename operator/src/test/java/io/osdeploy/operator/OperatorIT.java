@@ -96,7 +96,7 @@ class OperatorIT {
         "WaitingForContent");
     BootableMedia media =
         awaitCondition(
-            BootableMedia.class, "berlin-bare-metal-usb", ConditionType.READY, "True", "Accepted");
+            BootableMedia.class, "berlin-bare-metal-usb", ConditionType.READY, "True", "Built");
     assertEquals(
         "False", media.getStatus().condition(ConditionType.STALLED).orElseThrow().getStatus());
     assertEquals(

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -123,8 +124,27 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
       return;
     }
-    asked = endpoints.media().apply(asked, param(query, "media"));
-    Responses.text(ctx, request, HttpResponseStatus.OK, endpoints.bootScript().apply(asked));
+    String media = param(query, "media");
+    PolicyRequest pinned = endpoints.media().apply(asked, media);
+    if (!endpoints.mediaPasswords().required(media)) {
+      Responses.text(ctx, request, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned));
+      return;
+    }
+    // Media with a password: iPXE sends it by Basic authentication once asked with a 401.
+    HttpRequest head = new DefaultHttpRequest(request.protocolVersion(), request.method(), "/");
+    head.headers().set(request.headers());
+    endpoints
+        .mediaPasswords()
+        .admits(media, request.headers().get(HttpHeaderNames.AUTHORIZATION))
+        .whenComplete(
+            (admitted, error) -> {
+              if (error == null && admitted) {
+                Responses.text(
+                    ctx, head, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned));
+              } else {
+                Responses.unauthorized(ctx, head, "osdeploy");
+              }
+            });
   }
 
   /**

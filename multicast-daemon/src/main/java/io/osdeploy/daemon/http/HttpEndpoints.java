@@ -2,6 +2,7 @@ package io.osdeploy.daemon.http;
 
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.daemon.content.VerifiedContent;
+import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
@@ -24,4 +25,5 @@ public record HttpEndpoints(
     Function<PolicyRequest, Map<String, Object>> policy,
     Function<PolicyRequest, String> bootScript,
     BiFunction<PolicyRequest, String, PolicyRequest> media,
-    Function<AgentReport, CompletableFuture<ProgressCollector.Outcome>> progress) {}
+    Function<AgentReport, CompletableFuture<ProgressCollector.Outcome>> progress,
+    MediaPasswords mediaPasswords) {}

@@ -53,6 +53,21 @@ final class Responses {
     finish(ctx, request, response);
   }
 
+  /** 401 asking for Basic authentication in {@code realm}. */
+  static void unauthorized(ChannelHandlerContext ctx, HttpRequest request, String realm) {
+    byte[] body = "password required\n".getBytes(StandardCharsets.UTF_8);
+    boolean head = HttpMethod.HEAD.equals(request.method());
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.UNAUTHORIZED,
+            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+    response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"" + realm + "\"");
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    HttpUtil.setContentLength(response, body.length);
+    finish(ctx, request, response);
+  }
+
   /** Writes a complete response, closing the connection after it unless the client keeps it. */
   static void finish(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
     boolean keepAlive = HttpUtil.isKeepAlive(request);

@@ -101,6 +101,10 @@ public final class MulticastSender implements AutoCloseable {
   private final EventLoopGroup group;
   private final BitSet nakUnion = new BitSet();
   private final Set<Integer> verified = new HashSet<>();
+
+  /** Silence needed to end a session while expected receivers have not verified. */
+  private static final long QUIET_WITH_MISSING_NANOS = 2_000_000_000L;
+
   private final AtomicLong naksReceived = new AtomicLong();
   private final CompletableFuture<Result> result = new CompletableFuture<>();
   private volatile Channel channel;
@@ -163,6 +167,7 @@ public final class MulticastSender implements AutoCloseable {
     long repairPackets = 0;
     int pass = 0;
     int quiet = 0;
+    long quietSince = 0;
     BitSet toSend = new BitSet();
     toSend.set(0, (int) blockCount);
     SessionEnd.Reason reason;
@@ -214,7 +219,16 @@ public final class MulticastSender implements AutoCloseable {
         }
         toSend = takeNakUnion(blockCount);
         if (toSend.isEmpty()) {
-          if (++quiet >= config.quietWindowsToEnd()) {
+          if (quiet++ == 0) {
+            quietSince = System.nanoTime();
+          }
+          // Expected receivers not yet verified may only be slow (a busy host delays their NAKs
+          // past a collection window): they get a longer silence before the session gives up.
+          boolean waitingForSome =
+              config.expectedReceivers() > 0 && verifiedCount() < config.expectedReceivers();
+          boolean longEnough =
+              !waitingForSome || System.nanoTime() - quietSince >= QUIET_WITH_MISSING_NANOS;
+          if (quiet >= config.quietWindowsToEnd() && longEnough) {
             reason = SessionEnd.Reason.IDLE;
             break;
           }

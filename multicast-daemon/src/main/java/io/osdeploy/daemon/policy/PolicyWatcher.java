@@ -1,5 +1,6 @@
 package io.osdeploy.daemon.policy;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -31,13 +32,15 @@ public final class PolicyWatcher implements AutoCloseable {
   private final SharedIndexInformer<TaskSequenceDeployment> deployments;
   private final SharedIndexInformer<OSImage> images;
   private final SharedIndexInformer<BootableMedia> media;
+  private final SharedIndexInformer<ConfigMap> passwordHashes;
   private final Map<String, TaskSequenceDeployment> lastReady = new HashMap<>();
 
   public PolicyWatcher(
       KubernetesClient client,
       String namespace,
       Supplier<String> distributionPoint,
-      PolicyBook book) {
+      PolicyBook book,
+      MediaPasswords passwords) {
     this.book = book;
     this.distributionPoint = distributionPoint;
     ResourceEventHandler<Object> rebuild =
@@ -61,6 +64,29 @@ public final class PolicyWatcher implements AutoCloseable {
         client.resources(TaskSequenceDeployment.class).inNamespace(namespace).inform(cast(rebuild));
     this.images = client.resources(OSImage.class).inNamespace(namespace).inform(cast(rebuild));
     this.media = client.resources(BootableMedia.class).inNamespace(namespace).inform(cast(rebuild));
+    ResourceEventHandler<ConfigMap> hashes =
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(ConfigMap map) {
+            passwords.publish(namespace, map.getData());
+          }
+
+          @Override
+          public void onUpdate(ConfigMap oldMap, ConfigMap newMap) {
+            passwords.publish(namespace, newMap.getData());
+          }
+
+          @Override
+          public void onDelete(ConfigMap map, boolean deletedFinalStateUnknown) {
+            passwords.publish(namespace, Map.of());
+          }
+        };
+    this.passwordHashes =
+        client
+            .configMaps()
+            .inNamespace(namespace)
+            .withName(MediaPasswords.CONFIG_MAP)
+            .inform(hashes);
     rebuild();
   }
 
@@ -96,7 +122,11 @@ public final class PolicyWatcher implements AutoCloseable {
     Map<String, String> pins = new HashMap<>();
     for (BootableMedia m : media.getStore().list()) {
       if (m.getSpec() != null && m.getSpec().getDeployment() != null) {
+        // Media name themselves by namespace/name; by name alone is accepted too.
         pins.put(m.getMetadata().getName(), m.getSpec().getDeployment());
+        pins.put(
+            m.getMetadata().getNamespace() + "/" + m.getMetadata().getName(),
+            m.getSpec().getDeployment());
       }
     }
     book.publish(current.values(), all, pins);
@@ -119,5 +149,6 @@ public final class PolicyWatcher implements AutoCloseable {
     deployments.close();
     images.close();
     media.close();
+    passwordHashes.close();
   }
 }

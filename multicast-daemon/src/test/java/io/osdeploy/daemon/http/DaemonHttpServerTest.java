@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.MachineProgress;
 import io.osdeploy.api.v1alpha1.NodeStatus;
+import io.osdeploy.auth.MediaPassword;
 import io.osdeploy.daemon.content.VerifiedFile;
+import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.daemon.testing.TestContentServer;
@@ -24,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,6 +45,7 @@ class DaemonHttpServerTest {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final HttpClient client = HttpClient.newHttpClient();
   private final List<AgentReport> reports = new CopyOnWriteArrayList<>();
+  private final MediaPasswords passwords = new MediaPasswords();
   private DaemonHttpServer server;
   private int port;
 
@@ -71,13 +75,15 @@ class DaemonHttpServerTest {
                         case "disk-full" -> ProgressCollector.Outcome.NOT_STORED;
                         default -> ProgressCollector.Outcome.UNKNOWN_DEPLOYMENT;
                       });
-                }));
+                },
+                passwords));
     port = server.listen("127.0.0.1", 0).getPort();
   }
 
   @AfterEach
   void stop() {
     server.close();
+    passwords.close();
   }
 
   @Test
@@ -204,6 +210,33 @@ class DaemonHttpServerTest {
     assertEquals(403, post(body("other-site", "failed")).statusCode());
     assertEquals(404, post(body("nowhere", "failed")).statusCode());
     assertEquals(503, post(body("disk-full", "failed")).statusCode());
+  }
+
+  @Test
+  void mediaWithAPasswordIsAnsweredOnlyWithItByBasicAuthentication() throws Exception {
+    passwords.publish("lab", Map.of("usb-locked", MediaPassword.hash("open sesame".toCharArray())));
+    String path = "/v1/boot.ipxe?mac=52:54:00:ab:cd:ef&source=media&media=lab/usb-locked";
+
+    HttpResponse<byte[]> challenge = get(path);
+    assertEquals(401, challenge.statusCode());
+    assertEquals("Basic realm=\"osdeploy\"", header(challenge, "WWW-Authenticate"));
+    assertEquals(401, get(path, "Authorization", basic("osdeploy", "open sesame!")).statusCode());
+    assertEquals(401, get(path, "Authorization", basic("admin", "open sesame")).statusCode());
+    assertEquals(401, get(path, "Authorization", "Basic %%%").statusCode());
+    HttpResponse<byte[]> admitted = get(path, "Authorization", basic("osdeploy", "open sesame"));
+    assertEquals(200, admitted.statusCode());
+    assertTrue(new String(admitted.body(), StandardCharsets.UTF_8).startsWith("#!ipxe"));
+    assertEquals(3, passwords.refused(), "wrong and malformed passwords are counted");
+
+    // Media without a password, or of another namespace, need none.
+    assertEquals(200, get(path.replace("usb-locked", "usb-open")).statusCode());
+    assertEquals(200, get(path.replace("lab/", "other/")).statusCode());
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic "
+        + java.util.Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernete
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OsdeployApi;
+import io.osdeploy.operator.media.MediaPasswordBook;
 
 /**
  * What the daemon may do, and no more: read its own ConfigMap; read its DistributionPoint and patch
@@ -29,7 +30,8 @@ public class DaemonRoleDependent extends CRUDKubernetesDependentResource<Role, D
             new PolicyRuleBuilder()
                 .withApiGroups("")
                 .withResources("configmaps")
-                .withResourceNames(DaemonResources.name(dp))
+                // Its configuration, and the boot media password hashes it checks at boot.
+                .withResourceNames(DaemonResources.name(dp), MediaPasswordBook.CONFIG_MAP)
                 .withVerbs("get", "list", "watch")
                 .build())
         .addToRules(

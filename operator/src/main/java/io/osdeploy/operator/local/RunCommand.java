@@ -3,8 +3,13 @@ package io.osdeploy.operator.local;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
+import io.osdeploy.operator.OperatorSettings;
 import io.osdeploy.operator.OsdeployOperator;
+import io.osdeploy.operator.media.BootFiles;
+import io.osdeploy.operator.media.MediaServer;
 import java.io.Console;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +89,10 @@ public final class RunCommand {
       }
     }
     LocalSite localSite = site;
-    Operator operator = OsdeployOperator.create(client);
+    MediaServer media = mediaServer(embedded);
+    System.out.println(
+        "Boot media kept in " + media.store().directory() + ", served at " + media.baseUrl());
+    Operator operator = OsdeployOperator.create(client, media.store());
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -93,6 +101,7 @@ public final class RunCommand {
                     localSite.close();
                   }
                   operator.stop();
+                  media.close();
                   client.close();
                   if (toStop != null) {
                     toStop.close();
@@ -105,6 +114,27 @@ public final class RunCommand {
     System.out.println(
         "Operator running. Ctrl-C stops it" + (embedded ? " and the cluster." : "."));
     return watch(client, untilReady, observedIsEnough, localSite);
+  }
+
+  /**
+   * The boot media store and its HTTP server: where the settings say, or for a local run under
+   * {@code ~/.osdeploy/local/media} on a free port.
+   */
+  private static MediaServer mediaServer(boolean embedded) throws IOException {
+    OperatorSettings settings = OperatorSettings.current();
+    boolean configured = System.getenv("OSDEPLOY_MEDIA_DIR") != null;
+    Path dir = configured ? settings.mediaDirectory() : HOME.resolve("media");
+    int port = System.getenv("OSDEPLOY_MEDIA_PORT") != null ? settings.mediaPort() : 0;
+    return MediaServer.start(
+        BootFiles.debian(),
+        dir,
+        embedded ? "127.0.0.1" : "0.0.0.0",
+        port,
+        settings.mediaUrl() != null
+            ? settings.mediaUrl()
+            : (embedded
+                ? "http://127.0.0.1"
+                : "http://" + InetAddress.getLocalHost().getHostName()));
   }
 
   /** Shows the table whenever it changes; with a deadline, returns once everything is Ready. */

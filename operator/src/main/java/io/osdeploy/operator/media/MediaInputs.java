@@ -1,5 +1,6 @@
 package io.osdeploy.operator.media;
 
+import io.osdeploy.auth.MediaPassword;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

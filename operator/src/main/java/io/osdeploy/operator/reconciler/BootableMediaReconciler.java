@@ -1,53 +1,354 @@
 package io.osdeploy.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.osdeploy.api.v1alpha1.BootableMedia;
+import io.osdeploy.api.v1alpha1.BootableMediaSpec;
 import io.osdeploy.api.v1alpha1.BootableMediaStatus;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.auth.MediaPassword;
+import io.osdeploy.operator.media.Artifact;
+import io.osdeploy.operator.media.BootFiles;
+import io.osdeploy.operator.media.MediaInputs;
+import io.osdeploy.operator.media.MediaPasswordBook;
+import io.osdeploy.operator.media.MediaStore;
 import io.osdeploy.operator.status.Assessment;
 import io.osdeploy.operator.status.StatusAggregator;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Resolves the deployment a bootable media pins. */
+/**
+ * Builds each bootable media: resolves the pinned deployment, the boot servers (from the spec, or
+ * the nodes of the deployment's distribution points) and the password, builds the hybrid ISO when
+ * those inputs change, and reports where it is served. Content (images, steps) is not an input:
+ * changing it never rebuilds media. The artifact is removed when superseded and when the media is
+ * deleted.
+ */
 @ControllerConfiguration(name = "bootablemedia")
 public class BootableMediaReconciler
-    extends StatusReportingReconciler<BootableMedia, BootableMediaStatus> {
-  public BootableMediaReconciler(StatusAggregator aggregator) {
+    extends StatusReportingReconciler<BootableMedia, BootableMediaStatus>
+    implements Cleaner<BootableMedia> {
+  private static final Logger log = LoggerFactory.getLogger(BootableMediaReconciler.class);
+
+  /** Boot servers a media may list (the schema's limit). */
+  private static final int MAX_BOOT_SERVERS = 16;
+
+  private final MediaStore store;
+  private final MediaPasswordBook passwords = new MediaPasswordBook();
+
+  /** PBKDF2 is slow on purpose: a hash is made once per media, Secret version and key. */
+  private final Map<String, String> passwordHashes = new ConcurrentHashMap<>();
+
+  public BootableMediaReconciler(StatusAggregator aggregator, MediaStore store) {
     super(aggregator, BootableMediaStatus::new);
+    this.store = store;
   }
 
   @Override
   public List<EventSource<?, BootableMedia>> prepareEventSources(
       EventSourceContext<BootableMedia> context) {
+    // A distribution point's nodes are the boot servers of media that list none: any change to a
+    // distribution point wakes the media of its namespace.
+    var dps =
+        InformerEventSourceConfiguration.from(DistributionPoint.class, BootableMedia.class)
+            .withSecondaryToPrimaryMapper(
+                (DistributionPoint dp) ->
+                    context
+                        .getPrimaryCache()
+                        .list(dp.getMetadata().getNamespace())
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .withNamespacesInheritedFromController()
+            .build();
     return List.of(
         References.watchReferenced(
             context,
             TaskSequenceDeployment.class,
             BootableMedia.class,
-            BootableMediaReconciler::deployments));
+            BootableMediaReconciler::deployments),
+        // A new password rebuilds the media at once.
+        References.watchReferenced(
+            context, Secret.class, BootableMedia.class, BootableMediaReconciler::secrets),
+        new InformerEventSource<>(dps, context));
   }
 
   @Override
   protected Assessment assess(
       BootableMedia media, BootableMediaStatus next, Context<BootableMedia> context) {
     String ns = media.getMetadata().getNamespace();
-    String name = media.getSpec().getDeployment();
-    if (name == null) {
-      return Assessment.ready("Accepted", "spec is valid; media offers any available deployment");
+    BootableMediaSpec spec = media.getSpec();
+    TaskSequenceDeployment pinned = null;
+    if (spec.getDeployment() != null) {
+      Optional<TaskSequenceDeployment> found =
+          References.lookup(context, TaskSequenceDeployment.class, ns, spec.getDeployment());
+      if (found.isEmpty()) {
+        return Assessment.reconciling(
+            "WaitingForReferences",
+            "not found: spec.deployment: TaskSequenceDeployment "
+                + ns
+                + "/"
+                + spec.getDeployment());
+      }
+      pinned = found.get();
     }
-    Optional<TaskSequenceDeployment> deployment =
-        References.lookup(context, TaskSequenceDeployment.class, ns, name);
-    if (deployment.isEmpty()) {
+    List<String> servers = bootServers(spec, pinned, context);
+    if (servers.isEmpty()) {
       return Assessment.reconciling(
-          "WaitingForReferences",
-          "not found: spec.deployment: TaskSequenceDeployment " + ns + "/" + name);
+          "WaitingForBootServers",
+          "spec.bootServers is empty and no node of the distribution points of"
+              + " TaskSequenceDeployment "
+              + ns
+              + "/"
+              + spec.getDeployment()
+              + " reports an endpoint yet");
     }
+    Optional<String> unsupported = httpsProblem(spec, servers);
+    if (unsupported.isPresent()) {
+      return Assessment.stalled("HttpsUnsupported", unsupported.get());
+    }
+    MediaInputs inputs;
+    try {
+      inputs =
+          MediaInputs.of(ns, media.getMetadata().getName(), servers)
+              .withDeployment(spec.getDeployment())
+              .withCaFingerprint(spec.getCaFingerprint());
+    } catch (IllegalArgumentException e) {
+      return Assessment.stalled("InvalidSpec", e.getMessage());
+    }
+    if (spec.getPasswordSecretRef() != null) {
+      Optional<String> hash = passwordHash(media, context);
+      if (hash.isEmpty()) {
+        String key = secretKey(spec);
+        return Assessment.reconciling(
+            "WaitingForPassword",
+            "spec.passwordSecretRef: Secret "
+                + ns
+                + "/"
+                + spec.getPasswordSecretRef().getName()
+                + " with a non-empty key "
+                + key
+                + " not found");
+      }
+      inputs = inputs.withPasswordHash(hash.get());
+    }
+    passwords.publish(context.getClient(), media, inputs.passwordHash());
+    return build(media, next, inputs);
+  }
+
+  private Assessment build(BootableMedia media, BootableMediaStatus next, MediaInputs inputs) {
+    String digest = inputs.digest();
+    BootableMediaStatus.Artifact current = next.getArtifact();
+    if (current != null
+        && digest.equals(current.getInputsDigest())
+        && store.artifact(current.getSha256()).isPresent()) {
+      return built(current);
+    }
+    Artifact artifact;
+    try {
+      artifact = store.build(inputs);
+    } catch (BootFiles.MissingBootFileException e) {
+      return Assessment.stalled("BuilderUnavailable", e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      log.warn("{}: building the media failed", key(media), e);
+      return Assessment.reconciling("BuildFailed", "building the media failed: " + e.getMessage());
+    }
+    BootableMediaStatus.Artifact built = new BootableMediaStatus.Artifact();
+    built.setUrl(store.url(artifact.sha256()));
+    built.setSha256(artifact.sha256());
+    built.setSizeBytes(artifact.sizeBytes());
+    built.setInputsDigest(artifact.inputsDigest());
+    next.setArtifact(built);
+    if (current != null && !Objects.equals(current.getSha256(), artifact.sha256())) {
+      removeQuietly(media, current.getSha256());
+    }
+    log.info("{}: media built, {} ({} bytes)", key(media), artifact.sha256(), artifact.sizeBytes());
+    return built(built);
+  }
+
+  private static Assessment built(BootableMediaStatus.Artifact artifact) {
     return Assessment.ready(
-        "Accepted", "spec is valid; media pins TaskSequenceDeployment " + ns + "/" + name);
+        "Built",
+        "media "
+            + artifact.getSha256().substring(0, 12)
+            + " ("
+            + artifact.getSizeBytes()
+            + " bytes) served at "
+            + artifact.getUrl());
+  }
+
+  /** Boot servers in order: the spec's, or each distribution point's nodes, by node name. */
+  private static List<String> bootServers(
+      BootableMediaSpec spec, TaskSequenceDeployment pinned, Context<BootableMedia> context) {
+    if (spec.getBootServers() != null && !spec.getBootServers().isEmpty()) {
+      return spec.getBootServers();
+    }
+    List<String> servers = new ArrayList<>();
+    if (pinned == null || pinned.getSpec() == null) {
+      return servers;
+    }
+    for (String dpName : TaskSequenceDeploymentReconciler.distributionPoints(pinned)) {
+      References.lookup(
+              context, DistributionPoint.class, pinned.getMetadata().getNamespace(), dpName)
+          .filter(dp -> dp.getStatus() != null)
+          .ifPresent(
+              dp ->
+                  dp.getStatus().getNodes().stream()
+                      .sorted(Comparator.comparing(NodeStatus::getName))
+                      .map(NodeStatus::getEndpoint)
+                      .filter(Objects::nonNull)
+                      .filter(e -> !servers.contains(e))
+                      .forEach(servers::add));
+    }
+    return servers.size() > MAX_BOOT_SERVERS ? servers.subList(0, MAX_BOOT_SERVERS) : servers;
+  }
+
+  /**
+   * The iPXE the operator puts on media (Debian's) speaks no HTTPS and checks no CA: media that
+   * silently ignored a CA pin, or that could reach none of its servers, would be worse than none.
+   */
+  private static Optional<String> httpsProblem(BootableMediaSpec spec, List<String> servers) {
+    if (spec.getCaFingerprint() != null) {
+      return Optional.of(
+          "spec.caFingerprint: the operator's iPXE (Debian's ipxe.lkrn) has no HTTPS and cannot"
+              + " check a CA, so media pinned to one would not be; remove caFingerprint (see"
+              + " docs/media.md)");
+    }
+    for (int i = 0; i < servers.size(); i++) {
+      if (servers.get(i).regionMatches(true, 0, "https:", 0, 6)) {
+        String field =
+            spec.getBootServers() != null && !spec.getBootServers().isEmpty()
+                ? "spec.bootServers[" + i + "]"
+                : "boot server " + servers.get(i);
+        return Optional.of(
+            field + ": the operator's iPXE (Debian's ipxe.lkrn) has no HTTPS; use http://");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String secretKey(BootableMediaSpec spec) {
+    String key = spec.getPasswordSecretRef().getKey();
+    return key == null || key.isBlank() ? "password" : key;
+  }
+
+  /**
+   * The hash of the Secret's password, salted with a value fixed for this media (from its uid), so
+   * the inputs digest stays the same until the password changes. The password itself is wiped as
+   * soon as it is hashed and never logged or written anywhere.
+   */
+  private Optional<String> passwordHash(BootableMedia media, Context<BootableMedia> context) {
+    BootableMediaSpec spec = media.getSpec();
+    Secret secret =
+        References.lookup(
+                context,
+                Secret.class,
+                media.getMetadata().getNamespace(),
+                spec.getPasswordSecretRef().getName())
+            .orElse(null);
+    String key = secretKey(spec);
+    if (secret == null || secret.getData() == null || secret.getData().get(key) == null) {
+      return Optional.empty();
+    }
+    String cacheKey =
+        media.getMetadata().getUid()
+            + "/"
+            + secret.getMetadata().getUid()
+            + "/"
+            + secret.getMetadata().getResourceVersion()
+            + "/"
+            + key;
+    String cached = passwordHashes.get(cacheKey);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    byte[] bytes = Base64.getDecoder().decode(secret.getData().get(key));
+    CharBuffer decoded = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes));
+    Arrays.fill(bytes, (byte) 0);
+    // A Secret made from a file often ends in a newline that nobody types at boot.
+    int length = decoded.limit();
+    while (length > 0 && (decoded.get(length - 1) == '\n' || decoded.get(length - 1) == '\r')) {
+      length--;
+    }
+    char[] password = new char[length];
+    decoded.get(password, 0, length);
+    Arrays.fill(decoded.array(), '\0');
+    try {
+      if (password.length == 0) {
+        return Optional.empty();
+      }
+      String hash = MediaPassword.hash(password, salt(media));
+      passwordHashes.keySet().removeIf(k -> k.startsWith(media.getMetadata().getUid() + "/"));
+      passwordHashes.put(cacheKey, hash);
+      return Optional.of(hash);
+    } finally {
+      MediaPassword.wipe(password);
+    }
+  }
+
+  private static byte[] salt(BootableMedia media) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(
+                  ("osdeploy-media-password\0" + media.getMetadata().getUid())
+                      .getBytes(StandardCharsets.UTF_8));
+      return Arrays.copyOf(digest, MediaPassword.SALT_BYTES);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+
+  @Override
+  public DeleteControl cleanup(BootableMedia media, Context<BootableMedia> context) {
+    if (media.getStatus() != null && media.getStatus().getArtifact() != null) {
+      removeQuietly(media, media.getStatus().getArtifact().getSha256());
+    }
+    passwordHashes.keySet().removeIf(k -> k.startsWith(media.getMetadata().getUid() + "/"));
+    passwords.publish(context.getClient(), media, null);
+    passwords.forget(media);
+    return DeleteControl.defaultDelete();
+  }
+
+  private void removeQuietly(BootableMedia media, String sha256) {
+    try {
+      if (store.remove(sha256)) {
+        log.info("{}: removed superseded media {}", key(media), sha256);
+      }
+    } catch (IOException e) {
+      log.warn("{}: could not remove media {}", key(media), sha256, e);
+    }
+  }
+
+  static List<String> secrets(BootableMedia media) {
+    return media.getSpec() == null || media.getSpec().getPasswordSecretRef() == null
+        ? List.of()
+        : List.of(media.getSpec().getPasswordSecretRef().getName());
   }
 
   static List<String> deployments(BootableMedia media) {

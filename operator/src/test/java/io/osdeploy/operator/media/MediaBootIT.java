@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.osdeploy.auth.MediaPassword;
 import io.osdeploy.operator.media.BootServerStub.BootRequest;
 import io.osdeploy.operator.testing.Prerequisites;
+import io.osdeploy.operator.testing.QemuMachine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

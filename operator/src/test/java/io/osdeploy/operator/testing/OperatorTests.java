@@ -13,6 +13,12 @@ import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.Condition;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.operator.OsdeployOperator;
+import io.osdeploy.operator.media.BootFiles;
+import io.osdeploy.operator.media.MediaServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -26,9 +32,24 @@ public final class OperatorTests {
    * The operator's four reconcilers, run by JOSDK's extension in one namespace per test class, with
    * a client of its own (the extension closes it when the class is done).
    */
+  /** One media store and server for the test JVM, over a temporary directory. */
+  public static synchronized MediaServer media() {
+    if (media == null) {
+      try {
+        Path dir = Files.createTempDirectory("osdeploy-media-");
+        media = MediaServer.start(BootFiles.debian(), dir, "127.0.0.1", 0, "http://127.0.0.1");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return media;
+  }
+
+  private static MediaServer media;
+
   public static LocallyRunOperatorExtension operator(KubernetesClient client) {
     LocallyRunOperatorExtension.Builder builder = LocallyRunOperatorExtension.builder();
-    OsdeployOperator.reconcilers().forEach(builder::withReconciler);
+    OsdeployOperator.reconcilers(media().store()).forEach(builder::withReconciler);
     return builder.withKubernetesClient(client).oneNamespacePerClass(true).build();
   }
 

@@ -1,4 +1,4 @@
-package io.osdeploy.operator.media;
+package io.osdeploy.operator.testing;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
  * A QEMU x86-64 machine with one e1000 NIC on user-mode networking (the host is 10.0.2.2), its
  * console on a file and its monitor on a Unix socket for typing. Closing it always kills it.
  */
-final class QemuMachine implements AutoCloseable {
-  static final String BINARY = "qemu-system-x86_64";
-  static final String MAC = "52:54:00:12:34:56";
+public final class QemuMachine implements AutoCloseable {
+  public static final String BINARY = "qemu-system-x86_64";
+  public static final String MAC = "52:54:00:12:34:56";
 
   private final Process process;
   private final Path console;
@@ -32,12 +32,12 @@ final class QemuMachine implements AutoCloseable {
   }
 
   /** Boots {@code image} as a CD-ROM. */
-  static QemuMachine bootCdrom(Path image, Path workDir) throws IOException {
+  public static QemuMachine bootCdrom(Path image, Path workDir) throws IOException {
     return start(workDir, List.of("-cdrom", image.toString(), "-boot", "d"));
   }
 
   /** Boots {@code image} as a raw hard disk, as a USB drive written with it would be. */
-  static QemuMachine bootDisk(Path image, Path workDir) throws IOException {
+  public static QemuMachine bootDisk(Path image, Path workDir) throws IOException {
     String drive = "file=" + image + ",format=raw,if=ide,snapshot=on";
     return start(workDir, List.of("-drive", drive, "-boot", "c"));
   }
@@ -70,24 +70,25 @@ final class QemuMachine implements AutoCloseable {
   }
 
   /** Whether {@link #BINARY} is on the PATH. */
-  static boolean installed() {
+  public static boolean installed() {
     String path = System.getenv("PATH");
     return path != null
         && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
             .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, BINARY)));
   }
 
-  String console() throws IOException {
+  public String console() throws IOException {
     return Files.exists(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
   }
 
   /** Waits until the console shows {@code text}; false on timeout or if QEMU exited. */
-  boolean awaitConsole(String text, Duration timeout) throws IOException, InterruptedException {
+  public boolean awaitConsole(String text, Duration timeout)
+      throws IOException, InterruptedException {
     return awaitConsole("", text, timeout);
   }
 
   /** Waits until the console shows {@code text} somewhere after {@code earlier}. */
-  boolean awaitConsole(String earlier, String text, Duration timeout)
+  public boolean awaitConsole(String earlier, String text, Duration timeout)
       throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline && process.isAlive()) {
@@ -106,7 +107,7 @@ final class QemuMachine implements AutoCloseable {
   }
 
   /** Types {@code keys} (QEMU key names such as {@code a}, {@code 3}, {@code ret}). */
-  void type(String... keys) throws IOException, InterruptedException {
+  public void type(String... keys) throws IOException, InterruptedException {
     try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       channel.connect(UnixDomainSocketAddress.of(monitor));
       for (String key : keys) {

@@ -1,4 +1,4 @@
-package io.osdeploy.operator.media;
+package io.osdeploy.auth;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

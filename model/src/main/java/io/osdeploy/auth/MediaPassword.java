@@ -1,4 +1,4 @@
-package io.osdeploy.operator.media;
+package io.osdeploy.auth;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -16,19 +16,18 @@ import javax.crypto.spec.PBEKeySpec;
  * hashes the Secret's password; a boot server verifies what the machine's user typed against the
  * hash. The plain text is never stored.
  *
- * <p>A fresh salt makes every {@link #hash} different, and the hash is one of the media's inputs:
- * keep a hash for as long as {@link #verify} accepts the Secret's password, so the media's inputs
- * digest stays stable.
+ * <p>The hash is one of the media's inputs: the operator salts it with a value fixed for the media
+ * (derived from its uid), so the media's inputs digest stays stable while the password does.
  */
 public final class MediaPassword {
-  static final String FORMAT_DESCRIPTION = "pbkdf2-sha256$<iterations>$<salt>$<hash>";
+  public static final String FORMAT_DESCRIPTION = "pbkdf2-sha256$<iterations>$<salt>$<hash>";
 
   /** OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256. */
   static final int ITERATIONS = 600_000;
 
   private static final int MIN_ITERATIONS = 10_000;
   private static final int MAX_ITERATIONS = 10_000_000;
-  private static final int SALT_BYTES = 16;
+  public static final int SALT_BYTES = 16;
   private static final int HASH_BITS = 256;
   private static final Pattern HASH =
       Pattern.compile("pbkdf2-sha256\\$([0-9]{1,8})\\$([A-Za-z0-9+/]{22})\\$([A-Za-z0-9+/]{43})");
@@ -40,6 +39,17 @@ public final class MediaPassword {
   public static String hash(char[] password) {
     byte[] salt = new byte[SALT_BYTES];
     RANDOM.nextBytes(salt);
+    return hash(password, salt);
+  }
+
+  /**
+   * The hash of {@code password} with a given salt: the same password and salt give the same hash,
+   * so a media's inputs stay the same while its password does.
+   */
+  public static String hash(char[] password, byte[] salt) {
+    if (salt == null || salt.length != SALT_BYTES) {
+      throw new IllegalArgumentException("salt: must be " + SALT_BYTES + " bytes");
+    }
     return format(ITERATIONS, salt, derive(password, salt, ITERATIONS));
   }
 
@@ -66,7 +76,7 @@ public final class MediaPassword {
     return iterations >= MIN_ITERATIONS && iterations <= MAX_ITERATIONS;
   }
 
-  static String format(int iterations, byte[] salt, byte[] hash) {
+  public static String format(int iterations, byte[] salt, byte[] hash) {
     Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
     return "pbkdf2-sha256$"
         + iterations
