@@ -15,6 +15,7 @@ public record ReceiveResult(
     long naksSent,
     long naksSuppressed,
     long droppedForTest,
+    long blocksRebuiltFromParity,
     long rejectedDatagrams) {
 
   /** The end state of a receiver. */

@@ -197,6 +197,8 @@ class MulticastTransferTest {
 
     double rateMbps = RATE_MBPS;
 
+    int fecGroupBlocks = WireFormat.DEFAULT_FEC_GROUP_BLOCKS;
+
     final MulticastTransferTest outer;
 
     Transfer(MulticastTransferTest outer, Path dir, int size, boolean encrypt) throws Exception {
@@ -228,27 +230,18 @@ class MulticastTransferTest {
         for (int i = 0; i < Math.min(lateFrom, receivers.size()); i++) {
           futures.add(receivers.get(i).start());
         }
-        MulticastSender.Config d =
-            MulticastSender.Config.defaults(group, lo, session, secret, RATE_MBPS, filters.length);
         MulticastSender.Config config =
-            new MulticastSender.Config(
-                group,
-                lo,
-                session,
-                secret,
-                encrypt,
-                rateMbps,
-                d.blockSize(),
-                d.blocksPerSection(),
-                d.expectedReceivers(),
-                d.collectWindow(),
-                d.quietWindowsToEnd(),
-                d.maxDuration());
+            MulticastSender.Config.defaults(
+                    group, lo, session, secret, rateMbps, Math.min(lateFrom, filters.length))
+                .withEncrypt(encrypt)
+                .withFecGroupBlocks(fecGroupBlocks);
         try (MulticastSender sender = new MulticastSender(config, image, sha256, "image.wim")) {
           CompletableFuture<MulticastSender.Result> done = sender.start();
           if (lateFrom < receivers.size()) {
             Thread.sleep(lateMillis);
             for (int i = lateFrom; i < receivers.size(); i++) {
+              // As MulticastSessions does for a late join: the session now waits for it too.
+              assertTrue(sender.addExpectedReceiver());
               futures.add(receivers.get(i).start());
             }
           }
@@ -290,7 +283,8 @@ class MulticastTransferTest {
             encrypt,
             base.nakBackoffMax(),
             base.idleTimeout(),
-            filter),
+            filter,
+            null),
         dir.resolve("received-" + i));
   }
 
