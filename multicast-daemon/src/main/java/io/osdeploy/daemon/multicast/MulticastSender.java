@@ -176,6 +176,25 @@ public final class MulticastSender implements SessionSender {
           maxDuration);
     }
 
+    public Config withStraggleTimeout(Duration value) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          secret,
+          encrypt,
+          rateMbps,
+          blockSize,
+          blocksPerSection,
+          fecGroupBlocks,
+          expectedReceivers,
+          readyWait,
+          collectWindow,
+          quietWindowsToEnd,
+          value,
+          maxDuration);
+    }
+
     public Config withMaxDuration(Duration value) {
       return new Config(
           group,

@@ -152,11 +152,10 @@ public final class MulticastSessions implements AutoCloseable {
         source,
         session.clients.size(),
         session.running() ? "RUNNING" : "WAITING");
-    JoinTicket ticket = session.ticket(source);
     if (!session.running() && session.clients.size() >= settings.minClients()) {
       start(session, "minClients reached");
     }
-    return ticket;
+    return session.ticket(source);
   }
 
   /** The live sessions (waiting or sending). */
