@@ -153,6 +153,7 @@ public final class MulticastReceiver implements AutoCloseable {
   private long naksSuppressed;
   private long droppedForTest;
   private long blocksRebuilt;
+  private long missingAtFirstPassEnd = -1;
   private final Map<Long, List<ParityCode.Parity>> parities = new HashMap<>();
   private boolean finished;
 
@@ -233,6 +234,9 @@ public final class MulticastReceiver implements AutoCloseable {
         onParity(p);
       } else if (m instanceof PassEnd p) {
         lastPass = p.pass();
+        if (missingAtFirstPassEnd < 0 && announce != null) {
+          missingAtFirstPassEnd = announce.blockCount() - heldCount;
+        }
         scheduleNak();
       } else if (m instanceof SessionEnd e) {
         onSessionEnd(e);
@@ -551,6 +555,7 @@ public final class MulticastReceiver implements AutoCloseable {
         naksSuppressed,
         droppedForTest,
         blocksRebuilt,
+        Math.max(0, missingAtFirstPassEnd),
         codec.rejectedTotal());
   }
 
