@@ -12,8 +12,9 @@ need java || fail "Java 17 or newer is required (apt-get install openjdk-17-jdk-
 need mvn || fail "Maven is required (apt-get install maven)"
 
 # Debian packages the tests use: lua5.1 runs the Argo CD health checks in docs/gitops; ipxe,
-# isolinux, syslinux-common and xorriso build boot media, and qemu-system-x86 boots it.
-APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86})
+# isolinux, syslinux-common and xorriso build boot media, and qemu-system-x86 boots it; iproute2
+# and nftables build the multicast tests' network namespaces and their loss.
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 iproute2 nftables})
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,5 +1,9 @@
 package io.osdeploy.daemon;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
+import io.osdeploy.api.v1alpha1.ImageMulticast;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.daemon.config.ConfigSource;
@@ -8,6 +12,11 @@ import io.osdeploy.daemon.content.ContentLibrary;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
 import io.osdeploy.daemon.http.HttpEndpoints;
+import io.osdeploy.daemon.multicast.JoinRefusedException;
+import io.osdeploy.daemon.multicast.JoinTicket;
+import io.osdeploy.daemon.multicast.MulticastImage;
+import io.osdeploy.daemon.multicast.MulticastSessions;
+import io.osdeploy.daemon.multicast.MulticastSettings;
 import io.osdeploy.daemon.policy.BootScript;
 import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyBook;
@@ -21,11 +30,14 @@ import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
 import io.osdeploy.daemon.report.NodeStatusWriter;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -37,6 +49,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Under the content path; a dot name is never an image's folder. */
   static final String PROGRESS_DIR = ".osdeploy-progress";
@@ -52,6 +65,8 @@ public final class Daemon implements AutoCloseable {
   private volatile String endpoint;
   private final PolicyBook policy = new PolicyBook();
   private final MediaPasswords mediaPasswords = new MediaPasswords();
+  private volatile MulticastSessions multicast;
+  private String multicastKey;
   private final ProgressWriter progressWriter;
   private volatile ProgressCollector progress;
   private volatile PolicyWatcher policyWatcher;
@@ -77,7 +92,8 @@ public final class Daemon implements AutoCloseable {
                 this::bootScript,
                 policy::pinnedBy,
                 this::progress,
-                mediaPasswords));
+                mediaPasswords,
+                this::joinMulticast));
     this.reporter =
         statusWriter == null
             ? null
@@ -149,6 +165,99 @@ public final class Daemon implements AutoCloseable {
       collector.close();
       return null;
     }
+  }
+
+  private JoinTicket joinMulticast(String image, String client) throws JoinRefusedException {
+    MulticastSessions current = multicast;
+    if (current == null) {
+      throw new JoinRefusedException(
+          JoinRefusedException.Reason.UNKNOWN_IMAGE,
+          "multicast is not enabled on this distribution point (spec.multicast.enabled)");
+    }
+    return current.join(image, client);
+  }
+
+  /**
+   * Starts sessions with the distribution point's multicast settings; new settings serve new joins
+   * at once, and the sessions running under the old ones finish first.
+   */
+  private void updateMulticast(DaemonConfig next) {
+    DistributionPointMulticast m = next.getMulticast();
+    boolean enabled = m != null && Boolean.TRUE.equals(m.getEnabled());
+    String key;
+    try {
+      key = enabled ? JSON.writeValueAsString(m) : null;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("multicast settings always serialize", e);
+    }
+    if (Objects.equals(key, multicastKey)) {
+      return;
+    }
+    MulticastSessions old = multicast;
+    multicast = null;
+    multicastKey = key;
+    policy.setMulticastEnabled(enabled);
+    if (enabled) {
+      try {
+        multicast =
+            new MulticastSessions(MulticastSettings.from(m), multicastInterface(), this::catalog);
+        log.info("multicast enabled on {}", multicastInterface().getName());
+      } catch (IllegalArgumentException | IOException e) {
+        log.error("multicast: {}; joins are refused until the settings change", e.getMessage());
+      }
+    }
+    if (old != null) {
+      retire(old);
+    }
+  }
+
+  private static void retire(MulticastSessions old) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                while (!old.sessions().isEmpty()) {
+                  Thread.sleep(2_000);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              old.close();
+            },
+            "multicast-retire");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** The interface multicast goes out on: the one holding the advertised address. */
+  private NetworkInterface multicastInterface() throws IOException {
+    NetworkInterface iface =
+        NetworkInterface.getByInetAddress(InetAddress.getByName(settings.advertiseAddress()));
+    if (iface == null) {
+      throw new IOException(
+          "no network interface holds the advertised address " + settings.advertiseAddress());
+    }
+    return iface;
+  }
+
+  /** An image multicast may send: verified here, and allowed by the OS image. */
+  private Optional<MulticastImage> catalog(String image) {
+    DaemonConfig current = config;
+    ContentLibrary content = library;
+    if (current == null || content == null) {
+      return Optional.empty();
+    }
+    Optional<DaemonConfig.Image> assigned =
+        current.getImages().stream().filter(i -> i.getName().equals(image)).findFirst();
+    if (assigned.isEmpty() || !ImageMulticast.allowed(assigned.get().getMulticast())) {
+      return Optional.empty();
+    }
+    boolean encrypt =
+        assigned.get().getMulticast() != null
+            && Boolean.TRUE.equals(assigned.get().getMulticast().getEncrypt());
+    return content
+        .verified(image)
+        .map(f -> new MulticastImage(f.image(), f.path(), f.size(), f.sha256(), encrypt));
   }
 
   /** The distribution point this daemon serves, once a configuration names it. */
@@ -240,6 +349,7 @@ public final class Daemon implements AutoCloseable {
       }
     }
     config = next;
+    updateMulticast(next);
     PolicyWatcher watcher = policyWatcher;
     if (watcher != null) {
       watcher.rebuild();
@@ -285,6 +395,9 @@ public final class Daemon implements AutoCloseable {
     }
     http.close();
     mediaPasswords.close();
+    if (multicast != null) {
+      multicast.close();
+    }
     if (progress != null) {
       progress.close();
     }

@@ -49,7 +49,9 @@ public record DaemonOptions(
           "                            first address of an interface that is up, not loopback)",
           "",
           "The node's status is reported to its DistributionPoint when the API is reachable",
-          "(--configmap, --kubeconfig, or running in a pod).");
+          "(--configmap, --kubeconfig, or running in a pod).",
+          "",
+          "osdeploy-daemon receive --help: fetch an image from a distribution point.");
 
   private static final List<String> FLAGS =
       List.of(

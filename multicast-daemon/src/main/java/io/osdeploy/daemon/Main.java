@@ -7,6 +7,7 @@ import io.osdeploy.daemon.config.ConfigFileSource;
 import io.osdeploy.daemon.config.ConfigMapSource;
 import io.osdeploy.daemon.policy.PolicyWatcher;
 import io.osdeploy.daemon.progress.KubernetesProgressWriter;
+import io.osdeploy.daemon.receive.ReceiveCommand;
 import io.osdeploy.daemon.report.KubernetesNodeStatusWriter;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -33,6 +34,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("receive")) {
+      System.exit(ReceiveCommand.run(List.of(args).subList(1, args.length)));
+    }
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       System.out.println(DaemonOptions.USAGE);
       return;

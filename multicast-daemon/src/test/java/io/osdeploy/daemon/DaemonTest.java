@@ -6,12 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.osdeploy.api.v1alpha1.ImageState.Phase;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.daemon.config.ConfigFileSource;
+import io.osdeploy.daemon.multicast.JoinTicket;
+import io.osdeploy.daemon.multicast.MulticastReceiver;
+import io.osdeploy.daemon.multicast.ReceiveResult;
+import io.osdeploy.daemon.receive.ImageDownload;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeStatusWriter;
 import io.osdeploy.daemon.testing.TestContentServer;
+import java.net.NetworkInterface;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,6 +136,109 @@ class DaemonTest {
     await().atMost(WAIT).until(() -> get("/content/win11").statusCode() == 404);
     await().atMost(WAIT).until(() -> !Files.exists(dir.resolve("content").resolve("win11")));
     await().atMost(WAIT).until(() -> reports.get(reports.size() - 1).node().getImages().isEmpty());
+  }
+
+  @Test
+  void receiversJoinThroughTheControlEndpointAndGetTheImageByMulticast() throws Exception {
+    String multicast =
+        """
+        , "multicast": {"enabled": true,
+           "addressRange": {"start": "239.255.77.1", "end": "239.255.77.9"},
+           "portRange": {"start": 41000, "end": 41009},
+           "sessionStart": {"minClients": 1, "maxWaitSeconds": 5}}}
+        """;
+    String withMulticast = config(1, true).stripTrailing();
+    withMulticast = withMulticast.substring(0, withMulticast.length() - 1) + multicast;
+    Files.writeString(configFile, withMulticast);
+    daemon.addConfigSource(new ConfigFileSource(configFile, daemon.configTracker(), WAITING));
+    await().atMost(WAIT).until(() -> get("/content/win11").statusCode() == 200);
+
+    HttpResponse<byte[]> answer = post("/v1/multicast/join?image=win11&client=52:54:00:00:00:01");
+    assertEquals(200, answer.statusCode(), new String(answer.body()));
+    JoinTicket ticket = new ObjectMapper().readValue(answer.body(), JoinTicket.class);
+    assertEquals(TestContentServer.sha256(IMAGE), ticket.sha256());
+    assertTrue(ticket.group().startsWith("239.255.77."), ticket.group());
+    assertTrue(ticket.port() >= 41000 && ticket.port() <= 41009, "port " + ticket.port());
+
+    Path received = dir.resolve("received.img");
+    MulticastReceiver receiver =
+        new MulticastReceiver(
+            MulticastReceiver.Config.fromTicket(ticket, NetworkInterface.getByName("lo")),
+            received);
+    try {
+      ReceiveResult result = receiver.start().get(60, TimeUnit.SECONDS);
+      assertEquals(ReceiveResult.Outcome.VERIFIED, result.outcome());
+      assertArrayEquals(IMAGE, Files.readAllBytes(received));
+    } finally {
+      receiver.close();
+    }
+    assertEquals(404, post("/v1/multicast/join?image=win10&client=m").statusCode());
+  }
+
+  @Test
+  void aReceiverFinishesByUnicastWhatMulticastDidNotBring() throws Exception {
+    // 500 kB at 1 Mbit/s takes 4 s by multicast; the receiver gives it 2 s.
+    startWithMulticast("\"maxRateMbps\": 1,");
+    ImageDownload.Outcome outcome = download(false, Duration.ofSeconds(2));
+    assertTrue(outcome.verified(), outcome.toString());
+    assertEquals("multicast+unicast", outcome.detail(), outcome.toString());
+    assertTrue(outcome.multicastBlocks() > 0, outcome.toString());
+    assertTrue(outcome.unicastBytes() < IMAGE.length, "only the gaps by unicast: " + outcome);
+    assertArrayEquals(IMAGE, Files.readAllBytes(dir.resolve("fetched.img")));
+  }
+
+  @Test
+  void withoutMulticastTheImageComesByUnicastUnlessItIsMulticastOnly() throws Exception {
+    Files.writeString(configFile, config(1, true));
+    daemon.addConfigSource(new ConfigFileSource(configFile, daemon.configTracker(), WAITING));
+    await().atMost(WAIT).until(() -> get("/content/win11").statusCode() == 200);
+
+    ImageDownload.Outcome unicast = download(false, Duration.ofSeconds(10));
+    assertTrue(unicast.verified(), unicast.toString());
+    assertEquals(0, unicast.multicastBlocks());
+    assertEquals(IMAGE.length, unicast.unicastBytes());
+    assertArrayEquals(IMAGE, Files.readAllBytes(dir.resolve("fetched.img")));
+
+    ImageDownload.Outcome refused = download(true, Duration.ofSeconds(10));
+    assertFalse(refused.verified(), refused.toString());
+    assertEquals(0, refused.unicastBytes());
+  }
+
+  private void startWithMulticast(String extra) throws Exception {
+    String multicast =
+        """
+        , "multicast": {"enabled": true, %s
+           "addressRange": {"start": "239.255.78.1", "end": "239.255.78.9"},
+           "portRange": {"start": 42000, "end": 42009},
+           "sessionStart": {"minClients": 1, "maxWaitSeconds": 5}}}
+        """
+            .formatted(extra);
+    String withMulticast = config(1, true).stripTrailing();
+    withMulticast = withMulticast.substring(0, withMulticast.length() - 1) + multicast;
+    Files.writeString(configFile, withMulticast);
+    daemon.addConfigSource(new ConfigFileSource(configFile, daemon.configTracker(), WAITING));
+    await().atMost(WAIT).until(() -> get("/content/win11").statusCode() == 200);
+  }
+
+  private ImageDownload.Outcome download(boolean multicastOnly, Duration multicastTimeout)
+      throws Exception {
+    return new ImageDownload()
+        .fetch(
+            new ImageDownload.Request(
+                URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort()),
+                "win11",
+                "52:54:00:00:00:02",
+                dir.resolve("fetched.img"),
+                NetworkInterface.getByName("lo"),
+                multicastOnly,
+                multicastTimeout));
+  }
+
+  private HttpResponse<byte[]> post(String path) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path);
+    return client.send(
+        HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private Optional<Phase> lastReportedPhase() {

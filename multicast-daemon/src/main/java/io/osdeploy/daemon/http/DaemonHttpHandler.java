@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.osdeploy.daemon.multicast.JoinRefusedException;
+import io.osdeploy.daemon.multicast.JoinTicket;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
@@ -49,6 +51,14 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
     if (HttpMethod.POST.equals(request.method()) && path.equals("/v1/status")) {
       report(ctx, request);
+      return;
+    }
+    if (path.equals("/v1/multicast/join")) {
+      if (HttpMethod.POST.equals(request.method())) {
+        join(ctx, request);
+      } else {
+        Responses.methodNotAllowed(ctx, request, "POST");
+      }
       return;
     }
     if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
@@ -202,6 +212,42 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
                         "the report could not be stored; send it again\n");
               }
             });
+  }
+
+  /**
+   * {@code POST /v1/multicast/join?image=..&client=..}: the receiver's ticket for a session of the
+   * image (group, port, session key, SHA-256). The only place a session key travels.
+   */
+  private void join(ChannelHandlerContext ctx, FullHttpRequest request) {
+    QueryStringDecoder query = new QueryStringDecoder(request.uri());
+    String image = param(query, "image");
+    String client = param(query, "client");
+    if (image == null
+        || !image.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+        || image.length() > 253) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "image: not an image name\n");
+      return;
+    }
+    if (client == null || client.isBlank() || client.length() > 128) {
+      Responses.text(
+          ctx,
+          request,
+          HttpResponseStatus.BAD_REQUEST,
+          "client: required, at most 128 characters\n");
+      return;
+    }
+    try {
+      JoinTicket ticket = endpoints.multicastJoin().join(image, client);
+      Responses.json(ctx, request, JSON.writeValueAsBytes(ticket));
+    } catch (JoinRefusedException e) {
+      HttpResponseStatus status =
+          e.reason() == JoinRefusedException.Reason.UNKNOWN_IMAGE
+              ? HttpResponseStatus.NOT_FOUND
+              : HttpResponseStatus.SERVICE_UNAVAILABLE;
+      Responses.text(ctx, request, status, e.getMessage() + "\n");
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a ticket always serializes", e);
+    }
   }
 
   private static String param(QueryStringDecoder query, String name) {

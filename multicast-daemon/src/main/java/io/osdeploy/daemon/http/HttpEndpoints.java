@@ -2,6 +2,7 @@ package io.osdeploy.daemon.http;
 
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.daemon.content.VerifiedContent;
+import io.osdeploy.daemon.multicast.MulticastJoin;
 import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.progress.AgentReport;
@@ -16,7 +17,7 @@ import java.util.function.Supplier;
 /**
  * What the HTTP server answers from: whether the daemon is ready, the node's status, the verified
  * content it serves, the deployment policy it publishes, and which deployment a boot media (by
- * name) pins; and where agents' progress reports go.
+ * name) pins; where agents' progress reports go; boot media passwords; and multicast joins.
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
@@ -26,4 +27,5 @@ public record HttpEndpoints(
     Function<PolicyRequest, String> bootScript,
     BiFunction<PolicyRequest, String, PolicyRequest> media,
     Function<AgentReport, CompletableFuture<ProgressCollector.Outcome>> progress,
-    MediaPasswords mediaPasswords) {}
+    MediaPasswords mediaPasswords,
+    MulticastJoin multicastJoin) {}

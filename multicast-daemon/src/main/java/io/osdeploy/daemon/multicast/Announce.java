@@ -11,7 +11,7 @@ public record Announce(
     int blockSize,
     int blocksPerSection,
     long sectionCount,
-    int parityPerSection,
+    int fecGroupBlocks,
     long rateKbps,
     byte[] sha256,
     String imageName)
@@ -22,11 +22,23 @@ public record Announce(
     sha256 = sha256.clone();
   }
 
+  /** Parameters for a file of {@code fileSize} bytes without FEC. */
+  public static Announce of(
+      long fileSize,
+      int blockSize,
+      int blocksPerSection,
+      long rateKbps,
+      byte[] sha256,
+      String imageName) {
+    return of(fileSize, blockSize, blocksPerSection, 0, rateKbps, sha256, imageName);
+  }
+
   /** Parameters for a file of {@code fileSize} bytes, with the section count it implies. */
   public static Announce of(
       long fileSize,
       int blockSize,
       int blocksPerSection,
+      int fecGroupBlocks,
       long rateKbps,
       byte[] sha256,
       String imageName) {
@@ -36,10 +48,15 @@ public record Announce(
         blockSize,
         blocksPerSection,
         ceilDiv(blocks, blocksPerSection),
-        0,
+        fecGroupBlocks,
         rateKbps,
         sha256,
         imageName);
+  }
+
+  /** Number of FEC groups (0 without FEC); group q holds blocks q*g .. q*g+g-1. */
+  public long groupCount() {
+    return fecGroupBlocks == 0 ? 0 : ceilDiv(blockCount(), fecGroupBlocks);
   }
 
   public long blockCount() {
@@ -72,7 +89,7 @@ public record Announce(
         .writeShort(blockSize)
         .writeShort(blocksPerSection)
         .writeInt((int) sectionCount)
-        .writeShort(parityPerSection)
+        .writeShort(fecGroupBlocks)
         .writeInt((int) rateKbps)
         .writeBytes(sha256)
         .writeByte(name.length)
@@ -86,7 +103,7 @@ public record Announce(
     int blockSize = p.getUnsignedShort(i + 8);
     int blocksPerSection = p.getUnsignedShort(i + 10);
     long sectionCount = p.getUnsignedInt(i + 12);
-    int parity = p.getUnsignedShort(i + 16);
+    int fecGroup = p.getUnsignedShort(i + 16);
     long rate = p.getUnsignedInt(i + 18);
     byte[] sha = new byte[32];
     p.getBytes(i + 22, sha);
@@ -108,8 +125,9 @@ public record Announce(
         || sectionCount > WireFormat.MAX_SECTIONS) {
       throw DecodeException.field("section count " + sectionCount);
     }
-    if (parity > blocksPerSection) {
-      throw DecodeException.field("parity per section " + parity);
+    if (fecGroup > ParityCode.MAX_GROUP_BLOCKS
+        || (fecGroup > 0 && blocksPerSection % fecGroup != 0)) {
+      throw DecodeException.field("FEC group of " + fecGroup + " blocks");
     }
     byte[] nameBytes = new byte[nameLength];
     p.getBytes(i + FIXED_BYTES, nameBytes);
@@ -124,7 +142,7 @@ public record Announce(
       throw DecodeException.field("image name is not UTF-8");
     }
     return new Announce(
-        fileSize, blockSize, blocksPerSection, sectionCount, parity, rate, sha, name);
+        fileSize, blockSize, blocksPerSection, sectionCount, fecGroup, rate, sha, name);
   }
 
   static long ceilDiv(long a, long b) {
@@ -138,7 +156,7 @@ public record Announce(
         && a.blockSize == blockSize
         && a.blocksPerSection == blocksPerSection
         && a.sectionCount == sectionCount
-        && a.parityPerSection == parityPerSection
+        && a.fecGroupBlocks == fecGroupBlocks
         && a.rateKbps == rateKbps
         && Arrays.equals(a.sha256, sha256)
         && a.imageName.equals(imageName);

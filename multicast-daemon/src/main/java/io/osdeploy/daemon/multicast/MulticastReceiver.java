@@ -24,8 +24,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -62,12 +64,36 @@ public final class MulticastReceiver implements AutoCloseable {
       boolean encrypted,
       Duration nakBackoffMax,
       Duration idleTimeout,
-      DataDropFilter dropFilter) {
+      DataDropFilter dropFilter,
+      byte[] expectedSha256) {
 
+    /**
+     * @param expectedSha256 the image's digest from the control endpoint; when set, an ANNOUNCE
+     *     with another digest is ignored and success needs the file to match it. Null trusts the
+     *     ANNOUNCE (tests only).
+     */
     public Config {
       if (sourceId == WireFormat.SENDER_SOURCE_ID) {
         throw new IllegalArgumentException("source id 0 is the sender's");
       }
+      if (expectedSha256 != null && expectedSha256.length != 32) {
+        throw new IllegalArgumentException("expectedSha256 must have 32 bytes");
+      }
+    }
+
+    /** A receiver for what the control endpoint handed out, on {@code iface}. */
+    public static Config fromTicket(JoinTicket ticket, NetworkInterface iface) {
+      return new Config(
+          new InetSocketAddress(ticket.group(), ticket.port()),
+          iface,
+          (int) ticket.sessionId(),
+          (int) ticket.sourceId(),
+          ticket.secretBytes(),
+          ticket.encrypted(),
+          Duration.ofMillis(40),
+          Duration.ofMillis(250),
+          DataDropFilter.NONE,
+          HexFormat.of().parseHex(ticket.sha256()));
     }
 
     public static Config defaults(
@@ -85,12 +111,22 @@ public final class MulticastReceiver implements AutoCloseable {
           false,
           Duration.ofMillis(40),
           Duration.ofMillis(250),
-          DataDropFilter.NONE);
+          DataDropFilter.NONE,
+          null);
     }
 
     public Config withDropFilter(DataDropFilter filter) {
       return new Config(
-          group, iface, sessionId, sourceId, secret, encrypted, nakBackoffMax, idleTimeout, filter);
+          group,
+          iface,
+          sessionId,
+          sourceId,
+          secret,
+          encrypted,
+          nakBackoffMax,
+          idleTimeout,
+          filter,
+          expectedSha256);
     }
   }
 
@@ -116,7 +152,12 @@ public final class MulticastReceiver implements AutoCloseable {
   private long naksSent;
   private long naksSuppressed;
   private long droppedForTest;
+  private long blocksRebuilt;
+  private long missingAtFirstPassEnd = -1;
+  private final Map<Long, List<ParityCode.Parity>> parities = new HashMap<>();
   private boolean finished;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   public MulticastReceiver(Config config, Path output) {
     this.config = config;
@@ -191,8 +232,13 @@ public final class MulticastReceiver implements AutoCloseable {
         onAnnounce(a);
       } else if (m instanceof DataBlock d) {
         onData(d);
+      } else if (m instanceof ParityBlock p) {
+        onParity(p);
       } else if (m instanceof PassEnd p) {
         lastPass = p.pass();
+        if (missingAtFirstPassEnd < 0 && announce != null) {
+          missingAtFirstPassEnd = announce.blockCount() - heldCount;
+        }
         scheduleNak();
       } else if (m instanceof SessionEnd e) {
         onSessionEnd(e);
@@ -205,6 +251,15 @@ public final class MulticastReceiver implements AutoCloseable {
   }
 
   private void onAnnounce(Announce a) throws IOException {
+    if (config.expectedSha256() != null
+        && !MessageDigest.isEqual(config.expectedSha256(), a.sha256())) {
+      LOG.warn("multicast announce for another image session={}; ignored", session);
+      return;
+    }
+    if (heldCount == 0) {
+      // Hello: the sender starts the first pass once every expected receiver has said it.
+      send(new Status(Status.State.RECEIVING, 0, a.blockCount()));
+    }
     if (announce != null) {
       if (!announce.equals(a)) {
         LOG.warn("multicast announce changed mid-session session={}; ignored", session);
@@ -255,6 +310,89 @@ public final class MulticastReceiver implements AutoCloseable {
     held.set(block);
     if (++heldCount == announce.blockCount()) {
       finish();
+      return;
+    }
+    if (announce.fecGroupBlocks() > 0) {
+      tryRebuild(block / announce.fecGroupBlocks());
+    }
+  }
+
+  private void onParity(ParityBlock p) throws IOException {
+    if (announce == null
+        || announce.fecGroupBlocks() == 0
+        || p.group() >= announce.groupCount()
+        || p.data().readableBytes() != announce.blockSize()) {
+      return;
+    }
+    if (missingIn(p.group()) == 0) {
+      duplicates++;
+      return;
+    }
+    List<ParityCode.Parity> list = parities.computeIfAbsent(p.group(), g -> new ArrayList<>());
+    for (ParityCode.Parity have : list) {
+      if (have.row() == p.row()) {
+        duplicates++;
+        return;
+      }
+    }
+    byte[] bytes = new byte[announce.blockSize()];
+    p.data().getBytes(p.data().readerIndex(), bytes);
+    list.add(new ParityCode.Parity(p.row(), bytes));
+    tryRebuild(p.group());
+  }
+
+  private int missingIn(long group) {
+    int first = (int) (group * announce.fecGroupBlocks());
+    int end = (int) Math.min(announce.blockCount(), first + (long) announce.fecGroupBlocks());
+    return (end - first) - held.get(first, end).cardinality();
+  }
+
+  /** Rebuilds a group's missing blocks once it holds as many parity rows as it has gaps. */
+  private void tryRebuild(long group) throws IOException {
+    List<ParityCode.Parity> list = parities.get(group);
+    if (list == null) {
+      return;
+    }
+    int missing = missingIn(group);
+    if (missing == 0) {
+      parities.remove(group);
+      return;
+    }
+    if (list.size() < missing) {
+      return;
+    }
+    int first = (int) (group * announce.fecGroupBlocks());
+    int count = (int) Math.min(announce.fecGroupBlocks(), announce.blockCount() - first);
+    byte[][] blocks = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      if (held.get(first + i)) {
+        blocks[i] = new byte[announce.blockLength(first + i)];
+        ByteBuffer buf = ByteBuffer.wrap(blocks[i]);
+        long position = (long) (first + i) * announce.blockSize();
+        while (buf.hasRemaining()) {
+          if (out.read(buf, position + buf.position()) < 0) {
+            throw new IOException(output + " is shorter than the blocks written to it");
+          }
+        }
+      }
+    }
+    ParityCode.decode(blocks, list, announce.blockSize());
+    parities.remove(group);
+    for (int i = 0; i < count; i++) {
+      int block = first + i;
+      if (!held.get(block)) {
+        ByteBuffer bytes = ByteBuffer.wrap(blocks[i], 0, announce.blockLength(block));
+        long position = (long) block * announce.blockSize();
+        while (bytes.hasRemaining()) {
+          position += out.write(bytes, position);
+        }
+        held.set(block);
+        heldCount++;
+        blocksRebuilt++;
+      }
+    }
+    if (heldCount == announce.blockCount()) {
+      finish();
     }
   }
 
@@ -292,6 +430,10 @@ public final class MulticastReceiver implements AutoCloseable {
       for (int i = gap; i < end; i = held.nextClearBit(i + 1)) {
         missing.set(i - first);
       }
+      withoutCoveredByParity(first, end, missing);
+      if (missing.isEmpty()) {
+        continue;
+      }
       sections.add(new Nak.Section(s, missing));
       if (sections.size() == perDatagram) {
         sendNak(sections);
@@ -305,6 +447,28 @@ public final class MulticastReceiver implements AutoCloseable {
     }
     if (datagrams == 0) {
       naksSuppressed++;
+    }
+  }
+
+  /**
+   * Leaves out of a section's NAK as many gaps per FEC group as parity rows the receiver already
+   * holds for it: the sender then sends only the rows still needed, and any listed blocks resent as
+   * DATA leave exactly as many gaps as rows in hand.
+   */
+  private void withoutCoveredByParity(int first, int end, BitSet missing) {
+    int g = announce.fecGroupBlocks();
+    if (g == 0 || parities.isEmpty()) {
+      return;
+    }
+    for (int groupStart = first; groupStart < end; groupStart += g) {
+      List<ParityCode.Parity> have = parities.get((long) (groupStart / g));
+      int skip = have == null ? 0 : have.size();
+      for (int i = missing.nextSetBit(groupStart - first);
+          i >= 0 && i < groupStart - first + g && skip > 0;
+          i = missing.nextSetBit(i + 1)) {
+        missing.clear(i);
+        skip--;
+      }
     }
   }
 
@@ -340,7 +504,8 @@ public final class MulticastReceiver implements AutoCloseable {
     out.force(false);
     String actual = sha256(out);
     out.close();
-    boolean match = actual.equals(HexFormat.of().formatHex(announce.sha256()));
+    byte[] expected = config.expectedSha256() != null ? config.expectedSha256() : announce.sha256();
+    boolean match = actual.equals(HexFormat.of().formatHex(expected));
     Status.State state = match ? Status.State.VERIFIED : Status.State.DIGEST_MISMATCH;
     for (int i = 0; i < STATUS_REPEATS; i++) {
       send(new Status(state, heldCount, 0));
@@ -349,14 +514,15 @@ public final class MulticastReceiver implements AutoCloseable {
         match ? ReceiveResult.Outcome.VERIFIED : ReceiveResult.Outcome.DIGEST_MISMATCH;
     LOG.info(
         "multicast receiver done session={} source={} outcome={} sha256={} duplicates={} naks={}"
-            + " suppressed={}",
+            + " suppressed={} rebuiltFromParity={}",
         session,
         Integer.toUnsignedString(config.sourceId()),
         outcome,
         actual,
         duplicates,
         naksSent,
-        naksSuppressed);
+        naksSuppressed,
+        blocksRebuilt);
     result.complete(resultOf(outcome, actual));
   }
 
@@ -390,6 +556,8 @@ public final class MulticastReceiver implements AutoCloseable {
         naksSent,
         naksSuppressed,
         droppedForTest,
+        blocksRebuilt,
+        Math.max(0, missingAtFirstPassEnd),
         codec.rejectedTotal());
   }
 
@@ -414,8 +582,19 @@ public final class MulticastReceiver implements AutoCloseable {
     return HexFormat.of().formatHex(digest.digest());
   }
 
+  /**
+   * The blocks this receiver wrote, once its result is complete: what a unicast fallback need not
+   * fetch again. Empty when it never heard an {@code ANNOUNCE}.
+   */
+  public BitSet heldBlocks() {
+    return held == null ? new BitSet() : (BitSet) held.clone();
+  }
+
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     if (channel != null) {
       channel.eventLoop().execute(this::closeOnLoop);
       try {

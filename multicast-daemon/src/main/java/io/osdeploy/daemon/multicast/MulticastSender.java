@@ -3,6 +3,7 @@ package io.osdeploy.daemon.multicast;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,12 +19,18 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,18 +39,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends one file to a multicast group: a first pass over every block, then repair passes of the
- * blocks receivers NAKed, until every expected receiver reports VERIFIED or the NAKs stop. The send
- * loop runs on its own thread because pacing blocks; NAKs and STATUS arrive on the channel's event
- * loop.
+ * Sends one file to a multicast group: ANNOUNCE until the expected receivers said hello, a first
+ * pass over every block, then repair passes (resent blocks and FEC parity) planned from the
+ * receivers' NAKs, until every expected receiver reports VERIFIED or feedback stops. The rate backs
+ * off when the worst receiver's loss rises. The send loop runs on its own thread because pacing
+ * blocks; NAKs and STATUS arrive on the channel's event loop.
  */
-public final class MulticastSender implements AutoCloseable {
+public final class MulticastSender implements SessionSender {
   private static final Logger LOG = LoggerFactory.getLogger(MulticastSender.class);
   // Often enough that a late joiner loses little of the running pass before it can write blocks;
   // ten datagrams a second cost nothing next to the data.
   private static final long ANNOUNCE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final int PASS_END_REPEATS = 3;
   private static final int BURST_DATAGRAMS = 32;
+  // Parity is computed for this many groups at a time, then sent row by row across them, so a
+  // burst of loss takes at most one row of each group.
+  private static final int PARITY_BATCH_GROUPS = 64;
 
   /** What the sender needs to run one session. */
   public record Config(
@@ -55,9 +66,12 @@ public final class MulticastSender implements AutoCloseable {
       double rateMbps,
       int blockSize,
       int blocksPerSection,
+      int fecGroupBlocks,
       int expectedReceivers,
+      Duration readyWait,
       Duration collectWindow,
       int quietWindowsToEnd,
+      Duration straggleTimeout,
       Duration maxDuration) {
 
     /** Defaults from docs/multicast-protocol.md for the given group, key and rate. */
@@ -77,61 +91,210 @@ public final class MulticastSender implements AutoCloseable {
           rateMbps,
           WireFormat.DEFAULT_BLOCK_SIZE,
           WireFormat.DEFAULT_BLOCKS_PER_SECTION,
+          WireFormat.DEFAULT_FEC_GROUP_BLOCKS,
           expectedReceivers,
+          Duration.ofSeconds(2),
           Duration.ofMillis(60),
           3,
+          Duration.ofSeconds(10),
           Duration.ofMinutes(30));
+    }
+
+    public Config withEncrypt(boolean value) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          secret,
+          value,
+          rateMbps,
+          blockSize,
+          blocksPerSection,
+          fecGroupBlocks,
+          expectedReceivers,
+          readyWait,
+          collectWindow,
+          quietWindowsToEnd,
+          straggleTimeout,
+          maxDuration);
+    }
+
+    public Config withRateMbps(double value) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          secret,
+          encrypt,
+          value,
+          blockSize,
+          blocksPerSection,
+          fecGroupBlocks,
+          expectedReceivers,
+          readyWait,
+          collectWindow,
+          quietWindowsToEnd,
+          straggleTimeout,
+          maxDuration);
+    }
+
+    public Config withFecGroupBlocks(int value) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          secret,
+          encrypt,
+          rateMbps,
+          blockSize,
+          blocksPerSection,
+          value,
+          expectedReceivers,
+          readyWait,
+          collectWindow,
+          quietWindowsToEnd,
+          straggleTimeout,
+          maxDuration);
+    }
+
+    public Config withReadyWait(Duration value) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          secret,
+          encrypt,
+          rateMbps,
+          blockSize,
+          blocksPerSection,
+          fecGroupBlocks,
+          expectedReceivers,
+          value,
+          collectWindow,
+          quietWindowsToEnd,
+          straggleTimeout,
+          maxDuration);
+    }
+
+    public Config withStraggleTimeout(Duration value) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          secret,
+          encrypt,
+          rateMbps,
+          blockSize,
+          blocksPerSection,
+          fecGroupBlocks,
+          expectedReceivers,
+          readyWait,
+          collectWindow,
+          quietWindowsToEnd,
+          value,
+          maxDuration);
+    }
+
+    public Config withMaxDuration(Duration value) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          secret,
+          encrypt,
+          rateMbps,
+          blockSize,
+          blocksPerSection,
+          fecGroupBlocks,
+          expectedReceivers,
+          readyWait,
+          collectWindow,
+          quietWindowsToEnd,
+          straggleTimeout,
+          value);
     }
   }
 
-  /** How a session went. */
+  /** How a session went. Bytes are on the wire: datagrams plus IPv4 and UDP headers. */
   public record Result(
       SessionEnd.Reason reason,
       int passes,
       long dataPackets,
       long repairPackets,
+      long parityPackets,
+      long bytesSent,
+      long repairBytes,
       long naksReceived,
       int verifiedReceivers,
-      long rejectedDatagrams) {}
+      long rejectedDatagrams,
+      double finalRateMbps) {}
 
   private final Config config;
   private final Path file;
   private final Announce announce;
   private final SessionCodec codec;
   private final EventLoopGroup group;
-  private final BitSet nakUnion = new BitSet();
+  private final RepairPlanner planner;
   private final Set<Integer> verified = new HashSet<>();
-
-  /** Silence needed to end a session while expected receivers have not verified. */
-  private static final long QUIET_WITH_MISSING_NANOS = 2_000_000_000L;
-
+  private final Set<Integer> heard = new HashSet<>();
   private final AtomicLong naksReceived = new AtomicLong();
+  private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong repairBytes = new AtomicLong();
   private final CompletableFuture<Result> result = new CompletableFuture<>();
+  private final Object expectedLock = new Object();
+  private int expected;
+  private boolean ending;
+  private volatile long lastFeedbackNanos = System.nanoTime();
   private volatile Channel channel;
   private volatile boolean closed;
 
   public MulticastSender(Config config, Path file, byte[] sha256, String imageName)
       throws IOException {
     if (config.blockSize() < 1 || config.blockSize() > WireFormat.MAX_BLOCK_SIZE) {
-      throw new IllegalArgumentException("block size " + config.blockSize());
+      throw new IllegalArgumentException("blockSize " + config.blockSize());
     }
     this.config = config;
     this.file = file;
-    long size = java.nio.file.Files.size(file);
+    long size = Files.size(file);
     if (size <= 0 || Announce.ceilDiv(size, config.blockSize()) > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(file + " has " + size + " bytes; too small or too large");
     }
     long rateKbps = (long) (config.rateMbps() * 1000);
     this.announce =
         Announce.of(
-            size, config.blockSize(), config.blocksPerSection(), rateKbps, sha256, imageName);
+            size,
+            config.blockSize(),
+            config.blocksPerSection(),
+            config.fecGroupBlocks(),
+            rateKbps,
+            sha256,
+            imageName);
+    this.planner =
+        new RepairPlanner(
+            announce.blockCount(), config.blocksPerSection(), config.fecGroupBlocks());
     this.codec =
         new SessionCodec(
             SessionKeys.fromSecret(config.secret()),
             config.sessionId(),
             WireFormat.SENDER_SOURCE_ID,
             config.encrypt());
+    this.expected = config.expectedReceivers();
     this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  }
+
+  /** The factory {@link MulticastSessions} uses: a real sender, started. */
+  static SessionSender.Factory factory() {
+    return (config, image) -> {
+      byte[] sha = java.util.HexFormat.of().parseHex(image.sha256());
+      MulticastSender sender = new MulticastSender(config, image.file(), sha, image.name());
+      try {
+        sender.start();
+      } catch (InterruptedException | RuntimeException e) {
+        sender.close();
+        throw e;
+      }
+      return sender;
+    };
   }
 
   /** Binds the channel and starts the send loop; the future completes when the session ends. */
@@ -155,80 +318,129 @@ public final class MulticastSender implements AutoCloseable {
     return result;
   }
 
+  @Override
   public CompletableFuture<Result> result() {
     return result;
   }
 
+  /**
+   * Counts one more receiver the session waits for (a late joiner). Returns false when the session
+   * is already ending: the caller must put the receiver in another session.
+   */
+  @Override
+  public boolean addExpectedReceiver() {
+    synchronized (expectedLock) {
+      if (ending || closed) {
+        return false;
+      }
+      expected++;
+      lastFeedbackNanos = System.nanoTime();
+      return true;
+    }
+  }
+
+  @Override
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  @Override
+  public long repairBytes() {
+    return repairBytes.get();
+  }
+
+  @Override
+  public long naksReceived() {
+    return naksReceived.get();
+  }
+
+  /** Feedback datagrams dropped for {@code reason}. */
+  public long rejected(DecodeException.Reason reason) {
+    return codec.rejected(reason);
+  }
+
   private void runSession() {
     long deadline = System.nanoTime() + config.maxDuration().toNanos();
-    TokenBucket bucket = new TokenBucket(config.rateMbps(), BURST_DATAGRAMS * 1500);
+    RateController rate = new RateController(RateController.defaults(config.rateMbps()));
+    TokenBucket bucket = new TokenBucket(rate.rateMbps(), BURST_DATAGRAMS * 1500);
     long blockCount = announce.blockCount();
     long dataPackets = 0;
     long repairPackets = 0;
+    long parityPackets = 0;
     int pass = 0;
     int quiet = 0;
-    long quietSince = 0;
     BitSet toSend = new BitSet();
     toSend.set(0, (int) blockCount);
+    RepairPlanner.Plan plan = new RepairPlanner.Plan(toSend, List.of());
     SessionEnd.Reason reason;
     LOG.info(
-        "multicast send start session={} group={} file={} bytes={} blocks={} sections={} rateMbps={}",
+        "multicast send start session={} group={} file={} bytes={} blocks={} sections={}"
+            + " fecGroup={} rateMbps={}",
         Integer.toUnsignedString(config.sessionId()),
         config.group(),
         file,
         announce.fileSize(),
         blockCount,
         announce.sectionCount(),
+        config.fecGroupBlocks(),
         config.rateMbps());
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      send(announce, bucket);
-      long lastAnnounce = System.nanoTime();
+      awaitReceivers(bucket);
+      long[] lastAnnounce = {System.nanoTime()};
       while (true) {
         if (closed || System.nanoTime() > deadline) {
           reason = SessionEnd.Reason.ABORTED;
           break;
         }
+        Set<Integer> presentAtStart = heardSnapshot();
+        BitSet sentBlocks = plan.dataBlocks();
         int sent = 0;
-        for (int block = toSend.nextSetBit(0); block >= 0; block = toSend.nextSetBit(block + 1)) {
-          if (closed) {
-            break;
-          }
-          if (System.nanoTime() - lastAnnounce > ANNOUNCE_INTERVAL_NANOS) {
-            send(announce, bucket);
-            lastAnnounce = System.nanoTime();
-          }
+        for (int block = sentBlocks.nextSetBit(0);
+            block >= 0 && !closed;
+            block = sentBlocks.nextSetBit(block + 1)) {
+          heartbeat(bucket, lastAnnounce);
           sendBlock(in, pass, block, bucket);
           sent++;
         }
+        int parity = sendParity(in, pass, plan.parity(), bucket, lastAnnounce);
         if (pass == 0) {
           dataPackets += sent;
         } else {
-          repairPackets += sent;
+          repairPackets += sent + parity;
+          parityPackets += parity;
         }
         // A late joiner may have missed every ANNOUNCE so far; it needs one to NAK at all.
-        send(announce, bucket);
-        lastAnnounce = System.nanoTime();
+        send(announce, bucket, pass);
+        lastAnnounce[0] = System.nanoTime();
         for (int i = 0; i < PASS_END_REPEATS; i++) {
-          send(new PassEnd(pass, sent), bucket);
+          send(new PassEnd(pass, sent + parity), bucket, pass);
           Thread.sleep(2);
         }
         Thread.sleep(config.collectWindow().toMillis());
-        if (allVerified()) {
+        if (finishedAllVerified()) {
           reason = SessionEnd.Reason.ALL_VERIFIED;
           break;
         }
-        toSend = takeNakUnion(blockCount);
-        if (toSend.isEmpty()) {
-          if (quiet++ == 0) {
-            quietSince = System.nanoTime();
+        double loss = planner.worstLoss(sentBlocks, presentAtStart);
+        if (sent + parity > 0) {
+          double before = rate.rateMbps();
+          bucket.setRate(rate.onLoss(loss));
+          if (rate.rateMbps() != before) {
+            LOG.info(
+                "multicast rate session={} worstLoss={} rateMbps={}",
+                Integer.toUnsignedString(config.sessionId()),
+                String.format("%.3f", loss),
+                String.format("%.1f", rate.rateMbps()));
           }
-          // Expected receivers not yet verified may only be slow (a busy host delays their NAKs
-          // past a collection window): they get a longer silence before the session gives up.
-          boolean waitingForSome =
-              config.expectedReceivers() > 0 && verifiedCount() < config.expectedReceivers();
-          boolean longEnough =
-              !waitingForSome || System.nanoTime() - quietSince >= QUIET_WITH_MISSING_NANOS;
-          if (quiet >= config.quietWindowsToEnd() && longEnough) {
+        }
+        plan = planner.take();
+        if (plan.isEmpty()) {
+          if (waitingForStragglers()) {
+            if (System.nanoTime() - lastFeedbackNanos > config.straggleTimeout().toNanos()) {
+              reason = SessionEnd.Reason.IDLE;
+              break;
+            }
+          } else if (++quiet >= config.quietWindowsToEnd() && endIfStillIdle()) {
             reason = SessionEnd.Reason.IDLE;
             break;
           }
@@ -238,15 +450,17 @@ public final class MulticastSender implements AutoCloseable {
         quiet = 0;
         pass = Math.min(pass + 1, 0xFFFF);
         LOG.info(
-            "multicast repair pass session={} pass={} blocks={}",
+            "multicast repair pass session={} pass={} blocks={} parityRows={}",
             Integer.toUnsignedString(config.sessionId()),
             pass,
-            toSend.cardinality());
-        send(announce, bucket);
-        lastAnnounce = System.nanoTime();
+            plan.dataBlocks().cardinality(),
+            plan.packets() - plan.dataBlocks().cardinality());
+        send(announce, bucket, pass);
+        lastAnnounce[0] = System.nanoTime();
       }
+      markEnding();
       for (int i = 0; i < PASS_END_REPEATS; i++) {
-        send(new SessionEnd(reason, pass), bucket);
+        send(new SessionEnd(reason, pass), bucket, pass);
       }
       Result r =
           new Result(
@@ -254,28 +468,118 @@ public final class MulticastSender implements AutoCloseable {
               pass + 1,
               dataPackets,
               repairPackets,
+              parityPackets,
+              bytesSent.get(),
+              repairBytes.get(),
               naksReceived.get(),
               verifiedCount(),
-              codec.rejectedTotal());
+              codec.rejectedTotal(),
+              rate.rateMbps());
       LOG.info(
-          "multicast send end session={} reason={} passes={} data={} repairs={} naks={} verified={}"
-              + " rejected={}",
+          "multicast send end session={} reason={} passes={} data={} repairs={} parity={}"
+              + " bytes={} repairBytes={} naks={} verified={} rejected={}",
           Integer.toUnsignedString(config.sessionId()),
           reason,
           r.passes(),
           dataPackets,
           repairPackets,
+          parityPackets,
+          r.bytesSent(),
+          r.repairBytes(),
           r.naksReceived(),
           r.verifiedReceivers(),
           r.rejectedDatagrams());
       result.complete(r);
     } catch (IOException | RuntimeException e) {
+      markEnding();
       LOG.error("multicast send failed session={}", config.sessionId(), e);
       result.completeExceptionally(e);
     } catch (InterruptedException e) {
+      markEnding();
       Thread.currentThread().interrupt();
       result.completeExceptionally(e);
     }
+  }
+
+  /**
+   * ANNOUNCE until every expected receiver has said hello (STATUS RECEIVING) or the ready wait is
+   * over, so receivers that got their ticket a moment ago do not miss the start of the first pass.
+   */
+  private void awaitReceivers(TokenBucket bucket) throws InterruptedException {
+    long until = System.nanoTime() + config.readyWait().toNanos();
+    do {
+      send(announce, bucket, 0);
+      if (heardSnapshot().size() >= expectedCount()) {
+        return;
+      }
+      Thread.sleep(20);
+    } while (System.nanoTime() < until && !closed);
+  }
+
+  private void heartbeat(TokenBucket bucket, long[] lastAnnounce) throws InterruptedException {
+    if (System.nanoTime() - lastAnnounce[0] > ANNOUNCE_INTERVAL_NANOS) {
+      send(announce, bucket, 0);
+      lastAnnounce[0] = System.nanoTime();
+    }
+  }
+
+  /**
+   * Sends the parity rows of {@code runs}, a batch of groups at a time, row by row across the
+   * batch. Returns the number of PARITY datagrams sent.
+   */
+  private int sendParity(
+      FileChannel in,
+      int pass,
+      List<RepairPlanner.ParityRun> runs,
+      TokenBucket bucket,
+      long[] lastAnnounce)
+      throws IOException, InterruptedException {
+    int sent = 0;
+    for (int from = 0; from < runs.size() && !closed; from += PARITY_BATCH_GROUPS) {
+      List<RepairPlanner.ParityRun> batch =
+          runs.subList(from, Math.min(runs.size(), from + PARITY_BATCH_GROUPS));
+      List<byte[][]> rows = new ArrayList<>(batch.size());
+      int maxRows = 0;
+      for (RepairPlanner.ParityRun run : batch) {
+        byte[][] data = readGroup(in, run.group());
+        byte[][] parity = new byte[run.count()][];
+        for (int k = 0; k < run.count(); k++) {
+          parity[k] = ParityCode.encode(run.firstRow() + k, data, announce.blockSize());
+        }
+        rows.add(parity);
+        maxRows = Math.max(maxRows, run.count());
+      }
+      for (int k = 0; k < maxRows; k++) {
+        for (int j = 0; j < batch.size(); j++) {
+          RepairPlanner.ParityRun run = batch.get(j);
+          if (k < run.count()) {
+            heartbeat(bucket, lastAnnounce);
+            ByteBuf bytes = Unpooled.wrappedBuffer(rows.get(j)[k]);
+            send(new ParityBlock(pass, run.firstRow() + k, run.group(), bytes), bucket, pass);
+            sent++;
+          }
+        }
+      }
+    }
+    return sent;
+  }
+
+  private byte[][] readGroup(FileChannel in, int groupIndex) throws IOException {
+    int g = announce.fecGroupBlocks();
+    long first = (long) groupIndex * g;
+    int count = (int) Math.min(g, announce.blockCount() - first);
+    byte[][] data = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      data[i] = new byte[announce.blockLength(first + i)];
+      ByteBuffer buf = ByteBuffer.wrap(data[i]);
+      long position = (first + i) * announce.blockSize();
+      while (buf.hasRemaining()) {
+        if (in.read(buf, position + buf.position()) < 0) {
+          throw new IOException(file + " shrank while being sent");
+        }
+      }
+    }
+    return data;
   }
 
   private void sendBlock(FileChannel in, int pass, long block, TokenBucket bucket)
@@ -290,15 +594,20 @@ public final class MulticastSender implements AutoCloseable {
           throw new IOException(file + " shrank while being sent");
         }
       }
-      send(new DataBlock(pass, block, data), bucket);
+      send(new DataBlock(pass, block, data), bucket, pass);
     } finally {
       data.release();
     }
   }
 
-  private void send(Message message, TokenBucket bucket) throws InterruptedException {
+  private void send(Message message, TokenBucket bucket, int pass) throws InterruptedException {
     ByteBuf datagram = codec.encode(channel.alloc(), message);
-    bucket.acquire(datagram.readableBytes() + WireFormat.IP_UDP_OVERHEAD);
+    int wire = datagram.readableBytes() + WireFormat.IP_UDP_OVERHEAD;
+    bucket.acquire(wire);
+    bytesSent.addAndGet(wire);
+    if (pass > 0 && (message instanceof DataBlock || message instanceof ParityBlock)) {
+      repairBytes.addAndGet(wire);
+    }
     ChannelFuture f = channel.writeAndFlush(new DatagramPacket(datagram, config.group()));
     if (!channel.isWritable()) {
       // The socket buffer is full: wait rather than queue without bound in Netty.
@@ -306,17 +615,48 @@ public final class MulticastSender implements AutoCloseable {
     }
   }
 
-  private BitSet takeNakUnion(long blockCount) {
-    synchronized (nakUnion) {
-      BitSet copy = (BitSet) nakUnion.clone();
-      nakUnion.clear();
-      copy.clear((int) blockCount, Math.max((int) blockCount, copy.length()));
-      return copy;
+  private Set<Integer> heardSnapshot() {
+    synchronized (heard) {
+      return new HashSet<>(heard);
     }
   }
 
-  private boolean allVerified() {
-    return config.expectedReceivers() > 0 && verifiedCount() >= config.expectedReceivers();
+  private int expectedCount() {
+    synchronized (expectedLock) {
+      return expected;
+    }
+  }
+
+  private boolean finishedAllVerified() {
+    synchronized (expectedLock) {
+      if (expected > 0 && verifiedCount() >= expected) {
+        ending = true;
+        return true;
+      }
+      return false;
+    }
+  }
+
+  private boolean waitingForStragglers() {
+    int e = expectedCount();
+    return e > 0 && verifiedCount() < e;
+  }
+
+  /** Ends on idle only if no late joiner slipped in since the last check. */
+  private boolean endIfStillIdle() {
+    synchronized (expectedLock) {
+      if (expected > 0 && verifiedCount() < expected) {
+        return false;
+      }
+      ending = true;
+      return true;
+    }
+  }
+
+  private void markEnding() {
+    synchronized (expectedLock) {
+      ending = true;
+    }
   }
 
   private int verifiedCount() {
@@ -351,32 +691,22 @@ public final class MulticastSender implements AutoCloseable {
         return;
       }
       try {
-        if (in.header().sourceId() == WireFormat.SENDER_SOURCE_ID) {
+        int source = in.header().sourceId();
+        if (source == WireFormat.SENDER_SOURCE_ID) {
           return; // another sender with our key: not feedback
         }
+        lastFeedbackNanos = System.nanoTime();
+        synchronized (heard) {
+          heard.add(source);
+        }
         if (in.message() instanceof Nak nak) {
-          onNak(nak);
+          naksReceived.incrementAndGet();
+          planner.onNak(source, nak);
         } else if (in.message() instanceof Status status) {
-          onStatus(in.header().sourceId(), status, packet.sender());
+          onStatus(source, status, packet.sender());
         }
       } finally {
         in.release();
-      }
-    }
-
-    private void onNak(Nak nak) {
-      naksReceived.incrementAndGet();
-      int bps = announce.blocksPerSection();
-      synchronized (nakUnion) {
-        for (Nak.Section s : nak.sections()) {
-          if (s.section() >= announce.sectionCount()) {
-            continue;
-          }
-          BitSet missing = s.missing();
-          for (int i = missing.nextSetBit(0); i >= 0 && i < bps; i = missing.nextSetBit(i + 1)) {
-            nakUnion.set((int) (s.section() * bps + i));
-          }
-        }
       }
     }
 
@@ -406,5 +736,15 @@ public final class MulticastSender implements AutoCloseable {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       LOG.warn("multicast sender channel error session={}", config.sessionId(), cause);
     }
+  }
+
+  /** Rejected feedback by reason, for metrics. */
+  @Override
+  public Map<DecodeException.Reason, Long> rejectedByReason() {
+    Map<DecodeException.Reason, Long> out = new EnumMap<>(DecodeException.Reason.class);
+    for (DecodeException.Reason r : DecodeException.Reason.values()) {
+      out.put(r, codec.rejected(r));
+    }
+    return out;
   }
 }

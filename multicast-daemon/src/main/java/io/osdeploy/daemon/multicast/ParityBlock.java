@@ -3,11 +3,14 @@ package io.osdeploy.daemon.multicast;
 import io.netty.buffer.ByteBuf;
 
 /**
- * PARITY: a repair block computed over a section (reserved for the FEC stage). {@code data} is a
- * slice of the frame's payload after decoding.
+ * PARITY: parity row {@code row} over FEC group {@code group} (blocks {@code group * g} to {@code
+ * group * g + g - 1}, g from ANNOUNCE). {@code data} is one block size long; after decoding it is a
+ * slice of the frame's payload.
  */
-public record ParityBlock(int pass, int parityIndex, long section, ByteBuf data)
-    implements Message {
+public record ParityBlock(int pass, int row, long group, ByteBuf data) implements Message {
+  /** Groups have at least 1 block, and blocks are int-indexed. */
+  static final long MAX_GROUPS = 1L << 31;
+
   @Override
   public MessageType type() {
     return MessageType.PARITY;
@@ -15,7 +18,7 @@ public record ParityBlock(int pass, int parityIndex, long section, ByteBuf data)
 
   @Override
   public void encode(ByteBuf out) {
-    out.writeShort(pass).writeShort(parityIndex).writeInt((int) section);
+    out.writeShort(pass).writeShort(row).writeInt((int) group);
     out.writeBytes(data, data.readerIndex(), data.readableBytes());
   }
 
@@ -26,14 +29,15 @@ public record ParityBlock(int pass, int parityIndex, long section, ByteBuf data)
     if (length > WireFormat.MAX_BLOCK_SIZE) {
       throw new DecodeException(DecodeException.Reason.BAD_LENGTH, "PARITY block of " + length);
     }
-    long section = p.getUnsignedInt(i + 4);
-    if (section >= WireFormat.MAX_SECTIONS) {
-      throw DecodeException.field("PARITY section " + section);
+    int row = p.getUnsignedShort(i + 2);
+    if (row >= ParityCode.MAX_ROWS) {
+      throw DecodeException.field("PARITY row " + row);
+    }
+    long group = p.getUnsignedInt(i + 4);
+    if (group >= MAX_GROUPS) {
+      throw DecodeException.field("PARITY group " + group);
     }
     return new ParityBlock(
-        p.getUnsignedShort(i),
-        p.getUnsignedShort(i + 2),
-        section,
-        p.slice(i + WireFormat.BLOCK_FIELDS_BYTES, length));
+        p.getUnsignedShort(i), row, group, p.slice(i + WireFormat.BLOCK_FIELDS_BYTES, length));
   }
 }

@@ -3,8 +3,10 @@ package io.osdeploy.daemon.multicast;
 import java.nio.file.Path;
 
 /**
- * What a receiver ended with. Only {@link Outcome#VERIFIED} means the file is the image; the file
- * is partial or wrong in every other case.
+ * What a receiver ended with. {@code missingAtFirstPassEnd} is how many blocks it lacked when it
+ * first heard a pass end: its loss, or for a late joiner, also what it joined too late for. Only
+ * {@link Outcome#VERIFIED} means the file is the image; the file is partial or wrong in every other
+ * case.
  */
 public record ReceiveResult(
     Outcome outcome,
@@ -15,6 +17,8 @@ public record ReceiveResult(
     long naksSent,
     long naksSuppressed,
     long droppedForTest,
+    long blocksRebuiltFromParity,
+    long missingAtFirstPassEnd,
     long rejectedDatagrams) {
 
   /** The end state of a receiver. */

@@ -7,7 +7,7 @@ import java.util.concurrent.locks.LockSupport;
  * small burst so the send loop does not park for every datagram. Used by one thread.
  */
 final class TokenBucket {
-  private final double bytesPerNano;
+  private volatile double bytesPerNano;
   private final double capacity;
   private double tokens;
   private long last;
@@ -20,6 +20,14 @@ final class TokenBucket {
     this.capacity = burstBytes;
     this.tokens = burstBytes;
     this.last = System.nanoTime();
+  }
+
+  /** Changes the rate from now on (loss-driven back-off). */
+  void setRate(double megabitsPerSecond) {
+    if (megabitsPerSecond <= 0) {
+      throw new IllegalArgumentException("rate must be positive");
+    }
+    bytesPerNano = megabitsPerSecond * 1_000_000 / 8 / 1e9;
   }
 
   /** Blocks until {@code bytes} may go on the wire. */

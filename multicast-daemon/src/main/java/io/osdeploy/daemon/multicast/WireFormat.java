@@ -21,6 +21,10 @@ public final class WireFormat {
   public static final int MIN_BLOCKS_PER_SECTION = 8;
   public static final int MAX_BLOCKS_PER_SECTION = 1024;
   public static final int DEFAULT_BLOCKS_PER_SECTION = 256;
+
+  /** FEC group size: 64 blocks keeps decoding cheap and rows (128 per group) plentiful. */
+  public static final int DEFAULT_FEC_GROUP_BLOCKS = 64;
+
   public static final int MAX_BITMAP_BYTES = MAX_BLOCKS_PER_SECTION / 8;
   public static final long MAX_SECTIONS = 1L << 22;
   public static final int MAX_RECEIVERS = 1024;

@@ -38,6 +38,13 @@ public final class PolicyBook {
   private volatile Published published =
       new Published(PolicyIndex.of(List.of()), Set.of(), Map.of(), Map.of());
 
+  /** Whether this distribution point runs multicast sessions (spec.multicast.enabled). */
+  private volatile boolean multicastEnabled = true;
+
+  public void setMulticastEnabled(boolean enabled) {
+    this.multicastEnabled = enabled;
+  }
+
   public PolicyBook(Clock clock) {
     this.clock = clock;
   }
@@ -149,7 +156,7 @@ public final class PolicyBook {
     return o;
   }
 
-  private static Map<String, Object> content(OSImage image, Delivery delivery, String endpoint) {
+  private Map<String, Object> content(OSImage image, Delivery delivery, String endpoint) {
     Map<String, Object> c = new LinkedHashMap<>();
     if (image == null) {
       c.put("available", false);
@@ -162,9 +169,14 @@ public final class PolicyBook {
         delivery != Delivery.MulticastOnly
             && !ImageMulticast.multicastOnly(image.getSpec().getMulticast());
     c.put("unicastUrl", unicast ? endpoint + "/content/" + image.getMetadata().getName() : null);
+    boolean multicast =
+        multicastEnabled
+            && delivery != Delivery.Unicast
+            && ImageMulticast.allowed(image.getSpec().getMulticast());
+    c.put("multicast", multicast);
     c.put(
-        "multicast",
-        delivery != Delivery.Unicast && ImageMulticast.allowed(image.getSpec().getMulticast()));
+        "multicastJoinUrl",
+        multicast ? endpoint + "/v1/multicast/join?image=" + image.getMetadata().getName() : null);
     return c;
   }
 }

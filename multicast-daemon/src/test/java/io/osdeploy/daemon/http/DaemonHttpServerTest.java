@@ -9,6 +9,8 @@ import io.osdeploy.api.v1alpha1.MachineProgress;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.auth.MediaPassword;
 import io.osdeploy.daemon.content.VerifiedFile;
+import io.osdeploy.daemon.multicast.JoinRefusedException;
+import io.osdeploy.daemon.multicast.JoinTicket;
 import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
@@ -76,7 +78,28 @@ class DaemonHttpServerTest {
                         default -> ProgressCollector.Outcome.UNKNOWN_DEPLOYMENT;
                       });
                 },
-                passwords));
+                passwords,
+                (image, client) -> {
+                  if (!image.equals("win11")) {
+                    throw new JoinRefusedException(
+                        JoinRefusedException.Reason.UNKNOWN_IMAGE, "no verified copy of " + image);
+                  }
+                  return new JoinTicket(
+                      7,
+                      1,
+                      "239.1.1.1",
+                      40000,
+                      "c2VjcmV0",
+                      false,
+                      image,
+                      BYTES.length,
+                      SHA,
+                      1400,
+                      64,
+                      100,
+                      JoinTicket.StartState.WAITING,
+                      "2026-11-23T10:00:00Z");
+                }));
     port = server.listen("127.0.0.1", 0).getPort();
   }
 
@@ -237,6 +260,35 @@ class DaemonHttpServerTest {
     return "Basic "
         + java.util.Base64.getEncoder()
             .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void multicastJoinHandsOutATicketOrSaysWhyNot() throws Exception {
+    HttpResponse<String> ticket =
+        client.send(
+            HttpRequest.newBuilder(uri("/v1/multicast/join?image=win11&client=52:54:00:ab:cd:ef"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, ticket.statusCode(), ticket.body());
+    assertTrue(ticket.body().contains("\"group\":\"239.1.1.1\""), ticket.body());
+    assertTrue(ticket.body().contains("\"sha256\":\"" + SHA + "\""), ticket.body());
+    HttpResponse<String> unknown =
+        client.send(
+            HttpRequest.newBuilder(uri("/v1/multicast/join?image=win10&client=m1"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, unknown.statusCode());
+    assertEquals("no verified copy of win10\n", unknown.body());
+    HttpResponse<String> bad =
+        client.send(
+            HttpRequest.newBuilder(uri("/v1/multicast/join?image=../x&client=m1"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, bad.statusCode());
+    assertEquals(405, get("/v1/multicast/join?image=win11&client=m1").statusCode());
   }
 
   @Test

@@ -94,7 +94,7 @@ class MessageCodecTest {
       return List.of(d.pass(), d.block(), ByteBufUtil.hexDump(d.data()));
     }
     if (m instanceof ParityBlock p) {
-      return List.of(p.pass(), p.parityIndex(), p.section(), ByteBufUtil.hexDump(p.data()));
+      return List.of(p.pass(), p.row(), p.group(), ByteBufUtil.hexDump(p.data()));
     }
     return m;
   }
@@ -202,7 +202,7 @@ class MessageCodecTest {
             new byte[8 + 1405],
             "BAD_LENGTH"),
         bad(
-            "parity section out of range",
+            "parity group out of range",
             MessageType.PARITY,
             new byte[] {0, 0, 0, 0, (byte) 0xFF, 0, 0, 0, 1},
             "BAD_FIELD"),

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -155,6 +156,46 @@ class MulticastTransferTest {
     assertTrue(receiver.rejected(DecodeException.Reason.REPLAYED) >= 45);
   }
 
+  @Test
+  void parityRepairSendsFewerPacketsThanResendingTheUnionAndRebuildsTheGaps() throws Exception {
+    // Two receivers lose different first-pass blocks (about 5% each, chosen by block index so
+    // both runs lose exactly the same blocks); repairs are not dropped.
+    MulticastReceiver.DataDropFilter lossA =
+        (ordinal, block) -> block.pass() == 0 && Math.floorMod(block.block() * 7919, 20) == 3;
+    MulticastReceiver.DataDropFilter lossB =
+        (ordinal, block) -> block.pass() == 0 && Math.floorMod(block.block() * 104729, 20) == 11;
+    Transfer plain = new Transfer(this, dir.resolve("plain"), FOUR_MIB, false);
+    plain.fecGroupBlocks = 0;
+    List<ReceiveResult> plainResults = plain.run(lossA, lossB);
+    Transfer fec = new Transfer(this, dir.resolve("fec"), FOUR_MIB, false);
+    List<ReceiveResult> fecResults = fec.run(lossA, lossB);
+    for (ReceiveResult r : plainResults) {
+      assertEquals(plain.sha256Hex, sha256Hex(r.file()));
+      assertEquals(0, r.blocksRebuiltFromParity());
+    }
+    for (ReceiveResult r : fecResults) {
+      assertEquals(ReceiveResult.Outcome.VERIFIED, r.outcome());
+      assertEquals(fec.sha256Hex, sha256Hex(r.file()));
+      assertTrue(r.blocksRebuiltFromParity() > 0, "gaps were rebuilt from parity");
+    }
+    assertTrue(fec.senderResult.parityPackets() > 0);
+    assertTrue(
+        fec.senderResult.repairPackets() < plain.senderResult.repairPackets(),
+        "parity "
+            + fec.senderResult.repairPackets()
+            + " vs union "
+            + plain.senderResult.repairPackets());
+  }
+
+  @Test
+  void receiverWhoseTicketNamesAnotherDigestNeverReportsSuccess() throws Exception {
+    Transfer t = new Transfer(this, dir, 1 << 20, false);
+    t.expectedSha256 = new byte[32];
+    List<ReceiveResult> results = t.run(MulticastReceiver.DataDropFilter.NONE);
+    assertEquals(ReceiveResult.Outcome.INCOMPLETE, results.get(0).outcome());
+    assertEquals(0, t.senderResult.verifiedReceivers());
+  }
+
   private static DataBlock block(int i, byte[] bytes) {
     return new DataBlock(0, i, Unpooled.wrappedBuffer(bytes));
   }
@@ -197,12 +238,18 @@ class MulticastTransferTest {
 
     double rateMbps = RATE_MBPS;
 
+    int fecGroupBlocks = WireFormat.DEFAULT_FEC_GROUP_BLOCKS;
+
+    /** The digest the receivers' tickets name; null trusts the ANNOUNCE. */
+    byte[] expectedSha256;
+
     final MulticastTransferTest outer;
 
     Transfer(MulticastTransferTest outer, Path dir, int size, boolean encrypt) throws Exception {
       this.outer = outer;
       this.dir = dir;
       this.encrypt = encrypt;
+      Files.createDirectories(dir);
       byte[] bytes = new byte[size];
       new Random(size).nextBytes(bytes);
       image = dir.resolve("image.wim");
@@ -223,32 +270,26 @@ class MulticastTransferTest {
       List<CompletableFuture<ReceiveResult>> futures = new ArrayList<>();
       try {
         for (int i = 0; i < filters.length; i++) {
-          receivers.add(outer.receiver(group, session, secret, i, filters[i], encrypt, dir));
+          receivers.add(
+              outer.receiver(group, session, secret, i, filters[i], encrypt, dir, expectedSha256));
         }
         for (int i = 0; i < Math.min(lateFrom, receivers.size()); i++) {
           futures.add(receivers.get(i).start());
         }
-        MulticastSender.Config d =
-            MulticastSender.Config.defaults(group, lo, session, secret, RATE_MBPS, filters.length);
         MulticastSender.Config config =
-            new MulticastSender.Config(
-                group,
-                lo,
-                session,
-                secret,
-                encrypt,
-                rateMbps,
-                d.blockSize(),
-                d.blocksPerSection(),
-                d.expectedReceivers(),
-                d.collectWindow(),
-                d.quietWindowsToEnd(),
-                d.maxDuration());
+            MulticastSender.Config.defaults(
+                    group, lo, session, secret, rateMbps, Math.min(lateFrom, filters.length))
+                .withEncrypt(encrypt)
+                .withFecGroupBlocks(fecGroupBlocks)
+                .withReadyWait(Duration.ofMillis(500))
+                .withStraggleTimeout(Duration.ofSeconds(2));
         try (MulticastSender sender = new MulticastSender(config, image, sha256, "image.wim")) {
           CompletableFuture<MulticastSender.Result> done = sender.start();
           if (lateFrom < receivers.size()) {
             Thread.sleep(lateMillis);
             for (int i = lateFrom; i < receivers.size(); i++) {
+              // As MulticastSessions does for a late join: the session now waits for it too.
+              assertTrue(sender.addExpectedReceiver());
               futures.add(receivers.get(i).start());
             }
           }
@@ -277,7 +318,8 @@ class MulticastTransferTest {
       int i,
       MulticastReceiver.DataDropFilter filter,
       boolean encrypt,
-      Path dir) {
+      Path dir,
+      byte[] expectedSha256) {
     MulticastReceiver.Config base =
         MulticastReceiver.Config.defaults(group, lo, session, 100 + i, secret);
     return new MulticastReceiver(
@@ -290,7 +332,8 @@ class MulticastTransferTest {
             encrypt,
             base.nakBackoffMax(),
             base.idleTimeout(),
-            filter),
+            filter,
+            expectedSha256),
         dir.resolve("received-" + i));
   }
 

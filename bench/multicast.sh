@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Multicast benchmark: one sender namespace, N receiver namespaces on a Linux bridge (in its own
+# namespace), the sender's link capped with tbf so figures are link-bound. For each receiver count
+# and loss rate, sends one random image with osdeploy's sender, udpcast, UFTP and plain HTTP
+# (curl from every receiver in parallel). Prints a table and writes docs/benchmarks-multicast.md.
+# Needs root, iproute2, nftables, udpcast, uftp, curl, python3.
+#   bench/multicast.sh [IMAGE_MIB] [LINK_MBIT] [RECEIVER_COUNTS] [LOSS_PERMILLE_LIST]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+size_mib="${1:-64}"
+link_mbit="${2:-500}"
+counts="${3:-1 4 8}"
+losses="${4:-0 50}"
+# Our pacer and udpcast/UFTP rate caps count IP bytes; tbf counts Ethernet frames: stay under it.
+send_mbit=$((link_mbit * 92 / 100))
+
+if [[ $(id -u) -eq 0 ]]; then
+  OSDEPLOY_APT_PACKAGES="iproute2 nftables udpcast uftp curl python3" bash scripts/prereqs.sh >/dev/null
+fi
+for tool in ip nft tc udp-sender udp-receiver uftp uftpd curl python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install iproute2 nftables udpcast uftp curl)" >&2; exit 1; }
+done
+[[ $(id -u) -eq 0 ]] || { echo "needs root (network namespaces)" >&2; exit 1; }
+
+mvn -B -q -o -pl model install -DskipTests -Dspotless.check.skip >&2
+mvn -B -q -o -pl multicast-daemon test-compile -Dspotless.check.skip >&2
+cpfile="$(mktemp)"
+mvn -B -q -o -pl multicast-daemon dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2
+cp="multicast-daemon/target/test-classes:multicast-daemon/target/classes:$(cat "$cpfile")"
+rm -f "$cpfile"
+
+work="$(mktemp -d /tmp/osd-bench.XXXXXX)"
+prefix="osdb-$RANDOM"
+nslist=()
+cleanup() {
+  for ns in "${nslist[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  nslist=()
+}
+trap 'cleanup; rm -rf "$work"' EXIT
+
+topology() { # $1 receivers, $2 loss per mille
+  cleanup
+  local br="$prefix-br"
+  ip netns add "$br"; nslist+=("$br")
+  ip -n "$br" link add br0 type bridge mcast_snooping 0
+  ip -n "$br" link set br0 up
+  local host=1
+  for name in s $(seq -f 'r%g' 1 "$1"); do
+    local ns="$prefix-$name"
+    ip netns add "$ns"; nslist+=("$ns")
+    ip -n "$br" link add "p-$name" type veth peer name eth0 netns "$ns"
+    ip -n "$br" link set "p-$name" master br0 up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" addr add "10.214.0.$host/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" route add 224.0.0.0/4 dev eth0
+    if [[ $name != s && $2 -gt 0 ]]; then
+      ip netns exec "$ns" nft add table inet loss
+      ip netns exec "$ns" nft 'add chain inet loss in { type filter hook input priority 0 ; }'
+      ip netns exec "$ns" nft "add rule inet loss in ip daddr 224.0.0.0/4 numgen random mod 1000 < $2 counter drop"
+    fi
+    host=$((host + 1))
+  done
+  ip netns exec "$prefix-s" tc qdisc add dev eth0 root tbf rate "${link_mbit}mbit" burst 256kb latency 200ms
+}
+
+tx() { ip -s -j -n "$prefix-s" link show dev eth0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["bytes"])'; }
+now() { date +%s.%N; }
+
+image="$work/image.bin"
+head -c "$((size_mib << 20))" /dev/urandom >"$image"
+sha="$(sha256sum "$image" | cut -d' ' -f1)"
+bytes=$((size_mib << 20))
+java=(java -Xmx256m -XX:+UseSerialGC -cp "$cp" io.osdeploy.daemon.multicast.NetnsNode)
+
+check() { # $1 receivers, $2.. output path pattern with %s for the receiver name
+  local ok=y
+  for i in $(seq 1 "$1"); do
+    local f
+    f="$(printf "$2" "r$i")"
+    [[ -f $f && $(sha256sum "$f" | cut -d' ' -f1) == "$sha" ]] || ok=n
+  done
+  echo "$ok"
+}
+
+run_osdeploy() { # $1 receivers
+  local d="$work/osd"; rm -rf "$d"; mkdir -p "$d"
+  local pids=()
+  for i in $(seq 1 "$1"); do
+    ip netns exec "$prefix-r$i" "${java[@]}" receive "$d" "r$i" >"$d/r$i.log" 2>&1 & pids+=($!)
+  done
+  sleep 1 # receivers' JVMs up and polling for their tickets, as a booted agent would be
+  local clients; clients="$(seq -f 'r%g' 1 "$1" | tr '\n' ' ')"
+  t0=$(now)
+  # shellcheck disable=SC2086
+  ip netns exec "$prefix-s" "${java[@]}" send "$image" "$sha" "$d" "$send_mbit" "$1" 0 $clients >"$d/s.log" 2>&1 & local sp=$!
+  wait "${pids[@]}" || true
+  t1=$(now)
+  wait "$sp" || true
+  ok="$(check "$1" "$d/%s.img")"
+}
+
+run_udpcast() {
+  local d="$work/udpcast"; rm -rf "$d"; mkdir -p "$d"
+  local pids=()
+  for i in $(seq 1 "$1"); do
+    ip netns exec "$prefix-r$i" udp-receiver --interface eth0 --mcast-rdv-address 239.192.8.1 \
+      --nokbd --file "$d/r$i.img" >"$d/r$i.log" 2>&1 & pids+=($!)
+  done
+  sleep 1
+  t0=$(now)
+  ip netns exec "$prefix-s" udp-sender --interface eth0 --mcast-rdv-address 239.192.8.1 --nokbd \
+    --min-receivers "$1" --max-bitrate "${send_mbit}m" --file "$image" >"$d/s.log" 2>&1 || true
+  wait "${pids[@]}" || true
+  t1=$(now)
+  ok="$(check "$1" "$d/%s.img")"
+}
+
+run_uftp() {
+  local d="$work/uftp"; rm -rf "$d"; mkdir -p "$d"
+  local pids=()
+  for i in $(seq 1 "$1"); do
+    mkdir -p "$d/r$i"
+    ip netns exec "$prefix-r$i" uftpd -d -I eth0 -M 239.192.9.1 -D "$d/r$i" \
+      -L "$d/r$i.log" >/dev/null 2>&1 & pids+=($!)
+  done
+  sleep 1
+  t0=$(now)
+  ip netns exec "$prefix-s" uftp -I eth0 -M 239.192.9.1 -R "$((send_mbit * 1000))" -Y none \
+    -H "$(seq -f '10.214.0.%g' 2 $(( $1 + 1 )) | tr '\n' ',' | sed 's/,$//')" \
+    "$image" >"$d/s.log" 2>&1 || true
+  t1=$(now)
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  ok="$(check "$1" "$d/%s/image.bin")"
+}
+
+run_http() {
+  local d="$work/http"; rm -rf "$d"; mkdir -p "$d"
+  ip netns exec "$prefix-s" python3 -m http.server 8080 --bind 10.214.0.1 --directory "$work" \
+    >"$d/s.log" 2>&1 & local sp=$!
+  sleep 1
+  local pids=()
+  t0=$(now)
+  for i in $(seq 1 "$1"); do
+    ip netns exec "$prefix-r$i" curl -sf -o "$d/r$i.img" http://10.214.0.1:8080/image.bin & pids+=($!)
+  done
+  wait "${pids[@]}" || true
+  t1=$(now)
+  kill "$sp"; wait "$sp" 2>/dev/null || true
+  ok="$(check "$1" "$d/%s.img")"
+}
+
+rows=()
+for n in $counts; do
+  for loss in $losses; do
+    for tool in osdeploy udpcast uftp http; do
+      topology "$n" "$loss"
+      before=$(tx)
+      "run_$tool" "$n"
+      after=$(tx)
+      secs=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
+      mbps=$(python3 -c "print(f'{$bytes * 8 / ($t1 - $t0) / 1e6:.0f}')")
+      ratio=$(python3 -c "print(f'{($after - $before) / $bytes:.2f}')")
+      row="| $tool | $n | $(python3 -c "print(f'{$loss / 10:g}')")% | $secs | $mbps | $ratio | $ok |"
+      echo "$row"
+      rows+=("$row")
+    done
+  done
+done
+
+out=docs/benchmarks-multicast.md
+{
+  echo "# Multicast benchmark"
+  echo
+  echo "Measured by \`bench/multicast.sh $size_mib $link_mbit \"$counts\" \"$losses\"\` on $(date -u +%Y-%m-%d), $(nproc) CPU cores."
+  echo "Topology: network namespaces on a Linux bridge; the sender's veth capped at ${link_mbit} Mbit/s"
+  echo "with tbf; multicast senders paced at ${send_mbit} Mbit/s; loss is nftables random drop of"
+  echo "multicast datagrams in every receiver's namespace (the HTTP runs are TCP, so the loss rule"
+  echo "does not touch them). Image: ${size_mib} MiB of random bytes."
+  echo
+  echo "Time runs from starting the sender until every receiver has exited (our receivers are JVMs"
+  echo "started one second before, waiting for their ticket; the time includes the sender JVM's"
+  echo "start). Throughput = image bits / time. Wire = bytes the sender's veth transmitted (Ethernet"
+  echo "frames, feedback excluded) / image size."
+  echo
+  echo "| Sender | Receivers | Loss | Time (s) | Throughput (Mbit/s) | Wire / image | All SHA-256 correct |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} >"$out"
+echo "wrote $out" >&2

@@ -1,0 +1,10 @@
+package io.osdeploy.daemon.multicast;
+
+/** How the control endpoint puts a receiver into a session. */
+@FunctionalInterface
+public interface MulticastJoin {
+  /**
+   * @throws JoinRefusedException the image cannot be sent by multicast here
+   */
+  JoinTicket join(String image, String clientId) throws JoinRefusedException;
+}

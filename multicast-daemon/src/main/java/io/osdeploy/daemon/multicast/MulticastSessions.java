@@ -1,0 +1,367 @@
+package io.osdeploy.daemon.multicast;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The multicast sessions of one DP node. A receiver asks to {@link #join} an image; the first join
+ * creates a session on a free group:port with a fresh secret, and the session starts once {@code
+ * minClients} have joined or {@code maxWaitSeconds} after the first join, whichever comes first. A
+ * join while a session of the image is sending is a late join into it (the carousel brings the
+ * receiver what it missed). A session holds at most {@code maxClients}; the next join opens a new
+ * session for the image, which starts by the same rule. Sessions free their group:port when they
+ * end. Thread-safe.
+ */
+public final class MulticastSessions implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MulticastSessions.class);
+
+  /** One session as the DP's status shows it. */
+  public record SessionInfo(
+      long sessionId,
+      String image,
+      String group,
+      int port,
+      JoinTicket.StartState state,
+      int clients) {}
+
+  private final MulticastSettings settings;
+  private final NetworkInterface iface;
+  private final ImageCatalog catalog;
+  private final SessionSender.Factory senders;
+  private final GroupPool pool;
+  private final SecureRandom random = new SecureRandom();
+  private final ScheduledExecutorService timers;
+  private final Map<Integer, Session> sessions = new LinkedHashMap<>();
+  private final Set<Integer> sessionIdsInUse = new HashSet<>();
+  private final Map<DecodeException.Reason, Long> rejectedDone =
+      new EnumMap<>(DecodeException.Reason.class);
+  private long sessionsStarted;
+  private long sessionsCompleted;
+  private long sessionsAllVerified;
+  private long clientsJoined;
+  private long lateJoins;
+  private long joinsRefused;
+  private long bytesDone;
+  private long repairBytesDone;
+  private long naksDone;
+  private boolean closed;
+
+  /** Sessions sending real multicast on {@code iface}. */
+  public MulticastSessions(
+      MulticastSettings settings, NetworkInterface iface, ImageCatalog catalog) {
+    this(settings, iface, catalog, MulticastSender.factory());
+  }
+
+  MulticastSessions(
+      MulticastSettings settings,
+      NetworkInterface iface,
+      ImageCatalog catalog,
+      SessionSender.Factory senders) {
+    this.settings = settings;
+    this.iface = iface;
+    this.catalog = catalog;
+    this.senders = senders;
+    this.pool = new GroupPool(settings);
+    this.timers =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "mc-sessions");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * Puts {@code clientId} in a session of {@code image} and returns its ticket. Joining again with
+   * the same client id while its session lives returns the same source id (a retried request).
+   *
+   * @throws JoinRefusedException the image is unknown, every group:port is taken, or the DP is
+   *     closing
+   */
+  public synchronized JoinTicket join(String image, String clientId) throws JoinRefusedException {
+    if (closed) {
+      joinsRefused++;
+      throw new JoinRefusedException(JoinRefusedException.Reason.CLOSED, "the DP is shutting down");
+    }
+    if (clientId == null || clientId.isBlank()) {
+      throw new IllegalArgumentException("clientId is required");
+    }
+    MulticastImage img =
+        catalog
+            .find(image)
+            .orElseThrow(
+                () -> {
+                  joinsRefused++;
+                  return new JoinRefusedException(
+                      JoinRefusedException.Reason.UNKNOWN_IMAGE,
+                      "no verified multicast copy of image " + image + " on this DP");
+                });
+    for (Session s : sessions.values()) {
+      Integer source = s.clients.get(clientId);
+      if (source != null && s.image.equals(img)) {
+        return s.ticket(source);
+      }
+    }
+    Session session = null;
+    // A running session first: a late join costs no extra bytes on the wire.
+    for (Session s : sessions.values()) {
+      if (s.image.equals(img) && s.running() && s.hasRoom() && s.sender.addExpectedReceiver()) {
+        session = s;
+        lateJoins++;
+        break;
+      }
+    }
+    if (session == null) {
+      for (Session s : sessions.values()) {
+        if (s.image.equals(img) && !s.running() && s.hasRoom()) {
+          session = s;
+          break;
+        }
+      }
+    }
+    if (session == null) {
+      session = open(img);
+    }
+    int source = session.clients.size() + 1;
+    session.clients.put(clientId, source);
+    clientsJoined++;
+    LOG.info(
+        "multicast join session={} image={} client={} source={} clients={} state={}",
+        Integer.toUnsignedString(session.id),
+        img.name(),
+        clientId,
+        source,
+        session.clients.size(),
+        session.running() ? "RUNNING" : "WAITING");
+    if (!session.running() && session.clients.size() >= settings.minClients()) {
+      start(session, "minClients reached");
+    }
+    return session.ticket(source);
+  }
+
+  /** The live sessions (waiting or sending). */
+  public synchronized List<SessionInfo> sessions() {
+    List<SessionInfo> out = new ArrayList<>();
+    for (Session s : sessions.values()) {
+      out.add(
+          new SessionInfo(
+              Integer.toUnsignedLong(s.id),
+              s.image.name(),
+              s.pair.groupDotted(),
+              s.pair.port(),
+              s.running() ? JoinTicket.StartState.RUNNING : JoinTicket.StartState.WAITING,
+              s.clients.size()));
+    }
+    return out;
+  }
+
+  public synchronized MulticastMetrics metrics() {
+    long bytes = bytesDone;
+    long repair = repairBytesDone;
+    long naks = naksDone;
+    Map<DecodeException.Reason, Long> rejected = new EnumMap<>(rejectedDone);
+    for (Session s : sessions.values()) {
+      if (s.sender != null) {
+        bytes += s.sender.bytesSent();
+        repair += s.sender.repairBytes();
+        naks += s.sender.naksReceived();
+        s.sender.rejectedByReason().forEach((r, n) -> rejected.merge(r, n, Long::sum));
+      }
+    }
+    Map<String, Long> byName = new LinkedHashMap<>();
+    rejected.forEach((r, n) -> byName.put(r.name(), n));
+    return new MulticastMetrics(
+        sessionsStarted,
+        sessionsCompleted,
+        sessionsAllVerified,
+        sessions.size(),
+        clientsJoined,
+        lateJoins,
+        joinsRefused,
+        bytes,
+        repair,
+        naks,
+        byName);
+  }
+
+  private Session open(MulticastImage img) throws JoinRefusedException {
+    GroupPool.Pair pair =
+        pool.allocate()
+            .orElseThrow(
+                () -> {
+                  joinsRefused++;
+                  return new JoinRefusedException(
+                      JoinRefusedException.Reason.NO_FREE_GROUP,
+                      "all "
+                          + pool.inUse()
+                          + " group:port pairs of multicast.addressRange and portRange are in use");
+                });
+    int id;
+    do {
+      id = random.nextInt();
+    } while (id == 0 || !sessionIdsInUse.add(id));
+    Session s = new Session(id, img, pair, SessionKeys.newSecret(random));
+    sessions.put(id, s);
+    Duration wait = settings.maxWait();
+    s.startsBy = Instant.now().plus(wait);
+    s.timer =
+        timers.schedule(() -> startOnTimer(s), Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS);
+    LOG.info(
+        "multicast session open session={} image={} group={}:{} startsBy={}",
+        Integer.toUnsignedString(id),
+        img.name(),
+        pair.groupDotted(),
+        pair.port(),
+        s.startsBy);
+    return s;
+  }
+
+  private synchronized void startOnTimer(Session s) {
+    if (!s.running() && sessions.get(s.id) == s) {
+      start(s, "maxWaitSeconds passed");
+    }
+  }
+
+  private void start(Session s, String why) {
+    if (s.timer != null) {
+      s.timer.cancel(false);
+    }
+    MulticastSender.Config config =
+        MulticastSender.Config.defaults(
+                s.address(), iface, s.id, s.secret, settings.maxRateMbps(), s.clients.size())
+            .withEncrypt(s.image.encrypt());
+    try {
+      s.sender = senders.start(config, s.image);
+    } catch (Exception e) {
+      LOG.error(
+          "multicast session failed to start session={} image={}",
+          Integer.toUnsignedString(s.id),
+          s.image.name(),
+          e);
+      end(s);
+      return;
+    }
+    sessionsStarted++;
+    LOG.info(
+        "multicast session start session={} image={} clients={} why={}",
+        Integer.toUnsignedString(s.id),
+        s.image.name(),
+        s.clients.size(),
+        why);
+    s.sender.result().whenComplete((r, e) -> timers.execute(() -> finished(s, r, e)));
+  }
+
+  private void finished(Session s, MulticastSender.Result r, Throwable e) {
+    synchronized (this) {
+      sessionsCompleted++;
+      if (r != null && r.reason() == SessionEnd.Reason.ALL_VERIFIED) {
+        sessionsAllVerified++;
+      }
+      bytesDone += s.sender.bytesSent();
+      repairBytesDone += s.sender.repairBytes();
+      naksDone += s.sender.naksReceived();
+      s.sender.rejectedByReason().forEach((k, n) -> rejectedDone.merge(k, n, Long::sum));
+      end(s);
+      LOG.info(
+          "multicast session end session={} image={} reason={} freed={}:{}",
+          Integer.toUnsignedString(s.id),
+          s.image.name(),
+          r == null ? "error: " + e : r.reason(),
+          s.pair.groupDotted(),
+          s.pair.port());
+    }
+    s.sender.close();
+  }
+
+  private void end(Session s) {
+    sessions.remove(s.id);
+    sessionIdsInUse.remove(s.id);
+    pool.release(s.pair);
+  }
+
+  @Override
+  public void close() {
+    List<Session> live;
+    synchronized (this) {
+      closed = true;
+      live = new ArrayList<>(sessions.values());
+    }
+    for (Session s : live) {
+      if (s.sender != null) {
+        s.sender.close();
+      }
+    }
+    timers.shutdownNow();
+  }
+
+  private final class Session {
+    final int id;
+    final MulticastImage image;
+    final GroupPool.Pair pair;
+    final byte[] secret;
+    final Map<String, Integer> clients = new LinkedHashMap<>();
+    Instant startsBy;
+    ScheduledFuture<?> timer;
+    SessionSender sender;
+
+    Session(int id, MulticastImage image, GroupPool.Pair pair, byte[] secret) {
+      this.id = id;
+      this.image = image;
+      this.pair = pair;
+      this.secret = secret;
+    }
+
+    boolean running() {
+      return sender != null;
+    }
+
+    boolean hasRoom() {
+      return clients.size() < settings.maxClients();
+    }
+
+    InetSocketAddress address() {
+      try {
+        return new InetSocketAddress(InetAddress.getByName(pair.groupDotted()), pair.port());
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException("a dotted quad always parses", e);
+      }
+    }
+
+    JoinTicket ticket(int source) {
+      return new JoinTicket(
+          Integer.toUnsignedLong(id),
+          source,
+          pair.groupDotted(),
+          pair.port(),
+          Base64.getEncoder().encodeToString(secret),
+          image.encrypt(),
+          image.name(),
+          image.size(),
+          image.sha256(),
+          WireFormat.DEFAULT_BLOCK_SIZE,
+          WireFormat.DEFAULT_FEC_GROUP_BLOCKS,
+          settings.maxRateMbps(),
+          running() ? JoinTicket.StartState.RUNNING : JoinTicket.StartState.WAITING,
+          running() ? null : startsBy.toString());
+    }
+  }
+}

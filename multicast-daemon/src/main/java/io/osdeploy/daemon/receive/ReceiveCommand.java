@@ -1,0 +1,107 @@
+package io.osdeploy.daemon.receive;
+
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code osdeploy-daemon receive}: fetches one image from a distribution point, by multicast with
+ * unicast to finish, and writes it to a file or block device. Exit status 0 only when the written
+ * bytes have the image's SHA-256.
+ */
+public final class ReceiveCommand {
+  public static final String USAGE =
+      String.join(
+          "\n",
+          "usage: osdeploy-daemon receive --server URL --image NAME --out PATH [options]",
+          "",
+          "  --server URL            the distribution point, e.g. http://10.0.0.5:9080",
+          "  --image NAME            the OSImage to fetch",
+          "  --out PATH              file or block device to write",
+          "  --client ID             how this machine names itself (default: the host name)",
+          "  --interface NAME        interface facing the distribution point (default: the one",
+          "                          routing to the server)",
+          "  --multicast-only        never fall back to unicast",
+          "  --multicast-timeout S   give multicast this long before finishing by unicast"
+              + " (default 3600)");
+
+  private static final List<String> FLAGS =
+      List.of("--server", "--image", "--out", "--client", "--interface", "--multicast-timeout");
+
+  private ReceiveCommand() {}
+
+  public static int run(List<String> args) throws Exception {
+    Map<String, String> o = new HashMap<>();
+    boolean multicastOnly = false;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("--multicast-only")) {
+        multicastOnly = true;
+        continue;
+      }
+      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      if (!FLAGS.contains(name)) {
+        System.err.println("unknown option: " + a + "\n\n" + USAGE);
+        return 2;
+      }
+      String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
+      if (value == null) {
+        if (i + 1 >= args.size()) {
+          System.err.println(name + ": needs a value\n\n" + USAGE);
+          return 2;
+        }
+        value = args.get(++i);
+      }
+      o.put(name, value);
+    }
+    for (String required : List.of("--server", "--image", "--out")) {
+      if (!o.containsKey(required)) {
+        System.err.println(required + ": required\n\n" + USAGE);
+        return 2;
+      }
+    }
+    URI server = URI.create(o.get("--server"));
+    NetworkInterface iface =
+        o.containsKey("--interface")
+            ? NetworkInterface.getByName(o.get("--interface"))
+            : facing(server);
+    if (iface == null) {
+      System.err.println("--interface: no such interface: " + o.get("--interface"));
+      return 2;
+    }
+    ImageDownload.Outcome outcome =
+        new ImageDownload()
+            .fetch(
+                new ImageDownload.Request(
+                    server,
+                    o.get("--image"),
+                    o.getOrDefault("--client", InetAddress.getLocalHost().getHostName()),
+                    Path.of(o.get("--out")),
+                    iface,
+                    multicastOnly,
+                    Duration.ofSeconds(
+                        Long.parseLong(o.getOrDefault("--multicast-timeout", "3600")))));
+    System.out.printf(
+        "%s: %s sha256=%s multicastBlocks=%d unicastBytes=%d%n",
+        o.get("--image"),
+        outcome.verified() ? "verified" : "NOT verified",
+        outcome.sha256(),
+        outcome.multicastBlocks(),
+        outcome.unicastBytes());
+    return outcome.verified() ? 0 : 1;
+  }
+
+  /** The interface whose address routes to the server (by a connected UDP socket, no traffic). */
+  static NetworkInterface facing(URI server) throws Exception {
+    try (java.net.DatagramSocket probe = new java.net.DatagramSocket()) {
+      probe.connect(InetAddress.getByName(server.getHost()), 9);
+      NetworkInterface iface = NetworkInterface.getByInetAddress(probe.getLocalAddress());
+      return iface != null ? iface : NetworkInterface.getByName("lo");
+    }
+  }
+}

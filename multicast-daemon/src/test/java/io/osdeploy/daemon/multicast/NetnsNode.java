@@ -1,0 +1,158 @@
+package io.osdeploy.daemon.multicast;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
+import java.net.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.net.MulticastSocket;
+import java.net.NetworkInterface;
+import java.net.StandardSocketOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One node of the namespace tests and benchmark, run as its own JVM with {@code ip netns exec} (a
+ * JVM cannot move its threads into another network namespace). Tickets travel as JSON files,
+ * standing in for the control endpoint.
+ *
+ * <pre>
+ * send    IMAGE SHA256 DIR RATE_MBPS MIN_CLIENTS LATE_MS CLIENT...   (joins for every client)
+ * receive DIR CLIENT                                                  (waits for DIR/CLIENT.json)
+ * attack  DIR CLIENT COUNT                                            (forges DATA with a wrong key)
+ * </pre>
+ */
+public final class NetnsNode {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private NetnsNode() {}
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "send" -> send(args);
+      case "receive" -> receive(args);
+      case "attack" -> attack(args);
+      default -> throw new IllegalArgumentException("mode " + args[0]);
+    }
+    System.exit(0);
+  }
+
+  private static void send(String[] args) throws Exception {
+    Path image = Path.of(args[1]);
+    String sha = args[2];
+    Path dir = Path.of(args[3]);
+    int rate = Integer.parseInt(args[4]);
+    int minClients = Integer.parseInt(args[5]);
+    long lateMillis = Long.parseLong(args[6]);
+    DistributionPointMulticast dp = new DistributionPointMulticast();
+    DistributionPointMulticast.AddressRange a = new DistributionPointMulticast.AddressRange();
+    a.setStart("239.192.7.1");
+    a.setEnd("239.192.7.10");
+    dp.setAddressRange(a);
+    DistributionPointMulticast.PortRange p = new DistributionPointMulticast.PortRange();
+    p.setStart(45000);
+    p.setEnd(45009);
+    dp.setPortRange(p);
+    dp.setMaxRateMbps(rate);
+    DistributionPointMulticast.SessionStart start = new DistributionPointMulticast.SessionStart();
+    start.setMinClients(minClients);
+    start.setMaxWaitSeconds(30);
+    dp.setSessionStart(start);
+    MulticastImage img = new MulticastImage("image", image, Files.size(image), sha, false);
+    NetworkInterface eth0 = NetworkInterface.getByName("eth0");
+    try (MulticastSessions sessions =
+        new MulticastSessions(
+            MulticastSettings.from(dp),
+            eth0,
+            n -> Optional.ofNullable(img.name().equals(n) ? img : null))) {
+      for (int i = 7; i < args.length; i++) {
+        if (i - 7 == minClients) {
+          Thread.sleep(lateMillis);
+        }
+        JoinTicket t = sessions.join("image", args[i]);
+        writeAtomically(dir.resolve(args[i] + ".json"), JSON.writeValueAsBytes(t));
+      }
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (sessions.metrics().sessionsCompleted() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      writeAtomically(dir.resolve("sender.json"), JSON.writeValueAsBytes(sessions.metrics()));
+    }
+  }
+
+  private static void receive(String[] args) throws Exception {
+    Path dir = Path.of(args[1]);
+    String client = args[2];
+    JoinTicket ticket = awaitTicket(dir.resolve(client + ".json"));
+    NetworkInterface eth0 = NetworkInterface.getByName("eth0");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("ticketState", ticket.state().name());
+    try (MulticastReceiver r =
+        new MulticastReceiver(
+            MulticastReceiver.Config.fromTicket(ticket, eth0), dir.resolve(client + ".img"))) {
+      ReceiveResult res = r.start().get(5, TimeUnit.MINUTES);
+      out.put("outcome", res.outcome().name());
+      out.put("sha256", res.sha256Hex());
+      out.put("naksSent", res.naksSent());
+      out.put("rebuiltFromParity", res.blocksRebuiltFromParity());
+      out.put("missingAtFirstPassEnd", res.missingAtFirstPassEnd());
+      out.put("forgedRejected", r.rejected(DecodeException.Reason.AUTHENTICATION_FAILED));
+    }
+    writeAtomically(dir.resolve(client + ".result.json"), JSON.writeValueAsBytes(out));
+  }
+
+  private static void attack(String[] args) throws Exception {
+    Path dir = Path.of(args[1]);
+    // A sniffer learns group, port and session id from any datagram; the ticket is a shortcut.
+    JoinTicket ticket = awaitTicket(dir.resolve(args[2] + ".json"));
+    int count = Integer.parseInt(args[3]);
+    SessionCodec forger =
+        new SessionCodec(
+            SessionKeys.fromSecret(SessionKeys.newSecret(new SecureRandom())),
+            (int) ticket.sessionId(),
+            WireFormat.SENDER_SOURCE_ID,
+            false);
+    InetSocketAddress group = new InetSocketAddress(ticket.group(), ticket.port());
+    try (MulticastSocket socket = new MulticastSocket()) {
+      socket.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName("eth0"));
+      byte[] zeros = new byte[ticket.blockSize()];
+      for (int i = 0; i < count; i++) {
+        ByteBuf d =
+            forger.encode(
+                UnpooledByteBufAllocator.DEFAULT,
+                new DataBlock(0, i, Unpooled.wrappedBuffer(zeros)));
+        byte[] bytes = ByteBufUtil.getBytes(d);
+        d.release();
+        socket.send(new DatagramPacket(bytes, bytes.length, group));
+        Thread.sleep(2);
+      }
+    }
+    writeAtomically(dir.resolve("attacker.json"), JSON.writeValueAsBytes(Map.of("sent", count)));
+  }
+
+  private static JoinTicket awaitTicket(Path file) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (!Files.exists(file)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("no ticket at " + file);
+      }
+      Thread.sleep(5);
+    }
+    return JSON.readValue(file.toFile(), JoinTicket.class);
+  }
+
+  private static void writeAtomically(Path file, byte[] bytes) throws Exception {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.write(tmp, bytes);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

@@ -1,0 +1,43 @@
+package io.osdeploy.daemon.multicast;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A test that needs something the machine may lack skips with the reason on a laptop, and fails
+ * under CI ({@code CI=true}), where the test command installs everything.
+ */
+final class Prerequisites {
+  private Prerequisites() {}
+
+  static void require(boolean present, String what) {
+    if (present) {
+      return;
+    }
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      throw new AssertionError("missing prerequisite under CI: " + what);
+    }
+    Assumptions.abort("skipped, missing prerequisite: " + what);
+  }
+
+  static boolean onPath(String command) {
+    String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
+    for (String dir : path.split(":")) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static boolean root() {
+    try {
+      Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      return p.waitFor() == 0 && out.equals("0");
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}
