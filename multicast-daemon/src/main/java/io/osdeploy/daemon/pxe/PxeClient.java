@@ -9,8 +9,8 @@ import java.util.Optional;
  * vendor class {@code PXEClient...} (option 60), its architecture (option 93, RFC 4578) and its
  * SMBIOS UUID (option 97); iPXE adds user class {@code iPXE} (option 77) and its own options (175).
  *
- * @param uuid the 16 bytes of option 97 in the order they arrive, as a lower-case UUID string; null
- *     when the client sent none (or all zeros)
+ * @param uuid the SMBIOS UUID of option 97 as a lower-case UUID string, spelled as iPXE's {@code
+ *     ${uuid}} and the machine's firmware show it; null when the client sent none (or all zeros)
  */
 public record PxeClient(String mac, String uuid, int arch, boolean ipxe) {
   public static final int ARCH_BIOS = 0;
@@ -70,7 +70,13 @@ public record PxeClient(String mac, String uuid, int arch, boolean ipxe) {
           MalformedPacketException.Reason.BAD_FIELD,
           "option 97: want type 0 and 16 bytes (got " + v.length + " bytes)");
     }
-    String hex = HexFormat.of().formatHex(v, 1, 17);
+    // Like SMBIOS 2.6, PXE clients send the first three fields little-endian (a GUID): QEMU's
+    // -uuid 8c3e5a1b-2c3d-... arrives as 1b 5a 3e 8c 3d 2c ...
+    byte[] b = {
+      v[4], v[3], v[2], v[1], v[6], v[5], v[8], v[7], v[9], v[10], v[11], v[12], v[13], v[14],
+      v[15], v[16]
+    };
+    String hex = HexFormat.of().formatHex(b);
     if (hex.chars().allMatch(c -> c == '0')) {
       return null;
     }

@@ -7,7 +7,9 @@ import java.util.Map;
 
 /** DHCP requests as PXE ROMs and iPXE send them. */
 final class PxeRequests {
-  static final byte[] UUID = HexFormat.of().parseHex("00" + "8c3e5a1b2c3d4e5f9a8b7c6d5e4f3a2b");
+  /** Option 97 for SMBIOS UUID 8c3e5a1b-2c3d-4e5f-9a8b-7c6d5e4f3a2b: type 0, then a GUID. */
+  static final byte[] UUID =
+      HexFormat.of().parseHex("00" + "1b5a3e8c" + "3d2c" + "5f4e" + "9a8b7c6d5e4f3a2b");
 
   private PxeRequests() {}
 
