@@ -26,10 +26,15 @@ import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.daemon.progress.ProgressJournal;
 import io.osdeploy.daemon.progress.ProgressWriter;
+import io.osdeploy.daemon.pxe.ProxyDhcpResponder;
+import io.osdeploy.daemon.pxe.ProxyDhcpSettings;
+import io.osdeploy.daemon.pxe.TftpServer;
+import io.osdeploy.daemon.pxe.TftpSettings;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
 import io.osdeploy.daemon.report.NodeStatusWriter;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -66,6 +71,8 @@ public final class Daemon implements AutoCloseable {
   private final PolicyBook policy = new PolicyBook();
   private final MediaPasswords mediaPasswords = new MediaPasswords();
   private volatile MulticastSessions multicast;
+  private ProxyDhcpResponder pxeDhcp;
+  private TftpServer tftp;
   private String multicastKey;
   private final ProgressWriter progressWriter;
   private volatile ProgressCollector progress;
@@ -229,6 +236,78 @@ public final class Daemon implements AutoCloseable {
     t.start();
   }
 
+  /**
+   * Answers PXE clients (proxyDHCP, TFTP for the iPXE binaries) while the distribution point has
+   * {@code spec.pxe.enabled}: only machines a PXE-available deployment here could serve. A port
+   * that cannot be bound is logged and leaves HTTP serving.
+   */
+  private void updatePxe(DaemonConfig next) {
+    if (next.isPxeEnabled() && pxeDhcp == null && loopbackOnly()) {
+      log.info("PXE is enabled but this daemon listens on loopback only; not answering PXE");
+      return;
+    }
+    if (next.isPxeEnabled() && pxeDhcp == null) {
+      try {
+        if (!(InetAddress.getByName(settings.advertiseAddress()) instanceof Inet4Address address)) {
+          throw new IOException(
+              "PXE needs an IPv4 advertised address, not " + settings.advertiseAddress());
+        }
+        ProxyDhcpResponder dhcp =
+            new ProxyDhcpResponder(
+                new ProxyDhcpSettings(address, http.address().getPort(), false),
+                (mac, uuid) ->
+                    !policy
+                        .offered(new PolicyRequest(mac, uuid, PolicyRequest.Source.PXE, null))
+                        .isEmpty());
+        dhcp.start("0.0.0.0", ProxyDhcpResponder.DHCP_PORT, ProxyDhcpResponder.PXE_PORT);
+        TftpServer files = new TftpServer(TftpSettings.debianIpxe());
+        try {
+          files.start(
+              settings.bindAddress() != null ? settings.bindAddress() : "0.0.0.0", TftpServer.PORT);
+        } catch (IOException | RuntimeException e) {
+          dhcp.close();
+          throw e;
+        }
+        pxeDhcp = dhcp;
+        tftp = files;
+        log.info("PXE on: proxyDHCP on ports 67 and 4011, TFTP on 69");
+      } catch (IOException | RuntimeException | InterruptedException e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        log.error(
+            "{}/{}: PXE cannot start ({}); HTTP keeps serving",
+            next.getNamespace(),
+            next.getDistributionPoint(),
+            e.getMessage());
+      }
+    } else if (!next.isPxeEnabled() && pxeDhcp != null) {
+      stopPxe();
+      log.info("PXE off");
+    }
+  }
+
+  /** A daemon bound to loopback (a local run, a test) must not answer DHCP on the host's LAN. */
+  private boolean loopbackOnly() {
+    try {
+      return settings.bindAddress() != null
+          && InetAddress.getByName(settings.bindAddress()).isLoopbackAddress();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void stopPxe() {
+    if (pxeDhcp != null) {
+      pxeDhcp.close();
+      pxeDhcp = null;
+    }
+    if (tftp != null) {
+      tftp.close();
+      tftp = null;
+    }
+  }
+
   /** The interface multicast goes out on: the one holding the advertised address. */
   private NetworkInterface multicastInterface() throws IOException {
     NetworkInterface iface =
@@ -350,6 +429,7 @@ public final class Daemon implements AutoCloseable {
     }
     config = next;
     updateMulticast(next);
+    updatePxe(next);
     PolicyWatcher watcher = policyWatcher;
     if (watcher != null) {
       watcher.rebuild();
@@ -395,6 +475,9 @@ public final class Daemon implements AutoCloseable {
     }
     http.close();
     mediaPasswords.close();
+    synchronized (this) {
+      stopPxe();
+    }
     if (multicast != null) {
       multicast.close();
     }
