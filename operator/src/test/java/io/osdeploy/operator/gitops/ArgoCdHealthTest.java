@@ -38,7 +38,9 @@ class ArgoCdHealthTest {
     "bootablemedia-healthy.json, Healthy",
     "osimage-progressing.json, Progressing",
     "osimage-not-observed.json, Progressing",
-    "distributionpoint-degraded.json, Degraded"
+    "distributionpoint-degraded.json, Degraded",
+    "tasksequencedeployment-stalled.json, Degraded",
+    "bootablemedia-reconciling.json, Progressing"
   })
   void capturedStatusGetsItsHealth(String fixture, String expected) throws Exception {
     Health health = run(fixture(fixture));
