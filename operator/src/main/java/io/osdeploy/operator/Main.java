@@ -28,7 +28,7 @@ public final class Main {
       System.exit(args.length == 0 ? 2 : 0);
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    if (args[0].equals("run")) {
+    if (args[0].equals("run") && !RunCommand.inCluster()) {
       RunCommand.logToFile();
     }
     int status =

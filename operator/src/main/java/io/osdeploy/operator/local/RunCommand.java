@@ -26,6 +26,57 @@ public final class RunCommand {
 
   private RunCommand() {}
 
+  /** In a pod (and given no kubeconfig): the cluster the pod runs in, its service account. */
+  public static boolean inCluster() {
+    String kubeconfig = System.getenv("KUBECONFIG");
+    String host = System.getenv("KUBERNETES_SERVICE_HOST");
+    return (kubeconfig == null || kubeconfig.isBlank()) && host != null && !host.isBlank();
+  }
+
+  /**
+   * The operator in its Deployment: CRDs are expected installed (from deploy/), the log goes to
+   * stdout, replicas elect a leader through a Lease in their own namespace, and boot media are kept
+   * and served as the environment says. Runs until the pod is stopped.
+   */
+  private static int runInCluster() throws Exception {
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    String namespace = System.getenv().getOrDefault("POD_NAMESPACE", client.getNamespace());
+    if (namespace == null) {
+      namespace = "osdeploy-system";
+    }
+    OperatorSettings settings = OperatorSettings.current();
+    MediaServer media =
+        MediaServer.start(
+            BootFiles.debian(),
+            settings.mediaDirectory(),
+            "0.0.0.0",
+            settings.mediaPort(),
+            settings.mediaUrl() != null
+                ? settings.mediaUrl()
+                : "http://" + InetAddress.getLocalHost().getHostAddress());
+    Operator operator = OsdeployOperator.create(client, media.store(), namespace);
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  operator.stop();
+                  media.close();
+                  client.close();
+                  stopped.countDown();
+                },
+                "shutdown"));
+    operator.start();
+    org.slf4j.LoggerFactory.getLogger(RunCommand.class)
+        .info(
+            "operator running in namespace {} (leader election on Lease {}); media at {}",
+            namespace,
+            OsdeployOperator.LEASE_NAME,
+            media.baseUrl());
+    stopped.await();
+    return 0;
+  }
+
   /** The terminal shows the status table; the operator's log goes to a file beside it. */
   public static void logToFile() throws java.io.IOException {
     Files.createDirectories(HOME);
@@ -51,6 +102,9 @@ public final class RunCommand {
           return 2;
         }
       }
+    }
+    if (inCluster()) {
+      return runInCluster();
     }
     Files.createDirectories(HOME);
     System.out.println("Operator log: " + LOG);
