@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.osdeploy.daemon.testing.Prerequisites;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,12 +49,12 @@ class PxeBootNetnsTest {
 
   @BeforeAll
   static void network() throws Exception {
-    PxePrerequisites.require(PxePrerequisites.root(), "root (network namespaces, taps)");
+    Prerequisites.require(Prerequisites.root(), "root (network namespaces, taps)");
     for (String tool : List.of("ip", "dnsmasq", "qemu-system-x86_64")) {
-      PxePrerequisites.require(PxePrerequisites.onPath(tool), tool);
+      Prerequisites.require(Prerequisites.onPath(tool), tool);
     }
-    PxePrerequisites.require(Files.isRegularFile(ROM), ROM + " (package ipxe-qemu)");
-    PxePrerequisites.require(
+    Prerequisites.require(Files.isRegularFile(ROM), ROM + " (package ipxe-qemu)");
+    Prerequisites.require(
         Files.isRegularFile(IPXE_DIR.resolve("undionly.kpxe")), "undionly.kpxe (package ipxe)");
     work = Files.createTempDirectory("pxe-netns");
 

@@ -1,4 +1,4 @@
-package io.osdeploy.daemon.multicast;
+package io.osdeploy.daemon.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -6,12 +6,13 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * A test that needs something the machine may lack skips with the reason on a laptop, and fails
- * under CI ({@code CI=true}), where the test command installs everything.
+ * under CI ({@code CI=true}), where the test command installs everything. The same rule as the
+ * operator's {@code testing.Prerequisites}.
  */
-final class Prerequisites {
+public final class Prerequisites {
   private Prerequisites() {}
 
-  static void require(boolean present, String what) {
+  public static void require(boolean present, String what) {
     if (present) {
       return;
     }
@@ -21,7 +22,7 @@ final class Prerequisites {
     Assumptions.abort("skipped, missing prerequisite: " + what);
   }
 
-  static boolean onPath(String command) {
+  public static boolean onPath(String command) {
     String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
     for (String dir : path.split(":")) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
@@ -31,7 +32,7 @@ final class Prerequisites {
     return false;
   }
 
-  static boolean root() {
+  public static boolean root() {
     try {
       Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes()).trim();
