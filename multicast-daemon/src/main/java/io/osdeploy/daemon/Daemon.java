@@ -12,6 +12,7 @@ import io.osdeploy.daemon.content.ContentLibrary;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
 import io.osdeploy.daemon.http.HttpEndpoints;
+import io.osdeploy.daemon.metrics.DaemonMetrics;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
 import io.osdeploy.daemon.multicast.JoinTicket;
 import io.osdeploy.daemon.multicast.MulticastImage;
@@ -42,6 +43,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -71,8 +73,8 @@ public final class Daemon implements AutoCloseable {
   private final PolicyBook policy = new PolicyBook();
   private final MediaPasswords mediaPasswords = new MediaPasswords();
   private volatile MulticastSessions multicast;
-  private ProxyDhcpResponder pxeDhcp;
-  private TftpServer tftp;
+  private volatile ProxyDhcpResponder pxeDhcp;
+  private volatile TftpServer tftp;
   private String multicastKey;
   private final ProgressWriter progressWriter;
   private volatile ProgressCollector progress;
@@ -100,7 +102,8 @@ public final class Daemon implements AutoCloseable {
                 policy::pinnedBy,
                 this::progress,
                 mediaPasswords,
-                this::joinMulticast));
+                this::joinMulticast,
+                () -> metrics().render()));
     this.reporter =
         statusWriter == null
             ? null
@@ -172,6 +175,22 @@ public final class Daemon implements AutoCloseable {
       collector.close();
       return null;
     }
+  }
+
+  /** What {@code /metrics} shows now. */
+  public DaemonMetrics metrics() {
+    ContentLibrary content = library;
+    MulticastSessions sessions = multicast;
+    ProgressCollector collector = progress;
+    ProxyDhcpResponder dhcp = pxeDhcp;
+    TftpServer files = tftp;
+    return new DaemonMetrics(
+        content == null ? List.of() : content.snapshot(),
+        sessions == null ? null : sessions.metrics(),
+        dhcp == null ? null : dhcp.metrics(),
+        files == null ? null : files.metrics(),
+        collector == null ? Map.of() : collector.outcomes(),
+        mediaPasswords.refused());
   }
 
   private JoinTicket joinMulticast(String image, String client) throws JoinRefusedException {

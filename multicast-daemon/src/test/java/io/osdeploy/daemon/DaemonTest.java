@@ -173,6 +173,27 @@ class DaemonTest {
       receiver.close();
     }
     assertEquals(404, post("/v1/multicast/join?image=win10&client=m").statusCode());
+
+    // The session shows in the metrics, in Prometheus' text format.
+    HttpResponse<byte[]> metrics = get("/metrics");
+    assertEquals(200, metrics.statusCode());
+    assertTrue(
+        metrics
+            .headers()
+            .firstValue("Content-Type")
+            .orElse("")
+            .startsWith("text/plain; version=0.0.4"));
+    String text = new String(metrics.body(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(text.contains("osdeploy_multicast_clients_joined_total 1\n"), text);
+    assertTrue(text.contains("osdeploy_multicast_joins_refused_total 1\n"), text);
+    assertTrue(text.contains("osdeploy_images{state=\"Verified\"} 1\n"), text);
+    long sent =
+        text.lines()
+            .filter(l -> l.startsWith("osdeploy_multicast_bytes_sent_total "))
+            .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1)))
+            .findFirst()
+            .orElse(0);
+    assertTrue(sent >= IMAGE.length, "bytes sent " + sent);
   }
 
   @Test

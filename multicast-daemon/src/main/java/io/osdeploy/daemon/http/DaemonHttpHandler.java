@@ -84,6 +84,13 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
         }
       }
       case "/v1/status" -> Responses.json(ctx, request, statusJson());
+      case "/metrics" ->
+          Responses.send(
+              ctx,
+              request,
+              HttpResponseStatus.OK,
+              endpoints.metrics().get().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              "text/plain; version=0.0.4; charset=utf-8");
       case "/v1/policy" -> policy(ctx, request);
       case "/v1/boot.ipxe" -> bootScript(ctx, request);
       default -> Responses.text(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");

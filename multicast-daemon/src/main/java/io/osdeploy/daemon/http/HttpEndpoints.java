@@ -28,4 +28,5 @@ public record HttpEndpoints(
     BiFunction<PolicyRequest, String, PolicyRequest> media,
     Function<AgentReport, CompletableFuture<ProgressCollector.Outcome>> progress,
     MediaPasswords mediaPasswords,
-    MulticastJoin multicastJoin) {}
+    MulticastJoin multicastJoin,
+    Supplier<String> metrics) {}

@@ -74,6 +74,8 @@ public final class ProgressCollector implements AutoCloseable {
   private final Supplier<Destination> destination;
   private final Clock clock;
   private final Map<String, Tracked> deployments = new HashMap<>();
+  private final Map<Outcome, java.util.concurrent.atomic.AtomicLong> outcomes =
+      new java.util.EnumMap<>(Outcome.class);
   private final ScheduledExecutorService flusher =
       Executors.newSingleThreadScheduledExecutor(Threads.named("progress-flush"));
   // Journaling a report waits for the disk; it must not also wait for the API.
@@ -127,6 +129,24 @@ public final class ProgressCollector implements AutoCloseable {
 
   /** Checks and journals a report; the API hears of it at the next flush. */
   public synchronized Outcome accept(AgentReport report) {
+    Outcome outcome = decide(report);
+    outcomes
+        .computeIfAbsent(outcome, o -> new java.util.concurrent.atomic.AtomicLong())
+        .incrementAndGet();
+    return outcome;
+  }
+
+  /** How many reports had each outcome so far, by lower-case outcome name. */
+  public synchronized Map<String, Long> outcomes() {
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    for (Outcome o : Outcome.values()) {
+      java.util.concurrent.atomic.AtomicLong n = outcomes.get(o);
+      counts.put(o.name().toLowerCase(java.util.Locale.ROOT), n == null ? 0 : n.get());
+    }
+    return counts;
+  }
+
+  private Outcome decide(AgentReport report) {
     Optional<String> uid = uidIfTargeted.apply(report);
     if (uid.isEmpty()) {
       return Boolean.TRUE.equals(published.apply(report.deployment()))

@@ -99,7 +99,8 @@ class DaemonHttpServerTest {
                       100,
                       JoinTicket.StartState.WAITING,
                       "2026-11-23T10:00:00Z");
-                }));
+                },
+                () -> "osdeploy_test_total 7\n"));
     port = server.listen("127.0.0.1", 0).getPort();
   }
 
@@ -260,6 +261,14 @@ class DaemonHttpServerTest {
     return "Basic "
         + java.util.Base64.getEncoder()
             .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void metricsAreServedAsPrometheusText() throws Exception {
+    HttpResponse<byte[]> metrics = get("/metrics");
+    assertEquals(200, metrics.statusCode());
+    assertEquals("text/plain; version=0.0.4; charset=utf-8", header(metrics, "Content-Type"));
+    assertEquals("osdeploy_test_total 7\n", new String(metrics.body(), StandardCharsets.UTF_8));
   }
 
   @Test
