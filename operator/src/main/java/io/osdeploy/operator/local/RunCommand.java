@@ -55,6 +55,7 @@ public final class RunCommand {
                 ? settings.mediaUrl()
                 : "http://" + InetAddress.getLocalHost().getHostAddress());
     Operator operator = OsdeployOperator.create(client, media.store(), namespace);
+    media.setReadiness(() -> ready(operator));
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -75,6 +76,12 @@ public final class RunCommand {
             media.baseUrl());
     stopped.await();
     return 0;
+  }
+
+  /** Started, and every informer connected (a standby replica is ready too: it can take over). */
+  static boolean ready(Operator operator) {
+    return operator.getRuntimeInfo().isStarted()
+        && operator.getRuntimeInfo().allEventSourcesAreHealthy();
   }
 
   /** The terminal shows the status table; the operator's log goes to a file beside it. */
@@ -147,6 +154,7 @@ public final class RunCommand {
     System.out.println(
         "Boot media kept in " + media.store().directory() + ", served at " + media.baseUrl());
     Operator operator = OsdeployOperator.create(client, media.store());
+    media.setReadiness(() -> ready(operator));
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

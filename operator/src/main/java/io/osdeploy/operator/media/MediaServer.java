@@ -16,9 +16,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Serves the store's artifacts over HTTP: {@code GET} and {@code HEAD /media/<sha256>.iso}, with
- * the SHA-256 as ETag, {@code If-None-Match}, and single byte ranges ({@code Range: bytes=a-b}).
- * Nothing else is served; the name is checked before any file is touched.
+ * Serves the store's artifacts over HTTP, and the operator's probes ({@code /healthz}, {@code
+ * /readyz}): {@code GET} and {@code HEAD /media/<sha256>.iso}, with the SHA-256 as ETag, {@code
+ * If-None-Match}, and single byte ranges ({@code Range: bytes=a-b}). Nothing else is served; the
+ * name is checked before any file is touched.
  */
 public final class MediaServer implements AutoCloseable {
   private static final Pattern PATH = Pattern.compile("^/media/([0-9a-f]{64})\\.iso$");
@@ -28,6 +29,7 @@ public final class MediaServer implements AutoCloseable {
   private final HttpServer server;
   private final String baseUrl;
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
+  private volatile java.util.function.BooleanSupplier ready = () -> false;
 
   private MediaServer(BootFiles files, Path directory, String bindAddress, int port, String urlBase)
       throws IOException {
@@ -55,6 +57,14 @@ public final class MediaServer implements AutoCloseable {
     return server;
   }
 
+  /**
+   * What {@code /readyz} answers: the operator sets it once it runs. {@code /healthz} is 200 while
+   * the process serves at all.
+   */
+  public void setReadiness(java.util.function.BooleanSupplier readiness) {
+    this.ready = readiness;
+  }
+
   public MediaStore store() {
     return store;
   }
@@ -76,7 +86,22 @@ public final class MediaServer implements AutoCloseable {
         text(exchange, 405, "method not allowed\n");
         return;
       }
-      Matcher m = PATH.matcher(exchange.getRequestURI().getRawPath());
+      String path = exchange.getRequestURI().getRawPath();
+      if (path.equals("/healthz")) {
+        text(exchange, 200, "ok\n");
+        return;
+      }
+      if (path.equals("/readyz")) {
+        boolean isReady;
+        try {
+          isReady = ready.getAsBoolean();
+        } catch (RuntimeException e) {
+          isReady = false;
+        }
+        text(exchange, isReady ? 200 : 503, isReady ? "ready\n" : "not ready\n");
+        return;
+      }
+      Matcher m = PATH.matcher(path);
       if (!m.matches()) {
         text(exchange, 404, "not found\n");
         return;
