@@ -9,6 +9,7 @@ import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.daemon.config.ConfigSource;
 import io.osdeploy.daemon.config.ConfigTracker;
 import io.osdeploy.daemon.content.ContentLibrary;
+import io.osdeploy.daemon.content.VerifiedContent;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
 import io.osdeploy.daemon.http.HttpEndpoints;
@@ -96,7 +97,17 @@ public final class Daemon implements AutoCloseable {
             new HttpEndpoints(
                 this::ready,
                 this::nodeStatus,
-                this::served,
+                new VerifiedContent() {
+                  @Override
+                  public Optional<VerifiedFile> verified(String image) {
+                    return served(image);
+                  }
+
+                  @Override
+                  public boolean unicastAllowed(String image) {
+                    return !multicastOnly(image);
+                  }
+                },
                 request -> policy.answer(request, endpoint),
                 this::bootScript,
                 policy::pinnedBy,
@@ -397,6 +408,15 @@ public final class Daemon implements AutoCloseable {
     }
     return Optional.of(
         new NodeReport(current.getNamespace(), current.getDistributionPoint(), nodeStatus()));
+  }
+
+  /** An image the OS image marks {@code multicastOnly}: never served by unicast. */
+  private boolean multicastOnly(String image) {
+    DaemonConfig current = config;
+    return current != null
+        && current.getImages().stream()
+            .anyMatch(
+                i -> i.getName().equals(image) && ImageMulticast.multicastOnly(i.getMulticast()));
   }
 
   private Optional<VerifiedFile> served(String image) {

@@ -225,6 +225,38 @@ class DaemonTest {
     assertEquals(0, refused.unicastBytes());
   }
 
+  @Test
+  void aMulticastOnlyImageIsNeverServedByUnicastAndArrivesByMulticast() throws Exception {
+    String images =
+        """
+        [{"name": "win11", "url": "%s", "sha256": "%s", "sizeBytes": %d,
+          "multicast": {"allowed": true, "multicastOnly": true}}]"""
+            .formatted(source.url("/win11.wim"), TestContentServer.sha256(IMAGE), IMAGE.length);
+    Files.writeString(
+        configFile,
+        """
+        {"namespace": "site", "distributionPoint": "berlin", "generation": 1,
+         "contentPath": "%s", "httpPort": 9080, "images": %s,
+         "multicast": {"enabled": true,
+           "addressRange": {"start": "239.255.79.1", "end": "239.255.79.9"},
+           "portRange": {"start": 43000, "end": 43009},
+           "sessionStart": {"minClients": 1, "maxWaitSeconds": 5}}}
+        """
+            .formatted(dir.resolve("content"), images));
+    daemon.addConfigSource(new ConfigFileSource(configFile, daemon.configTracker(), WAITING));
+    await().atMost(WAIT).until(() -> lastReportedPhase().equals(Optional.of(Phase.Verified)));
+
+    HttpResponse<byte[]> refused = get("/content/win11");
+    assertEquals(403, refused.statusCode());
+    assertTrue(new String(refused.body()).contains("multicastOnly"), new String(refused.body()));
+
+    ImageDownload.Outcome outcome = download(true, Duration.ofSeconds(60));
+    assertTrue(outcome.verified(), outcome.toString());
+    assertEquals("multicast", outcome.detail());
+    assertEquals(0, outcome.unicastBytes());
+    assertArrayEquals(IMAGE, Files.readAllBytes(dir.resolve("fetched.img")));
+  }
+
   private void startWithMulticast(String extra) throws Exception {
     String multicast =
         """

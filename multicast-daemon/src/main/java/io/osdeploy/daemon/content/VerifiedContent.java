@@ -7,4 +7,9 @@ import java.util.Optional;
 public interface VerifiedContent {
   /** The verified copy this node serves for the image, or empty when it has none. */
   Optional<VerifiedFile> verified(String image);
+
+  /** Whether the image may be served by unicast; a {@code multicastOnly} image may not. */
+  default boolean unicastAllowed(String image) {
+    return true;
+  }
 }

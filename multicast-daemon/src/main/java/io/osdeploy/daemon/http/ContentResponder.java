@@ -58,6 +58,18 @@ final class ContentResponder {
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed image name\n");
       return;
     }
+    if (!content.unicastAllowed(image)) {
+      Responses.text(
+          ctx,
+          request,
+          HttpResponseStatus.FORBIDDEN,
+          "image "
+              + image
+              + " is multicastOnly: join its session (POST /v1/multicast/join?image="
+              + image
+              + ")\n");
+      return;
+    }
     Optional<VerifiedFile> found = content.verified(image);
     FileChannel channel;
     try {
