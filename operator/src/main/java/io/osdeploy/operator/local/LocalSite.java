@@ -148,6 +148,113 @@ final class LocalSite implements AutoCloseable {
   }
 
   /**
+   * Shows multicast working: as many local receivers as each distribution point's sessions wait for
+   * ({@code sessionStart.minClients}, at most 8) fetch each of its images through its node's join
+   * endpoint with {@code osdeploy-daemon receive}, multicast on loopback with unicast to finish.
+   * Returns one line per image saying how it went.
+   */
+  List<String> multicastToLocalReceivers() throws IOException, InterruptedException {
+    List<String> lines = new ArrayList<>();
+    for (DistributionPoint dp :
+        client.resources(DistributionPoint.class).inAnyNamespace().list().getItems()) {
+      if (dp.getSpec().getMulticast() == null
+          || !Boolean.TRUE.equals(dp.getSpec().getMulticast().getEnabled())
+          || dp.getStatus() == null
+          || dp.getStatus().getNodes().isEmpty()
+          || dp.getSpec().getOsImages() == null
+          || dp.getSpec().getOsImages().getNames() == null) {
+        continue;
+      }
+      int receivers = 1;
+      if (dp.getSpec().getMulticast().getSessionStart() != null
+          && dp.getSpec().getMulticast().getSessionStart().getMinClients() != null) {
+        receivers = Math.min(8, dp.getSpec().getMulticast().getSessionStart().getMinClients());
+      }
+      String endpoint = dp.getStatus().getNodes().get(0).getEndpoint();
+      for (String image : dp.getSpec().getOsImages().getNames()) {
+        lines.add(receive(endpoint, image, receivers));
+      }
+    }
+    return lines;
+  }
+
+  private String receive(String endpoint, String image, int receivers)
+      throws IOException, InterruptedException {
+    Path dir = home.resolve("receivers");
+    Files.createDirectories(dir);
+    List<Process> processes = new ArrayList<>();
+    List<Path> outputs = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 1; i <= receivers; i++) {
+      Path out = dir.resolve(image + "-" + i + ".img");
+      Path log = dir.resolve(image + "-" + i + ".log");
+      outputs.add(log);
+      processes.add(
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx128m",
+                  "-jar",
+                  daemonJar.toString(),
+                  "receive",
+                  "--server=" + endpoint,
+                  "--image=" + image,
+                  "--out=" + out,
+                  "--client=local-receiver-" + i,
+                  "--interface=lo",
+                  "--multicast-timeout=120")
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start());
+    }
+    int verified = 0;
+    long multicastBlocks = 0;
+    long unicastBytes = 0;
+    for (int i = 0; i < processes.size(); i++) {
+      Process p = processes.get(i);
+      if (!p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+      String last =
+          Files.readAllLines(outputs.get(i)).stream()
+              .filter(l -> l.startsWith(image + ": "))
+              .reduce((a, b) -> b)
+              .orElse("");
+      if (p.exitValue() == 0) {
+        verified++;
+      }
+      multicastBlocks += number(last, "multicastBlocks=");
+      unicastBytes += number(last, "unicastBytes=");
+      Files.deleteIfExists(dir.resolve(image + "-" + (i + 1) + ".img"));
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return String.format(
+        java.util.Locale.ROOT,
+        "Multicast: %s to %d local receivers through %s in %.1f s: %d of %d verified by SHA-256"
+            + " (%d blocks by multicast, %d bytes by unicast; logs in %s)",
+        image,
+        receivers,
+        endpoint,
+        seconds,
+        verified,
+        receivers,
+        multicastBlocks,
+        unicastBytes,
+        dir);
+  }
+
+  private static long number(String line, String key) {
+    int at = line.indexOf(key);
+    if (at < 0) {
+      return 0;
+    }
+    int end = at + key.length();
+    while (end < line.length() && Character.isDigit(line.charAt(end))) {
+      end++;
+    }
+    return end == at + key.length() ? 0 : Long.parseLong(line.substring(at + key.length(), end));
+  }
+
+  /**
    * What the DaemonSet controller and kubelet would report: one pod per DaemonSet, running the
    * latest template, ready while its daemon process lives.
    */

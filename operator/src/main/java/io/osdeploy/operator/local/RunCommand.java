@@ -78,6 +78,13 @@ public final class RunCommand {
     return 0;
   }
 
+  /** "k of n verified" with k equal to n. */
+  static boolean allVerified(String line) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d+) of (\\d+) verified").matcher(line);
+    return m.find() && m.group(1).equals(m.group(2));
+  }
+
   /** Started, and every informer connected (a standby replica is ready too: it can take over). */
   static boolean ready(Operator operator) {
     return operator.getRuntimeInfo().isStarted()
@@ -206,6 +213,8 @@ public final class RunCommand {
     Instant deadline = untilReady == null ? null : Instant.now().plus(untilReady);
     Console console = System.console();
     String last = "";
+    boolean multicastShown = false;
+    boolean multicastFailed = false;
     while (true) {
       if (site != null) {
         site.reportPods();
@@ -225,6 +234,18 @@ public final class RunCommand {
               && rows.stream()
                   .allMatch(
                       observedIsEnough ? StatusTable.Row::isObserved : StatusTable.Row::isReady);
+      if (done && !observedIsEnough && site != null && !multicastShown) {
+        // Everything Ready: show multicast at work, once, to local receivers.
+        multicastShown = true;
+        for (String line : site.multicastToLocalReceivers()) {
+          System.out.println(line);
+          site.notes().add(line);
+          if (!line.contains(" verified by SHA-256") || !allVerified(line)) {
+            multicastFailed = true;
+          }
+        }
+        last = "";
+      }
       if (deadline != null) {
         if (done) {
           System.out.println(
@@ -232,6 +253,10 @@ public final class RunCommand {
                   + rows.size()
                   + " resources are "
                   + (observedIsEnough ? "observed by the operator." : "Ready."));
+          if (multicastFailed) {
+            System.out.println("Not every local receiver got the image verified.");
+            return 1;
+          }
           return 0;
         }
         if (Instant.now().isAfter(deadline)) {
