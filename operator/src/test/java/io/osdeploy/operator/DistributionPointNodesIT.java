@@ -323,13 +323,7 @@ class DistributionPointNodesIT {
         .atMost(OperatorTests.TIMEOUT)
         .untilAsserted(
             () -> {
-              TaskSequenceDeploymentStatus status =
-                  client
-                      .resources(TaskSequenceDeployment.class)
-                      .inNamespace(ns())
-                      .withName("bare-metal")
-                      .get()
-                      .getStatus();
+              TaskSequenceDeploymentStatus status = deploymentStatus();
               TaskSequenceDeploymentStatus.MachineCounts c = status.getMachines();
               assertEquals(
                   List.of(targeted, pending, running, succeeded, failed),
@@ -341,13 +335,16 @@ class DistributionPointNodesIT {
                       c.getFailed()),
                   "targeted, pending, running, succeeded, failed\n" + logs());
             });
+    return deploymentStatus().getMachines();
+  }
+
+  private TaskSequenceDeploymentStatus deploymentStatus() {
     return client
         .resources(TaskSequenceDeployment.class)
         .inNamespace(ns())
         .withName("bare-metal")
         .get()
-        .getStatus()
-        .getMachines();
+        .getStatus();
   }
 
   @Test
@@ -393,13 +390,7 @@ class DistributionPointNodesIT {
     assertEquals(404, unknown.statusCode(), unknown.body());
 
     awaitCounts(3, 1, 0, 1, 1);
-    TaskSequenceDeploymentStatus status =
-        client
-            .resources(TaskSequenceDeployment.class)
-            .inNamespace(ns())
-            .withName("bare-metal")
-            .get()
-            .getStatus();
+    TaskSequenceDeploymentStatus status = deploymentStatus();
     TaskSequenceDeploymentStatus.MachineFailure failure = status.getRecentFailures().get(0);
     assertEquals(m2, failure.getMachine());
     assertEquals("Apply image", failure.getStepName());

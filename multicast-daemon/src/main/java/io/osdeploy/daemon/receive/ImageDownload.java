@@ -95,20 +95,17 @@ public final class ImageDownload {
       return new Outcome(
           false, null, multicastBlocks, 0, "multicast-only image and the session did not finish");
     }
+    // A ticket names the image's SHA-256; without one, the ETag of the whole download does.
+    String expected = ticket != null ? ticket.sha256() : null;
     long unicast;
-    String expected;
-    if (ticket != null && multicastBlocks > 0) {
-      expected = ticket.sha256();
+    if (multicastBlocks > 0) {
       unicast = fillGaps(r, ticket, held);
     } else {
-      expected = ticket != null ? ticket.sha256() : null;
-      unicast = 0;
-      held = new BitSet();
-    }
-    if (multicastBlocks == 0) {
       Whole whole = whole(r);
       unicast = whole.bytes();
-      expected = expected != null ? expected : whole.etag();
+      if (expected == null) {
+        expected = whole.etag();
+      }
     }
     String actual = sha256(r.target());
     if (expected != null && !actual.equals(expected) && multicastBlocks > 0) {
