@@ -35,6 +35,7 @@ import io.osdeploy.daemon.pxe.TftpSettings;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
 import io.osdeploy.daemon.report.NodeStatusWriter;
+import io.osdeploy.daemon.userstate.UserStateStore;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -84,6 +85,9 @@ public final class Daemon implements AutoCloseable {
   /** The library's path: fixed for the life of the process. */
   private String contentPath;
 
+  private final UserStateStore userState =
+      new UserStateStore(policy, UserStateStore.DEFAULT_MAX_BYTES);
+
   /**
    * @param statusWriter where the node's status goes; null to run without reporting (no API)
    * @param progressWriter where agents' reports go; null to take none (no API)
@@ -114,7 +118,8 @@ public final class Daemon implements AutoCloseable {
                 this::progress,
                 mediaPasswords,
                 this::joinMulticast,
-                () -> metrics().render()));
+                () -> metrics().render(),
+                userState));
     this.reporter =
         statusWriter == null
             ? null
@@ -440,6 +445,7 @@ public final class Daemon implements AutoCloseable {
       }
       library = created;
       contentPath = path;
+      userState.open(Path.of(path));
       if (progressWriter != null) {
         progress = startProgress(Path.of(path));
       }

@@ -38,6 +38,7 @@ public final class DaemonHttpServer implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final DaemonHttpHandler handler;
+  private final HttpEndpoints endpoints;
   private Channel channel;
 
   public DaemonHttpServer(HttpEndpoints endpoints) {
@@ -45,6 +46,7 @@ public final class DaemonHttpServer implements AutoCloseable {
     this.boss = new MultiThreadIoEventLoopGroup(1, io);
     this.workers = new MultiThreadIoEventLoopGroup(io);
     this.handler = new DaemonHttpHandler(endpoints);
+    this.endpoints = endpoints;
   }
 
   /**
@@ -67,8 +69,12 @@ public final class DaemonHttpServer implements AutoCloseable {
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new HttpServerCodec());
+                    if (endpoints.userState() != null) {
+                      // Before the aggregator: user state archives stream to disk.
+                      ch.pipeline().addLast(new UserStateHandler(endpoints.userState()));
+                    }
                     ch.pipeline()
-                        .addLast(new HttpServerCodec())
                         .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
                         .addLast(new ChunkedWriteHandler())
                         .addLast(handler);

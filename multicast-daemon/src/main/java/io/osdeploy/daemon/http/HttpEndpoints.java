@@ -7,6 +7,7 @@ import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
+import io.osdeploy.daemon.userstate.UserStateStore;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
@@ -17,7 +18,8 @@ import java.util.function.Supplier;
 /**
  * What the HTTP server answers from: whether the daemon is ready, the node's status, the verified
  * content it serves, the deployment policy it publishes, and which deployment a boot media (by
- * name) pins; where agents' progress reports go; boot media passwords; and multicast joins.
+ * name) pins; where agents' progress reports go; boot media passwords; multicast joins; and the
+ * state store for user state (null: none).
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
@@ -29,4 +31,5 @@ public record HttpEndpoints(
     Function<AgentReport, CompletableFuture<ProgressCollector.Outcome>> progress,
     MediaPasswords mediaPasswords,
     MulticastJoin multicastJoin,
-    Supplier<String> metrics) {}
+    Supplier<String> metrics,
+    UserStateStore userState) {}

@@ -12,6 +12,7 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.osdeploy.digest.Sha256;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -20,7 +21,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -132,6 +132,7 @@ public final class MulticastReceiver implements AutoCloseable {
 
   private final Config config;
   private final Path output;
+  private final long offset;
   private final SessionCodec codec;
   private final EventLoopGroup group;
   private final CompletableFuture<ReceiveResult> result = new CompletableFuture<>();
@@ -160,8 +161,20 @@ public final class MulticastReceiver implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   public MulticastReceiver(Config config, Path output) {
+    this(config, output, 0);
+  }
+
+  /**
+   * Writes the image at {@code offset} of {@code output}: a partition that is a byte range of a
+   * disk (or of a file standing in for one). With a non-zero offset the file is never truncated.
+   */
+  public MulticastReceiver(Config config, Path output, long offset) {
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset " + offset);
+    }
     this.config = config;
     this.output = output;
+    this.offset = offset;
     this.codec =
         new SessionCodec(
             SessionKeys.fromSecret(config.secret()),
@@ -269,12 +282,18 @@ public final class MulticastReceiver implements AutoCloseable {
     announce = a;
     held = new BitSet((int) a.blockCount());
     out =
-        FileChannel.open(
-            output,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.READ,
-            StandardOpenOption.TRUNCATE_EXISTING);
+        offset == 0
+            ? FileChannel.open(
+                output,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.READ,
+                StandardOpenOption.TRUNCATE_EXISTING)
+            : FileChannel.open(
+                output,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
     LOG.info(
         "multicast receiver announce session={} image={} bytes={} blocks={} sections={}",
         session,
@@ -303,7 +322,7 @@ public final class MulticastReceiver implements AutoCloseable {
       return;
     }
     ByteBuffer bytes = d.data().nioBuffer();
-    long position = d.block() * announce.blockSize();
+    long position = offset + d.block() * announce.blockSize();
     while (bytes.hasRemaining()) {
       position += out.write(bytes, position);
     }
@@ -368,7 +387,7 @@ public final class MulticastReceiver implements AutoCloseable {
       if (held.get(first + i)) {
         blocks[i] = new byte[announce.blockLength(first + i)];
         ByteBuffer buf = ByteBuffer.wrap(blocks[i]);
-        long position = (long) (first + i) * announce.blockSize();
+        long position = offset + (long) (first + i) * announce.blockSize();
         while (buf.hasRemaining()) {
           if (out.read(buf, position + buf.position()) < 0) {
             throw new IOException(output + " is shorter than the blocks written to it");
@@ -382,7 +401,7 @@ public final class MulticastReceiver implements AutoCloseable {
       int block = first + i;
       if (!held.get(block)) {
         ByteBuffer bytes = ByteBuffer.wrap(blocks[i], 0, announce.blockLength(block));
-        long position = (long) block * announce.blockSize();
+        long position = offset + (long) block * announce.blockSize();
         while (bytes.hasRemaining()) {
           position += out.write(bytes, position);
         }
@@ -502,7 +521,7 @@ public final class MulticastReceiver implements AutoCloseable {
   private void finish() throws IOException {
     finished = true;
     out.force(false);
-    String actual = sha256(out);
+    String actual = Sha256.of(out, offset, announce.fileSize());
     out.close();
     byte[] expected = config.expectedSha256() != null ? config.expectedSha256() : announce.sha256();
     boolean match = actual.equals(HexFormat.of().formatHex(expected));
@@ -559,27 +578,6 @@ public final class MulticastReceiver implements AutoCloseable {
         blocksRebuilt,
         Math.max(0, missingAtFirstPassEnd),
         codec.rejectedTotal());
-  }
-
-  // Runs on the event loop; fine for test-sized images. Hashing multi-GB images moves off the
-  // loop (or is done incrementally while blocks arrive in order) in a later stage.
-  private static String sha256(FileChannel file) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
-    ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-    long position = 0;
-    int n;
-    while ((n = file.read(buf, position)) > 0) {
-      position += n;
-      buf.flip();
-      digest.update(buf);
-      buf.clear();
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 
   /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.osdeploy.daemon.multicast.JoinTicket;
 import io.osdeploy.daemon.multicast.MulticastReceiver;
 import io.osdeploy.daemon.multicast.ReceiveResult;
+import io.osdeploy.digest.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.NetworkInterface;
@@ -18,11 +19,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.BitSet;
-import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -38,15 +36,45 @@ import org.slf4j.LoggerFactory;
  * result says verified only when the whole file's SHA-256 is the image's.
  */
 public final class ImageDownload {
-  /** What to fetch, from where, to where. */
+  /**
+   * What to fetch, from where, to where.
+   *
+   * @param offset where in {@code target} the image starts: 0 for a file or a whole disk, the
+   *     partition's start when the target is a disk image holding partitions; a target is truncated
+   *     to the image only at offset 0
+   * @param multicast whether to join a multicast session at all (a deployment may ask for unicast)
+   * @param expectedSha256 the image's SHA-256 as the policy gives it; null to trust the session's
+   *     ticket or the download's ETag
+   */
   public record Request(
       URI server,
       String image,
       String client,
       Path target,
+      long offset,
       NetworkInterface iface,
+      boolean multicast,
       boolean multicastOnly,
-      Duration multicastTimeout) {}
+      Duration multicastTimeout,
+      String expectedSha256) {
+    public Request {
+      if (offset < 0) {
+        throw new IllegalArgumentException("offset: must not be negative (got " + offset + ")");
+      }
+    }
+
+    /** A whole file or device, trusting the ticket or ETag for the SHA-256. */
+    public Request(
+        URI server,
+        String image,
+        String client,
+        Path target,
+        NetworkInterface iface,
+        boolean multicastOnly,
+        Duration multicastTimeout) {
+      this(server, image, client, target, 0, iface, true, multicastOnly, multicastTimeout, null);
+    }
+  }
 
   /**
    * @param multicastBlocks blocks that came by multicast
@@ -63,12 +91,23 @@ public final class ImageDownload {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   public Outcome fetch(Request r) throws IOException, InterruptedException {
-    JoinTicket ticket = join(r);
+    JoinTicket ticket = r.multicast() ? join(r) : null;
     BitSet held = new BitSet();
     long multicastBlocks = 0;
     if (ticket != null) {
+      if (r.expectedSha256() != null && !r.expectedSha256().equalsIgnoreCase(ticket.sha256())) {
+        throw new IOException(
+            "the session offers SHA-256 "
+                + ticket.sha256()
+                + " for "
+                + r.image()
+                + ", the policy "
+                + r.expectedSha256()
+                + ": the image changed since the policy was fetched");
+      }
       MulticastReceiver receiver =
-          new MulticastReceiver(MulticastReceiver.Config.fromTicket(ticket, r.iface()), r.target());
+          new MulticastReceiver(
+              MulticastReceiver.Config.fromTicket(ticket, r.iface()), r.target(), r.offset());
       CompletableFuture<ReceiveResult> future = receiver.start();
       ReceiveResult result;
       try {
@@ -95,24 +134,31 @@ public final class ImageDownload {
       return new Outcome(
           false, null, multicastBlocks, 0, "multicast-only image and the session did not finish");
     }
-    // A ticket names the image's SHA-256; without one, the ETag of the whole download does.
-    String expected = ticket != null ? ticket.sha256() : null;
+    // The policy names the image's SHA-256, or else a ticket does, or else the download's ETag.
+    String expected =
+        r.expectedSha256() != null
+            ? r.expectedSha256().toLowerCase(java.util.Locale.ROOT)
+            : ticket != null ? ticket.sha256() : null;
     long unicast;
+    long size;
     if (multicastBlocks > 0) {
       unicast = fillGaps(r, ticket, held);
+      size = ticket.imageSize();
     } else {
       Whole whole = whole(r);
       unicast = whole.bytes();
+      size = whole.bytes();
       if (expected == null) {
         expected = whole.etag();
       }
     }
-    String actual = sha256(r.target());
+    String actual = sha256(r, size);
     if (expected != null && !actual.equals(expected) && multicastBlocks > 0) {
       // What multicast wrote cannot be trusted after all: fetch the whole image once.
       log.warn("{}: SHA-256 mismatch after filling gaps; fetching the whole image", r.image());
-      unicast += whole(r).bytes();
-      actual = sha256(r.target());
+      Whole whole = whole(r);
+      unicast += whole.bytes();
+      actual = sha256(r, whole.bytes());
     }
     boolean verified = expected != null && actual.equals(expected);
     String route = multicastBlocks > 0 ? "multicast+unicast" : "unicast";
@@ -165,7 +211,9 @@ public final class ImageDownload {
         fetched += range(r, ticket.sha256(), from, to, out);
         first = held.nextClearBit(end);
       }
-      out.truncate(ticket.imageSize());
+      if (r.offset() == 0) {
+        out.truncate(ticket.imageSize());
+      }
       out.force(false);
     }
     return fetched;
@@ -185,7 +233,7 @@ public final class ImageDownload {
       throw new IOException(
           "GET " + content(r) + " bytes " + from + "-" + to + ": HTTP " + answer.statusCode());
     }
-    return copy(answer.body(), out, from);
+    return copy(answer.body(), out, r.offset() + from);
   }
 
   private record Whole(long bytes, String etag) {}
@@ -200,12 +248,14 @@ public final class ImageDownload {
     }
     String etag = answer.headers().firstValue("ETag").map(e -> e.replace("\"", "")).orElse(null);
     try (FileChannel out =
-        FileChannel.open(
-            r.target(),
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      long n = copy(answer.body(), out, 0);
+        r.offset() == 0
+            ? FileChannel.open(
+                r.target(),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)
+            : FileChannel.open(r.target(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      long n = copy(answer.body(), out, r.offset());
       out.force(false);
       return new Whole(n, etag);
     }
@@ -230,21 +280,9 @@ public final class ImageDownload {
     return r.server().resolve("/content/" + URLEncoder.encode(r.image(), StandardCharsets.UTF_8));
   }
 
-  static String sha256(Path file) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+  private static String sha256(Request r, long size) throws IOException {
+    try (FileChannel in = FileChannel.open(r.target(), StandardOpenOption.READ)) {
+      return Sha256.of(in, r.offset(), size);
     }
-    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-      while (in.read(buf) > 0) {
-        buf.flip();
-        digest.update(buf);
-        buf.clear();
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 }

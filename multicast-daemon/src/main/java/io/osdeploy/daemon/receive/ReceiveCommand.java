@@ -97,7 +97,7 @@ public final class ReceiveCommand {
   }
 
   /** The interface whose address routes to the server (by a connected UDP socket, no traffic). */
-  static NetworkInterface facing(URI server) throws Exception {
+  public static NetworkInterface facing(URI server) throws Exception {
     try (java.net.DatagramSocket probe = new java.net.DatagramSocket()) {
       probe.connect(InetAddress.getByName(server.getHost()), 9);
       NetworkInterface iface = NetworkInterface.getByInetAddress(probe.getLocalAddress());

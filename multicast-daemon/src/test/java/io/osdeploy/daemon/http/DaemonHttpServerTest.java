@@ -12,9 +12,11 @@ import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
 import io.osdeploy.daemon.multicast.JoinTicket;
 import io.osdeploy.daemon.policy.MediaPasswords;
+import io.osdeploy.daemon.policy.PolicyBook;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.daemon.testing.TestContentServer;
+import io.osdeploy.daemon.userstate.UserStateStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,6 +52,8 @@ class DaemonHttpServerTest {
   private final MediaPasswords passwords = new MediaPasswords();
   private DaemonHttpServer server;
   private int port;
+  private final PolicyBook userStatePolicy = new PolicyBook();
+  private final UserStateStore userState = new UserStateStore(userStatePolicy, 1 << 20);
 
   @BeforeEach
   void start() throws Exception {
@@ -100,8 +104,155 @@ class DaemonHttpServerTest {
                       JoinTicket.StartState.WAITING,
                       "2026-11-23T10:00:00Z");
                 },
-                () -> "osdeploy_test_total 7\n"));
+                () -> "osdeploy_test_total 7\n",
+                userState));
     port = server.listen("127.0.0.1", 0).getPort();
+  }
+
+  /**
+   * Two deployments: a capture-only one for the old computer (key alice-desk) and a restore for the
+   * new one; desk-3 may restore but never capture.
+   */
+  private void publishUserStateDeployments() {
+    String capture =
+        String.join(
+            "\n",
+            "metadata: {name: capture-old, namespace: site}",
+            "spec:",
+            "  taskSequence:",
+            "    steps:",
+            "      - {name: Capture, captureUserState: {storeKey: alice-desk}}",
+            "      - {name: Capture own, captureUserState: {}}",
+            "  target: {machines: [{name: old-desk, mac: '52:54:00:00:00:01'}]}",
+            "  availability: ClientsMediaAndPxe");
+    String restore =
+        String.join(
+            "\n",
+            "metadata: {name: restore-new, namespace: site}",
+            "spec:",
+            "  taskSequence:",
+            "    steps:",
+            "      - {name: Restore, restoreUserState: {storeKey: alice-desk}}",
+            "  target: {machines: [{name: new-desk, mac: '52:54:00:00:00:02'},"
+                + " {name: desk-3, mac: '52:54:00:00:00:03'}]}",
+            "  availability: ClientsMediaAndPxe");
+    userStatePolicy.publish(
+        List.of(
+            io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                capture, io.osdeploy.api.v1alpha1.TaskSequenceDeployment.class),
+            io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                restore, io.osdeploy.api.v1alpha1.TaskSequenceDeployment.class)),
+        List.of());
+    userState.open(dir);
+  }
+
+  private HttpResponse<String> putState(String query, byte[] body, String sha) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/userstate?" + query))
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (sha != null) {
+      b.header("X-Osdeploy-Sha256", sha);
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void userStateIsCapturedByOneMachineAndRestoredByItsReplacement() throws Exception {
+    publishUserStateDeployments();
+    byte[] archive = TestContentServer.bytes(300_000, 9);
+    String sha = TestContentServer.sha256(archive);
+
+    HttpResponse<String> stored =
+        putState("deployment=capture-old&mac=52:54:00:00:00:01&key=alice-desk", archive, sha);
+    assertEquals(201, stored.statusCode(), stored.body());
+
+    HttpResponse<byte[]> restored =
+        client.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + port
+                            + "/v1/userstate?deployment=restore-new&mac=52-54-00-00-00-02"
+                            + "&key=alice-desk"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, restored.statusCode());
+    assertArrayEquals(archive, restored.body());
+    assertEquals(sha, restored.headers().firstValue("X-Osdeploy-Sha256").orElse(""));
+
+    // Without a key, a machine captures under its own name in the target.
+    assertEquals(
+        201, putState("deployment=capture-old&mac=52:54:00:00:00:01", archive, null).statusCode());
+    assertTrue(Files.exists(dir.resolve(".osdeploy-userstate").resolve("old-desk.zip")));
+  }
+
+  @Test
+  void userStateRequestsOutsideTheirDeploymentsAreRefusedAndLoseNothing() throws Exception {
+    publishUserStateDeployments();
+    byte[] archive = TestContentServer.bytes(50_000, 3);
+    String sha = TestContentServer.sha256(archive);
+    assertEquals(
+        201,
+        putState("deployment=capture-old&mac=52:54:00:00:00:01&key=alice-desk", archive, sha)
+            .statusCode());
+
+    // The restoring machine may not overwrite what it restores.
+    HttpResponse<String> overwrite =
+        putState("deployment=restore-new&mac=52:54:00:00:00:03&key=alice-desk", new byte[10], null);
+    assertEquals(403, overwrite.statusCode());
+    assertTrue(overwrite.body().contains("no captureUserState step"), overwrite.body());
+    // A machine the deployment does not target, a deployment not published here, a bad key.
+    assertEquals(
+        403,
+        putState("deployment=capture-old&mac=52:54:00:00:00:09&key=alice-desk", archive, sha)
+            .statusCode());
+    assertEquals(
+        404,
+        putState("deployment=elsewhere&mac=52:54:00:00:00:01&key=alice-desk", archive, sha)
+            .statusCode());
+    HttpResponse<String> traversal =
+        putState("deployment=capture-old&mac=52:54:00:00:00:01&key=../../etc", archive, sha);
+    assertEquals(400, traversal.statusCode());
+    assertTrue(traversal.body().startsWith("key:"), traversal.body());
+    // A body whose digest is not the one announced, and one over the store's limit.
+    HttpResponse<String> corrupt =
+        putState("deployment=capture-old&mac=52:54:00:00:00:01&key=alice-desk", new byte[100], sha);
+    assertEquals(400, corrupt.statusCode());
+    assertEquals(
+        413,
+        putState(
+                "deployment=capture-old&mac=52:54:00:00:00:01&key=alice-desk",
+                new byte[(1 << 20) + 1],
+                null)
+            .statusCode());
+
+    // What was stored first is still there, whole.
+    HttpResponse<byte[]> restored =
+        client.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + port
+                            + "/v1/userstate?deployment=restore-new&mac=52:54:00:00:00:02"
+                            + "&key=alice-desk"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertArrayEquals(archive, restored.body());
+    try (var files = Files.list(dir.resolve(".osdeploy-userstate"))) {
+      assertEquals(
+          List.of("alice-desk.zip", "alice-desk.zip.sha256"),
+          files.map(f -> f.getFileName().toString()).sorted().toList());
+    }
+    // Other endpoints keep their small request limit.
+    assertEquals(
+        413,
+        client
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/status"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[100_000]))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode());
   }
 
   @AfterEach

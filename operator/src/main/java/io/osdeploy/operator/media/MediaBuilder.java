@@ -1,8 +1,8 @@
 package io.osdeploy.operator.media;
 
+import io.osdeploy.digest.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -11,14 +11,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -75,7 +71,7 @@ public final class MediaBuilder {
     Path tree = stage(work.resolve("tree"), script);
     Path iso = work.resolve("media.iso");
     runXorriso(tree, iso);
-    String sha256 = sha256(iso);
+    String sha256 = Sha256.of(iso);
     long size = Files.size(iso);
     Path target = outputDirectory.resolve(sha256 + ".iso");
     Files.move(iso, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -144,18 +140,6 @@ public final class MediaBuilder {
               + process.exitValue()
               + ": "
               + new String(output, StandardCharsets.UTF_8).strip());
-    }
-  }
-
-  static String sha256(Path file) throws IOException {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
-        in.transferTo(OutputStream.nullOutputStream());
-      }
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
   }
 

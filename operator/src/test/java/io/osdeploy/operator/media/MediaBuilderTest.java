@@ -34,7 +34,7 @@ class MediaBuilderTest {
     assertEquals(a.sha256(), b.sha256());
     assertArrayEquals(Files.readAllBytes(a.path()), Files.readAllBytes(b.path()));
     assertEquals(first.resolve(a.sha256() + ".iso"), a.path());
-    assertEquals(MediaBuilder.sha256(a.path()), a.sha256());
+    assertEquals(io.osdeploy.digest.Sha256.of(a.path()), a.sha256());
     assertEquals(Files.size(a.path()), a.sizeBytes());
     assertEquals(INPUTS.digest(), a.inputsDigest());
   }

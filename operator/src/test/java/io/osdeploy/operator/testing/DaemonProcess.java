@@ -26,10 +26,47 @@ public final class DaemonProcess implements AutoCloseable {
   public static DaemonProcess start(
       String node, String namespace, String configMap, Path kubeconfig, Path contentPath)
       throws IOException {
+    return start(List.of(), node, namespace, configMap, kubeconfig, contentPath, "127.0.0.1", 0);
+  }
+
+  /**
+   * Starts the daemon for {@code node} inside {@code member}'s network namespace, on its address
+   * and {@code port}: a node of a site's LAN.
+   */
+  public static DaemonProcess startIn(
+      SiteNetwork.Member member,
+      String node,
+      String namespace,
+      String configMap,
+      Path kubeconfig,
+      Path contentPath,
+      int port)
+      throws IOException {
+    return start(
+        member.exec(List.of()),
+        node,
+        namespace,
+        configMap,
+        kubeconfig,
+        contentPath,
+        member.address(),
+        port);
+  }
+
+  private static DaemonProcess start(
+      List<String> prefix,
+      String node,
+      String namespace,
+      String configMap,
+      Path kubeconfig,
+      Path contentPath,
+      String address,
+      int port)
+      throws IOException {
     Prerequisites.require(
         Files.isRegularFile(JAR), "the daemon jar " + JAR + " (build multicast-daemon first)");
     Path log = Files.createTempFile("osdeploy-daemon-" + node, ".log");
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-jar");
     command.add(JAR.toString());
@@ -37,9 +74,9 @@ public final class DaemonProcess implements AutoCloseable {
     command.add("--namespace=" + namespace);
     command.add("--configmap=" + configMap);
     command.add("--kubeconfig=" + kubeconfig);
-    command.add("--http-port=0");
-    command.add("--bind-address=127.0.0.1");
-    command.add("--advertise-address=127.0.0.1");
+    command.add("--http-port=" + port);
+    command.add("--bind-address=" + address);
+    command.add("--advertise-address=" + address);
     command.add("--content-path=" + contentPath);
     Process p =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

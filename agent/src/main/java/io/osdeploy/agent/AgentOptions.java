@@ -1,0 +1,144 @@
+package io.osdeploy.agent;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code osdeploy-agent run} options, each checked with the flag named in its error. */
+record AgentOptions(
+    URI server,
+    String mac,
+    String uuid,
+    String source,
+    String deployment,
+    String media,
+    Path disk,
+    Path stateDir,
+    String iface,
+    Path userStateDir,
+    Duration multicastTimeout,
+    Duration retryFor,
+    String rebootCommand,
+    boolean interactive) {
+  static final String USAGE =
+      String.join(
+          "\n",
+          "usage: osdeploy-agent run --server URL [options]",
+          "",
+          "Fetches this machine's policy from a distribution point, runs the required deployment",
+          "(or the one chosen), and reports every step. Exit status: 0 done, 1 failed,",
+          "2 bad usage, 3 restart requested (run the agent again after the restart), 4 nothing",
+          "to run.",
+          "",
+          "  --server URL            the distribution point, e.g. http://10.0.0.5:9080",
+          "  --mac MAC               this machine's MAC (default: the interface facing the server)",
+          "  --uuid UUID             SMBIOS UUID (default: /sys/class/dmi/id/product_uuid)",
+          "  --source S              media, pxe or client (default media)",
+          "  --deployment NAME       run this deployment (default: the required one, or ask)",
+          "  --media NAME            the boot media this machine started from",
+          "  --disk PATH             target disk (block device or file) for steps naming none",
+          "  --state-dir DIR         where progress is kept across restarts"
+              + " (default /var/lib/osdeploy)",
+          "  --interface NAME        interface facing the distribution point",
+          "  --user-state-dir DIR    directory captured and restored by the user-state steps",
+          "  --multicast-timeout S   give multicast this long, then finish by unicast"
+              + " (default 3600)",
+          "  --retry-for S           keep trying an unreachable distribution point this long"
+              + " (default 300)",
+          "  --reboot-command CMD    run at a restart step (default: exit with status 3)",
+          "  --non-interactive       never prompt; without a required deployment, exit 4");
+
+  private static final Set<String> VALUED =
+      Set.of(
+          "--server",
+          "--mac",
+          "--uuid",
+          "--source",
+          "--deployment",
+          "--media",
+          "--disk",
+          "--state-dir",
+          "--interface",
+          "--user-state-dir",
+          "--multicast-timeout",
+          "--retry-for",
+          "--reboot-command");
+
+  static AgentOptions parse(List<String> args) {
+    Map<String, String> o = new HashMap<>();
+    boolean interactive = true;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("--non-interactive")) {
+        interactive = false;
+        continue;
+      }
+      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      if (!VALUED.contains(name)) {
+        throw new IllegalArgumentException("unknown option: " + a);
+      }
+      String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
+      if (value == null) {
+        if (i + 1 >= args.size()) {
+          throw new IllegalArgumentException(name + ": needs a value");
+        }
+        value = args.get(++i);
+      }
+      o.put(name, value);
+    }
+    String server = o.get("--server");
+    if (server == null) {
+      throw new IllegalArgumentException("--server: required");
+    }
+    URI uri;
+    try {
+      uri = URI.create(server.replaceAll("/+$", ""));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--server: not a URL: " + server);
+    }
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
+        || uri.getHost() == null) {
+      throw new IllegalArgumentException("--server: needs http://host:port (got " + server + ")");
+    }
+    String source = o.getOrDefault("--source", "media");
+    if (!Set.of("media", "pxe", "client").contains(source)) {
+      throw new IllegalArgumentException(
+          "--source: must be media, pxe or client (got " + source + ")");
+    }
+    return new AgentOptions(
+        uri,
+        o.get("--mac"),
+        o.get("--uuid"),
+        source,
+        o.get("--deployment"),
+        o.get("--media"),
+        o.containsKey("--disk") ? Path.of(o.get("--disk")) : null,
+        Path.of(o.getOrDefault("--state-dir", "/var/lib/osdeploy")),
+        o.get("--interface"),
+        o.containsKey("--user-state-dir") ? Path.of(o.get("--user-state-dir")) : null,
+        Duration.ofSeconds(seconds(o, "--multicast-timeout", 3600)),
+        Duration.ofSeconds(seconds(o, "--retry-for", 300)),
+        o.get("--reboot-command"),
+        interactive);
+  }
+
+  private static long seconds(Map<String, String> o, String flag, long otherwise) {
+    String v = o.get(flag);
+    if (v == null) {
+      return otherwise;
+    }
+    try {
+      long s = Long.parseLong(v);
+      if (s < 0) {
+        throw new NumberFormatException();
+      }
+      return s;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + ": a number of seconds (got " + v + ")");
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package io.osdeploy.agent;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+import java.util.zip.CRC32;
+
+/**
+ * Writes a new partition table, GPT or MBR, with one partition from 1 MiB to the end of the disk:
+ * the partition an operating-system image is applied to. Works on a block device or on a file
+ * standing in for one; 512-byte sectors. The first and last MiB are cleared first, so no old table
+ * or file-system signature survives.
+ */
+final class DiskLabel {
+  static final int SECTOR = 512;
+  static final long FIRST_LBA = 2048;
+  private static final long MIB = 1 << 20;
+  private static final int GPT_ENTRIES = 128;
+  private static final int GPT_ENTRY_SIZE = 128;
+  private static final int GPT_ENTRY_SECTORS = GPT_ENTRIES * GPT_ENTRY_SIZE / SECTOR;
+
+  /** The "Linux filesystem data" partition type: an image's own file system decides the rest. */
+  static final UUID LINUX_DATA = UUID.fromString("0fc63daf-8483-4772-8e79-3d69d8477de4");
+
+  enum Scheme {
+    GPT,
+    MBR
+  }
+
+  /** Where the one partition lies on the disk, in bytes. */
+  record Partition(long offset, long length) {}
+
+  private DiskLabel() {}
+
+  static Partition write(Path disk, Scheme scheme) throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(disk, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long size = ch.size();
+      long sectors = size / SECTOR;
+      if (size < 4 * MIB) {
+        throw new IOException(
+            disk + " holds " + size + " bytes; a partitioned disk needs at least 4 MiB");
+      }
+      ByteBuffer zeros = ByteBuffer.allocate((int) MIB);
+      write(ch, zeros.duplicate(), 0);
+      write(ch, zeros.duplicate(), (sectors * SECTOR) - MIB);
+      Partition p = scheme == Scheme.GPT ? gpt(ch, sectors, UUID.randomUUID()) : mbr(ch, sectors);
+      ch.force(true);
+      return p;
+    }
+  }
+
+  private static Partition mbr(FileChannel ch, long sectors) throws IOException {
+    long count = Math.min(sectors - FIRST_LBA, 0xFFFF_FFFFL);
+    ByteBuffer b = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(440, (int) (System.nanoTime() | 1)); // disk signature
+    entry(b, 446, 0x83, FIRST_LBA, count);
+    b.put(510, (byte) 0x55).put(511, (byte) 0xAA);
+    write(ch, b, 0);
+    return new Partition(FIRST_LBA * SECTOR, count * SECTOR);
+  }
+
+  private static Partition gpt(FileChannel ch, long sectors, UUID diskGuid) throws IOException {
+    long last = sectors - 1;
+    long firstUsable = 2 + GPT_ENTRY_SECTORS;
+    long lastUsable = last - 1 - GPT_ENTRY_SECTORS;
+    ByteBuffer mbr = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
+    entry(mbr, 446, 0xEE, 1, Math.min(sectors - 1, 0xFFFF_FFFFL));
+    mbr.put(510, (byte) 0x55).put(511, (byte) 0xAA);
+    write(ch, mbr, 0);
+
+    ByteBuffer entries =
+        ByteBuffer.allocate(GPT_ENTRIES * GPT_ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    guid(entries, 0, LINUX_DATA);
+    guid(entries, 16, UUID.randomUUID());
+    entries.putLong(32, FIRST_LBA);
+    entries.putLong(40, lastUsable);
+    byte[] name = "osdeploy".getBytes(StandardCharsets.UTF_16LE);
+    entries.put(56, name);
+    CRC32 entriesCrc = new CRC32();
+    entriesCrc.update(entries.array());
+
+    write(ch, entries.duplicate(), 2L * SECTOR);
+    write(ch, entries.duplicate(), (last - GPT_ENTRY_SECTORS) * SECTOR);
+    write(ch, header(1, last, firstUsable, lastUsable, 2, diskGuid, entriesCrc), SECTOR);
+    write(
+        ch,
+        header(last, 1, firstUsable, lastUsable, last - GPT_ENTRY_SECTORS, diskGuid, entriesCrc),
+        last * SECTOR);
+    return new Partition(FIRST_LBA * SECTOR, (lastUsable - FIRST_LBA + 1) * SECTOR);
+  }
+
+  private static ByteBuffer header(
+      long current,
+      long backup,
+      long firstUsable,
+      long lastUsable,
+      long entriesLba,
+      UUID diskGuid,
+      CRC32 entriesCrc) {
+    ByteBuffer h = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
+    h.put(0, "EFI PART".getBytes(StandardCharsets.US_ASCII));
+    h.putInt(8, 0x0001_0000);
+    h.putInt(12, 92);
+    h.putLong(24, current);
+    h.putLong(32, backup);
+    h.putLong(40, firstUsable);
+    h.putLong(48, lastUsable);
+    guid(h, 56, diskGuid);
+    h.putLong(72, entriesLba);
+    h.putInt(80, GPT_ENTRIES);
+    h.putInt(84, GPT_ENTRY_SIZE);
+    h.putInt(88, (int) entriesCrc.getValue());
+    CRC32 crc = new CRC32();
+    crc.update(h.array(), 0, 92);
+    h.putInt(16, (int) crc.getValue());
+    return h;
+  }
+
+  /** An MBR partition entry addressed by LBA only (CHS fields say "beyond CHS"). */
+  private static void entry(ByteBuffer b, int at, int type, long firstLba, long count) {
+    b.put(at, (byte) 0);
+    b.put(at + 1, (byte) 0xFE).put(at + 2, (byte) 0xFF).put(at + 3, (byte) 0xFF);
+    b.put(at + 4, (byte) type);
+    b.put(at + 5, (byte) 0xFE).put(at + 6, (byte) 0xFF).put(at + 7, (byte) 0xFF);
+    b.putInt(at + 8, (int) firstLba);
+    b.putInt(at + 12, (int) count);
+  }
+
+  /** A GUID as GPT stores it: the first three fields little-endian, the rest as written. */
+  private static void guid(ByteBuffer b, int at, UUID id) {
+    long hi = id.getMostSignificantBits();
+    b.putInt(at, (int) (hi >>> 32));
+    b.putShort(at + 4, (short) (hi >>> 16));
+    b.putShort(at + 6, (short) hi);
+    ByteBuffer big = ByteBuffer.allocate(8).putLong(id.getLeastSignificantBits());
+    b.put(at + 8, big.array());
+  }
+
+  private static void write(FileChannel ch, ByteBuffer b, long position) throws IOException {
+    b.position(0);
+    while (b.hasRemaining()) {
+      position += ch.write(b, position);
+    }
+  }
+}

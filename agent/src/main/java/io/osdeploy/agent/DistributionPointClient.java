@@ -1,0 +1,153 @@
+package io.osdeploy.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.osdeploy.digest.Sha256;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The agent's side of a distribution point's HTTP endpoints: policy, progress, content. */
+final class DistributionPointClient {
+  private static final Logger log = LoggerFactory.getLogger(DistributionPointClient.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Thrown for an answer that sending again will not change (4xx). */
+  static final class Refused extends IOException {
+    final int status;
+
+    Refused(int status, String message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  private final URI server;
+  private final Identity identity;
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(10))
+          .followRedirects(HttpClient.Redirect.NORMAL)
+          .build();
+  private final Duration retryFor;
+
+  DistributionPointClient(URI server, Identity identity, Duration retryFor) {
+    this.server = server;
+    this.identity = identity;
+    this.retryFor = retryFor;
+  }
+
+  URI server() {
+    return server;
+  }
+
+  /** {@code GET /v1/policy} for this machine; {@code deployment} and {@code media} may be null. */
+  Policy policy(String source, String deployment, String media)
+      throws IOException, InterruptedException {
+    StringBuilder q = new StringBuilder("/v1/policy?source=").append(source);
+    param(q, "mac", identity.mac());
+    param(q, "uuid", identity.uuid());
+    param(q, "deployment", deployment);
+    param(q, "media", media);
+    HttpRequest request = HttpRequest.newBuilder(server.resolve(q.toString())).GET().build();
+    return Policy.parse(retrying("GET policy", request));
+  }
+
+  /**
+   * {@code POST /v1/status}: how the machine stands. Sent again while the distribution point is
+   * unreachable or answers 5xx, for up to the retry budget; a refusal (4xx) is not sent again.
+   */
+  void report(String deployment, int step, String state, String message)
+      throws IOException, InterruptedException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("deployment", deployment);
+    body.put("mac", identity.mac());
+    body.put("uuid", identity.uuid());
+    body.put("step", step);
+    body.put("state", state);
+    body.put("message", message);
+    HttpRequest request =
+        HttpRequest.newBuilder(server.resolve("/v1/status"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+            .build();
+    retrying("POST status", request);
+  }
+
+  /**
+   * Downloads {@code url} to {@code target}, verified against {@code sha256}; the file appears only
+   * once verified.
+   */
+  void download(URI url, String sha256, Path target) throws IOException, InterruptedException {
+    Path partial = target.resolveSibling(target.getFileName() + ".partial");
+    HttpResponse<InputStream> answer =
+        http.send(
+            HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream in = answer.body()) {
+      if (answer.statusCode() != 200) {
+        throw new IOException("GET " + url + ": HTTP " + answer.statusCode());
+      }
+      Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+    }
+    String actual = Sha256.of(partial);
+    if (!actual.equalsIgnoreCase(sha256)) {
+      Files.deleteIfExists(partial);
+      throw new IOException(
+          "GET " + url + ": SHA-256 is " + actual + ", the step expects " + sha256);
+    }
+    Files.move(
+        partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Sends {@code request} until it gets a 2xx, a 4xx, or the retry budget is spent. */
+  byte[] retrying(String what, HttpRequest request) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + retryFor.toNanos();
+    long backoffMillis = 500;
+    while (true) {
+      String problem;
+      try {
+        HttpResponse<byte[]> answer = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        String text = new String(answer.body(), StandardCharsets.UTF_8).strip();
+        if (answer.statusCode() / 100 == 2) {
+          return answer.body();
+        }
+        if (answer.statusCode() / 100 == 4) {
+          throw new Refused(
+              answer.statusCode(), what + ": HTTP " + answer.statusCode() + ": " + text);
+        }
+        problem = "HTTP " + answer.statusCode() + ": " + text;
+      } catch (Refused e) {
+        throw e;
+      } catch (IOException e) {
+        problem = e.toString();
+      }
+      if (System.nanoTime() + backoffMillis * 1_000_000 > deadline) {
+        throw new IOException(what + " at " + server + " failed: " + problem);
+      }
+      log.warn("{} at {} failed ({}); trying again in {} ms", what, server, problem, backoffMillis);
+      Thread.sleep(backoffMillis);
+      backoffMillis = Math.min(backoffMillis * 2, 10_000);
+    }
+  }
+
+  private static void param(StringBuilder q, String name, String value) {
+    if (value != null) {
+      q.append('&')
+          .append(name)
+          .append('=')
+          .append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+    }
+  }
+}

@@ -1,0 +1,389 @@
+package io.osdeploy.agent;
+
+import io.osdeploy.api.v1alpha1.Step;
+import io.osdeploy.daemon.receive.ImageDownload;
+import java.io.IOException;
+import java.net.NetworkInterface;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a deployment's steps from where the machine's state says, saving the state after each and
+ * reporting each to the distribution point: {@code running} as a step starts, {@code failed} with
+ * the step and its message when one fails (unless it may), {@code succeeded} at the end.
+ */
+final class TaskSequenceRunner {
+  enum Result {
+    SUCCEEDED,
+    FAILED,
+    RESTART
+  }
+
+  /** A step that did not do what it should; the message names the field or the cause. */
+  static final class StepFailed extends Exception {
+    StepFailed(String message) {
+      super(message);
+    }
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(TaskSequenceRunner.class);
+  private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofHours(1);
+  private static final int OUTPUT_TAIL = 400;
+
+  private final AgentOptions options;
+  private final Identity identity;
+  private final NetworkInterface iface;
+  private final DistributionPointClient dp;
+  private final UserStateStore userState;
+
+  TaskSequenceRunner(
+      AgentOptions options,
+      Identity identity,
+      NetworkInterface iface,
+      DistributionPointClient dp,
+      UserStateStore userState) {
+    this.options = options;
+    this.identity = identity;
+    this.iface = iface;
+    this.dp = dp;
+    this.userState = userState;
+  }
+
+  Result run(Policy.Offer offer, AgentState state) throws IOException, InterruptedException {
+    List<Step> steps = offer.steps();
+    builtIns(offer, state);
+    while (state.nextStep < steps.size()) {
+      int i = state.nextStep;
+      Step step = steps.get(i);
+      report(offer, i, "running", step.getName());
+      log.info("step {} of {}: {}", i + 1, steps.size(), step.getName());
+      try {
+        if (step.getRestart() != null) {
+          state.nextStep = i + 1;
+          state.save(options.stateDir());
+          report(offer, i, "running", step.getName() + ": restarting");
+          if (options.rebootCommand() != null) {
+            command(
+                options.rebootCommand(), state.variables, DEFAULT_COMMAND_TIMEOUT, List.of(0), i);
+          }
+          return Result.RESTART;
+        }
+        String done = runStep(offer, i, step, state);
+        if (done != null) {
+          log.info("step {}: {}", step.getName(), done);
+        }
+      } catch (StepFailed e) {
+        String message = step.getName() + ": " + e.getMessage();
+        log.error("step failed: {}", message);
+        if (Boolean.TRUE.equals(step.getContinueOnError())) {
+          state.ignoredFailures.add(message);
+          report(offer, i, "running", message + " (continuing: continueOnError)");
+        } else {
+          state.outcome = AgentState.Outcome.FAILED;
+          state.save(options.stateDir());
+          report(offer, i, "failed", message);
+          return Result.FAILED;
+        }
+      }
+      state.nextStep = i + 1;
+      state.save(options.stateDir());
+    }
+    state.outcome = AgentState.Outcome.SUCCEEDED;
+    state.save(options.stateDir());
+    String summary =
+        "completed "
+            + steps.size()
+            + " steps"
+            + (state.ignoredFailures.isEmpty()
+                ? ""
+                : "; "
+                    + state.ignoredFailures.size()
+                    + " failed and were allowed to: "
+                    + String.join("; ", state.ignoredFailures));
+    report(offer, Math.max(0, steps.size() - 1), "succeeded", summary);
+    return Result.SUCCEEDED;
+  }
+
+  private void builtIns(Policy.Offer offer, AgentState state) {
+    Map<String, String> v = state.variables;
+    v.putIfAbsent("OSD_DEPLOYMENT", offer.name());
+    v.putIfAbsent("OSD_SERVER", dp.server().toString());
+    v.putIfAbsent("OSD_STATE_DIR", options.stateDir().toString());
+    if (identity.mac() != null) {
+      v.putIfAbsent("OSD_MAC", identity.mac());
+    }
+    if (identity.uuid() != null) {
+      v.putIfAbsent("OSD_UUID", identity.uuid());
+    }
+    if (options.disk() != null) {
+      v.putIfAbsent("OSD_DISK", options.disk().toString());
+    }
+  }
+
+  /** Runs one step other than restart; returns what it did, for the log. */
+  private String runStep(Policy.Offer offer, int i, Step step, AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    Map<String, String> vars = state.variables;
+    if (step.getPartitionDisk() != null) {
+      Path disk = disk(step.getPartitionDisk().getDisk(), vars, "partitionDisk.disk");
+      DiskLabel.Scheme scheme =
+          step.getPartitionDisk().getScheme() == Step.PartitionDisk.Scheme.Mbr
+              ? DiskLabel.Scheme.MBR
+              : DiskLabel.Scheme.GPT;
+      DiskLabel.Partition p;
+      try {
+        p = DiskLabel.write(disk, scheme);
+      } catch (IOException e) {
+        throw new StepFailed("partitionDisk.disk: " + e.getMessage());
+      }
+      state.partitionDisk = disk.toString();
+      state.partitionOffset = p.offset();
+      state.partitionLength = p.length();
+      vars.put("OSD_DISK", disk.toString());
+      return scheme
+          + " on "
+          + disk
+          + ", partition at "
+          + p.offset()
+          + " ("
+          + p.length()
+          + " bytes)";
+    }
+    if (step.getApplyOperatingSystem() != null) {
+      return applyImage(offer, i, step.getApplyOperatingSystem(), state);
+    }
+    Step.Content pkg =
+        step.getApplyDriverPackage() != null
+            ? step.getApplyDriverPackage()
+            : step.getInstallPackage();
+    if (pkg != null) {
+      String field = step.getApplyDriverPackage() != null ? "applyDriverPackage" : "installPackage";
+      return installPackage(i, field, pkg, vars);
+    }
+    if (step.getRunCommand() != null) {
+      Step.RunCommand c = step.getRunCommand();
+      Duration timeout =
+          c.getTimeoutSeconds() == null
+              ? DEFAULT_COMMAND_TIMEOUT
+              : Duration.ofSeconds(c.getTimeoutSeconds());
+      List<Integer> ok = c.getSuccessCodes() == null ? List.of(0) : c.getSuccessCodes();
+      int code = command(Variables.substitute(c.getCommand(), vars), vars, timeout, ok, i);
+      return "exit code " + code;
+    }
+    if (step.getSetVariable() != null) {
+      String value = Variables.substitute(step.getSetVariable().getValue(), vars);
+      vars.put(step.getSetVariable().getName(), value);
+      return step.getSetVariable().getName() + " set";
+    }
+    if (step.getCaptureUserState() != null) {
+      Path dir = userStateDir(step.getCaptureUserState(), vars, "captureUserState");
+      long bytes = userState.capture(offer.name(), step.getCaptureUserState().getStoreKey(), dir);
+      return "captured " + dir + " (" + bytes + " bytes) to the distribution point";
+    }
+    if (step.getRestoreUserState() != null) {
+      Path dir = userStateDir(step.getRestoreUserState(), vars, "restoreUserState");
+      long files = userState.restore(offer.name(), step.getRestoreUserState().getStoreKey(), dir);
+      return "restored " + files + " files to " + dir;
+    }
+    throw new StepFailed("this agent does not know the step's action");
+  }
+
+  private String applyImage(
+      Policy.Offer offer, int i, Step.ApplyOperatingSystem apply, AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    Policy.ImageContent c = offer.image(i);
+    if (c == null || !c.available()) {
+      throw new StepFailed(
+          "applyOperatingSystem.osImage: "
+              + apply.getOsImage()
+              + " is not available from this distribution point");
+    }
+    Path target;
+    long offset = 0;
+    if (apply.getDestination() != null) {
+      target = Path.of(Variables.substitute(apply.getDestination(), state.variables));
+    } else if (state.partitionDisk != null) {
+      target = Path.of(state.partitionDisk);
+      offset = state.partitionOffset;
+      if (c.sizeBytes() > state.partitionLength) {
+        throw new StepFailed(
+            "applyOperatingSystem.osImage: "
+                + c.osImage()
+                + " is "
+                + c.sizeBytes()
+                + " bytes; the partition holds "
+                + state.partitionLength);
+      }
+    } else {
+      target = disk(null, state.variables, "applyOperatingSystem.destination");
+    }
+    ImageDownload.Outcome outcome;
+    try {
+      outcome =
+          new ImageDownload()
+              .fetch(
+                  new ImageDownload.Request(
+                      dp.server(),
+                      c.osImage(),
+                      identity.name(),
+                      target,
+                      offset,
+                      iface,
+                      c.multicast(),
+                      c.unicastUrl() == null,
+                      options.multicastTimeout(),
+                      c.sha256()));
+    } catch (IOException e) {
+      throw new StepFailed("applyOperatingSystem: " + c.osImage() + ": " + e.getMessage());
+    }
+    if (!outcome.verified()) {
+      throw new StepFailed(
+          "applyOperatingSystem: "
+              + c.osImage()
+              + " not verified ("
+              + outcome.detail()
+              + "; SHA-256 "
+              + outcome.sha256()
+              + ", expected "
+              + c.sha256()
+              + ")");
+    }
+    report(
+        offer,
+        i,
+        "running",
+        String.format(
+            Locale.ROOT,
+            "%s: %s verified by %s (%d blocks by multicast, %d bytes by unicast)",
+            apply.getOsImage(),
+            c.osImage(),
+            outcome.detail(),
+            outcome.multicastBlocks(),
+            outcome.unicastBytes()));
+    return String.format(
+        Locale.ROOT,
+        "%s written to %s at %d, SHA-256 verified; route %s, %d blocks by multicast, %d bytes by"
+            + " unicast",
+        c.osImage(),
+        target,
+        offset,
+        outcome.detail(),
+        outcome.multicastBlocks(),
+        outcome.unicastBytes());
+  }
+
+  private String installPackage(int i, String field, Step.Content pkg, Map<String, String> vars)
+      throws StepFailed, IOException, InterruptedException {
+    Path dir = options.stateDir().resolve("packages");
+    Files.createDirectories(dir);
+    URI url;
+    try {
+      url = URI.create(Variables.substitute(pkg.getUrl(), vars));
+    } catch (IllegalArgumentException e) {
+      throw new StepFailed(field + ".url: not a URL: " + pkg.getUrl());
+    }
+    String last =
+        Path.of(url.getPath().isEmpty() ? "/package" : url.getPath()).getFileName().toString();
+    Path file = dir.resolve(i + "-" + last.replaceAll("[^A-Za-z0-9._-]", "_"));
+    if (!Files.exists(file)) {
+      try {
+        dp.download(url, pkg.getSha256(), file);
+      } catch (IOException e) {
+        throw new StepFailed(field + ".url: " + e.getMessage());
+      }
+    }
+    vars.put("OSD_PACKAGE", file.toString());
+    if (pkg.getArgs() == null) {
+      return "downloaded and verified " + file;
+    }
+    file.toFile().setExecutable(true);
+    List<String> command = new ArrayList<>();
+    command.add(shellQuote(file.toString()));
+    for (String a : pkg.getArgs()) {
+      command.add(shellQuote(Variables.substitute(a, vars)));
+    }
+    int code = command(String.join(" ", command), vars, DEFAULT_COMMAND_TIMEOUT, List.of(0), i);
+    return "ran " + file + ": exit code " + code;
+  }
+
+  /** Runs {@code line} with {@code /bin/sh -c}; its output goes to the state directory's logs. */
+  private int command(
+      String line, Map<String, String> vars, Duration timeout, List<Integer> ok, int step)
+      throws StepFailed, IOException, InterruptedException {
+    Path logs = options.stateDir().resolve("logs");
+    Files.createDirectories(logs);
+    Path out = logs.resolve("step-" + step + ".log");
+    ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", line);
+    pb.environment().putAll(vars);
+    pb.directory(options.stateDir().toFile());
+    pb.redirectErrorStream(true).redirectOutput(out.toFile());
+    Process p = pb.start();
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new StepFailed("timed out after " + timeout.toSeconds() + " s" + tail(out));
+    }
+    int code = p.exitValue();
+    if (!ok.contains(code)) {
+      throw new StepFailed("exit code " + code + tail(out));
+    }
+    return code;
+  }
+
+  private static String tail(Path log) throws IOException {
+    String text = Files.readString(log).strip();
+    if (text.isEmpty()) {
+      return "";
+    }
+    return "; output: "
+        + (text.length() > OUTPUT_TAIL ? "…" + text.substring(text.length() - OUTPUT_TAIL) : text);
+  }
+
+  private Path disk(String named, Map<String, String> vars, String field) throws StepFailed {
+    if (named != null) {
+      return Path.of(Variables.substitute(named, vars));
+    }
+    if (options.disk() != null) {
+      return options.disk();
+    }
+    throw new StepFailed(field + ": no disk named here and the agent was given no --disk");
+  }
+
+  private Path userStateDir(Step.UserState s, Map<String, String> vars, String field)
+      throws StepFailed {
+    String path = s.getOptions() == null ? null : s.getOptions().get("path");
+    if (path != null) {
+      return Path.of(Variables.substitute(path, vars));
+    }
+    if (options.userStateDir() != null) {
+      return options.userStateDir();
+    }
+    throw new StepFailed(
+        field
+            + ".options.path: no directory named here and the agent was given no"
+            + " --user-state-dir");
+  }
+
+  private void report(Policy.Offer offer, int step, String state, String message)
+      throws InterruptedException {
+    try {
+      dp.report(offer.name(), step, state, message);
+    } catch (IOException e) {
+      // Progress is for people watching; the deployment itself goes on.
+      log.warn("progress report not delivered: {}", e.getMessage());
+    }
+  }
+
+  private static String shellQuote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+}

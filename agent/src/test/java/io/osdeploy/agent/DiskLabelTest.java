@@ -1,0 +1,99 @@
+package io.osdeploy.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The partition tables the agent writes, read back by util-linux's sfdisk. */
+class DiskLabelTest {
+  private static final long MIB = 1 << 20;
+
+  @TempDir Path dir;
+
+  private Path disk(long bytes, byte fill) throws IOException {
+    Path disk = dir.resolve("disk.img");
+    try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+      f.setLength(bytes);
+      byte[] junk = new byte[(int) MIB];
+      Arrays.fill(junk, fill);
+      f.seek(0);
+      f.write(junk);
+      f.seek(bytes - MIB);
+      f.write(junk);
+    }
+    return disk;
+  }
+
+  private static JsonNode sfdisk(Path disk) throws Exception {
+    String sfdisk =
+        Files.isExecutable(Path.of("/usr/sbin/sfdisk")) ? "/usr/sbin/sfdisk" : "/sbin/sfdisk";
+    boolean present = Files.isExecutable(Path.of(sfdisk));
+    if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) {
+      throw new AssertionError("missing prerequisite under CI: sfdisk (apt-get install fdisk)");
+    }
+    Assumptions.assumeTrue(
+        present, "skipped, missing prerequisite: sfdisk (apt-get install fdisk)");
+    Process verify =
+        new ProcessBuilder(sfdisk, "--verify", disk.toString()).redirectErrorStream(true).start();
+    String verified = new String(verify.getInputStream().readAllBytes());
+    assertTrue(verify.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, verify.exitValue(), verified);
+    Process p = new ProcessBuilder(sfdisk, "--json", disk.toString()).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), new String(out));
+    return new ObjectMapper().readTree(out).path("partitiontable");
+  }
+
+  @Test
+  void gptWithOnePartitionFromOneMibToTheEnd() throws Exception {
+    long size = 64 * MIB;
+    Path disk = disk(size, (byte) 0x5a);
+    DiskLabel.Partition p = DiskLabel.write(disk, DiskLabel.Scheme.GPT);
+
+    JsonNode table = sfdisk(disk);
+    assertEquals("gpt", table.path("label").asText());
+    JsonNode part = table.path("partitions").get(0);
+    assertEquals(1, table.path("partitions").size());
+    assertEquals(2048, part.path("start").asLong());
+    assertEquals(p.offset(), part.path("start").asLong() * 512);
+    assertEquals(p.length(), part.path("size").asLong() * 512);
+    assertEquals(DiskLabel.LINUX_DATA.toString().toUpperCase(), part.path("type").asText());
+    // The partition ends before the backup table: 33 sectors at the end are GPT's.
+    assertEquals(size - 33 * 512, p.offset() + p.length());
+  }
+
+  @Test
+  void mbrWithOneLinuxPartition() throws Exception {
+    Path disk = disk(16 * MIB, (byte) 0x33);
+    DiskLabel.Partition p = DiskLabel.write(disk, DiskLabel.Scheme.MBR);
+
+    JsonNode table = sfdisk(disk);
+    assertEquals("dos", table.path("label").asText());
+    JsonNode part = table.path("partitions").get(0);
+    assertEquals(2048, part.path("start").asLong());
+    assertEquals("83", part.path("type").asText());
+    assertEquals(16 * MIB - MIB, p.length());
+  }
+
+  @Test
+  void aDiskTooSmallIsRefusedWithItsSize() throws Exception {
+    Path disk = dir.resolve("tiny.img");
+    Files.write(disk, new byte[1 << 20]);
+    IOException e =
+        assertThrows(IOException.class, () -> DiskLabel.write(disk, DiskLabel.Scheme.GPT));
+    assertTrue(e.getMessage().contains("1048576 bytes"), e.getMessage());
+  }
+}
