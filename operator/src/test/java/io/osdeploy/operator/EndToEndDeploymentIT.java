@@ -1,6 +1,7 @@
 package io.osdeploy.operator;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,7 +60,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the one multicast session, writes the image to its disk's partition, runs the remaining steps
  * across a restart, and the deployment's status reaches 8 succeeded. One agent is killed while the
  * image is arriving and resumes; a ninth machine gets nothing; a tenth, whose deployment's step
- * fails, is shown failed with its step and message. Needs root and {@code ip}.
+ * fails, is shown failed with its step and message; an eleventh captures its user's files to the
+ * distribution point and a twelfth, running a hidden deployment it names, restores them. Needs
+ * root and {@code ip}.
  */
 class EndToEndDeploymentIT {
   private static final long MIB = 1 << 20;
@@ -109,7 +112,7 @@ class EndToEndDeploymentIT {
     closing.add(site);
     SiteNetwork.Member dp = site.add("dp", "52:54:00:e2:e0:ff");
     List<SiteNetwork.Member> machines = new ArrayList<>();
-    for (int i = 1; i <= 10; i++) {
+    for (int i = 1; i <= 12; i++) {
       machines.add(site.add("m" + i, String.format("52:54:00:e2:e0:%02x", i)));
     }
     String dpUrl = "http://" + dp.address() + ":" + DP_PORT;
@@ -260,6 +263,39 @@ class EndToEndDeploymentIT {
               assertTrue(f.getMessage().contains("exit code 3"), f.getMessage());
               assertTrue(f.getMessage().contains("no disk controller found"), f.getMessage());
             });
+
+    // Replacing a computer: the old one captures its user's files, the new one restores them.
+    Path home = dir.resolve("old-home");
+    Files.createDirectories(home.resolve("Documents"));
+    Files.writeString(home.resolve("Documents").resolve("report.txt"), "quarterly figures\n");
+    Files.createDirectories(home.resolve(".config"));
+    Files.write(home.resolve(".config").resolve("app.bin"), new byte[] {0, 1, 2, (byte) 255});
+    Run captured =
+        untilDone(
+                machines.get(10), dpUrl, false, "--source", "client", "--user-state-dir", "" + home)
+            .get(0);
+    assertEquals(0, captured.exit(), captured.output());
+    Path newHome = dir.resolve("new-home");
+    // The restore is hidden: offered only when named, as its boot media would name it.
+    Run unnamed =
+        untilDone(machines.get(11), dpUrl, false, "--user-state-dir", "" + newHome).get(0);
+    assertEquals(4, unnamed.exit(), unnamed.output());
+    Run restored =
+        untilDone(
+                machines.get(11),
+                dpUrl,
+                false,
+                "--deployment",
+                "e2e-restore",
+                "--user-state-dir",
+                "" + newHome)
+            .get(0);
+    assertEquals(0, restored.exit(), restored.output());
+    assertEquals(
+        "quarterly figures\n",
+        Files.readString(newHome.resolve("Documents").resolve("report.txt")));
+    assertArrayEquals(
+        new byte[] {0, 1, 2, (byte) 255}, Files.readAllBytes(newHome.resolve(".config/app.bin")));
   }
 
   /** What one agent run ended with. */
@@ -272,7 +308,8 @@ class EndToEndDeploymentIT {
    * environment would after a reboot; with {@code kill}, the first run is killed once the multicast
    * session has begun.
    */
-  private List<Run> untilDone(SiteNetwork.Member m, String dpUrl, boolean kill) throws Exception {
+  private List<Run> untilDone(SiteNetwork.Member m, String dpUrl, boolean kill, String... extra)
+      throws Exception {
     Path machineDir = dir.resolve(m.namespace());
     Files.createDirectories(machineDir);
     Path disk = machineDir.resolve("disk.img");
@@ -282,8 +319,8 @@ class EndToEndDeploymentIT {
     List<Run> runs = new ArrayList<>();
     for (int attempt = 0; attempt < 4; attempt++) {
       Path log = machineDir.resolve("agent-" + attempt + ".log");
-      List<String> command =
-          m.exec(
+      List<String> agent =
+          new ArrayList<>(
               List.of(
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                   "-jar",
@@ -302,6 +339,8 @@ class EndToEndDeploymentIT {
                   "60",
                   "--multicast-timeout",
                   "300"));
+      agent.addAll(List.of(extra));
+      List<String> command = m.exec(agent);
       Process p =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
