@@ -109,6 +109,7 @@ final class TaskSequenceRunner {
                     + state.ignoredFailures.size()
                     + " failed and were allowed to: "
                     + String.join("; ", state.ignoredFailures));
+    log.info("{}: {}", offer.name(), summary);
     report(offer, Math.max(0, steps.size() - 1), "succeeded", summary);
     return Result.SUCCEEDED;
   }

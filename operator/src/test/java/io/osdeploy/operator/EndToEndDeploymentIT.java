@@ -61,8 +61,8 @@ import org.junit.jupiter.api.io.TempDir;
  * across a restart, and the deployment's status reaches 8 succeeded. One agent is killed while the
  * image is arriving and resumes; a ninth machine gets nothing; a tenth, whose deployment's step
  * fails, is shown failed with its step and message; an eleventh captures its user's files to the
- * distribution point and a twelfth, running a hidden deployment it names, restores them. Needs
- * root and {@code ip}.
+ * distribution point and a twelfth, running a hidden deployment it names, restores them. Needs root
+ * and {@code ip}.
  */
 class EndToEndDeploymentIT {
   private static final long MIB = 1 << 20;
@@ -205,6 +205,9 @@ class EndToEndDeploymentIT {
       assertEquals("office " + who, Files.readString(state.resolve("role.txt")).strip());
       assertEquals("tools for office", Files.readString(state.resolve("tools-ran.txt")).strip());
       assertEquals("ok", Files.readString(state.resolve("finished.txt")).strip());
+      assertTrue(
+          last.output().contains("1 failed and were allowed to: Optional drivers: "),
+          who + ": the step allowed to fail is in the summary: " + tail(last.output()));
     }
     assertTrue(
         runs.get(2).get().stream().anyMatch(r -> r.exit() == Run.KILLED),
