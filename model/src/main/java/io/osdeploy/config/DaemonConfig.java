@@ -42,6 +42,11 @@ public class DaemonConfig {
   private int httpPort = DEFAULT_HTTP_PORT;
   private boolean unicastFallback = true;
   private boolean pxeEnabled;
+
+  /** Left out when false, so that daemons older than the setting still read the file. */
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  private boolean pxeAnswerAll;
+
   private DistributionPointMulticast multicast;
   private DistributionPointSpec.BootEnvironment bootEnvironment;
   private List<Image> images = new ArrayList<>();
@@ -244,6 +249,14 @@ public class DaemonConfig {
 
   public void setPxeEnabled(boolean pxeEnabled) {
     this.pxeEnabled = pxeEnabled;
+  }
+
+  public boolean isPxeAnswerAll() {
+    return pxeAnswerAll;
+  }
+
+  public void setPxeAnswerAll(boolean pxeAnswerAll) {
+    this.pxeAnswerAll = pxeAnswerAll;
   }
 
   public DistributionPointMulticast getMulticast() {

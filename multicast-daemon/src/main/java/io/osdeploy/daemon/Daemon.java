@@ -77,6 +77,7 @@ public final class Daemon implements AutoCloseable {
   private volatile MulticastSessions multicast;
   private volatile ProxyDhcpResponder pxeDhcp;
   private volatile TftpServer tftp;
+  private boolean pxeAnswerAll;
   private String multicastKey;
   private final ProgressWriter progressWriter;
   private volatile ProgressCollector progress;
@@ -277,6 +278,10 @@ public final class Daemon implements AutoCloseable {
    * that cannot be bound is logged and leaves HTTP serving.
    */
   private void updatePxe(DaemonConfig next) {
+    if (pxeDhcp != null && next.isPxeEnabled() && next.isPxeAnswerAll() != pxeAnswerAll) {
+      // Who gets an answer changed: start again with the new setting.
+      stopPxe();
+    }
     if (next.isPxeEnabled() && pxeDhcp == null && loopbackOnly()) {
       log.info("PXE is enabled but this daemon listens on loopback only; not answering PXE");
       return;
@@ -289,7 +294,7 @@ public final class Daemon implements AutoCloseable {
         }
         ProxyDhcpResponder dhcp =
             new ProxyDhcpResponder(
-                new ProxyDhcpSettings(address, http.address().getPort(), false),
+                new ProxyDhcpSettings(address, http.address().getPort(), next.isPxeAnswerAll()),
                 (mac, uuid) ->
                     !policy
                         .offered(new PolicyRequest(mac, uuid, PolicyRequest.Source.PXE, null))
@@ -305,7 +310,10 @@ public final class Daemon implements AutoCloseable {
         }
         pxeDhcp = dhcp;
         tftp = files;
-        log.info("PXE on: proxyDHCP on ports 67 and 4011, TFTP on 69");
+        pxeAnswerAll = next.isPxeAnswerAll();
+        log.info(
+            "PXE on: proxyDHCP on ports 67 and 4011, TFTP on 69; answering {}",
+            pxeAnswerAll ? "every PXE client" : "machines a deployment here targets");
       } catch (IOException | RuntimeException | InterruptedException e) {
         if (e instanceof InterruptedException) {
           Thread.currentThread().interrupt();

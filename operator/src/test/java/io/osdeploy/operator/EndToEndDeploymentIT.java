@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,7 +27,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -147,10 +144,11 @@ class EndToEndDeploymentIT {
     }
 
     // The distribution point's node: the daemon reaches the API server through a relay.
-    TcpRelay relay = new TcpRelay(SiteNetwork.HOST, apiServerAddress());
+    TcpRelay relay = new TcpRelay(SiteNetwork.HOST, TestCluster.apiServerAddress());
     closing.add(relay);
     Path kubeconfig = dir.resolve("kubeconfig-dp");
-    Files.writeString(kubeconfig, kubeconfigThrough(SiteNetwork.HOST + ":" + relay.port()));
+    Files.writeString(
+        kubeconfig, TestCluster.kubeConfigThrough(SiteNetwork.HOST + ":" + relay.port()));
     OperatorTests.rollOut(client, ns, "site-e2e-daemon", 1);
     DaemonProcess daemon =
         DaemonProcess.startIn(
@@ -465,30 +463,6 @@ class EndToEndDeploymentIT {
     try (InputStream in = EndToEndDeploymentIT.class.getResourceAsStream(name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-  }
-
-  private static InetSocketAddress apiServerAddress() throws IOException {
-    URI server =
-        URI.create(kubeconfig().get("clusters").get(0).get("cluster").get("server").asText());
-    return new InetSocketAddress(server.getHost(), server.getPort());
-  }
-
-  /**
-   * The test cluster's kubeconfig pointing at {@code hostPort}; the API server's certificate does
-   * not name that address, so it is not verified (a test network only).
-   */
-  private static String kubeconfigThrough(String hostPort) throws IOException {
-    ObjectNode config = kubeconfig();
-    ObjectNode cluster = (ObjectNode) config.get("clusters").get(0).get("cluster");
-    cluster.put("server", "https://" + hostPort);
-    cluster.remove("certificate-authority-data");
-    cluster.remove("certificate-authority");
-    cluster.put("insecure-skip-tls-verify", true);
-    return new ObjectMapper(new YAMLFactory()).writeValueAsString(config);
-  }
-
-  private static ObjectNode kubeconfig() throws IOException {
-    return (ObjectNode) new ObjectMapper(new YAMLFactory()).readTree(TestCluster.kubeConfigYaml());
   }
 
   private static String tail(String log) {

@@ -153,12 +153,26 @@ public class DistributionPointSpec {
     @JsonPropertyDescription("Answer PXE clients (proxyDHCP and TFTP) on this DP's nodes.")
     private Boolean enabled;
 
+    @JsonPropertyDescription(
+        "Answer every PXE client, not only machines a PXE-available deployment here targets"
+            + " (default false: a distribution point never takes over machines it has nothing"
+            + " for).")
+    private Boolean answerAll;
+
     public Boolean getEnabled() {
       return enabled;
     }
 
     public void setEnabled(Boolean enabled) {
       this.enabled = enabled;
+    }
+
+    public Boolean getAnswerAll() {
+      return answerAll;
+    }
+
+    public void setAnswerAll(Boolean answerAll) {
+      this.answerAll = answerAll;
     }
   }
 }

@@ -26,6 +26,8 @@ public final class DaemonConfigs {
     }
     config.setUnicastFallback(!Boolean.FALSE.equals(spec.getUnicastFallback()));
     config.setPxeEnabled(spec.getPxe() != null && Boolean.TRUE.equals(spec.getPxe().getEnabled()));
+    config.setPxeAnswerAll(
+        spec.getPxe() != null && Boolean.TRUE.equals(spec.getPxe().getAnswerAll()));
     config.setMulticast(spec.getMulticast());
     config.setBootEnvironment(spec.getBootEnvironment());
     config.setImages(

@@ -53,6 +53,25 @@ public final class SiteNetwork implements AutoCloseable {
     return new Member(ns, address, mac);
   }
 
+  /**
+   * A tap device on the bridge, for a QEMU machine: the command that runs QEMU in the bridge's
+   * namespace (where the tap is) followed by {@code -netdev tap,ifname=...} options for it.
+   */
+  public List<String> qemuOnTap(String name) throws IOException, InterruptedException {
+    String tap = "t-" + name;
+    run("ip", "-n", bridgeNs, "tuntap", "add", "dev", tap, "mode", "tap");
+    run("ip", "-n", bridgeNs, "link", "set", tap, "master", "br0", "up");
+    return new ArrayList<>(
+        List.of(
+            "ip",
+            "netns",
+            "exec",
+            bridgeNs,
+            "qemu-system-x86_64",
+            "-netdev",
+            "tap,id=n0,ifname=" + tap + ",script=no,downscript=no"));
+  }
+
   /** One namespace on the site's LAN. */
   public record Member(String namespace, String address, String mac) {
     /** Bytes this member has sent on eth0, Ethernet headers included. */
@@ -63,6 +82,11 @@ public final class SiteNetwork implements AutoCloseable {
         throw new IOException("no tx bytes in: " + out);
       }
       return Long.parseLong(m.group(1));
+    }
+
+    /** Sends what has no better route (a broadcast to 255.255.255.255) out of eth0. */
+    public void defaultRouteOnLan() throws IOException, InterruptedException {
+      run("ip", "-n", namespace, "route", "add", "default", "dev", "eth0");
     }
 
     /** {@code command}, run in this namespace. */

@@ -1,7 +1,13 @@
 package io.osdeploy.operator.testing;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.osdeploy.operator.local.LocalApiServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
 
 /**
  * One real kube-apiserver and etcd per test JVM, shared by the integration tests and stopped when
@@ -18,7 +24,7 @@ public final class TestCluster {
     if (client == null) {
       try {
         auditLog = java.nio.file.Files.createTempFile("osdeploy-it-audit", ".log");
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
       server = LocalApiServer.start(auditLog);
@@ -55,5 +61,32 @@ public final class TestCluster {
   public static synchronized String kubeConfigYaml() {
     client();
     return server.kubeConfigYaml();
+  }
+
+  /** Where the API server listens, as the kubeconfig says. */
+  public static InetSocketAddress apiServerAddress() throws IOException {
+    URI server =
+        URI.create(kubeConfig().get("clusters").get(0).get("cluster").get("server").asText());
+    return new InetSocketAddress(server.getHost(), server.getPort());
+  }
+
+  /**
+   * The kubeconfig pointing at {@code hostPort} (a relay on a test network); the API server's
+   * certificate does not name that address, so it is not verified: for test networks only.
+   */
+  public static String kubeConfigThrough(String hostPort) throws IOException {
+    ObjectNode config = kubeConfig();
+    ObjectNode cluster = (ObjectNode) config.get("clusters").get(0).get("cluster");
+    cluster.put("server", "https://" + hostPort);
+    cluster.remove("certificate-authority-data");
+    cluster.remove("certificate-authority");
+    cluster.put("insecure-skip-tls-verify", true);
+    return YAML.writeValueAsString(config);
+  }
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private static ObjectNode kubeConfig() throws IOException {
+    return (ObjectNode) YAML.readTree(kubeConfigYaml());
   }
 }
