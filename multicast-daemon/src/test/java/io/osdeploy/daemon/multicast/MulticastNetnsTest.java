@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Real multicast between Linux network namespaces: a sender and four receivers (two with 5% random
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MulticastNetnsTest {
   private static final int IMAGE_BYTES = 32 << 20;
   private static final int LINK_MBIT = 300;
+  private static final int SMALL_IMAGE_BYTES = 4 * 1024 * 1024 + 333;
   private static final int SENDER_MBPS = 260;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -125,13 +128,120 @@ class MulticastNetnsTest {
     }
   }
 
+  /**
+   * Eight receivers, every one behind the same random loss, one session started by count: each ends
+   * with the exact image. Parity and NAK repair carry it; no unicast exists here.
+   */
+  @ParameterizedTest(name = "eight receivers at {0} per mille loss")
+  @ValueSource(ints = {0, 20, 100})
+  void eightReceiversEndWithTheExactImageAtEachLossRate(int lossPerMille) throws Exception {
+    requireNetns();
+    String sha = randomImage(SMALL_IMAGE_BYTES);
+    List<Process> processes = new ArrayList<>();
+    try (NetnsTopology net = new NetnsTopology()) {
+      String s = net.addNode("s");
+      List<String> receivers = new ArrayList<>();
+      for (int i = 1; i <= 8; i++) {
+        String ns = net.addNode("r" + i);
+        if (lossPerMille > 0) {
+          net.addLoss(ns, lossPerMille);
+        }
+        receivers.add("r" + i);
+        processes.add(node(ns, "r" + i, "receive", dir.toString(), "r" + i));
+      }
+      net.capRate(s, LINK_MBIT);
+      List<String> send =
+          new ArrayList<>(
+              List.of("send", dir.resolve("image.wim").toString(), sha, dir.toString()));
+      send.addAll(List.of(String.valueOf(SENDER_MBPS), "8", "0"));
+      send.addAll(receivers);
+      processes.add(node(s, "s", send.toArray(String[]::new)));
+      awaitAll(processes);
+      for (String r : receivers) {
+        JsonNode res = JSON.readTree(dir.resolve(r + ".result.json").toFile());
+        assertEquals("VERIFIED", res.get("outcome").asText(), r + "; logs in " + dir);
+        assertEquals(sha, sha256Hex(dir.resolve(r + ".img")), r + " holds the exact image");
+      }
+      JsonNode metrics = JSON.readTree(dir.resolve("sender.json").toFile());
+      assertEquals(1, metrics.get("sessionsAllVerified").asLong());
+      assertTrue(read(dir.resolve("s.log")).contains("why=minClients reached"));
+    } finally {
+      processes.forEach(Process::destroyForcibly);
+    }
+  }
+
+  /** Fewer receivers than minClients join: the session starts when maxWaitSeconds have passed. */
+  @Test
+  void aSessionShortOfItsClientsStartsAfterItsMaximumWait() throws Exception {
+    requireNetns();
+    String sha = randomImage(SMALL_IMAGE_BYTES);
+    List<Process> processes = new ArrayList<>();
+    try (NetnsTopology net = new NetnsTopology()) {
+      String s = net.addNode("s");
+      for (String r : List.of("r1", "r2")) {
+        processes.add(node(net.addNode(r), r, "receive", dir.toString(), r));
+      }
+      List<String> send =
+          new ArrayList<>(
+              List.of("send", dir.resolve("image.wim").toString(), sha, dir.toString()));
+      // Eight clients wanted, two come; the wait is three seconds.
+      send.addAll(List.of(String.valueOf(SENDER_MBPS), "8", "0", "r1", "r2"));
+      processes.add(nodeWith(List.of("-Dosdeploy.maxWaitSeconds=3"), s, "s", send));
+      awaitAll(processes);
+      for (String r : List.of("r1", "r2")) {
+        JsonNode res = JSON.readTree(dir.resolve(r + ".result.json").toFile());
+        assertEquals("VERIFIED", res.get("outcome").asText(), r);
+        assertEquals("WAITING", res.get("ticketState").asText(), r + " joined before the start");
+        assertEquals(sha, sha256Hex(dir.resolve(r + ".img")), r);
+      }
+      String log = read(dir.resolve("s.log"));
+      assertTrue(log.contains("clients=2 why=maxWaitSeconds passed"), log);
+    } finally {
+      processes.forEach(Process::destroyForcibly);
+    }
+  }
+
+  private static void requireNetns() {
+    Prerequisites.require(Prerequisites.root(), "root (network namespaces)");
+    for (String tool : new String[] {"ip", "nft", "tc"}) {
+      Prerequisites.require(
+          Prerequisites.onPath(tool), tool + " (apt-get install iproute2 nftables)");
+    }
+  }
+
+  private String randomImage(int size) throws Exception {
+    byte[] bytes = new byte[size];
+    new Random().nextBytes(bytes);
+    Files.write(dir.resolve("image.wim"), bytes);
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  private void awaitAll(List<Process> processes) throws InterruptedException {
+    for (Process p : processes) {
+      assertTrue(p.waitFor(4, TimeUnit.MINUTES), "a node did not finish in time; logs in " + dir);
+    }
+    for (Process p : processes) {
+      assertEquals(0, p.exitValue(), "node exit status; logs in " + dir);
+    }
+  }
+
+  private static String read(Path file) throws java.io.IOException {
+    return Files.readString(file);
+  }
+
   private Process node(String ns, String name, String... args) throws Exception {
+    return nodeWith(List.of(), ns, name, List.of(args));
+  }
+
+  private Process nodeWith(List<String> jvmOptions, String ns, String name, List<String> args)
+      throws Exception {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
     cmd.addAll(
         List.of("-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path")));
     cmd.add(NetnsNode.class.getName());
-    cmd.addAll(List.of(args));
+    cmd.addAll(args);
     return new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(new File(dir.toFile(), name + ".log"))

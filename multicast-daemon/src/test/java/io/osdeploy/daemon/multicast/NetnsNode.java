@@ -65,7 +65,7 @@ public final class NetnsNode {
     dp.setMaxRateMbps(rate);
     DistributionPointMulticast.SessionStart start = new DistributionPointMulticast.SessionStart();
     start.setMinClients(minClients);
-    start.setMaxWaitSeconds(30);
+    start.setMaxWaitSeconds(Integer.getInteger("osdeploy.maxWaitSeconds", 30));
     dp.setSessionStart(start);
     MulticastImage img = new MulticastImage("image", image, Files.size(image), sha, false);
     NetworkInterface eth0 = NetworkInterface.getByName("eth0");

@@ -1,0 +1,229 @@
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
+
+/**
+ * Turns bench/multicast.sh's results (one tab-separated line per run) into docs/benchmarks.md: the
+ * table, the issue's targets marked met or not from the figures, and a PNG chart of goodput.
+ * Run by the script as a single-file program: java bench/report/MulticastReport.java RESULTS OUT
+ * PNG HEADER_FILE CAP_MBIT.
+ */
+public class MulticastReport {
+  record Run(
+      String tool,
+      int receivers,
+      int lossPermille,
+      String link,
+      double seconds,
+      double goodputMbit,
+      double wire,
+      boolean verified) {
+    String loss() {
+      return String.format(Locale.ROOT, "%g%%", lossPermille / 10.0).replace(".00000%", "%");
+    }
+  }
+
+  static final List<String> TOOLS = List.of("osdeploy", "udpcast", "uftp", "http");
+
+  public static void main(String[] args) throws IOException {
+    List<Run> runs = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of(args[0]))) {
+      String[] f = line.split("\t");
+      runs.add(
+          new Run(
+              f[0],
+              Integer.parseInt(f[1]),
+              Integer.parseInt(f[2]),
+              f[3],
+              Double.parseDouble(f[4]),
+              Double.parseDouble(f[5]),
+              Double.parseDouble(f[6]),
+              f[7].equals("y")));
+    }
+    double cap = Double.parseDouble(args[4]);
+    StringBuilder md = new StringBuilder(Files.readString(Path.of(args[3])));
+    for (String link : List.of("capped", "uncapped")) {
+      List<Run> part = runs.stream().filter(r -> r.link().equals(link)).toList();
+      if (part.isEmpty()) {
+        continue;
+      }
+      md.append("\n## ")
+          .append(link.equals("capped") ? "Sender link capped at " + fmt(cap) + " Mbit/s" : "Uncapped")
+          .append("\n\n");
+      md.append(
+          "| Sender | Receivers | Loss | Time (s) | Goodput per receiver (Mbit/s) |"
+              + (link.equals("capped") ? " Share of cap |" : "")
+              + " Wire / image | All SHA-256 correct |\n");
+      md.append(link.equals("capped") ? "|---|---|---|---|---|---|---|---|\n" : "|---|---|---|---|---|---|---|\n");
+      for (Run r : part) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %d | %s | %.2f | %.0f |%s %.2f | %s |%n",
+                r.tool(),
+                r.receivers(),
+                r.loss(),
+                r.seconds(),
+                r.goodputMbit(),
+                link.equals("capped")
+                    ? String.format(Locale.ROOT, " %.0f%% |", 100 * r.goodputMbit() / cap)
+                    : "",
+                r.wire(),
+                r.verified() ? "y" : "**n**"));
+      }
+    }
+    md.append("\n## Targets\n\n");
+    md.append(targets(runs, cap));
+    md.append("\n![Goodput per receiver by receivers and loss](")
+        .append(Path.of(args[2]).getFileName())
+        .append(")\n");
+    Files.writeString(Path.of(args[1]), md.toString());
+    chart(runs.stream().filter(r -> r.link().equals("capped")).toList(), cap, Path.of(args[2]));
+  }
+
+  static String targets(List<Run> all, double cap) {
+    List<Run> runs = all.stream().filter(r -> r.link().equals("capped")).toList();
+    List<Run> ours = runs.stream().filter(r -> r.tool().equals("osdeploy")).toList();
+    StringBuilder t = new StringBuilder("| Target (osdeploy, capped link) | Measured | Met |\n|---|---|---|\n");
+    List<Run> clean = ours.stream().filter(r -> r.lossPermille() == 0).toList();
+    String goodputs =
+        clean.stream()
+            .map(r -> String.format(Locale.ROOT, "N=%d %.0f%%", r.receivers(), 100 * r.goodputMbit() / cap))
+            .collect(Collectors.joining(", "));
+    row(t, "0% loss: goodput at least 90% of the cap", goodputs,
+        !clean.isEmpty() && clean.stream().allMatch(r -> r.goodputMbit() >= 0.9 * cap));
+    Run n1 = find(ours, 1, 0);
+    Run n8 = find(ours, 8, 0);
+    if (n1 != null && n8 != null) {
+      double ratio = n8.seconds() / n1.seconds();
+      row(t, "0% loss: wall time for N=8 within 1.2x of N=1",
+          String.format(Locale.ROOT, "%.2fx (%.1f s / %.1f s)", ratio, n8.seconds(), n1.seconds()),
+          ratio <= 1.2);
+    }
+    String wires0 =
+        clean.stream()
+            .map(r -> String.format(Locale.ROOT, "N=%d %.2f", r.receivers(), r.wire()))
+            .collect(Collectors.joining(", "));
+    row(t, "0% loss: bytes on the wire at most 1.05x the image", wires0,
+        !clean.isEmpty() && clean.stream().allMatch(r -> r.wire() <= 1.05));
+    Run lossy8 = find(ours, 8, 50);
+    if (lossy8 != null) {
+      row(t, "5% loss, N=8: bytes on the wire at most 1.2x",
+          String.format(Locale.ROOT, "%.2f", lossy8.wire()), lossy8.wire() <= 1.2);
+    }
+    List<String> behind = new ArrayList<>();
+    for (Run r : ours) {
+      for (String peer : List.of("udpcast", "uftp")) {
+        Run p = runs.stream()
+            .filter(x -> x.tool().equals(peer) && x.receivers() == r.receivers() && x.lossPermille() == r.lossPermille())
+            .findFirst().orElse(null);
+        if (p != null && r.goodputMbit() < p.goodputMbit()) {
+          behind.add(String.format(Locale.ROOT, "N=%d %s behind %s (%.0f < %.0f)",
+              r.receivers(), r.loss(), peer, r.goodputMbit(), p.goodputMbit()));
+        }
+      }
+    }
+    row(t, "at least the goodput of udpcast and UFTP in every cell",
+        behind.isEmpty() ? "ahead or equal everywhere" : behind.size() + " cells behind: " + String.join("; ", behind),
+        behind.isEmpty());
+    long unverified = all.stream().filter(r -> r.tool().equals("osdeploy") && !r.verified()).count();
+    row(t, "every receiver verified in every cell",
+        unverified == 0 ? "all verified" : unverified + " cells with a receiver not verified",
+        unverified == 0);
+    return t.toString();
+  }
+
+  static void row(StringBuilder t, String target, String measured, boolean met) {
+    t.append("| ").append(target).append(" | ").append(measured).append(" | ")
+        .append(met ? "met" : "**not met**").append(" |\n");
+  }
+
+  static Run find(List<Run> runs, int n, int loss) {
+    return runs.stream().filter(r -> r.receivers() == n && r.lossPermille() == loss).findFirst().orElse(null);
+  }
+
+  /** Grouped bars: one panel per loss rate, receivers on the x axis, one bar per sender. */
+  static void chart(List<Run> runs, double cap, Path png) throws IOException {
+    TreeSet<Integer> losses = new TreeSet<>();
+    TreeSet<Integer> counts = new TreeSet<>();
+    runs.forEach(r -> { losses.add(r.lossPermille()); counts.add(r.receivers()); });
+    int panelW = 420, panelH = 300, margin = 50;
+    int w = margin + losses.size() * (panelW + margin), h = panelH + 2 * margin + 40;
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, w, h);
+    Map<String, Color> colors = new LinkedHashMap<>();
+    colors.put("osdeploy", new Color(0x1f77b4));
+    colors.put("udpcast", new Color(0xff7f0e));
+    colors.put("uftp", new Color(0x2ca02c));
+    colors.put("http", new Color(0x7f7f7f));
+    double max = Math.max(cap, runs.stream().mapToDouble(Run::goodputMbit).max().orElse(cap));
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    int x0 = margin;
+    for (int loss : losses) {
+      int top = margin, bottom = margin + panelH;
+      g.setColor(Color.BLACK);
+      g.drawString(String.format(Locale.ROOT, "loss %g%%", loss / 10.0).replace(".00000%", "%"), x0, top - 10);
+      g.drawLine(x0, bottom, x0 + panelW, bottom);
+      g.drawLine(x0, top, x0, bottom);
+      int capY = bottom - (int) (panelH * cap / max);
+      g.setColor(Color.RED);
+      g.setStroke(new BasicStroke(1, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1, new float[] {4, 4}, 0));
+      g.drawLine(x0, capY, x0 + panelW, capY);
+      g.setStroke(new BasicStroke(1));
+      g.drawString("cap " + fmt(cap), x0 + panelW - 60, capY - 3);
+      int groupW = panelW / counts.size();
+      int barW = (groupW - 12) / TOOLS.size();
+      int gi = 0;
+      for (int n : counts) {
+        int gx = x0 + gi * groupW + 6;
+        int ti = 0;
+        for (String tool : TOOLS) {
+          Run r = runs.stream().filter(x -> x.tool().equals(tool) && x.receivers() == n && x.lossPermille() == loss).findFirst().orElse(null);
+          if (r != null) {
+            int bh = (int) (panelH * r.goodputMbit() / max);
+            g.setColor(colors.get(tool));
+            g.fillRect(gx + ti * barW, bottom - bh, barW - 2, bh);
+          }
+          ti++;
+        }
+        g.setColor(Color.BLACK);
+        g.drawString("N=" + n, gx + groupW / 2 - 15, bottom + 15);
+        gi++;
+      }
+      g.drawString(fmt(max) + " Mbit/s", x0 + 3, top + 12);
+      x0 += panelW + margin;
+    }
+    int lx = margin;
+    for (Map.Entry<String, Color> e : colors.entrySet()) {
+      g.setColor(e.getValue());
+      g.fillRect(lx, h - 30, 12, 12);
+      g.setColor(Color.BLACK);
+      g.drawString(e.getKey(), lx + 16, h - 20);
+      lx += 100;
+    }
+    g.drawString("goodput per receiver (Mbit/s)", lx + 20, h - 20);
+    g.dispose();
+    ImageIO.write(img, "png", png.toFile());
+  }
+
+  static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.0f", v);
+  }
+}
