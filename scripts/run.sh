@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/prereqs.sh
-if [[ ! -f operator/target/osdeploy-operator.jar || -n "$(find model operator pom.xml -newer operator/target/osdeploy-operator.jar -type f -not -path '*/target/*' | head -1)" ]]; then
+if [[ ! -f operator/target/osdeploy-operator.jar || -n "$(find model multicast-daemon agent operator pom.xml -newer operator/target/osdeploy-operator.jar -type f -not -path '*/target/*' | head -1)" ]]; then
   echo "[run] building the operator ..." >&2
   mvn -B -q install -DskipTests -Dspotless.check.skip >&2
 fi
