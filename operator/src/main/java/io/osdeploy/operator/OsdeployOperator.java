@@ -10,17 +10,24 @@ import io.osdeploy.operator.reconciler.DistributionPointReconciler;
 import io.osdeploy.operator.reconciler.OSImageReconciler;
 import io.osdeploy.operator.reconciler.TaskSequenceDeploymentReconciler;
 import io.osdeploy.operator.status.StatusAggregator;
+import java.time.Duration;
 import java.util.List;
 
 /** The operator: the four reconcilers on one JOSDK {@link Operator}. */
 public final class OsdeployOperator {
   /** The leader-election Lease of the operator's replicas. */
-  public static final String LEASE_NAME = "osdeploy-operator";
+  public static final String LEASE_NAME = LeaderLease.NAME;
+
+  /**
+   * How long a stop waits for the reconciles under way to finish (a media build takes well under a
+   * second), within the 30 s a pod is given between SIGTERM and SIGKILL.
+   */
+  static final Duration RECONCILES_FINISH_ON_STOP = Duration.ofSeconds(10);
 
   private OsdeployOperator() {}
 
   /** The pod's name where there is one, made unique so two processes never share it. */
-  static String identity() {
+  public static String identity() {
     String pod = System.getenv("POD_NAME");
     String base = pod != null && !pod.isBlank() ? pod : "osdeploy-operator";
     return base + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
@@ -37,32 +44,24 @@ public final class OsdeployOperator {
   }
 
   public static Operator create(KubernetesClient client, MediaStore media) {
-    return create(client, media, (LeaderElectionConfiguration) null);
+    return create(client, media, null);
   }
 
   /**
-   * @param leaseNamespace where the leader-election Lease lives, so that only one of several
-   *     replicas reconciles; null to run without leader election (a local run)
-   */
-  public static Operator create(KubernetesClient client, MediaStore media, String leaseNamespace) {
-    return create(
-        client,
-        media,
-        leaseNamespace == null
-            ? null
-            : new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace, identity()));
-  }
-
-  /**
-   * @param election leader election of several replicas (a replica that loses the lead exits, so
-   *     two never reconcile at once); null for none
+   * The operator, not started. The caller owns {@code client} and closes it after {@link
+   * Operator#stop()}: a replica gives its Lease up with it once the operator has stopped.
+   *
+   * @param election leader election of several replicas; null for none (a local run)
    */
   public static Operator create(
       KubernetesClient client, MediaStore media, LeaderElectionConfiguration election) {
     Operator operator =
         new Operator(
             o -> {
-              o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(true);
+              o.withKubernetesClient(client)
+                  .withStopOnInformerErrorDuringStartup(true)
+                  .withCloseClientOnStop(false)
+                  .withReconciliationTerminationTimeout(RECONCILES_FINISH_ON_STOP);
               if (election != null) {
                 o.withLeaderElectionConfiguration(election);
               }

@@ -3,6 +3,7 @@ package io.osdeploy.operator.local;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
+import io.osdeploy.operator.LeaderLease;
 import io.osdeploy.operator.OperatorSettings;
 import io.osdeploy.operator.OsdeployOperator;
 import io.osdeploy.operator.media.BootFiles;
@@ -39,6 +40,7 @@ public final class RunCommand {
    * and served as the environment says. Runs until the pod is stopped.
    */
   private static int runInCluster() throws Exception {
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
     KubernetesClient client = new KubernetesClientBuilder().build();
     String namespace = System.getenv().getOrDefault("POD_NAMESPACE", client.getNamespace());
     if (namespace == null) {
@@ -54,26 +56,32 @@ public final class RunCommand {
             settings.mediaUrl() != null
                 ? settings.mediaUrl()
                 : "http://" + InetAddress.getLocalHost().getHostAddress());
-    Operator operator = OsdeployOperator.create(client, media.store(), namespace);
+    LeaderLease lease = new LeaderLease(namespace, OsdeployOperator.identity());
+    Operator operator = OsdeployOperator.create(client, media.store(), lease.configuration());
     media.setReadiness(() -> ready(operator));
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  // SIGTERM: finish the reconciles under way, then hand the Lease over at once.
+                  log.info("stopping: finishing reconciles, then releasing the Lease");
+                  lease.stopping();
+                  media.setReadiness(() -> false);
                   operator.stop();
+                  lease.release(client);
                   media.close();
                   client.close();
+                  log.info("stopped");
                   stopped.countDown();
                 },
                 "shutdown"));
     operator.start();
-    org.slf4j.LoggerFactory.getLogger(RunCommand.class)
-        .info(
-            "operator running in namespace {} (leader election on Lease {}); media at {}",
-            namespace,
-            OsdeployOperator.LEASE_NAME,
-            media.baseUrl());
+    log.info(
+        "operator running in namespace {} (leader election on Lease {}); media at {}",
+        namespace,
+        OsdeployOperator.LEASE_NAME,
+        media.baseUrl());
     stopped.await();
     return 0;
   }
