@@ -5,6 +5,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.osdeploy.operator.media.MediaStore;
+import io.osdeploy.operator.metrics.OperatorMetrics;
 import io.osdeploy.operator.reconciler.BootableMediaReconciler;
 import io.osdeploy.operator.reconciler.DistributionPointReconciler;
 import io.osdeploy.operator.reconciler.OSImageReconciler;
@@ -26,6 +27,24 @@ public final class OsdeployOperator {
 
   private OsdeployOperator() {}
 
+  /**
+   * How an operator runs, besides its client and media store.
+   *
+   * @param election leader election of several replicas; null for none (a local run)
+   * @param metrics where reconciles are counted and timed; null for none
+   */
+  public record Options(LeaderElectionConfiguration election, OperatorMetrics metrics) {
+    public static final Options DEFAULTS = new Options(null, null);
+
+    public Options withElection(LeaderElectionConfiguration election) {
+      return new Options(election, metrics);
+    }
+
+    public Options withMetrics(OperatorMetrics metrics) {
+      return new Options(election, metrics);
+    }
+  }
+
   /** The pod's name where there is one, made unique so two processes never share it. */
   public static String identity() {
     String pod = System.getenv("POD_NAME");
@@ -44,17 +63,23 @@ public final class OsdeployOperator {
   }
 
   public static Operator create(KubernetesClient client, MediaStore media) {
-    return create(client, media, null);
+    return create(client, media, Options.DEFAULTS);
+  }
+
+  /**
+   * @param election leader election of several replicas (a replica that loses the lead exits, so
+   *     two never reconcile at once); null for none
+   */
+  public static Operator create(
+      KubernetesClient client, MediaStore media, LeaderElectionConfiguration election) {
+    return create(client, media, Options.DEFAULTS.withElection(election));
   }
 
   /**
    * The operator, not started. The caller owns {@code client} and closes it after {@link
    * Operator#stop()}: a replica gives its Lease up with it once the operator has stopped.
-   *
-   * @param election leader election of several replicas; null for none (a local run)
    */
-  public static Operator create(
-      KubernetesClient client, MediaStore media, LeaderElectionConfiguration election) {
+  public static Operator create(KubernetesClient client, MediaStore media, Options options) {
     Operator operator =
         new Operator(
             o -> {
@@ -62,8 +87,11 @@ public final class OsdeployOperator {
                   .withStopOnInformerErrorDuringStartup(true)
                   .withCloseClientOnStop(false)
                   .withReconciliationTerminationTimeout(RECONCILES_FINISH_ON_STOP);
-              if (election != null) {
-                o.withLeaderElectionConfiguration(election);
+              if (options.election() != null) {
+                o.withLeaderElectionConfiguration(options.election());
+              }
+              if (options.metrics() != null) {
+                o.withMetrics(options.metrics().controllers());
               }
             });
     reconcilers(media).forEach(operator::register);

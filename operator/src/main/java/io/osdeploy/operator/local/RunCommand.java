@@ -8,6 +8,7 @@ import io.osdeploy.operator.OperatorSettings;
 import io.osdeploy.operator.OsdeployOperator;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.MediaServer;
+import io.osdeploy.operator.metrics.OperatorMetrics;
 import java.io.Console;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -36,8 +37,9 @@ public final class RunCommand {
 
   /**
    * The operator in its Deployment: CRDs are expected installed (from deploy/), the log goes to
-   * stdout, replicas elect a leader through a Lease in their own namespace, and boot media are kept
-   * and served as the environment says. Runs until the pod is stopped.
+   * stdout, replicas elect a leader through a Lease in their own namespace, boot media are kept and
+   * served as the environment says, and metrics are at {@code /metrics} beside them. Runs until the
+   * pod is stopped.
    */
   private static int runInCluster() throws Exception {
     org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
@@ -56,8 +58,12 @@ public final class RunCommand {
             settings.mediaUrl() != null
                 ? settings.mediaUrl()
                 : "http://" + InetAddress.getLocalHost().getHostAddress());
+    OperatorMetrics metrics = OperatorMetrics.create();
+    media.setMetrics(metrics::scrape, OperatorMetrics.CONTENT_TYPE);
     LeaderLease lease = new LeaderLease(namespace, OsdeployOperator.identity());
-    Operator operator = OsdeployOperator.create(client, media.store(), lease.configuration());
+    Operator operator =
+        OsdeployOperator.create(
+            client, media.store(), new OsdeployOperator.Options(lease.configuration(), metrics));
     media.setReadiness(() -> ready(operator));
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     Runtime.getRuntime()
@@ -78,7 +84,7 @@ public final class RunCommand {
                 "shutdown"));
     operator.start();
     log.info(
-        "operator running in namespace {} (leader election on Lease {}); media at {}",
+        "operator running in namespace {} (leader election on Lease {}); media and metrics at {}",
         namespace,
         OsdeployOperator.LEASE_NAME,
         media.baseUrl());
@@ -168,7 +174,11 @@ public final class RunCommand {
     MediaServer media = mediaServer(embedded);
     System.out.println(
         "Boot media kept in " + media.store().directory() + ", served at " + media.baseUrl());
-    Operator operator = OsdeployOperator.create(client, media.store());
+    OperatorMetrics metrics = OperatorMetrics.create();
+    media.setMetrics(metrics::scrape, OperatorMetrics.CONTENT_TYPE);
+    Operator operator =
+        OsdeployOperator.create(
+            client, media.store(), OsdeployOperator.Options.DEFAULTS.withMetrics(metrics));
     media.setReadiness(() -> ready(operator));
     Runtime.getRuntime()
         .addShutdownHook(
