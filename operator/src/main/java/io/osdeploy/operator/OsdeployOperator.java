@@ -1,5 +1,6 @@
 package io.osdeploy.operator;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -13,6 +14,7 @@ import io.osdeploy.operator.reconciler.TaskSequenceDeploymentReconciler;
 import io.osdeploy.operator.status.StatusAggregator;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /** The operator: the four reconcilers on one JOSDK {@link Operator}. */
 public final class OsdeployOperator {
@@ -31,17 +33,27 @@ public final class OsdeployOperator {
    * How an operator runs, besides its client and media store.
    *
    * @param election leader election of several replicas; null for none (a local run)
+   * @param namespaces the namespaces every controller watches; empty for all
    * @param metrics where reconciles are counted and timed; null for none
    */
-  public record Options(LeaderElectionConfiguration election, OperatorMetrics metrics) {
-    public static final Options DEFAULTS = new Options(null, null);
+  public record Options(
+      LeaderElectionConfiguration election, Set<String> namespaces, OperatorMetrics metrics) {
+    public static final Options DEFAULTS = new Options(null, Set.of(), null);
+
+    public Options {
+      namespaces = Set.copyOf(namespaces);
+    }
 
     public Options withElection(LeaderElectionConfiguration election) {
-      return new Options(election, metrics);
+      return new Options(election, namespaces, metrics);
+    }
+
+    public Options withNamespaces(Set<String> namespaces) {
+      return new Options(election, namespaces, metrics);
     }
 
     public Options withMetrics(OperatorMetrics metrics) {
-      return new Options(election, metrics);
+      return new Options(election, namespaces, metrics);
     }
   }
 
@@ -94,7 +106,19 @@ public final class OsdeployOperator {
                 o.withMetrics(options.metrics().controllers());
               }
             });
-    reconcilers(media).forEach(operator::register);
+    for (Reconciler<?> reconciler : reconcilers(media)) {
+      register(operator, reconciler, options.namespaces());
+    }
     return operator;
+  }
+
+  /** Registers {@code reconciler}, watching {@code namespaces} (every namespace when empty). */
+  private static <R extends HasMetadata> void register(
+      Operator operator, Reconciler<R> reconciler, Set<String> namespaces) {
+    if (namespaces.isEmpty()) {
+      operator.register(reconciler);
+    } else {
+      operator.register(reconciler, o -> o.settingNamespaces(namespaces));
+    }
   }
 }

@@ -116,7 +116,11 @@ class MetricsIT {
     server.setMetrics(metrics::scrape, OperatorMetrics.CONTENT_TYPE);
     operator =
         OsdeployOperator.create(
-            operatorClient, server.store(), OsdeployOperator.Options.DEFAULTS.withMetrics(metrics));
+            operatorClient,
+            server.store(),
+            OsdeployOperator.Options.DEFAULTS
+                .withNamespaces(java.util.Set.of(ns))
+                .withMetrics(metrics));
     operator.start();
 
     for (String file :

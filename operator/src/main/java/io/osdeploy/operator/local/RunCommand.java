@@ -37,18 +37,18 @@ public final class RunCommand {
 
   /**
    * The operator in its Deployment: CRDs are expected installed (from deploy/), the log goes to
-   * stdout, replicas elect a leader through a Lease in their own namespace, boot media are kept and
-   * served as the environment says, and metrics are at {@code /metrics} beside them. Runs until the
-   * pod is stopped.
+   * stdout, replicas elect a leader through a Lease in their own namespace, it watches the
+   * namespaces the settings name (all by default), boot media are kept and served as the
+   * environment says, and metrics are at {@code /metrics} beside them. Runs until the pod is
+   * stopped.
    */
-  private static int runInCluster() throws Exception {
+  private static int runInCluster(OperatorSettings settings) throws Exception {
     org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
     KubernetesClient client = new KubernetesClientBuilder().build();
     String namespace = System.getenv().getOrDefault("POD_NAMESPACE", client.getNamespace());
     if (namespace == null) {
       namespace = "osdeploy-system";
     }
-    OperatorSettings settings = OperatorSettings.current();
     MediaServer media =
         MediaServer.start(
             BootFiles.debian(),
@@ -63,7 +63,10 @@ public final class RunCommand {
     LeaderLease lease = new LeaderLease(namespace, OsdeployOperator.identity());
     Operator operator =
         OsdeployOperator.create(
-            client, media.store(), new OsdeployOperator.Options(lease.configuration(), metrics));
+            client,
+            media.store(),
+            new OsdeployOperator.Options(
+                lease.configuration(), settings.watchNamespaces(), metrics));
     media.setReadiness(() -> ready(operator));
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     Runtime.getRuntime()
@@ -84,9 +87,13 @@ public final class RunCommand {
                 "shutdown"));
     operator.start();
     log.info(
-        "operator running in namespace {} (leader election on Lease {}); media and metrics at {}",
+        "operator running in namespace {} (leader election on Lease {}), watching {}; media and"
+            + " metrics at {}",
         namespace,
         OsdeployOperator.LEASE_NAME,
+        settings.watchNamespaces().isEmpty()
+            ? "every namespace"
+            : "namespaces " + String.join(", ", settings.watchNamespaces()),
         media.baseUrl());
     stopped.await();
     return 0;
@@ -131,8 +138,15 @@ public final class RunCommand {
         }
       }
     }
+    OperatorSettings settings;
+    try {
+      settings = OperatorSettings.fromEnvironment();
+    } catch (IllegalArgumentException e) {
+      System.err.println("run: " + e.getMessage());
+      return 2;
+    }
     if (inCluster()) {
-      return runInCluster();
+      return runInCluster(settings);
     }
     Files.createDirectories(HOME);
     System.out.println("Operator log: " + LOG);
@@ -178,7 +192,11 @@ public final class RunCommand {
     media.setMetrics(metrics::scrape, OperatorMetrics.CONTENT_TYPE);
     Operator operator =
         OsdeployOperator.create(
-            client, media.store(), OsdeployOperator.Options.DEFAULTS.withMetrics(metrics));
+            client,
+            media.store(),
+            OsdeployOperator.Options.DEFAULTS
+                .withNamespaces(settings.watchNamespaces())
+                .withMetrics(metrics));
     media.setReadiness(() -> ready(operator));
     Runtime.getRuntime()
         .addShutdownHook(
