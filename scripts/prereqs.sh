@@ -11,12 +11,12 @@ fail() { echo "[prereqs] $*" >&2; exit 1; }
 need java || fail "Java 17 or newer is required (apt-get install openjdk-17-jdk-headless)"
 need mvn || fail "Maven is required (apt-get install maven)"
 
-# Debian packages the tests use: lua5.1 runs the Argo CD health checks in docs/gitops; ipxe,
-# isolinux, syslinux-common and xorriso build boot media, and qemu-system-x86 boots it; iproute2
-# and nftables build the network tests' namespaces and their loss; dnsmasq-base (the binary, no
-# system service) is the site's DHCP server in the PXE test; fdisk's sfdisk reads back the
-# partition tables the agent writes.
-APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 iproute2 nftables dnsmasq-base fdisk})
+# Debian packages the tests use: git holds the repository GitSyncIT syncs from; lua5.1 runs the
+# Argo CD health checks in docs/gitops; ipxe, isolinux, syslinux-common and xorriso build boot
+# media, and qemu-system-x86 boots it; iproute2 and nftables build the network tests' namespaces
+# and their loss; dnsmasq-base (the binary, no system service) is the site's DHCP server in the PXE
+# test; fdisk's sfdisk reads back the partition tables the agent writes.
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 iproute2 nftables dnsmasq-base fdisk})
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,26 +1,64 @@
 package io.osdeploy.operator;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.osdeploy.operator.media.MediaStore;
+import io.osdeploy.operator.metrics.OperatorMetrics;
 import io.osdeploy.operator.reconciler.BootableMediaReconciler;
 import io.osdeploy.operator.reconciler.DistributionPointReconciler;
 import io.osdeploy.operator.reconciler.OSImageReconciler;
 import io.osdeploy.operator.reconciler.TaskSequenceDeploymentReconciler;
 import io.osdeploy.operator.status.StatusAggregator;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /** The operator: the four reconcilers on one JOSDK {@link Operator}. */
 public final class OsdeployOperator {
   /** The leader-election Lease of the operator's replicas. */
-  public static final String LEASE_NAME = "osdeploy-operator";
+  public static final String LEASE_NAME = LeaderLease.NAME;
+
+  /**
+   * How long a stop waits for the reconciles under way to finish (a media build takes well under a
+   * second), within the 30 s a pod is given between SIGTERM and SIGKILL.
+   */
+  static final Duration RECONCILES_FINISH_ON_STOP = Duration.ofSeconds(10);
 
   private OsdeployOperator() {}
 
+  /**
+   * How an operator runs, besides its client and media store.
+   *
+   * @param election leader election of several replicas; null for none (a local run)
+   * @param namespaces the namespaces every controller watches; empty for all
+   * @param metrics where reconciles are counted and timed; null for none
+   */
+  public record Options(
+      LeaderElectionConfiguration election, Set<String> namespaces, OperatorMetrics metrics) {
+    public static final Options DEFAULTS = new Options(null, Set.of(), null);
+
+    public Options {
+      namespaces = Set.copyOf(namespaces);
+    }
+
+    public Options withElection(LeaderElectionConfiguration election) {
+      return new Options(election, namespaces, metrics);
+    }
+
+    public Options withNamespaces(Set<String> namespaces) {
+      return new Options(election, namespaces, metrics);
+    }
+
+    public Options withMetrics(OperatorMetrics metrics) {
+      return new Options(election, namespaces, metrics);
+    }
+  }
+
   /** The pod's name where there is one, made unique so two processes never share it. */
-  static String identity() {
+  public static String identity() {
     String pod = System.getenv("POD_NAME");
     String base = pod != null && !pod.isBlank() ? pod : "osdeploy-operator";
     return base + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
@@ -37,20 +75,7 @@ public final class OsdeployOperator {
   }
 
   public static Operator create(KubernetesClient client, MediaStore media) {
-    return create(client, media, (LeaderElectionConfiguration) null);
-  }
-
-  /**
-   * @param leaseNamespace where the leader-election Lease lives, so that only one of several
-   *     replicas reconciles; null to run without leader election (a local run)
-   */
-  public static Operator create(KubernetesClient client, MediaStore media, String leaseNamespace) {
-    return create(
-        client,
-        media,
-        leaseNamespace == null
-            ? null
-            : new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace, identity()));
+    return create(client, media, Options.DEFAULTS);
   }
 
   /**
@@ -59,15 +84,41 @@ public final class OsdeployOperator {
    */
   public static Operator create(
       KubernetesClient client, MediaStore media, LeaderElectionConfiguration election) {
+    return create(client, media, Options.DEFAULTS.withElection(election));
+  }
+
+  /**
+   * The operator, not started. The caller owns {@code client} and closes it after {@link
+   * Operator#stop()}: a replica gives its Lease up with it once the operator has stopped.
+   */
+  public static Operator create(KubernetesClient client, MediaStore media, Options options) {
     Operator operator =
         new Operator(
             o -> {
-              o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(true);
-              if (election != null) {
-                o.withLeaderElectionConfiguration(election);
+              o.withKubernetesClient(client)
+                  .withStopOnInformerErrorDuringStartup(true)
+                  .withCloseClientOnStop(false)
+                  .withReconciliationTerminationTimeout(RECONCILES_FINISH_ON_STOP);
+              if (options.election() != null) {
+                o.withLeaderElectionConfiguration(options.election());
+              }
+              if (options.metrics() != null) {
+                o.withMetrics(options.metrics().controllers());
               }
             });
-    reconcilers(media).forEach(operator::register);
+    for (Reconciler<?> reconciler : reconcilers(media)) {
+      register(operator, reconciler, options.namespaces());
+    }
     return operator;
+  }
+
+  /** Registers {@code reconciler}, watching {@code namespaces} (every namespace when empty). */
+  private static <R extends HasMetadata> void register(
+      Operator operator, Reconciler<R> reconciler, Set<String> namespaces) {
+    if (namespaces.isEmpty()) {
+      operator.register(reconciler);
+    } else {
+      operator.register(reconciler, o -> o.settingNamespaces(namespaces));
+    }
   }
 }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class LeaderElectionIT {
   private final KubernetesClient client = TestCluster.client();
   private final String ns = "leader-it-" + UUID.randomUUID().toString().substring(0, 8);
+  private final List<KubernetesClient> clients = new java.util.ArrayList<>();
   private Operator first;
   private Operator second;
 
@@ -37,13 +38,16 @@ class LeaderElectionIT {
         o.stop();
       }
     }
+    clients.forEach(KubernetesClient::close);
     client.namespaces().withName(ns).delete();
   }
 
   private Operator replica(String identity) {
+    KubernetesClient own = TestCluster.newClient();
+    clients.add(own);
     // In production a replica that loses the lead exits; here it must not end the test JVM.
     return OsdeployOperator.create(
-        TestCluster.newClient(),
+        own,
         OperatorTests.media().store(),
         new LeaderElectionConfiguration(
             OsdeployOperator.LEASE_NAME,

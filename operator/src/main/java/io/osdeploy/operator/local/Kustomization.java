@@ -47,23 +47,57 @@ public final class Kustomization {
     return namespace;
   }
 
+  /** One object of the kustomization and the file it comes from, relative to the folder. */
+  public record Rendered(Path file, HasMetadata object) {
+    /** {@code file: Kind namespace/name}, how errors name the object. */
+    public String describe() {
+      String ns = object.getMetadata().getNamespace();
+      return file
+          + ": "
+          + object.getKind()
+          + " "
+          + (ns == null ? "" : ns + "/")
+          + object.getMetadata().getName();
+    }
+  }
+
+  /**
+   * Every object, in the order listed, with the kustomization's namespace set on all but
+   * Namespaces. A file that does not parse is an error naming it.
+   */
+  public List<Rendered> render(KubernetesClient client) throws IOException {
+    List<Rendered> rendered = new ArrayList<>();
+    for (Path file : files) {
+      Path relative = dir.relativize(file);
+      List<HasMetadata> items;
+      try (InputStream in = Files.newInputStream(file)) {
+        items = client.load(in).items();
+      } catch (RuntimeException e) {
+        throw new IOException(relative + ": not a Kubernetes object: " + e.getMessage(), e);
+      }
+      for (HasMetadata item : items) {
+        if (item == null || item.getKind() == null || item.getMetadata() == null) {
+          throw new IOException(relative + ": an object without kind or metadata");
+        }
+        if (namespace != null && !"Namespace".equals(item.getKind())) {
+          item.getMetadata().setNamespace(namespace);
+        }
+        rendered.add(new Rendered(relative, item));
+      }
+    }
+    return rendered;
+  }
+
   /** Server-side applies every resource, in the order listed, with field manager "osdeploy-run". */
   public List<HasMetadata> apply(KubernetesClient client) throws IOException {
     List<HasMetadata> applied = new ArrayList<>();
-    for (Path file : files) {
-      try (InputStream in = Files.newInputStream(file)) {
-        for (HasMetadata item : client.load(in).items()) {
-          if (namespace != null && !"Namespace".equals(item.getKind())) {
-            item.getMetadata().setNamespace(namespace);
-          }
-          applied.add(
-              client
-                  .resource(item)
-                  .fieldManager("osdeploy-run")
-                  .forceConflicts()
-                  .serverSideApply());
-        }
-      }
+    for (Rendered r : render(client)) {
+      applied.add(
+          client
+              .resource(r.object())
+              .fieldManager("osdeploy-run")
+              .forceConflicts()
+              .serverSideApply());
     }
     return applied;
   }

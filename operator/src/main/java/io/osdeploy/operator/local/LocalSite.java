@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * pod as the DaemonSet controller would, and serves the sample OS images from a local stand-in file
  * so that content really flows: pulled, verified, reported.
  */
-final class LocalSite implements AutoCloseable {
+public final class LocalSite implements AutoCloseable {
   private static final int STAND_IN_BYTES = 32 * 1024 * 1024;
 
   private final KubernetesClient client;
@@ -44,7 +44,11 @@ final class LocalSite implements AutoCloseable {
   private final Map<String, Process> daemons = new HashMap<>();
   private final List<String> notes = new ArrayList<>();
 
-  LocalSite(KubernetesClient client, Path home, Path daemonJar, Path kubeconfig)
+  /**
+   * A site whose daemons keep their content and logs under {@code home}, run {@code daemonJar}, and
+   * reach the cluster through the {@code kubeconfig} file.
+   */
+  public LocalSite(KubernetesClient client, Path home, Path daemonJar, Path kubeconfig)
       throws IOException {
     this.client = client;
     this.home = home;
@@ -95,8 +99,14 @@ final class LocalSite implements AutoCloseable {
    * daemon process on this machine that runs as that node.
    */
   void startNodes() throws IOException {
+    startNodes(null);
+  }
+
+  /** As {@link #startNodes()}, for the distribution points of {@code namespace} (null: all). */
+  public void startNodes(String namespace) throws IOException {
+    var dps = client.resources(DistributionPoint.class);
     for (DistributionPoint dp :
-        client.resources(DistributionPoint.class).inAnyNamespace().list().getItems()) {
+        (namespace == null ? dps.inAnyNamespace() : dps.inNamespace(namespace)).list().getItems()) {
       String node = "local-" + dp.getMetadata().getName();
       Map<String, String> labels = new HashMap<>();
       if (dp.getSpec().getNodeSelector() != null) {
@@ -259,11 +269,14 @@ final class LocalSite implements AutoCloseable {
    * latest template, ready while its daemon process lives.
    */
   void reportPods() {
+    reportPods(null);
+  }
+
+  /** As {@link #reportPods()}, for the DaemonSets of {@code namespace} (null: all). */
+  public void reportPods(String namespace) {
+    var daemonSets = client.apps().daemonSets();
     for (DaemonSet ds :
-        client
-            .apps()
-            .daemonSets()
-            .inAnyNamespace()
+        (namespace == null ? daemonSets.inAnyNamespace() : daemonSets.inNamespace(namespace))
             .withLabel("app.kubernetes.io/managed-by", "osdeploy-operator")
             .list()
             .getItems()) {

@@ -3,10 +3,12 @@ package io.osdeploy.operator.local;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
+import io.osdeploy.operator.LeaderLease;
 import io.osdeploy.operator.OperatorSettings;
 import io.osdeploy.operator.OsdeployOperator;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.MediaServer;
+import io.osdeploy.operator.metrics.OperatorMetrics;
 import java.io.Console;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -35,16 +37,18 @@ public final class RunCommand {
 
   /**
    * The operator in its Deployment: CRDs are expected installed (from deploy/), the log goes to
-   * stdout, replicas elect a leader through a Lease in their own namespace, and boot media are kept
-   * and served as the environment says. Runs until the pod is stopped.
+   * stdout, replicas elect a leader through a Lease in their own namespace, it watches the
+   * namespaces the settings name (all by default), boot media are kept and served as the
+   * environment says, and metrics are at {@code /metrics} beside them. Runs until the pod is
+   * stopped.
    */
-  private static int runInCluster() throws Exception {
+  private static int runInCluster(OperatorSettings settings) throws Exception {
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
     KubernetesClient client = new KubernetesClientBuilder().build();
     String namespace = System.getenv().getOrDefault("POD_NAMESPACE", client.getNamespace());
     if (namespace == null) {
       namespace = "osdeploy-system";
     }
-    OperatorSettings settings = OperatorSettings.current();
     MediaServer media =
         MediaServer.start(
             BootFiles.debian(),
@@ -54,26 +58,43 @@ public final class RunCommand {
             settings.mediaUrl() != null
                 ? settings.mediaUrl()
                 : "http://" + InetAddress.getLocalHost().getHostAddress());
-    Operator operator = OsdeployOperator.create(client, media.store(), namespace);
+    OperatorMetrics metrics = OperatorMetrics.create();
+    media.setMetrics(metrics::scrape, OperatorMetrics.CONTENT_TYPE);
+    LeaderLease lease = new LeaderLease(namespace, OsdeployOperator.identity());
+    Operator operator =
+        OsdeployOperator.create(
+            client,
+            media.store(),
+            new OsdeployOperator.Options(
+                lease.configuration(), settings.watchNamespaces(), metrics));
     media.setReadiness(() -> ready(operator));
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  // SIGTERM: finish the reconciles under way, then hand the Lease over at once.
+                  log.info("stopping: finishing reconciles, then releasing the Lease");
+                  lease.stopping();
+                  media.setReadiness(() -> false);
                   operator.stop();
+                  lease.release(client);
                   media.close();
                   client.close();
+                  log.info("stopped");
                   stopped.countDown();
                 },
                 "shutdown"));
     operator.start();
-    org.slf4j.LoggerFactory.getLogger(RunCommand.class)
-        .info(
-            "operator running in namespace {} (leader election on Lease {}); media at {}",
-            namespace,
-            OsdeployOperator.LEASE_NAME,
-            media.baseUrl());
+    log.info(
+        "operator running in namespace {} (leader election on Lease {}), watching {}; media and"
+            + " metrics at {}",
+        namespace,
+        OsdeployOperator.LEASE_NAME,
+        settings.watchNamespaces().isEmpty()
+            ? "every namespace"
+            : "namespaces " + String.join(", ", settings.watchNamespaces()),
+        media.baseUrl());
     stopped.await();
     return 0;
   }
@@ -117,8 +138,15 @@ public final class RunCommand {
         }
       }
     }
+    OperatorSettings settings;
+    try {
+      settings = OperatorSettings.fromEnvironment();
+    } catch (IllegalArgumentException e) {
+      System.err.println("run: " + e.getMessage());
+      return 2;
+    }
     if (inCluster()) {
-      return runInCluster();
+      return runInCluster(settings);
     }
     Files.createDirectories(HOME);
     System.out.println("Operator log: " + LOG);
@@ -160,7 +188,15 @@ public final class RunCommand {
     MediaServer media = mediaServer(embedded);
     System.out.println(
         "Boot media kept in " + media.store().directory() + ", served at " + media.baseUrl());
-    Operator operator = OsdeployOperator.create(client, media.store());
+    OperatorMetrics metrics = OperatorMetrics.create();
+    media.setMetrics(metrics::scrape, OperatorMetrics.CONTENT_TYPE);
+    Operator operator =
+        OsdeployOperator.create(
+            client,
+            media.store(),
+            OsdeployOperator.Options.DEFAULTS
+                .withNamespaces(settings.watchNamespaces())
+                .withMetrics(metrics));
     media.setReadiness(() -> ready(operator));
     Runtime.getRuntime()
         .addShutdownHook(

@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
 
 /**
  * Serves the store's artifacts over HTTP, and the operator's probes ({@code /healthz}, {@code
- * /readyz}): {@code GET} and {@code HEAD /media/<sha256>.iso}, with the SHA-256 as ETag, {@code
- * If-None-Match}, and single byte ranges ({@code Range: bytes=a-b}). Nothing else is served; the
- * name is checked before any file is touched.
+ * /readyz}) and Prometheus metrics ({@code /metrics}): {@code GET} and {@code HEAD
+ * /media/<sha256>.iso}, with the SHA-256 as ETag, {@code If-None-Match}, and single byte ranges
+ * ({@code Range: bytes=a-b}). Nothing else is served; the name is checked before any file is
+ * touched.
  */
 public final class MediaServer implements AutoCloseable {
   private static final Pattern PATH = Pattern.compile("^/media/([0-9a-f]{64})\\.iso$");
@@ -30,6 +31,8 @@ public final class MediaServer implements AutoCloseable {
   private final String baseUrl;
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
   private volatile java.util.function.BooleanSupplier ready = () -> false;
+  private volatile java.util.function.Supplier<String> metrics;
+  private volatile String metricsContentType;
 
   private MediaServer(BootFiles files, Path directory, String bindAddress, int port, String urlBase)
       throws IOException {
@@ -63,6 +66,15 @@ public final class MediaServer implements AutoCloseable {
    */
   public void setReadiness(java.util.function.BooleanSupplier readiness) {
     this.ready = readiness;
+  }
+
+  /**
+   * What {@code /metrics} answers ({@code scrape}, with {@code contentType}); without it, {@code
+   * /metrics} is 404.
+   */
+  public void setMetrics(java.util.function.Supplier<String> scrape, String contentType) {
+    this.metricsContentType = contentType;
+    this.metrics = scrape;
   }
 
   public MediaStore store() {
@@ -99,6 +111,17 @@ public final class MediaServer implements AutoCloseable {
           isReady = false;
         }
         text(exchange, isReady ? 200 : 503, isReady ? "ready\n" : "not ready\n");
+        return;
+      }
+      if (path.equals("/metrics") && metrics != null) {
+        byte[] body = metrics.get().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", metricsContentType);
+        if (head) {
+          exchange.sendResponseHeaders(200, -1);
+        } else {
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+        }
         return;
       }
       Matcher m = PATH.matcher(path);

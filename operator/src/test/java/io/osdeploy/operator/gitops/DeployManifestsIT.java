@@ -126,12 +126,13 @@ class DeployManifestsIT {
             "rolebinding.rbac.authorization.k8s.io/osdeploy-operator-leader-election",
             "clusterrolebinding.rbac.authorization.k8s.io/osdeploy-operator",
             "service/osdeploy-media",
+            "service/osdeploy-operator-metrics",
             "persistentvolumeclaim/osdeploy-media",
             "deployment.apps/osdeploy-operator")) {
       assertTrue(applied.contains(object + " serverside-applied"), object + " in\n" + applied);
     }
     assertEquals(
-        13, applied.lines().filter(l -> l.endsWith(" serverside-applied")).count(), applied);
+        14, applied.lines().filter(l -> l.endsWith(" serverside-applied")).count(), applied);
 
     Deployment deployment =
         admin.apps().deployments().inNamespace(SYSTEM_NS).withName("osdeploy-operator").get();
@@ -152,6 +153,20 @@ class DeployManifestsIT {
             .anyMatch(m -> m.getMountPath().equals("/var/lib/osdeploy/media")));
     Service media = admin.services().inNamespace(SYSTEM_NS).withName("osdeploy-media").get();
     assertEquals(8088, media.getSpec().getPorts().get(0).getPort());
+    // Prometheus finds /metrics on the operator's port through the Service or the pod.
+    Service metrics =
+        admin.services().inNamespace(SYSTEM_NS).withName("osdeploy-operator-metrics").get();
+    assertEquals("media", metrics.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+    assertEquals(
+        deployment.getSpec().getSelector().getMatchLabels(), metrics.getSpec().getSelector());
+    for (Map<String, String> annotations :
+        List.of(
+            metrics.getMetadata().getAnnotations(),
+            deployment.getSpec().getTemplate().getMetadata().getAnnotations())) {
+      assertEquals("true", annotations.get("prometheus.io/scrape"));
+      assertEquals("8088", annotations.get("prometheus.io/port"));
+      assertEquals("/metrics", annotations.get("prometheus.io/path"));
+    }
   }
 
   /** verb, API group, resource[/subresource], namespace (empty: cluster-wide), name. */

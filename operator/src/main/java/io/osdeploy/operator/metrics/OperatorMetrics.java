@@ -1,0 +1,57 @@
+package io.osdeploy.operator.metrics;
+
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * The operator's Prometheus metrics: JOSDK's per-controller reconcile metrics (started, succeeded,
+ * failed, duration, in flight, queued) and the JVM's, rendered in the Prometheus text format for
+ * {@code GET /metrics}.
+ *
+ * <p>Series are per kind and controller, never per resource: a fleet of thousands of deployments
+ * must not become thousands of series.
+ */
+public final class OperatorMetrics {
+  /** The content type of {@link #scrape()}: the Prometheus text format. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final PrometheusMeterRegistry registry;
+  private final Metrics controllers;
+
+  private OperatorMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    this.controllers = MicrometerMetrics.withoutPerResourceMetrics(registry);
+  }
+
+  /** A registry of its own, with the JVM's memory, threads, classes, CPU and uptime bound. */
+  public static OperatorMetrics create() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return new OperatorMetrics(registry);
+  }
+
+  /** What JOSDK reports reconciles to ({@code ConfigurationServiceOverrider.withMetrics}). */
+  public Metrics controllers() {
+    return controllers;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Every series, in the Prometheus text format. */
+  public String scrape() {
+    return registry.scrape();
+  }
+}

@@ -1,0 +1,120 @@
+package io.osdeploy.operator.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The operator's jar run as it runs in its pod ({@code run} in a pod: the environment says
+ * KUBERNETES_SERVICE_HOST, no KUBECONFIG), against the test cluster: the client finds the cluster
+ * through the {@code kubeconfig} system property, where in a pod it would use its service account.
+ */
+public final class OperatorProcess implements AutoCloseable {
+  public static final Path JAR =
+      Path.of("target", "osdeploy-operator.jar").toAbsolutePath().normalize();
+
+  private final Process process;
+  private final Path log;
+  private final int port;
+
+  private OperatorProcess(Process process, Path log, int port) {
+    this.process = process;
+    this.log = log;
+    this.port = port;
+  }
+
+  /**
+   * Starts the jar as pod {@code podName} of namespace {@code namespace}, with {@code env} added to
+   * what the Deployment in deploy/ sets.
+   */
+  public static OperatorProcess startInCluster(
+      String namespace, String podName, Map<String, String> env) throws IOException {
+    Prerequisites.require(
+        Files.isRegularFile(JAR), "the operator jar " + JAR + " (mvn package builds it)");
+    Path home = Files.createTempDirectory("osdeploy-operator-pod-");
+    Path kubeconfig = home.resolve("kubeconfig");
+    Files.writeString(kubeconfig, TestCluster.kubeConfigYaml());
+    Path media = Files.createDirectories(home.resolve("media"));
+    Path log = home.resolve("operator.log");
+    int port = freePort();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Dkubeconfig=" + kubeconfig);
+    command.add("-Duser.home=" + home);
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.add("run");
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    Map<String, String> environment = builder.environment();
+    environment.remove("KUBECONFIG");
+    environment.remove("KUBERNETES_SERVICE_PORT");
+    environment.keySet().removeIf(k -> k.startsWith("OSDEPLOY_"));
+    environment.put("KUBERNETES_SERVICE_HOST", "127.0.0.1");
+    environment.put("POD_NAMESPACE", namespace);
+    environment.put("POD_NAME", podName);
+    environment.put("OSDEPLOY_MEDIA_DIR", media.toString());
+    environment.put("OSDEPLOY_MEDIA_PORT", Integer.toString(port));
+    environment.put("OSDEPLOY_MEDIA_URL", "http://127.0.0.1:" + port);
+    environment.putAll(env);
+    return new OperatorProcess(builder.start(), log, port);
+  }
+
+  /** The status code of {@code GET path} on the operator's HTTP port; -1 if it does not answer. */
+  public int get(String path) {
+    try {
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** Sends SIGTERM, as the kubelet does to stop a pod. */
+  public void terminate() {
+    process.destroy();
+  }
+
+  /** Waits up to {@code seconds} for the process to end; its exit status, or null if it runs. */
+  public Integer awaitExit(long seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : null;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
