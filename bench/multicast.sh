@@ -164,7 +164,11 @@ measure() { # $1 link, $2 receivers, $3 loss per mille
   for tool in osdeploy udpcast uftp http; do
     topology "$2" "$3" "$1"
     before=$(tx)
+    # A run that hangs (a lost handshake) is ended after 10 minutes and counts as not verified.
+    (sleep 600; pkill -f 'udp-sender --interface|udp-receiver --interface|uftpd -d -I eth0|uftp -I eth0|NetnsNode|curl -sf -o') &
+    local watchdog=$!
     "run_$tool" "$2"
+    kill "$watchdog" 2>/dev/null || true
     after=$(tx)
     line=$(python3 -c "print(f'$tool\t$2\t$3\t$1\t{$t1 - $t0:.2f}\t{$bytes * 8 / ($t1 - $t0) / 1e6:.1f}\t{($after - $before) / $bytes:.3f}\t$ok')")
     echo "$line" | tr '\t' ' ' >&2
@@ -195,7 +199,8 @@ header="$work/header.md"
   echo "Time runs from starting the sender until every receiver has exited (our receivers are JVMs"
   echo "started one second before, waiting for their ticket; the time includes the sender JVM's"
   echo "start). Goodput per receiver = image bits / time. Wire = bytes the sender's veth transmitted"
-  echo "(Ethernet frames, feedback excluded) / image size."
+  echo "(Ethernet frames, feedback excluded) / image size. A run still going after 10 minutes is"
+  echo "ended and counts as not verified."
 } >"$header"
 java bench/report/MulticastReport.java "$results" docs/benchmarks.md docs/benchmarks-multicast.png \
   "$header" "$link_mbit"
