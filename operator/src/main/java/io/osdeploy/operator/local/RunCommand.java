@@ -99,10 +99,10 @@ public final class RunCommand {
     return 0;
   }
 
-  /** "k of n verified" with k equal to n. */
+  /** "k of n verified" (receivers) or "k of n succeeded" (machines) with k equal to n. */
   static boolean allVerified(String line) {
     java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("(\\d+) of (\\d+) verified").matcher(line);
+        java.util.regex.Pattern.compile("(\\d+) of (\\d+) (verified|succeeded)").matcher(line);
     return m.find() && m.group(1).equals(m.group(2));
   }
 
@@ -121,12 +121,14 @@ public final class RunCommand {
   public static int main(String[] args) throws Exception {
     Path samples = null;
     Path daemonJar = Path.of("multicast-daemon", "target", "osdeploy-daemon.jar");
+    Path agentJar = Path.of("agent", "target", "osdeploy-agent.jar");
     Duration untilReady = null;
     boolean observedIsEnough = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--samples" -> samples = Path.of(args[++i]);
         case "--daemon-jar" -> daemonJar = Path.of(args[++i]);
+        case "--agent-jar" -> agentJar = Path.of(args[++i]);
         case "--until-ready" -> untilReady = Duration.ofSeconds(Long.parseLong(args[++i]));
         case "--until-observed" -> {
           untilReady = Duration.ofSeconds(Long.parseLong(args[++i]));
@@ -218,7 +220,11 @@ public final class RunCommand {
     }
     System.out.println(
         "Operator running. Ctrl-C stops it" + (embedded ? " and the cluster." : "."));
-    return watch(client, untilReady, observedIsEnough, localSite);
+    LocalMachines machines =
+        localSite != null && Files.isRegularFile(agentJar)
+            ? new LocalMachines(client, HOME, agentJar.toAbsolutePath())
+            : null;
+    return watch(client, untilReady, observedIsEnough, localSite, machines);
   }
 
   /**
@@ -244,7 +250,11 @@ public final class RunCommand {
 
   /** Shows the table whenever it changes; with a deadline, returns once everything is Ready. */
   private static int watch(
-      KubernetesClient client, Duration untilReady, boolean observedIsEnough, LocalSite site)
+      KubernetesClient client,
+      Duration untilReady,
+      boolean observedIsEnough,
+      LocalSite site,
+      LocalMachines machines)
       throws Exception {
     Instant deadline = untilReady == null ? null : Instant.now().plus(untilReady);
     Console console = System.console();
@@ -271,12 +281,15 @@ public final class RunCommand {
                   .allMatch(
                       observedIsEnough ? StatusTable.Row::isObserved : StatusTable.Row::isReady);
       if (done && !observedIsEnough && site != null && !multicastShown) {
-        // Everything Ready: show multicast at work, once, to local receivers.
+        // Everything Ready: local machines run a deployment once (or, without the agent's jar,
+        // local receivers fetch the images by multicast).
         multicastShown = true;
-        for (String line : site.multicastToLocalReceivers()) {
+        List<String> lines =
+            machines != null ? machines.deploy() : site.multicastToLocalReceivers();
+        for (String line : lines) {
           System.out.println(line);
           site.notes().add(line);
-          if (!line.contains(" verified by SHA-256") || !allVerified(line)) {
+          if (!allVerified(line)) {
             multicastFailed = true;
           }
         }
@@ -290,7 +303,10 @@ public final class RunCommand {
                   + " resources are "
                   + (observedIsEnough ? "observed by the operator." : "Ready."));
           if (multicastFailed) {
-            System.out.println("Not every local receiver got the image verified.");
+            System.out.println(
+                machines != null
+                    ? "Not every local machine succeeded."
+                    : "Not every local receiver got the image verified.");
             return 1;
           }
           return 0;

@@ -1,0 +1,282 @@
+package io.osdeploy.operator.local;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.Step;
+import io.osdeploy.api.v1alpha1.Target;
+import io.osdeploy.api.v1alpha1.TaskSequence;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The run command's last act: machines on this computer carry out a deployment. For each
+ * distribution point with multicast and a Ready node, it applies a small required deployment
+ * ({@code local-demo-<dp>}: partition a disk, apply the point's first image, set a variable, run a
+ * command) for as many machines as the point's sessions wait for (at most 8), runs the real agent
+ * for each with a disk file of its own, and reads back the deployment's status: the machines
+ * counted as the operator rolls up their reports.
+ */
+final class LocalMachines {
+  private static final int MAX_MACHINES = 8;
+  private static final Pattern ROUTE =
+      Pattern.compile("(\\d+) blocks by multicast, (\\d+) bytes by unicast");
+
+  private final KubernetesClient client;
+  private final Path home;
+  private final Path agentJar;
+
+  LocalMachines(KubernetesClient client, Path home, Path agentJar) {
+    this.client = client;
+    this.home = home;
+    this.agentJar = agentJar;
+  }
+
+  /** One line per distribution point saying how its machines did. */
+  List<String> deploy() throws IOException, InterruptedException {
+    List<String> lines = new ArrayList<>();
+    for (DistributionPoint dp :
+        client.resources(DistributionPoint.class).inAnyNamespace().list().getItems()) {
+      if (dp.getSpec().getMulticast() == null
+          || !Boolean.TRUE.equals(dp.getSpec().getMulticast().getEnabled())
+          || dp.getStatus() == null
+          || dp.getStatus().getNodes().isEmpty()
+          || dp.getSpec().getOsImages() == null
+          || dp.getSpec().getOsImages().getNames() == null
+          || dp.getSpec().getOsImages().getNames().isEmpty()) {
+        continue;
+      }
+      int machines = 1;
+      if (dp.getSpec().getMulticast().getSessionStart() != null
+          && dp.getSpec().getMulticast().getSessionStart().getMinClients() != null) {
+        machines =
+            Math.min(MAX_MACHINES, dp.getSpec().getMulticast().getSessionStart().getMinClients());
+      }
+      lines.add(deploy(dp, machines));
+    }
+    return lines;
+  }
+
+  private String deploy(DistributionPoint dp, int count) throws IOException, InterruptedException {
+    String ns = dp.getMetadata().getNamespace();
+    String name = "local-demo-" + dp.getMetadata().getName();
+    String image = dp.getSpec().getOsImages().getNames().get(0);
+    List<String> macs = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      macs.add(String.format(Locale.ROOT, "02:00:00:00:0d:%02x", i));
+    }
+    client
+        .resource(deployment(ns, name, dp.getMetadata().getName(), image, macs))
+        .fieldManager("osdeploy-run")
+        .forceConflicts()
+        .serverSideApply();
+    String endpoint = dp.getStatus().getNodes().get(0).getEndpoint();
+    if (!published(endpoint, name, macs.get(0))) {
+      return "Agents: " + name + " was not published by " + endpoint + " within 60 s";
+    }
+    long imageBytes = imageSize(ns, image);
+    Path dir = home.resolve("machines");
+    deleteRecursively(dir);
+    long start = System.nanoTime();
+    List<Process> agents = new ArrayList<>();
+    List<Path> logs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Path machine = dir.resolve("machine-" + (i + 1));
+      Files.createDirectories(machine);
+      Path disk = machine.resolve("disk.img");
+      try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+        f.setLength(imageBytes + (8 << 20));
+      }
+      Path log = machine.resolve("agent.log");
+      logs.add(log);
+      agents.add(
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx128m",
+                  "-jar",
+                  agentJar.toString(),
+                  "run",
+                  "--server",
+                  endpoint,
+                  "--mac",
+                  macs.get(i),
+                  "--source",
+                  "client",
+                  "--interface",
+                  "lo",
+                  "--disk",
+                  disk.toString(),
+                  "--state-dir",
+                  machine.resolve("state").toString(),
+                  "--non-interactive",
+                  "--multicast-timeout",
+                  "120",
+                  "--retry-for",
+                  "30")
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start());
+    }
+    int done = 0;
+    long multicastBlocks = 0;
+    long unicastBytes = 0;
+    for (int i = 0; i < agents.size(); i++) {
+      Process p = agents.get(i);
+      if (!p.waitFor(180, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor();
+      }
+      if (p.exitValue() == 0) {
+        done++;
+      }
+      Matcher m = ROUTE.matcher(Files.readString(logs.get(i)));
+      if (m.find()) {
+        multicastBlocks += Long.parseLong(m.group(1));
+        unicastBytes += Long.parseLong(m.group(2));
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    int succeeded = succeededInStatus(ns, name, count);
+    return String.format(
+        Locale.ROOT,
+        "Agents: %d local machines ran %s (partition, %s by multicast, a variable, a command) in"
+            + " %.1f s: %d of %d succeeded in the deployment's status, %d agents exited 0 (%d"
+            + " blocks by multicast, %d bytes by unicast; logs in %s)",
+        count,
+        name,
+        image,
+        seconds,
+        succeeded,
+        count,
+        done,
+        multicastBlocks,
+        unicastBytes,
+        dir);
+  }
+
+  private static TaskSequenceDeployment deployment(
+      String ns, String name, String dp, String image, List<String> macs) {
+    TaskSequenceDeployment d = new TaskSequenceDeployment();
+    d.getMetadata().setName(name);
+    d.getMetadata().setNamespace(ns);
+    d.getMetadata().setLabels(java.util.Map.of("app.kubernetes.io/managed-by", "osdeploy-run"));
+    TaskSequenceDeploymentSpec spec = new TaskSequenceDeploymentSpec();
+    Step partition = new Step();
+    partition.setName("Partition disk");
+    partition.setPartitionDisk(new Step.PartitionDisk());
+    Step apply = new Step();
+    apply.setName("Apply " + image);
+    apply.setApplyOperatingSystem(new Step.ApplyOperatingSystem());
+    apply.getApplyOperatingSystem().setOsImage(image);
+    Step role = new Step();
+    role.setName("Set role");
+    role.setSetVariable(new Step.SetVariable());
+    role.getSetVariable().setName("ROLE");
+    role.getSetVariable().setValue("demo");
+    Step hello = new Step();
+    hello.setName("Say hello");
+    hello.setRunCommand(new Step.RunCommand());
+    hello.getRunCommand().setCommand("echo \"imaged ${OSD_MAC} as ${ROLE}\" > hello.txt");
+    TaskSequence ts = new TaskSequence();
+    ts.setSteps(List.of(partition, apply, role, hello));
+    spec.setTaskSequence(ts);
+    Target target = new Target();
+    List<Target.Machine> machines = new ArrayList<>();
+    for (int i = 0; i < macs.size(); i++) {
+      Target.Machine m = new Target.Machine();
+      m.setName(String.format(Locale.ROOT, "local-machine-%d", i + 1));
+      m.setMac(macs.get(i));
+      machines.add(m);
+    }
+    target.setMachines(machines);
+    spec.setTarget(target);
+    spec.setAvailability(TaskSequenceDeploymentSpec.Availability.ClientsMediaAndPxe);
+    spec.setPurpose(TaskSequenceDeploymentSpec.Purpose.Required);
+    spec.setDistributionPoints(List.of(dp));
+    d.setSpec(spec);
+    return d;
+  }
+
+  /** Whether the node publishes the deployment (policy for the first machine names it). */
+  private static boolean published(String endpoint, String name, String mac)
+      throws InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      try {
+        String body =
+            http.send(
+                    HttpRequest.newBuilder(
+                            URI.create(endpoint + "/v1/policy?source=client&mac=" + mac))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        if (body.contains("\"" + name + "\"")) {
+          return true;
+        }
+      } catch (IOException e) {
+        // the node may be restarting; ask again
+      }
+      Thread.sleep(500);
+    }
+    return false;
+  }
+
+  private long imageSize(String ns, String image) {
+    var osImage =
+        client
+            .resources(io.osdeploy.api.v1alpha1.OSImage.class)
+            .inNamespace(ns)
+            .withName(image)
+            .get();
+    return osImage == null || osImage.getSpec().getSizeBytes() == null
+        ? 64L << 20
+        : osImage.getSpec().getSizeBytes();
+  }
+
+  /** The deployment's succeeded count once the reports are rolled up (they flush every 5 s). */
+  private int succeededInStatus(String ns, String name, int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    int succeeded = 0;
+    while (System.nanoTime() < deadline) {
+      TaskSequenceDeployment d =
+          client.resources(TaskSequenceDeployment.class).inNamespace(ns).withName(name).get();
+      TaskSequenceDeploymentStatus s = d == null ? null : d.getStatus();
+      if (s != null && s.getMachines() != null && s.getMachines().getSucceeded() != null) {
+        succeeded = s.getMachines().getSucceeded();
+        if (succeeded >= expected) {
+          break;
+        }
+      }
+      Thread.sleep(500);
+    }
+    return succeeded;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
