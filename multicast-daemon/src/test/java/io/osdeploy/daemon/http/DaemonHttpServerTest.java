@@ -255,6 +255,50 @@ class DaemonHttpServerTest {
             .statusCode());
   }
 
+  /**
+   * Mutated raw HTTP requests against the listening server, each on a connection of its own that
+   * the client half-closes after sending: the server answers or closes, never hangs, and serves as
+   * before afterwards.
+   */
+  @Test
+  void mutatedRequestsGetAnAnswerOrAClosedConnectionAndTheServerKeepsServing() throws Exception {
+    publishUserStateDeployments();
+    ready.set(true);
+    List<byte[]> seeds =
+        java.util.stream.Stream.of(
+                "GET /v1/policy?mac=52:54:00:00:00:01&source=pxe HTTP/1.1\r\nHost: dp\r\n\r\n",
+                "GET /content/win11 HTTP/1.1\r\nHost: dp\r\nRange: bytes=0-99,200-\r\n"
+                    + "If-Range: "
+                    + ETAG
+                    + "\r\n\r\n",
+                "POST /v1/status HTTP/1.1\r\nHost: dp\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 71\r\n\r\n"
+                    + "{\"deployment\":\"win11-rollout\",\"mac\":\"52:54:00:00:00:01\",\"state\":\"running\"}",
+                "POST /v1/multicast/join?image=win11&client=a HTTP/1.1\r\nHost: dp\r\n"
+                    + "Content-Length: 0\r\n\r\n",
+                "PUT /v1/userstate?deployment=capture-old&mac=52:54:00:00:00:01&key=alice-desk"
+                    + " HTTP/1.1\r\nHost: dp\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                "GET /v1/boot.ipxe?mac=52:54:00:00:00:01&media=usb HTTP/1.1\r\nHost: dp\r\n"
+                    + "Authorization: Basic b3NkZXBsb3k6c2VjcmV0\r\n\r\n")
+            .map(r -> r.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))
+            .toList();
+    io.osdeploy.testing.Fuzzer.Report report =
+        new io.osdeploy.testing.Fuzzer("http-requests", seeds, 4096, java.net.SocketException.class)
+            .run(
+                Math.max(200, io.osdeploy.testing.Fuzzer.budget() / 10),
+                input -> {
+                  try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                    socket.setSoTimeout(5_000);
+                    socket.getOutputStream().write(input);
+                    socket.shutdownOutput();
+                    socket.getInputStream().readAllBytes();
+                  }
+                });
+    assertTrue(report.accepted() > 0, report.toString());
+    assertEquals(200, get("/healthz").statusCode());
+    assertEquals(200, get("/content/win11").statusCode());
+  }
+
   @AfterEach
   void stop() {
     server.close();
