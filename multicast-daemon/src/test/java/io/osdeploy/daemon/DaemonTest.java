@@ -257,6 +257,47 @@ class DaemonTest {
     assertArrayEquals(IMAGE, Files.readAllBytes(dir.resolve("fetched.img")));
   }
 
+  /**
+   * The session secret goes to the machine that joins, in its ticket, and nowhere else: not in the
+   * daemon's log (while sessions start, run and end), its node status, /v1/status or /metrics.
+   */
+  @Test
+  void theSessionSecretAppearsOnlyInTheJoinersTicket() throws Exception {
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+    String secret;
+    try {
+      startWithMulticast("");
+      HttpResponse<byte[]> ticket = post("/v1/multicast/join?image=win11&client=52-54-00-00-00-09");
+      assertEquals(200, ticket.statusCode());
+      secret =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(ticket.body())
+              .path("secret")
+              .asText();
+      assertTrue(secret.length() >= 40, "a 32-byte secret in base64: " + secret);
+      // A whole transfer in the same session: start, data, repair, end are all logged.
+      ImageDownload.Outcome outcome = download(false, Duration.ofSeconds(30));
+      assertTrue(outcome.verified(), outcome.toString());
+    } finally {
+      System.setErr(err);
+    }
+    String hex = java.util.HexFormat.of().formatHex(java.util.Base64.getDecoder().decode(secret));
+    String logged = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(logged.contains("multicast session start"), "the log was captured: " + logged);
+    String status = new String(get("/v1/status").body());
+    String metrics = new String(get("/metrics").body());
+    String reported =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .writeValueAsString(reports.stream().map(NodeReport::node).toList());
+    assertTrue(reported.contains("win11"), "the node's reports were captured: " + reported);
+    for (String where : List.of(logged, status, metrics, reported)) {
+      assertFalse(where.contains(secret), "the secret (base64) leaked");
+      assertFalse(where.contains(hex), "the secret (hex) leaked");
+    }
+  }
+
   private void startWithMulticast(String extra) throws Exception {
     String multicast =
         """
