@@ -19,7 +19,16 @@ public final class SessionCodec {
   private final int sessionId;
   private final int sourceId;
   private final boolean encryptedSession;
-  private final AtomicLong sequence = new AtomicLong();
+
+  /**
+   * Sequences start at the clock (milliseconds, shifted left 20 bits) rather than at 1, so that a
+   * receiver that restarts and rejoins under the same source id (the join endpoint gives a client
+   * id its source id back) continues above every sequence its previous run sent: its NAKs are not
+   * taken for replays, and no (source id, sequence) pair, an AES-GCM nonce, is used twice. A run
+   * would have to send more than 2^20 datagrams per millisecond to catch up with its successor.
+   */
+  private final AtomicLong sequence = new AtomicLong(System.currentTimeMillis() << 20);
+
   private final Map<Integer, ReplayWindow> windows = new HashMap<>();
   private final Map<DecodeException.Reason, LongAdder> rejected =
       new EnumMap<>(DecodeException.Reason.class);

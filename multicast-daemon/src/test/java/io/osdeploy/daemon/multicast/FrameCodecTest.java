@@ -15,18 +15,22 @@ import org.junit.jupiter.api.Test;
 class FrameCodecTest {
   private static final byte[] BLOCK = new byte[1400];
 
+  /** A DATA datagram from the sender with sequence {@code seq}. */
   private static ByteBuf validData(long seq) {
     SessionCodec sender = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 0, false);
-    ByteBuf datagram = null;
-    for (long i = 1; i <= seq; i++) {
-      if (datagram != null) {
-        datagram.release();
-      }
-      datagram =
-          sender.encode(
-              UnpooledByteBufAllocator.DEFAULT, new DataBlock(0, 3, Unpooled.wrappedBuffer(BLOCK)));
+    ByteBuf encoded =
+        sender.encode(
+            UnpooledByteBufAllocator.DEFAULT, new DataBlock(0, 3, Unpooled.wrappedBuffer(BLOCK)));
+    try {
+      Frame frame = new FrameCodec(CodecFixtures.keys()).decode(encoded, CodecFixtures.SESSION);
+      byte[] payload = io.netty.buffer.ByteBufUtil.getBytes(frame.payload());
+      frame.payload().release();
+      return CodecFixtures.frame(MessageType.DATA, 0, seq, payload);
+    } catch (DecodeException e) {
+      throw new AssertionError(e);
+    } finally {
+      encoded.release();
     }
-    return datagram;
   }
 
   private static SessionCodec receiver() {
