@@ -153,6 +153,42 @@ class BootableMediaIT {
 
   @Test
   void aPasswordIsAskedForAtBootAndNeverShownAndANewOneRebuildsTheMedia() throws Exception {
+    // Everything the operator logs while it handles the password, kept to search it afterwards.
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+    System.setErr(
+        new java.io.PrintStream(
+            new java.io.OutputStream() {
+              @Override
+              public void write(int b) {
+                err.write(b);
+                logged.write(b);
+              }
+
+              @Override
+              public void write(byte[] b, int off, int len) {
+                err.write(b, off, len);
+                logged.write(b, off, len);
+              }
+            },
+            true));
+    try {
+      passwordScenario();
+    } finally {
+      System.setErr(err);
+    }
+    String log = logged.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("usb-locked"), "the operator's log was captured");
+    assertFalse(log.contains(PASSWORD), "the log does not carry the password");
+    assertFalse(log.contains("pbkdf2"), "nor its hash");
+    String events =
+        client.v1().events().inNamespace(ns()).list().getItems().stream()
+            .map(e -> e.getReason() + " " + e.getMessage())
+            .reduce("", String::concat);
+    assertFalse(events.contains(PASSWORD), "no event carries the password");
+  }
+
+  private void passwordScenario() throws Exception {
     BootableMedia media = media("usb-locked", List.of("http://dp-a.test:9080"), "usb-password");
     OperatorTests.awaitCondition(
         client,
