@@ -339,6 +339,16 @@ public final class MulticastSender implements SessionSender {
     }
   }
 
+  /**
+   * A receiver the session already counts joined again (its machine restarted): as good as
+   * feedback, so the straggle timeout starts over and the restarted receiver has time to ask for
+   * what it missed.
+   */
+  @Override
+  public void receiverRejoined() {
+    lastFeedbackNanos = System.nanoTime();
+  }
+
   @Override
   public long bytesSent() {
     return bytesSent.get();
@@ -415,6 +425,12 @@ public final class MulticastSender implements SessionSender {
         for (int i = 0; i < PASS_END_REPEATS; i++) {
           send(new PassEnd(pass, sent + parity), bucket, pass);
           Thread.sleep(2);
+        }
+        if (sent + parity > 0) {
+          // Receivers stay quiet while a pass is sent; silence counts from the pass's end, so
+          // that a long first pass does not use up the straggle timeout before anyone could
+          // answer (busy receivers still hashing, a restarted one about to ask for its gaps).
+          lastFeedbackNanos = System.nanoTime();
         }
         Thread.sleep(config.collectWindow().toMillis());
         if (finishedAllVerified()) {

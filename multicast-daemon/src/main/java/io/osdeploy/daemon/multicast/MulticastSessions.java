@@ -118,6 +118,9 @@ public final class MulticastSessions implements AutoCloseable {
     for (Session s : sessions.values()) {
       Integer source = s.clients.get(clientId);
       if (source != null && s.image.equals(img)) {
+        if (s.running()) {
+          s.sender.receiverRejoined();
+        }
         return s.ticket(source);
       }
     }

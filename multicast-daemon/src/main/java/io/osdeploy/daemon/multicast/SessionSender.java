@@ -14,6 +14,9 @@ interface SessionSender extends AutoCloseable {
   /** See {@link MulticastSender#addExpectedReceiver()}. */
   boolean addExpectedReceiver();
 
+  /** See {@link MulticastSender#receiverRejoined()}. */
+  default void receiverRejoined() {}
+
   CompletableFuture<MulticastSender.Result> result();
 
   long bytesSent();
