@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,28 +13,20 @@ import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.BootableMediaSpec;
 import io.osdeploy.api.v1alpha1.Condition;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
-import io.osdeploy.api.v1alpha1.DistributionPointSpec;
-import io.osdeploy.api.v1alpha1.ImageSelection;
 import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
-import io.osdeploy.api.v1alpha1.OSImageSpec;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.api.v1alpha1.ProgressReport;
-import io.osdeploy.api.v1alpha1.Step;
-import io.osdeploy.api.v1alpha1.Target;
-import io.osdeploy.api.v1alpha1.TaskSequence;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
-import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.QemuMachine;
+import io.osdeploy.operator.testing.SiteObjects;
 import io.osdeploy.operator.testing.TestCluster;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,7 +37,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,26 +55,16 @@ class DistributionPointNodesIT {
   static LocallyRunOperatorExtension operator = OperatorTests.operator(TestCluster.newClient());
 
   private final KubernetesClient client = TestCluster.client();
-  private HttpServer source;
+  private SiteObjects site;
   private byte[] content;
   private String sha256;
   private final List<DaemonProcess> daemons = new java.util.ArrayList<>();
 
   @BeforeEach
   void serveTestImage() throws Exception {
-    content = new byte[4 * 1024 * 1024 + 123];
-    new Random(42).nextBytes(content);
-    sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-    source = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    source.createContext(
-        "/test.img",
-        exchange -> {
-          exchange.sendResponseHeaders(200, content.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(content);
-          }
-        });
-    source.start();
+    site = new SiteObjects(client, ns(), "nodes-it", 4 * 1024 * 1024 + 123);
+    content = site.content();
+    sha256 = site.sha256();
   }
 
   @AfterEach
@@ -92,7 +72,7 @@ class DistributionPointNodesIT {
     for (DaemonProcess d : daemons) {
       d.close();
     }
-    source.stop(0);
+    site.close();
     client.resources(BootableMedia.class).inNamespace(ns()).delete();
     client.secrets().inNamespace(ns()).delete();
     client.resources(TaskSequenceDeployment.class).inNamespace(ns()).delete();
@@ -105,32 +85,11 @@ class DistributionPointNodesIT {
   }
 
   private OSImage image(String sha) {
-    OSImage image = new OSImage();
-    image.getMetadata().setName(IMAGE);
-    image.getMetadata().setNamespace(ns());
-    image.setSpec(new OSImageSpec());
-    image.getSpec().setSource(new OSImageSpec.Source());
-    image
-        .getSpec()
-        .getSource()
-        .setUrl("http://127.0.0.1:" + source.getAddress().getPort() + "/test.img");
-    image.getSpec().setSha256(sha);
-    image.getSpec().setSizeBytes((long) content.length);
-    return client.resource(image).fieldManager("nodes-it").forceConflicts().serverSideApply();
+    return site.image(IMAGE, sha);
   }
 
   private void distributionPoint() {
-    DistributionPoint dp = new DistributionPoint();
-    dp.getMetadata().setName(DP);
-    dp.getMetadata().setNamespace(ns());
-    dp.setSpec(new DistributionPointSpec());
-    dp.getSpec().setOsImages(new ImageSelection());
-    dp.getSpec().getOsImages().setNames(List.of(IMAGE));
-    DistributionPointSpec.BootEnvironment boot = new DistributionPointSpec.BootEnvironment();
-    boot.setKernelUrl("http://boot.test/vmlinuz");
-    boot.setInitrdUrl("http://boot.test/initrd.img");
-    dp.getSpec().setBootEnvironment(boot);
-    client.resource(dp).fieldManager("nodes-it").serverSideApply();
+    site.distributionPoint(DP, IMAGE);
   }
 
   private void rollOut(int nodes) {
@@ -157,30 +116,7 @@ class DistributionPointNodesIT {
   }
 
   private void deployment(String... macs) {
-    TaskSequenceDeployment d = new TaskSequenceDeployment();
-    d.getMetadata().setName("bare-metal");
-    d.getMetadata().setNamespace(ns());
-    d.setSpec(new TaskSequenceDeploymentSpec());
-    Step step = new Step();
-    step.setName("Apply image");
-    step.setApplyOperatingSystem(new Step.ApplyOperatingSystem());
-    step.getApplyOperatingSystem().setOsImage(IMAGE);
-    TaskSequence ts = new TaskSequence();
-    ts.setSteps(List.of(step));
-    d.getSpec().setTaskSequence(ts);
-    Target target = new Target();
-    List<Target.Machine> machines = new java.util.ArrayList<>();
-    for (int i = 0; i < macs.length; i++) {
-      Target.Machine machine = new Target.Machine();
-      machine.setName("desk-" + (i + 1));
-      machine.setMac(macs[i]);
-      machines.add(machine);
-    }
-    target.setMachines(machines);
-    d.getSpec().setTarget(target);
-    d.getSpec().setAvailability(TaskSequenceDeploymentSpec.Availability.MediaAndPxe);
-    d.getSpec().setDistributionPoints(List.of(DP));
-    client.resource(d).fieldManager("nodes-it").serverSideApply();
+    site.deployment("bare-metal", DP, IMAGE, macs);
   }
 
   private static JsonNode policy(NodeStatus node, String query) throws Exception {

@@ -91,6 +91,10 @@ public final class DaemonProcess implements AutoCloseable {
     }
   }
 
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Ends the process at once (SIGKILL): no shutdown hook, no last flush, as in a node crash. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -38,13 +38,27 @@ public final class OperatorProcess implements AutoCloseable {
    */
   public static OperatorProcess startInCluster(
       String namespace, String podName, Map<String, String> env) throws IOException {
+    return startInCluster(
+        TestCluster.kubeConfigYaml(),
+        Files.createTempDirectory("osdeploy-operator-pod-"),
+        namespace,
+        podName,
+        env);
+  }
+
+  /**
+   * Starts the jar against the cluster of {@code kubeConfigYaml}, with {@code home} as its home and
+   * its media volume under it: a pod started again after a crash gets the same volume.
+   */
+  public static OperatorProcess startInCluster(
+      String kubeConfigYaml, Path home, String namespace, String podName, Map<String, String> env)
+      throws IOException {
     Prerequisites.require(
         Files.isRegularFile(JAR), "the operator jar " + JAR + " (mvn package builds it)");
-    Path home = Files.createTempDirectory("osdeploy-operator-pod-");
     Path kubeconfig = home.resolve("kubeconfig");
-    Files.writeString(kubeconfig, TestCluster.kubeConfigYaml());
+    Files.writeString(kubeconfig, kubeConfigYaml);
     Path media = Files.createDirectories(home.resolve("media"));
-    Path log = home.resolve("operator.log");
+    Path log = Files.createTempFile(home, "operator-" + podName + "-", ".log");
     int port = freePort();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -83,6 +97,12 @@ public final class OperatorProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       return -1;
     }
+  }
+
+  /** Ends the process at once (SIGKILL), as when its node fails. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
   }
 
   /** Sends SIGTERM, as the kubelet does to stop a pod. */
