@@ -2,6 +2,7 @@ package io.osdeploy.operator.reconciler;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -9,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.operator.status.Assessment;
 import io.osdeploy.operator.status.StatusAggregator;
+import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -61,6 +63,14 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
   @Override
   public ErrorStatusUpdateControl<R> updateErrorStatus(
       R resource, Context<R> context, Exception e) {
+    if (lostARace(e)) {
+      // Someone else wrote the resource after it was read. The event of that write brings the
+      // newer version and the status is written again from it; a status write now would carry
+      // the same stale version and fail the same way. Nothing failed, so nothing is reported.
+      log.info(
+          "{}: the resource changed while it was reconciled; reconciling again", key(resource));
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
     log.warn("{}: reconcile failed, will retry", key(resource), e);
     S current = resource.getStatus() == null ? emptyStatus.get() : resource.getStatus();
     S next = ownedCopy(current);
@@ -70,6 +80,17 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
     return setIfChanged(resource, current, next, failed)
         ? ErrorStatusUpdateControl.patchStatus(resource)
         : ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /** Whether {@code e} is the API server refusing a write for its stale resourceVersion. */
+  static boolean lostARace(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof KubernetesClientException k
+          && k.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private UpdateControl<R> report(R resource, S current, S next, Assessment assessment) {
