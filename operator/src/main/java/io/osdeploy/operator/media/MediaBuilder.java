@@ -33,6 +33,10 @@ public final class MediaBuilder {
   static final Instant EPOCH = Instant.ofEpochSecond(1_577_836_800L);
 
   static final String VOLUME_ID = "OSDEPLOY";
+
+  /** How the work directory of a build in the output directory is named. */
+  static final String WORK_PREFIX = ".build-";
+
   static final String SCRIPT_FILE = "boot.ipxe";
   private static final long XORRISO_TIMEOUT_SECONDS = 60;
   private static final DateTimeFormatter ISO_TIMESTRING =
@@ -51,7 +55,7 @@ public final class MediaBuilder {
     files.requirePresent();
     String script = PointerScript.render(inputs);
     Files.createDirectories(outputDirectory);
-    Path work = Files.createTempDirectory(outputDirectory, ".build-");
+    Path work = Files.createTempDirectory(outputDirectory, WORK_PREFIX);
     Artifact artifact;
     try {
       artifact = buildIn(work, script, inputs.digest());
@@ -143,7 +147,8 @@ public final class MediaBuilder {
     }
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
+  /** Deletes {@code dir} and all under it, or {@code dir} if it is a file. */
+  static void deleteRecursively(Path dir) throws IOException {
     Files.walkFileTree(
         dir,
         new SimpleFileVisitor<>() {

@@ -3,8 +3,12 @@ package io.osdeploy.operator.media;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Where built media live (a persistent volume in a cluster) and the URL they are served at: {@code
@@ -44,6 +48,38 @@ public final class MediaStore {
     }
     Path file = directory.resolve(sha256 + ".iso");
     return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+  }
+
+  /**
+   * Removes what no media refers to: artifacts whose SHA-256 is not in {@code referenced}, and the
+   * work directories of builds that never finished (an operator killed mid-build leaves one). Call
+   * it only while no build runs. Returns the names removed.
+   */
+  public List<String> sweep(Set<String> referenced) throws IOException {
+    if (!Files.isDirectory(directory)) {
+      return List.of();
+    }
+    List<Path> stale = new ArrayList<>();
+    try (Stream<Path> entries = Files.list(directory)) {
+      entries
+          .filter(
+              p -> {
+                String name = p.getFileName().toString();
+                if (name.startsWith(MediaBuilder.WORK_PREFIX)) {
+                  return true;
+                }
+                return name.endsWith(".iso")
+                    && SHA256.matcher(name.substring(0, name.length() - 4)).matches()
+                    && !referenced.contains(name.substring(0, name.length() - 4));
+              })
+          .forEach(stale::add);
+    }
+    List<String> removed = new ArrayList<>();
+    for (Path p : stale) {
+      MediaBuilder.deleteRecursively(p);
+      removed.add(p.getFileName().toString());
+    }
+    return removed;
   }
 
   /** Removes a superseded artifact; says whether there was one. */

@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -64,6 +65,9 @@ public class BootableMediaReconciler
 
   /** PBKDF2 is slow on purpose: a hash is made once per media, Secret version and key. */
   private final Map<String, String> passwordHashes = new ConcurrentHashMap<>();
+
+  /** Whether the store has been swept of what an earlier process left. */
+  private volatile boolean swept;
 
   public BootableMediaReconciler(StatusAggregator aggregator, MediaStore store) {
     super(aggregator, BootableMediaStatus::new);
@@ -101,6 +105,7 @@ public class BootableMediaReconciler
   @Override
   protected Assessment assess(
       BootableMedia media, BootableMediaStatus next, Context<BootableMedia> context) {
+    sweepOnce(context);
     String ns = media.getMetadata().getNamespace();
     BootableMediaSpec spec = media.getSpec();
     TaskSequenceDeployment pinned = null;
@@ -333,6 +338,40 @@ public class BootableMediaReconciler
     passwords.publish(context.getClient(), media, null);
     passwords.forget(media);
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * Before this process builds anything, removes from the store what a previous one left and no
+   * media refers to: a build cut off by a crash, or an artifact built but never recorded in a
+   * status. Every reconcile passes here first, so no build runs while the store is swept.
+   */
+  private void sweepOnce(Context<BootableMedia> context) {
+    if (swept) {
+      return;
+    }
+    synchronized (this) {
+      if (swept) {
+        return;
+      }
+      Set<String> referenced =
+          context
+              .getPrimaryCache()
+              .list()
+              .map(BootableMedia::getStatus)
+              .filter(s -> s != null && s.getArtifact() != null)
+              .map(s -> s.getArtifact().getSha256())
+              .filter(Objects::nonNull)
+              .collect(Collectors.toSet());
+      try {
+        List<String> removed = store.sweep(referenced);
+        if (!removed.isEmpty()) {
+          log.info("removed from the media store what no media refers to: {}", removed);
+        }
+      } catch (IOException e) {
+        log.warn("could not sweep the media store {}", store.directory(), e);
+      }
+      swept = true;
+    }
   }
 
   private void removeQuietly(BootableMedia media, String sha256) {

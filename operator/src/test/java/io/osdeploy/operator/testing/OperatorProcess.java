@@ -99,10 +99,15 @@ public final class OperatorProcess implements AutoCloseable {
     }
   }
 
-  /** Ends the process at once (SIGKILL), as when its node fails. */
+  /** Ends the process at once (SIGKILL), as when its node fails, and waits for its end. */
   public void kill() throws InterruptedException {
-    process.destroyForcibly();
+    killNow();
     process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** Sends SIGKILL and returns at once. */
+  public void killNow() {
+    process.destroyForcibly();
   }
 
   /** Sends SIGTERM, as the kubelet does to stop a pod. */
