@@ -1,11 +1,10 @@
 package io.osdeploy.agent;
 
+import io.osdeploy.daemon.cli.Flags;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** {@code osdeploy-agent run} options, each checked with the flag named in its error. */
@@ -69,31 +68,8 @@ record AgentOptions(
           "--reboot-command");
 
   static AgentOptions parse(List<String> args) {
-    Map<String, String> o = new HashMap<>();
-    boolean interactive = true;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (a.equals("--non-interactive")) {
-        interactive = false;
-        continue;
-      }
-      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-      if (!VALUED.contains(name)) {
-        throw new IllegalArgumentException("unknown option: " + a);
-      }
-      String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
-      if (value == null) {
-        if (i + 1 >= args.size()) {
-          throw new IllegalArgumentException(name + ": needs a value");
-        }
-        value = args.get(++i);
-      }
-      o.put(name, value);
-    }
-    String server = o.get("--server");
-    if (server == null) {
-      throw new IllegalArgumentException("--server: required");
-    }
+    Flags o = Flags.parse(args, VALUED, Set.of("--non-interactive"));
+    String server = o.required("--server");
     URI uri;
     try {
       uri = URI.create(server.replaceAll("/+$", ""));
@@ -104,7 +80,7 @@ record AgentOptions(
         || uri.getHost() == null) {
       throw new IllegalArgumentException("--server: needs http://host:port (got " + server + ")");
     }
-    String source = o.getOrDefault("--source", "media");
+    String source = o.get("--source", "media");
     if (!Set.of("media", "pxe", "client").contains(source)) {
       throw new IllegalArgumentException(
           "--source: must be media, pxe or client (got " + source + ")");
@@ -116,29 +92,13 @@ record AgentOptions(
         source,
         o.get("--deployment"),
         o.get("--media"),
-        o.containsKey("--disk") ? Path.of(o.get("--disk")) : null,
-        Path.of(o.getOrDefault("--state-dir", "/var/lib/osdeploy")),
+        o.path("--disk"),
+        Path.of(o.get("--state-dir", "/var/lib/osdeploy")),
         o.get("--interface"),
-        o.containsKey("--user-state-dir") ? Path.of(o.get("--user-state-dir")) : null,
-        Duration.ofSeconds(seconds(o, "--multicast-timeout", 3600)),
-        Duration.ofSeconds(seconds(o, "--retry-for", 300)),
+        o.path("--user-state-dir"),
+        Duration.ofSeconds(o.seconds("--multicast-timeout", 3600)),
+        Duration.ofSeconds(o.seconds("--retry-for", 300)),
         o.get("--reboot-command"),
-        interactive);
-  }
-
-  private static long seconds(Map<String, String> o, String flag, long otherwise) {
-    String v = o.get(flag);
-    if (v == null) {
-      return otherwise;
-    }
-    try {
-      long s = Long.parseLong(v);
-      if (s < 0) {
-        throw new NumberFormatException();
-      }
-      return s;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + ": a number of seconds (got " + v + ")");
-    }
+        !o.has("--non-interactive"));
   }
 }

@@ -1,5 +1,6 @@
 package io.osdeploy.agent;
 
+import io.osdeploy.daemon.policy.PolicyRequest;
 import java.io.IOException;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -15,11 +16,8 @@ public record Identity(String mac, String uuid) {
   private static final Path SMBIOS_UUID = Path.of("/sys/class/dmi/id/product_uuid");
 
   public Identity {
-    mac = mac == null || mac.isBlank() ? null : mac.toLowerCase(Locale.ROOT).replace('-', ':');
+    mac = PolicyRequest.normalizeMac(mac, "--mac");
     uuid = uuid == null || uuid.isBlank() ? null : uuid.strip().toLowerCase(Locale.ROOT);
-    if (mac != null && !mac.matches("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")) {
-      throw new IllegalArgumentException("--mac: not a MAC address: " + mac);
-    }
     if (mac == null && uuid == null) {
       throw new IllegalArgumentException(
           "--mac or --uuid: this machine has neither a MAC on the interface facing the"

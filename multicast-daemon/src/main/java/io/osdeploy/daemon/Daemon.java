@@ -175,7 +175,7 @@ public final class Daemon implements AutoCloseable {
             report ->
                 policy
                     .targeting(report.mac(), report.uuid(), report.deployment())
-                    .map(d -> d.getMetadata().getUid()),
+                    .map(offer -> offer.deployment().getMetadata().getUid()),
             policy::publishes,
             () -> {
               DaemonConfig current = config;

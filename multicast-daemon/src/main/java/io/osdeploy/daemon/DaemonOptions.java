@@ -1,12 +1,13 @@
 package io.osdeploy.daemon;
 
+import io.osdeploy.daemon.cli.Flags;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The command line. Each flag takes a value, as {@code --flag value} or {@code --flag=value}.
+ * The command line. Each flag takes a value, as {@code --flag value} or {@code --flag=value}, once.
  *
  * @param node {@code --node}, default the environment's {@code NODE_NAME}
  * @param namespace {@code --namespace}, default the client's namespace (in a pod, its own)
@@ -67,40 +68,17 @@ public record DaemonOptions(
 
   /** Reads the flags; defaults that need the network or the API are left null. */
   public static DaemonOptions parse(List<String> args, Map<String, String> env) {
-    Map<String, String> values = new HashMap<>();
-    for (int i = 0; i < args.size(); i++) {
-      String arg = args.get(i);
-      String flag = arg;
-      String value;
-      int equals = arg.indexOf('=');
-      if (arg.startsWith("--") && equals > 0) {
-        flag = arg.substring(0, equals);
-        value = arg.substring(equals + 1);
-      } else if (i + 1 < args.size()) {
-        value = args.get(++i);
-      } else {
-        value = null;
-      }
-      if (!FLAGS.contains(flag)) {
-        throw new IllegalArgumentException("unknown option: " + arg);
-      }
-      if (value == null || value.isEmpty()) {
-        throw new IllegalArgumentException(flag + " needs a value");
-      }
-      if (values.put(flag, value) != null) {
-        throw new IllegalArgumentException(flag + " given twice");
-      }
-    }
+    Flags values = Flags.parse(args, FLAGS, Set.of()).strict();
     String configMap = values.get("--configmap");
-    String configFile = values.get("--config");
+    Path configFile = values.path("--config");
     if ((configMap == null) == (configFile == null)) {
       throw new IllegalArgumentException("give one of --configmap and --config");
     }
-    if (values.containsKey("--namespace") && configMap == null) {
+    if (values.has("--namespace") && configMap == null) {
       throw new IllegalArgumentException("--namespace goes with --configmap");
     }
     Integer port = null;
-    if (values.containsKey("--http-port")) {
+    if (values.has("--http-port")) {
       try {
         port = Integer.valueOf(values.get("--http-port"));
       } catch (NumberFormatException e) {
@@ -111,17 +89,17 @@ public record DaemonOptions(
         throw new IllegalArgumentException("--http-port: must be between 0 and 65535");
       }
     }
-    String node = values.getOrDefault("--node", blankToNull(env.get("NODE_NAME")));
-    String advertise = values.getOrDefault("--advertise-address", blankToNull(env.get("POD_IP")));
+    String node = values.get("--node", blankToNull(env.get("NODE_NAME")));
+    String advertise = values.get("--advertise-address", blankToNull(env.get("POD_IP")));
     return new DaemonOptions(
         node,
         values.get("--namespace"),
         configMap,
-        configFile == null ? null : Path.of(configFile),
-        values.containsKey("--kubeconfig") ? Path.of(values.get("--kubeconfig")) : null,
+        configFile,
+        values.path("--kubeconfig"),
         port,
-        values.containsKey("--content-path") ? Path.of(values.get("--content-path")) : null,
-        values.getOrDefault("--bind-address", "0.0.0.0"),
+        values.path("--content-path"),
+        values.get("--bind-address", "0.0.0.0"),
         advertise);
   }
 

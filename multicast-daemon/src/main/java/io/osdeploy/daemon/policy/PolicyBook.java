@@ -91,12 +91,15 @@ public final class PolicyBook {
   }
 
   /**
-   * The published deployment of that name, if the machine may run it from some source: the one a
-   * machine's progress reports may be about.
+   * The published deployment of that name, if the machine may run it from some source (the one a
+   * machine's progress reports may be about), with the target entry that names the machine.
    */
-  public Optional<TaskSequenceDeployment> targeting(String mac, String uuid, String deployment) {
+  public Optional<PolicyIndex.Offer> targeting(String mac, String uuid, String deployment) {
     // Every availability offers a named deployment to PXE.
-    return offered(new PolicyRequest(mac, uuid, PolicyRequest.Source.PXE, deployment)).stream()
+    return published
+        .index()
+        .offers(new PolicyRequest(mac, uuid, PolicyRequest.Source.PXE, deployment))
+        .stream()
         .findFirst();
   }
 

@@ -7,11 +7,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Which deployments a machine may run, by the rules of availability and target collections, indexed
@@ -31,9 +30,21 @@ import java.util.Set;
  * </ul>
  */
 public final class PolicyIndex {
-  private final Map<String, List<TaskSequenceDeployment>> byMac = new HashMap<>();
-  private final Map<String, List<TaskSequenceDeployment>> byUuid = new HashMap<>();
-  private final List<TaskSequenceDeployment> forUnknown = new ArrayList<>();
+  /**
+   * A deployment offered to a machine, and the entry of its target collection that names the
+   * machine: the first by MAC or UUID, or null when the deployment is offered to it as an unknown
+   * computer.
+   */
+  public record Offer(TaskSequenceDeployment deployment, Target.Machine machine) {}
+
+  /**
+   * A deployment's first target entry with a given MAC or UUID, and where it stands in the list.
+   */
+  private record Entry(TaskSequenceDeployment deployment, int position, Target.Machine machine) {}
+
+  private final Map<String, List<Entry>> byMac = new HashMap<>();
+  private final Map<String, List<Entry>> byUuid = new HashMap<>();
+  private final List<Offer> forUnknown = new ArrayList<>();
 
   private PolicyIndex() {}
 
@@ -46,50 +57,73 @@ public final class PolicyIndex {
       if (target == null) {
         continue;
       }
-      if (target.getMachines() != null) {
-        for (Target.Machine m : target.getMachines()) {
-          if (m.getMac() != null) {
-            index
-                .byMac
-                .computeIfAbsent(PolicyRequest.normalizeMac(m.getMac()), k -> new ArrayList<>())
-                .add(d);
-          }
-          if (m.getSmbiosUuid() != null) {
-            index
-                .byUuid
-                .computeIfAbsent(m.getSmbiosUuid().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                .add(d);
-          }
+      List<Target.Machine> machines =
+          target.getMachines() == null ? List.of() : target.getMachines();
+      for (int i = 0; i < machines.size(); i++) {
+        Target.Machine m = machines.get(i);
+        if (m.getMac() != null) {
+          addFirst(index.byMac, PolicyRequest.normalizeMac(m.getMac()), new Entry(d, i, m));
+        }
+        if (m.getSmbiosUuid() != null) {
+          addFirst(index.byUuid, m.getSmbiosUuid().toLowerCase(Locale.ROOT), new Entry(d, i, m));
         }
       }
       if (Boolean.TRUE.equals(target.getUnknownComputers())) {
-        index.forUnknown.add(d);
+        index.forUnknown.add(new Offer(d, null));
       }
     }
     return index;
   }
 
+  /** Adds the entry unless its deployment already has one under that key. */
+  private static void addFirst(Map<String, List<Entry>> map, String key, Entry entry) {
+    List<Entry> entries = map.computeIfAbsent(key, k -> new ArrayList<>());
+    // Deployments are added one after another, so an earlier entry of this one is the last.
+    if (entries.isEmpty() || entries.get(entries.size() - 1).deployment() != entry.deployment()) {
+      entries.add(entry);
+    }
+  }
+
   /** The deployments offered to this request, in name order. */
   public List<TaskSequenceDeployment> offered(PolicyRequest request) {
-    Set<TaskSequenceDeployment> known = new LinkedHashSet<>();
+    return offers(request).stream().map(Offer::deployment).toList();
+  }
+
+  /**
+   * The deployments offered to this request with the target entry naming the machine, in name
+   * order.
+   */
+  public List<Offer> offers(PolicyRequest request) {
+    Map<TaskSequenceDeployment, Entry> known = new LinkedHashMap<>();
     if (request.mac() != null) {
-      known.addAll(byMac.getOrDefault(request.mac(), List.of()));
+      addEarliest(known, byMac.getOrDefault(request.mac(), List.of()));
     }
     if (request.uuid() != null) {
-      known.addAll(byUuid.getOrDefault(request.uuid(), List.of()));
+      addEarliest(known, byUuid.getOrDefault(request.uuid(), List.of()));
     }
-    Collection<TaskSequenceDeployment> candidates = known.isEmpty() ? forUnknown : known;
-    List<TaskSequenceDeployment> offered = new ArrayList<>();
-    for (TaskSequenceDeployment d : candidates) {
+    Collection<Offer> candidates =
+        known.isEmpty()
+            ? forUnknown
+            : known.values().stream().map(e -> new Offer(e.deployment(), e.machine())).toList();
+    List<Offer> offers = new ArrayList<>();
+    for (Offer o : candidates) {
+      TaskSequenceDeployment d = o.deployment();
       if (request.deployment() != null && !request.deployment().equals(d.getMetadata().getName())) {
         continue;
       }
       if (availableTo(d.getSpec().getAvailability(), request)) {
-        offered.add(d);
+        offers.add(o);
       }
     }
-    offered.sort(Comparator.comparing(d -> d.getMetadata().getName()));
-    return offered;
+    offers.sort(Comparator.comparing(o -> o.deployment().getMetadata().getName()));
+    return offers;
+  }
+
+  /** Where MAC and UUID name different entries of one deployment, the one listed first counts. */
+  private static void addEarliest(Map<TaskSequenceDeployment, Entry> known, List<Entry> entries) {
+    for (Entry e : entries) {
+      known.merge(e.deployment(), e, (a, b) -> a.position() <= b.position() ? a : b);
+    }
   }
 
   static boolean availableTo(Availability availability, PolicyRequest request) {

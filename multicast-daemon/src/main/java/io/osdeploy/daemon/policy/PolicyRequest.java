@@ -42,12 +42,20 @@ public record PolicyRequest(String mac, String uuid, Source source, String deplo
 
   /** MAC addresses compare in lower case with colons, whatever the spelling. */
   public static String normalizeMac(String mac) {
+    return normalizeMac(mac, "mac");
+  }
+
+  /**
+   * As {@link #normalizeMac(String)}, for a MAC given as {@code field} (a request field, a
+   * command-line flag), which the error names.
+   */
+  public static String normalizeMac(String mac, String field) {
     if (mac == null || mac.isBlank()) {
       return null;
     }
     String m = mac.toLowerCase(Locale.ROOT).replace('-', ':');
     if (!m.matches("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")) {
-      throw new IllegalArgumentException("mac: not a MAC address: " + mac);
+      throw new IllegalArgumentException(field + ": not a MAC address: " + mac);
     }
     return m;
   }

@@ -1,13 +1,12 @@
 package io.osdeploy.daemon.receive;
 
+import io.osdeploy.daemon.cli.Flags;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code osdeploy-daemon receive}: fetches one image from a distribution point, by multicast with
@@ -36,40 +35,22 @@ public final class ReceiveCommand {
   private ReceiveCommand() {}
 
   public static int run(List<String> args) throws Exception {
-    Map<String, String> o = new HashMap<>();
-    boolean multicastOnly = false;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (a.equals("--multicast-only")) {
-        multicastOnly = true;
-        continue;
+    Flags o;
+    long multicastTimeout;
+    try {
+      o = Flags.parse(args, FLAGS, Set.of("--multicast-only"));
+      for (String required : List.of("--server", "--image", "--out")) {
+        o.required(required);
       }
-      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-      if (!FLAGS.contains(name)) {
-        System.err.println("unknown option: " + a + "\n\n" + USAGE);
-        return 2;
-      }
-      String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
-      if (value == null) {
-        if (i + 1 >= args.size()) {
-          System.err.println(name + ": needs a value\n\n" + USAGE);
-          return 2;
-        }
-        value = args.get(++i);
-      }
-      o.put(name, value);
-    }
-    for (String required : List.of("--server", "--image", "--out")) {
-      if (!o.containsKey(required)) {
-        System.err.println(required + ": required\n\n" + USAGE);
-        return 2;
-      }
+      multicastTimeout = o.seconds("--multicast-timeout", 3600);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage() + "\n\n" + USAGE);
+      return 2;
     }
     URI server = URI.create(o.get("--server"));
+    String image = o.get("--image");
     NetworkInterface iface =
-        o.containsKey("--interface")
-            ? NetworkInterface.getByName(o.get("--interface"))
-            : facing(server);
+        o.has("--interface") ? NetworkInterface.getByName(o.get("--interface")) : facing(server);
     if (iface == null) {
       System.err.println("--interface: no such interface: " + o.get("--interface"));
       return 2;
@@ -79,16 +60,15 @@ public final class ReceiveCommand {
             .fetch(
                 new ImageDownload.Request(
                     server,
-                    o.get("--image"),
-                    o.getOrDefault("--client", InetAddress.getLocalHost().getHostName()),
-                    Path.of(o.get("--out")),
+                    image,
+                    o.get("--client", InetAddress.getLocalHost().getHostName()),
+                    o.path("--out"),
                     iface,
-                    multicastOnly,
-                    Duration.ofSeconds(
-                        Long.parseLong(o.getOrDefault("--multicast-timeout", "3600")))));
+                    o.has("--multicast-only"),
+                    Duration.ofSeconds(multicastTimeout)));
     System.out.printf(
         "%s: %s sha256=%s multicastBlocks=%d unicastBytes=%d%n",
-        o.get("--image"),
+        image,
         outcome.verified() ? "verified" : "NOT verified",
         outcome.sha256(),
         outcome.multicastBlocks(),

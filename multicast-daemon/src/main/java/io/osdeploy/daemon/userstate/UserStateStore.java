@@ -5,10 +5,9 @@ import io.osdeploy.api.v1alpha1.Step;
 import io.osdeploy.api.v1alpha1.Target;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.daemon.policy.PolicyBook;
+import io.osdeploy.daemon.policy.PolicyIndex;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -85,13 +84,14 @@ public final class UserStateStore {
       throw new Refusal(
           404, "deployment: this distribution point publishes no deployment " + deployment);
     }
-    Optional<TaskSequenceDeployment> targeting =
+    Optional<PolicyIndex.Offer> targeting =
         policy.targeting(machine.mac(), machine.uuid(), machine.deployment());
     if (targeting.isEmpty()) {
       throw new Refusal(403, "deployment: " + deployment + " is not for this machine");
     }
-    TaskSequenceDeployment d = targeting.get();
-    String ownName = nameInTarget(d, machine);
+    TaskSequenceDeployment d = targeting.get().deployment();
+    Target.Machine named = targeting.get().machine();
+    String ownName = named == null ? null : named.getName();
     String wanted = key != null ? key : ownName;
     if (wanted == null) {
       throw new Refusal(
@@ -114,26 +114,5 @@ public final class UserStateStore {
           "key: deployment " + deployment + " has no " + action + " step for store key " + wanted);
     }
     return new Grant(wanted, dir.resolve(wanted + ".zip"), dir.resolve(wanted + ".zip.sha256"));
-  }
-
-  private static String nameInTarget(TaskSequenceDeployment d, PolicyRequest machine) {
-    Target target = d.getSpec().getTarget();
-    if (target == null || target.getMachines() == null) {
-      return null;
-    }
-    for (Target.Machine m : target.getMachines()) {
-      boolean macMatches =
-          m.getMac() != null
-              && machine.mac() != null
-              && Objects.equals(PolicyRequest.normalizeMac(m.getMac()), machine.mac());
-      boolean uuidMatches =
-          m.getSmbiosUuid() != null
-              && machine.uuid() != null
-              && m.getSmbiosUuid().toLowerCase(Locale.ROOT).equals(machine.uuid());
-      if (macMatches || uuidMatches) {
-        return m.getName();
-      }
-    }
-    return null;
   }
 }

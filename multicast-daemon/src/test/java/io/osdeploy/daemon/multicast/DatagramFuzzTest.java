@@ -8,7 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.osdeploy.testing.Fuzzer;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,25 +19,11 @@ import org.junit.jupiter.api.Test;
 class DatagramFuzzTest {
   private static final MessageType[] TYPES = MessageType.values();
 
-  private static List<Message> messages() {
-    byte[] sha = new byte[32];
-    BitSet gaps = new BitSet();
-    gaps.set(3, 40);
-    return List.of(
-        Announce.of(4L << 20, 1400, 256, 200_000, sha, "windows-11.wim"),
-        new DataBlock(0, 2995, Unpooled.wrappedBuffer(new byte[] {1, 2, 3})),
-        new ParityBlock(2, 5, 11, Unpooled.wrappedBuffer(new byte[64])),
-        new Nak(3, 32, List.of(new Nak.Section(9, gaps))),
-        new PassEnd(4, 2996),
-        new Status(Status.State.VERIFIED, 2996, 0),
-        new SessionEnd(SessionEnd.Reason.ALL_VERIFIED, 7));
-  }
-
   @Test
   void wholeFramesAreDecodedOrRefused() throws Exception {
     SessionCodec sender = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 0, false);
     List<byte[]> seeds = new ArrayList<>();
-    for (Message m : messages()) {
+    for (Message m : CodecFixtures.messages()) {
       ByteBuf d = sender.encode(UnpooledByteBufAllocator.DEFAULT, m);
       seeds.add(ByteBufUtil.getBytes(d));
       d.release();
@@ -55,7 +40,7 @@ class DatagramFuzzTest {
     SessionCodec sender = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 0, false);
     FrameCodec frames = new FrameCodec(CodecFixtures.keys());
     List<byte[]> seeds = new ArrayList<>();
-    for (Message m : messages()) {
+    for (Message m : CodecFixtures.messages()) {
       ByteBuf d = sender.encode(UnpooledByteBufAllocator.DEFAULT, m);
       Frame f = frames.decode(d, CodecFixtures.SESSION);
       byte[] payload = ByteBufUtil.getBytes(f.payload());
@@ -69,7 +54,8 @@ class DatagramFuzzTest {
     SessionCodec receiver = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 9, false);
     long[] sequence = {0};
     Fuzzer.Report report =
-        new Fuzzer("multicast-payloads", seeds, 2048, DecodeException.class)
+        // A type byte and at most the payload one frame carries: no sender can frame more.
+        new Fuzzer("multicast-payloads", seeds, 1 + WireFormat.MAX_PAYLOAD, DecodeException.class)
             .run(
                 input -> {
                   if (input.length == 0) {

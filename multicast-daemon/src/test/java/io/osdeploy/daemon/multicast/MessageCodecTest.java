@@ -13,7 +13,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.BitSet;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -24,41 +23,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Every message type round-trips, and every malformed payload is rejected with a reason. */
 class MessageCodecTest {
   private static final UnpooledByteBufAllocator ALLOC = UnpooledByteBufAllocator.DEFAULT;
-  private static final byte[] SHA = new byte[32];
-
-  static {
-    for (int i = 0; i < SHA.length; i++) {
-      SHA[i] = (byte) (i * 7);
-    }
-  }
-
-  static Stream<Message> messages() {
-    BitSet a = new BitSet();
-    a.set(0);
-    a.set(255);
-    BitSet b = new BitSet();
-    b.set(17, 40);
-    return Stream.of(
-        Announce.of(4L << 20, 1400, 256, 200_000, SHA, "windows-11-23h2.wim"),
-        Announce.of(1, 1, 8, 1, SHA, "é"),
-        new DataBlock(0, 2995, Unpooled.wrappedBuffer(new byte[] {1, 2, 3})),
-        new DataBlock(65535, 0xFFFF_FFFEL, Unpooled.wrappedBuffer(new byte[1404])),
-        new ParityBlock(2, 5, 11, Unpooled.wrappedBuffer(new byte[1400])),
-        new Nak(3, 32, List.of(new Nak.Section(0, a), new Nak.Section(9, b))),
-        new PassEnd(4, 2996),
-        new Status(Status.State.VERIFIED, 2996, 0),
-        new Status(Status.State.DIGEST_MISMATCH, 10, 0xFFFF_FFFFL),
-        new SessionEnd(SessionEnd.Reason.ALL_VERIFIED, 7));
-  }
 
   @ParameterizedTest
-  @MethodSource("messages")
+  @MethodSource("io.osdeploy.daemon.multicast.CodecFixtures#messages")
   void roundTripsPlain(Message m) throws DecodeException {
     assertRoundTrip(m, false);
   }
 
   @ParameterizedTest
-  @MethodSource("messages")
+  @MethodSource("io.osdeploy.daemon.multicast.CodecFixtures#messages")
   void roundTripsEncrypted(Message m) throws DecodeException {
     assertRoundTrip(m, true);
   }
@@ -280,7 +253,7 @@ class MessageCodecTest {
       long size, int blockSize, int bps, long sections, int nameLength, byte[] name) {
     ByteBuffer b = ByteBuffer.allocate(55 + name.length);
     b.putLong(size).putShort((short) blockSize).putShort((short) bps).putInt((int) sections);
-    b.putShort((short) 0).putInt(1000).put(SHA).put((byte) nameLength).put(name);
+    b.putShort((short) 0).putInt(1000).put(CodecFixtures.SHA256).put((byte) nameLength).put(name);
     return b.array();
   }
 
@@ -318,11 +291,11 @@ class MessageCodecTest {
 
   @Test
   void decodedAnnounceKeepsItsFields() throws DecodeException {
-    Announce a = Announce.of(4L << 20, 1400, 256, 200_000, SHA, "img");
+    Announce a = Announce.of(4L << 20, 1400, 256, 200_000, CodecFixtures.SHA256, "img");
     assertEquals(2996, a.blockCount());
     assertEquals(12, a.sectionCount());
     assertEquals((4 << 20) - 2995 * 1400, a.blockLength(2995));
-    assertArrayEquals(SHA, a.sha256());
+    assertArrayEquals(CodecFixtures.SHA256, a.sha256());
     assertInstanceOf(Announce.class, a);
   }
 }

@@ -1,6 +1,7 @@
 package io.osdeploy.daemon.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.osdeploy.api.v1alpha1.Target;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -125,6 +127,44 @@ class PolicyIndexTest {
         Arguments.of("52:54:00:AB:CD:EF", null),
         Arguments.of(null, "4c4c4544-0042-3510-8052-b3c04f4d3232"),
         Arguments.of("00:00:00:00:00:00", "4C4C4544-0042-3510-8052-B3C04F4D3232"));
+  }
+
+  @Test
+  void anOfferNamesTheFirstTargetEntryThatMatchesTheMachine() {
+    TaskSequenceDeployment d =
+        deployment("d", Availability.MediaAndPxe, true, OTHER_MAC, MACHINE_MAC, MACHINE_MAC);
+    d.getSpec()
+        .getTarget()
+        .getMachines()
+        .get(2)
+        .setSmbiosUuid("4c4c4544-0000-0000-0000-000000000002");
+    PolicyIndex index = PolicyIndex.of(List.of(d));
+
+    assertEquals(
+        List.of("d-1"),
+        names(index.offers(new PolicyRequest(MACHINE_MAC, null, Source.PXE, null))));
+    assertEquals(
+        List.of("d-2"),
+        names(
+            index.offers(
+                new PolicyRequest(
+                    null, "4C4C4544-0000-0000-0000-000000000002", Source.PXE, null))));
+    // MAC and UUID of different entries: the entry listed first is the machine.
+    assertEquals(
+        List.of("d-0"),
+        names(
+            index.offers(
+                new PolicyRequest(
+                    OTHER_MAC, "4c4c4544-0000-0000-0000-000000000002", Source.PXE, null))));
+    // An unknown computer is offered the deployment under no entry.
+    List<PolicyIndex.Offer> unknown =
+        index.offers(new PolicyRequest("52:54:00:00:00:09", null, Source.PXE, null));
+    assertEquals(1, unknown.size());
+    assertNull(unknown.get(0).machine());
+  }
+
+  private static List<String> names(List<PolicyIndex.Offer> offers) {
+    return offers.stream().map(o -> o.machine().getName()).toList();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -21,7 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -93,9 +92,7 @@ final class LocalMachines {
     long imageBytes = imageSize(ns, image);
     Path dir = home.resolve("machines");
     deleteRecursively(dir);
-    long start = System.nanoTime();
-    List<Process> agents = new ArrayList<>();
-    List<Path> logs = new ArrayList<>();
+    List<LocalProcesses.Launch> agents = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       Path machine = dir.resolve("machine-" + (i + 1));
       Files.createDirectories(machine);
@@ -103,14 +100,9 @@ final class LocalMachines {
       try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
         f.setLength(imageBytes + (8 << 20));
       }
-      Path log = machine.resolve("agent.log");
-      logs.add(log);
       agents.add(
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx128m",
-                  "-jar",
-                  agentJar.toString(),
+          new LocalProcesses.Launch(
+              List.of(
                   "run",
                   "--server",
                   endpoint,
@@ -128,30 +120,10 @@ final class LocalMachines {
                   "--multicast-timeout",
                   "120",
                   "--retry-for",
-                  "30")
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start());
+                  "30"),
+              machine.resolve("agent.log")));
     }
-    int done = 0;
-    long multicastBlocks = 0;
-    long unicastBytes = 0;
-    for (int i = 0; i < agents.size(); i++) {
-      Process p = agents.get(i);
-      if (!p.waitFor(180, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        p.waitFor();
-      }
-      if (p.exitValue() == 0) {
-        done++;
-      }
-      Matcher m = ROUTE.matcher(Files.readString(logs.get(i)));
-      if (m.find()) {
-        multicastBlocks += Long.parseLong(m.group(1));
-        unicastBytes += Long.parseLong(m.group(2));
-      }
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
+    LocalProcesses.Summary ran = LocalProcesses.run(agentJar, agents, ROUTE);
     int succeeded = succeededInStatus(ns, name, count);
     return String.format(
         Locale.ROOT,
@@ -161,12 +133,12 @@ final class LocalMachines {
         count,
         name,
         image,
-        seconds,
+        ran.seconds(),
         succeeded,
         count,
-        done,
-        multicastBlocks,
-        unicastBytes,
+        ran.succeeded(),
+        ran.multicastBlocks(),
+        ran.unicastBytes(),
         dir);
   }
 

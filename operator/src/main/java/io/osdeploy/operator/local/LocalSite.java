@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * The embedded default's stand-in for a site: the local cluster has no kubelet, so for each
@@ -33,6 +34,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalSite implements AutoCloseable {
   private static final int STAND_IN_BYTES = 32 * 1024 * 1024;
+
+  /** How the image came, in the line {@code osdeploy-daemon receive} ends with. */
+  private static final Pattern ROUTE =
+      Pattern.compile("multicastBlocks=(\\d+) unicastBytes=(\\d+)");
 
   private final KubernetesClient client;
   private final Path home;
@@ -192,51 +197,24 @@ public final class LocalSite implements AutoCloseable {
       throws IOException, InterruptedException {
     Path dir = home.resolve("receivers");
     Files.createDirectories(dir);
-    List<Process> processes = new ArrayList<>();
-    List<Path> outputs = new ArrayList<>();
-    long start = System.nanoTime();
+    List<LocalProcesses.Launch> launches = new ArrayList<>();
     for (int i = 1; i <= receivers; i++) {
-      Path out = dir.resolve(image + "-" + i + ".img");
-      Path log = dir.resolve(image + "-" + i + ".log");
-      outputs.add(log);
-      processes.add(
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx128m",
-                  "-jar",
-                  daemonJar.toString(),
+      launches.add(
+          new LocalProcesses.Launch(
+              List.of(
                   "receive",
                   "--server=" + endpoint,
                   "--image=" + image,
-                  "--out=" + out,
+                  "--out=" + dir.resolve(image + "-" + i + ".img"),
                   "--client=local-receiver-" + i,
                   "--interface=lo",
-                  "--multicast-timeout=120")
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start());
+                  "--multicast-timeout=120"),
+              dir.resolve(image + "-" + i + ".log")));
     }
-    int verified = 0;
-    long multicastBlocks = 0;
-    long unicastBytes = 0;
-    for (int i = 0; i < processes.size(); i++) {
-      Process p = processes.get(i);
-      if (!p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-      String last =
-          Files.readAllLines(outputs.get(i)).stream()
-              .filter(l -> l.startsWith(image + ": "))
-              .reduce((a, b) -> b)
-              .orElse("");
-      if (p.exitValue() == 0) {
-        verified++;
-      }
-      multicastBlocks += number(last, "multicastBlocks=");
-      unicastBytes += number(last, "unicastBytes=");
-      Files.deleteIfExists(dir.resolve(image + "-" + (i + 1) + ".img"));
+    LocalProcesses.Summary ran = LocalProcesses.run(daemonJar, launches, ROUTE);
+    for (int i = 1; i <= receivers; i++) {
+      Files.deleteIfExists(dir.resolve(image + "-" + i + ".img"));
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
     return String.format(
         java.util.Locale.ROOT,
         "Multicast: %s to %d local receivers through %s in %.1f s: %d of %d verified by SHA-256"
@@ -244,24 +222,12 @@ public final class LocalSite implements AutoCloseable {
         image,
         receivers,
         endpoint,
-        seconds,
-        verified,
+        ran.seconds(),
+        ran.succeeded(),
         receivers,
-        multicastBlocks,
-        unicastBytes,
+        ran.multicastBlocks(),
+        ran.unicastBytes(),
         dir);
-  }
-
-  private static long number(String line, String key) {
-    int at = line.indexOf(key);
-    if (at < 0) {
-      return 0;
-    }
-    int end = at + key.length();
-    while (end < line.length() && Character.isDigit(line.charAt(end))) {
-      end++;
-    }
-    return end == at + key.length() ? 0 : Long.parseLong(line.substring(at + key.length(), end));
   }
 
   /**
