@@ -5,6 +5,7 @@ import java.net.NetworkInterface;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +29,22 @@ public final class ReceiveCommand {
           "                          routing to the server)",
           "  --multicast-only        never fall back to unicast",
           "  --multicast-timeout S   give multicast this long before finishing by unicast"
-              + " (default 3600)");
+              + " (default 3600)",
+          "  --also-from URL,...     other nodes serving the image, asked by unicast in this order",
+          "                          when the server cannot be reached or answers with an error",
+          "  --retry-for S           keep trying unicast while every server fails this long"
+              + " (default 300)");
 
   private static final List<String> FLAGS =
-      List.of("--server", "--image", "--out", "--client", "--interface", "--multicast-timeout");
+      List.of(
+          "--server",
+          "--image",
+          "--out",
+          "--client",
+          "--interface",
+          "--multicast-timeout",
+          "--also-from",
+          "--retry-for");
 
   private ReceiveCommand() {}
 
@@ -74,25 +87,37 @@ public final class ReceiveCommand {
       System.err.println("--interface: no such interface: " + o.get("--interface"));
       return 2;
     }
+    List<URI> alsoFrom =
+        o.containsKey("--also-from")
+            ? Arrays.stream(o.get("--also-from").split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .map(URI::create)
+                .toList()
+            : List.of();
     ImageDownload.Outcome outcome =
         new ImageDownload()
             .fetch(
                 new ImageDownload.Request(
-                    server,
-                    o.get("--image"),
-                    o.getOrDefault("--client", InetAddress.getLocalHost().getHostName()),
-                    Path.of(o.get("--out")),
-                    iface,
-                    multicastOnly,
-                    Duration.ofSeconds(
-                        Long.parseLong(o.getOrDefault("--multicast-timeout", "3600")))));
+                        server,
+                        o.get("--image"),
+                        o.getOrDefault("--client", InetAddress.getLocalHost().getHostName()),
+                        Path.of(o.get("--out")),
+                        iface,
+                        multicastOnly,
+                        Duration.ofSeconds(
+                            Long.parseLong(o.getOrDefault("--multicast-timeout", "3600"))))
+                    .withOtherServers(
+                        alsoFrom,
+                        Duration.ofSeconds(Long.parseLong(o.getOrDefault("--retry-for", "300")))));
     System.out.printf(
-        "%s: %s sha256=%s multicastBlocks=%d unicastBytes=%d%n",
+        "%s: %s sha256=%s multicastBlocks=%d unicastBytes=%d unicastFrom=%s%n",
         o.get("--image"),
         outcome.verified() ? "verified" : "NOT verified",
         outcome.sha256(),
         outcome.multicastBlocks(),
-        outcome.unicastBytes());
+        outcome.unicastBytes(),
+        outcome.unicastFrom());
     return outcome.verified() ? 0 : 1;
   }
 
