@@ -242,7 +242,9 @@ final class TaskSequenceRunner {
                       c.multicast(),
                       c.unicastUrl() == null,
                       options.multicastTimeout(),
-                      c.sha256()));
+                      c.sha256(),
+                      List.of(),
+                      options.retryFor()));
     } catch (IOException e) {
       throw new StepFailed("applyOperatingSystem: " + c.osImage() + ": " + e.getMessage());
     }

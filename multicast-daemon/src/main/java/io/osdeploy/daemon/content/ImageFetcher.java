@@ -1,5 +1,6 @@
 package io.osdeploy.daemon.content;
 
+import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.config.DaemonConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,22 +89,44 @@ final class ImageFetcher {
     } catch (IOException e) {
       throw disk(file.getParent(), e);
     }
-    // A server that answers a Range request with another range gets one more try from zero.
-    for (int round = 0; round < 2; round++) {
-      long have = resumePoint(file, partial, image.getSizeBytes(), progress);
-      if (download(source, file, partial, have, image.getSizeBytes(), progress)
-          == Outcome.COMPLETE) {
-        return finish(image, sha, file, partial);
+    try {
+      // A server that answers a Range request with another range gets one more try from zero.
+      for (int round = 0; round < 2; round++) {
+        long have = resumePoint(file, partial, image.getSizeBytes(), progress);
+        if (download(source, file, partial, have, image.getSizeBytes(), progress)
+            == Outcome.COMPLETE) {
+          return finish(image, sha, file, partial);
+        }
+        log.info(
+            "image {}: {} did not resume at byte {}; starting over", name, source.getHost(), have);
+        try {
+          discard(file, partial);
+        } catch (IOException e) {
+          throw disk(file, e);
+        }
       }
-      log.info(
-          "image {}: {} did not resume at byte {}; starting over", name, source.getHost(), have);
-      try {
-        discard(file, partial);
-      } catch (IOException e) {
-        throw disk(file, e);
+      throw DownloadFailure.sourceError(source, "answers Range requests with other ranges");
+    } catch (DownloadFailure e) {
+      if (ImageState.DISK_FULL.equals(e.reason())) {
+        giveBackSpace(name, file, partial);
       }
+      throw e;
     }
-    throw DownloadFailure.sourceError(source, "answers Range requests with other ranges");
+  }
+
+  /**
+   * Deletes the partial download of an image that did not fit. Resuming it later would save
+   * downloading those bytes again, but holding them keeps the disk full meanwhile: every other
+   * image, and whatever else shares the disk, would fail too until someone deletes it by hand.
+   */
+  private static void giveBackSpace(String name, Path file, PartialDigest partial) {
+    try {
+      long size = Files.exists(file) ? Files.size(file) : 0;
+      discard(file, partial);
+      log.info("image {}: the disk is full; deleted its partial download ({} bytes)", name, size);
+    } catch (IOException e) {
+      log.warn("image {}: cannot delete its partial download {}", name, file, e);
+    }
   }
 
   /**

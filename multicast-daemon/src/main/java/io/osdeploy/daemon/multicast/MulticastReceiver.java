@@ -64,10 +64,18 @@ public final class MulticastReceiver implements AutoCloseable {
       boolean encrypted,
       Duration nakBackoffMax,
       Duration idleTimeout,
+      Duration senderLostTimeout,
       DataDropFilter dropFilter,
       byte[] expectedSha256) {
 
+    /** How long a sender may stay silent, once heard, before the receiver stops waiting for it. */
+    public static final Duration SENDER_LOST_TIMEOUT = Duration.ofSeconds(10);
+
     /**
+     * @param senderLostTimeout a sender heard from sends at least an ANNOUNCE or PASS_END every few
+     *     hundred milliseconds while its session lasts; silence this long means it is gone (its
+     *     process or node died, or the network to it failed), and the receiver ends INCOMPLETE so
+     *     that the blocks it lacks can come by unicast instead
      * @param expectedSha256 the image's digest from the control endpoint; when set, an ANNOUNCE
      *     with another digest is ignored and success needs the file to match it. Null trusts the
      *     ANNOUNCE (tests only).
@@ -92,6 +100,7 @@ public final class MulticastReceiver implements AutoCloseable {
           ticket.encrypted(),
           Duration.ofMillis(40),
           Duration.ofMillis(250),
+          SENDER_LOST_TIMEOUT,
           DataDropFilter.NONE,
           HexFormat.of().parseHex(ticket.sha256()));
     }
@@ -111,6 +120,7 @@ public final class MulticastReceiver implements AutoCloseable {
           false,
           Duration.ofMillis(40),
           Duration.ofMillis(250),
+          SENDER_LOST_TIMEOUT,
           DataDropFilter.NONE,
           null);
     }
@@ -125,7 +135,23 @@ public final class MulticastReceiver implements AutoCloseable {
           encrypted,
           nakBackoffMax,
           idleTimeout,
+          senderLostTimeout,
           filter,
+          expectedSha256);
+    }
+
+    public Config withSenderLostTimeout(Duration value) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          sourceId,
+          secret,
+          encrypted,
+          nakBackoffMax,
+          idleTimeout,
+          value,
+          dropFilter,
           expectedSha256);
     }
   }
@@ -512,7 +538,12 @@ public final class MulticastReceiver implements AutoCloseable {
     if (finished || announce == null) {
       return;
     }
-    if (System.nanoTime() - lastPacketNanos > config.idleTimeout().toNanos()) {
+    long silentNanos = System.nanoTime() - lastPacketNanos;
+    if (silentNanos > config.senderLostTimeout().toNanos()) {
+      onSenderLost(silentNanos);
+      return;
+    }
+    if (silentNanos > config.idleTimeout().toNanos()) {
       // Every PASS_END may have been lost; ask anyway.
       scheduleNak();
     }
@@ -556,6 +587,26 @@ public final class MulticastReceiver implements AutoCloseable {
         session,
         e.reason(),
         announce == null ? "all" : announce.blockCount() - heldCount);
+    result.complete(resultOf(ReceiveResult.Outcome.INCOMPLETE, null));
+  }
+
+  private void onSenderLost(long silentNanos) {
+    finished = true;
+    if (pendingNak != null) {
+      pendingNak.cancel(false);
+    }
+    try {
+      out.close();
+    } catch (IOException e) {
+      LOG.warn("multicast receiver close failed session={} file={}", session, output, e);
+    }
+    LOG.warn(
+        "multicast sender silent for {} ms; giving up on the session session={} sender={}"
+            + " missing={}",
+        TimeUnit.NANOSECONDS.toMillis(silentNanos),
+        session,
+        senderAddress,
+        announce.blockCount() - heldCount);
     result.complete(resultOf(ReceiveResult.Outcome.INCOMPLETE, null));
   }
 

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -27,22 +28,36 @@ public final class ReceiveCommand {
           "                          routing to the server)",
           "  --multicast-only        never fall back to unicast",
           "  --multicast-timeout S   give multicast this long before finishing by unicast"
-              + " (default 3600)");
+              + " (default 3600)",
+          "  --also-from URL,...     other nodes serving the image, asked by unicast in this order",
+          "                          when the server cannot be reached or answers with an error",
+          "  --retry-for S           keep trying unicast while every server fails this long"
+              + " (default 300)");
 
   private static final List<String> FLAGS =
-      List.of("--server", "--image", "--out", "--client", "--interface", "--multicast-timeout");
+      List.of(
+          "--server",
+          "--image",
+          "--out",
+          "--client",
+          "--interface",
+          "--multicast-timeout",
+          "--also-from",
+          "--retry-for");
 
   private ReceiveCommand() {}
 
   public static int run(List<String> args) throws Exception {
     Flags o;
     long multicastTimeout;
+    long retryFor;
     try {
       o = Flags.parse(args, FLAGS, Set.of("--multicast-only"));
       for (String required : List.of("--server", "--image", "--out")) {
         o.required(required);
       }
       multicastTimeout = o.seconds("--multicast-timeout", 3600);
+      retryFor = o.seconds("--retry-for", 300);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage() + "\n\n" + USAGE);
       return 2;
@@ -55,24 +70,34 @@ public final class ReceiveCommand {
       System.err.println("--interface: no such interface: " + o.get("--interface"));
       return 2;
     }
+    List<URI> alsoFrom =
+        o.has("--also-from")
+            ? Arrays.stream(o.get("--also-from").split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .map(URI::create)
+                .toList()
+            : List.of();
     ImageDownload.Outcome outcome =
         new ImageDownload()
             .fetch(
                 new ImageDownload.Request(
-                    server,
-                    image,
-                    o.get("--client", InetAddress.getLocalHost().getHostName()),
-                    o.path("--out"),
-                    iface,
-                    o.has("--multicast-only"),
-                    Duration.ofSeconds(multicastTimeout)));
+                        server,
+                        image,
+                        o.get("--client", InetAddress.getLocalHost().getHostName()),
+                        o.path("--out"),
+                        iface,
+                        o.has("--multicast-only"),
+                        Duration.ofSeconds(multicastTimeout))
+                    .withOtherServers(alsoFrom, Duration.ofSeconds(retryFor)));
     System.out.printf(
-        "%s: %s sha256=%s multicastBlocks=%d unicastBytes=%d%n",
+        "%s: %s sha256=%s multicastBlocks=%d unicastBytes=%d unicastFrom=%s%n",
         image,
         outcome.verified() ? "verified" : "NOT verified",
         outcome.sha256(),
         outcome.multicastBlocks(),
-        outcome.unicastBytes());
+        outcome.unicastBytes(),
+        outcome.unicastFrom());
     return outcome.verified() ? 0 : 1;
   }
 

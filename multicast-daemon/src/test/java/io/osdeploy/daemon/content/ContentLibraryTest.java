@@ -10,10 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.ImageState.Phase;
 import io.osdeploy.config.DaemonConfig;
+import io.osdeploy.daemon.testing.Prerequisites;
 import io.osdeploy.daemon.testing.TestContentServer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -218,6 +220,45 @@ class ContentLibraryTest {
     ImageState state = awaitPhase(library, "img", Phase.Failed);
     assertEquals(ImageState.SOURCE_UNREACHABLE, state.getReason());
     assertTrue(state.getMessage().startsWith("no data from"), state.getMessage());
+  }
+
+  /**
+   * A write that finds the disk full (here: the partial file is a link to {@code /dev/full}, which
+   * answers every write with ENOSPC) fails the image as DiskFull and deletes the partial download,
+   * so the disk is not kept full; the next try starts again from zero.
+   */
+  @Test
+  void aFullDiskIsDiskFullAndTheFailedAttemptGivesBackItsSpace() throws Exception {
+    Path full = Path.of("/dev/full");
+    Prerequisites.require(Files.isWritable(full), "a writable /dev/full");
+    byte[] bytes = TestContentServer.bytes(300_000, 17);
+    String sha = TestContentServer.sha256(bytes);
+    Path partial = root.resolve("img").resolve(sha + ".partial");
+    Files.createDirectories(partial.getParent());
+    Files.createSymbolicLink(partial, full);
+    server.serve("/img", bytes);
+    ContentLibrary library =
+        track(
+            ContentLibrary.builder(root)
+                .retryPolicy(
+                    new RetryPolicy(
+                        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1)))
+                .build());
+
+    library.assign(List.of(image("img", "/img", bytes))).get();
+
+    ImageState state = awaitPhase(library, "img", Phase.Failed);
+    assertEquals(ImageState.DISK_FULL, state.getReason());
+    assertTrue(state.getMessage().contains("No space left on device"), state.getMessage());
+    assertFalse(Files.exists(partial, LinkOption.NOFOLLOW_LINKS), "the partial download is gone");
+    assertEquals(Optional.empty(), library.verified("img"));
+
+    awaitPhase(library, "img", Phase.Verified);
+    assertEquals(
+        Arrays.asList(null, null),
+        server.requests("/img").stream().map(TestContentServer.Request::range).toList(),
+        "the retry starts from zero");
+    assertArrayEquals(bytes, Files.readAllBytes(library.verified("img").orElseThrow().path()));
   }
 
   @Test

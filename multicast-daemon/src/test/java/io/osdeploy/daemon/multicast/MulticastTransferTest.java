@@ -196,6 +196,66 @@ class MulticastTransferTest {
     assertEquals(0, t.senderResult.verifiedReceivers());
   }
 
+  /**
+   * A sender that falls silent mid-session (its process killed: no SESSION_END ever comes) is given
+   * up on after the sender-lost timeout; the receiver ends INCOMPLETE with the blocks it got, which
+   * a unicast fallback then need not fetch again.
+   */
+  @Test
+  void aReceiverWhoseSenderFallsSilentEndsIncompleteKeepingWhatItGot() throws Exception {
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    InetSocketAddress group =
+        new InetSocketAddress(
+            InetAddress.getByName("239.255." + rnd.nextInt(1, 255) + "." + rnd.nextInt(1, 255)),
+            rnd.nextInt(20_000, 60_000));
+    int session = rnd.nextInt(1, Integer.MAX_VALUE);
+    byte[] secret = SessionKeys.newSecret(new SecureRandom());
+    byte[] image = new byte[10 * 1400];
+    new Random(7).nextBytes(image);
+    Duration lostAfter = Duration.ofMillis(800);
+    MulticastReceiver receiver =
+        new MulticastReceiver(
+            MulticastReceiver.Config.defaults(group, lo, session, 101, secret)
+                .withSenderLostTimeout(lostAfter),
+            dir.resolve("received"));
+    SessionCodec sender =
+        new SessionCodec(
+            SessionKeys.fromSecret(secret), session, WireFormat.SENDER_SOURCE_ID, false);
+    try (MulticastSocket socket = new MulticastSocket()) {
+      socket.setOption(StandardSocketOptions.IP_MULTICAST_IF, lo);
+      CompletableFuture<ReceiveResult> result = receiver.start();
+      sendTo(
+          socket,
+          group,
+          sender.encode(
+              UnpooledByteBufAllocator.DEFAULT,
+              Announce.of(
+                  image.length,
+                  1400,
+                  WireFormat.DEFAULT_BLOCKS_PER_SECTION,
+                  1000,
+                  MessageDigest.getInstance("SHA-256").digest(image),
+                  "image.wim")));
+      for (int i = 0; i < 4; i++) {
+        sendTo(
+            socket,
+            group,
+            sender.encode(
+                UnpooledByteBufAllocator.DEFAULT,
+                block(i, Arrays.copyOfRange(image, i * 1400, (i + 1) * 1400))));
+      }
+      long silentSince = System.nanoTime();
+      ReceiveResult r = result.get(10, TimeUnit.SECONDS);
+      long waited = System.nanoTime() - silentSince;
+      assertEquals(ReceiveResult.Outcome.INCOMPLETE, r.outcome());
+      assertEquals(4, r.blocks());
+      assertEquals(4, receiver.heldBlocks().cardinality());
+      assertTrue(waited >= lostAfter.toNanos(), "gave up after " + waited + " ns");
+    } finally {
+      receiver.close();
+    }
+  }
+
   private static DataBlock block(int i, byte[] bytes) {
     return new DataBlock(0, i, Unpooled.wrappedBuffer(bytes));
   }
@@ -332,6 +392,7 @@ class MulticastTransferTest {
             encrypt,
             base.nakBackoffMax(),
             base.idleTimeout(),
+            base.senderLostTimeout(),
             filter,
             expectedSha256),
         dir.resolve("received-" + i));

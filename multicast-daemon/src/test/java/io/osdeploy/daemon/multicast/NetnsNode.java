@@ -1,15 +1,19 @@
 package io.osdeploy.daemon.multicast;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.net.MulticastSocket;
 import java.net.NetworkInterface;
+import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +33,11 @@ import java.util.concurrent.TimeUnit;
  * send    IMAGE SHA256 DIR RATE_MBPS MIN_CLIENTS LATE_MS CLIENT...   (joins for every client)
  * receive DIR CLIENT                                                  (waits for DIR/CLIENT.json)
  * attack  DIR CLIENT COUNT                                            (forges DATA with a wrong key)
+ * sniff   DIR CLIENT OUT                          (records every datagram of CLIENT's group to OUT)
  * </pre>
+ *
+ * <p>{@code -Dosdeploy.encrypt=true} makes the sender's session encrypted, as an image with {@code
+ * multicast.encrypt} is.
  */
 public final class NetnsNode {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,6 +49,7 @@ public final class NetnsNode {
       case "send" -> send(args);
       case "receive" -> receive(args);
       case "attack" -> attack(args);
+      case "sniff" -> sniff(args);
       default -> throw new IllegalArgumentException("mode " + args[0]);
     }
     System.exit(0);
@@ -67,7 +76,9 @@ public final class NetnsNode {
     start.setMinClients(minClients);
     start.setMaxWaitSeconds(Integer.getInteger("osdeploy.maxWaitSeconds", 30));
     dp.setSessionStart(start);
-    MulticastImage img = new MulticastImage("image", image, Files.size(image), sha, false);
+    MulticastImage img =
+        new MulticastImage(
+            "image", image, Files.size(image), sha, Boolean.getBoolean("osdeploy.encrypt"));
     NetworkInterface eth0 = NetworkInterface.getByName("eth0");
     try (MulticastSessions sessions =
         new MulticastSessions(
@@ -137,6 +148,47 @@ public final class NetnsNode {
       }
     }
     writeAtomically(dir.resolve("attacker.json"), JSON.writeValueAsBytes(Map.of("sent", count)));
+  }
+
+  /**
+   * An eavesdropper: a plain socket joined to the session's group, recording each datagram's UDP
+   * payload (as {@code int length, bytes}) until the group has been silent for three seconds. Group
+   * and port are in every datagram's IP and UDP headers; the ticket file is only a shortcut to
+   * them, and nothing else of it (the secret least of all) is read.
+   */
+  private static void sniff(String[] args) throws Exception {
+    Path dir = Path.of(args[1]);
+    Path out = Path.of(args[3]);
+    Path ticket = dir.resolve(args[2] + ".json");
+    awaitTicket(ticket);
+    JsonNode t = JSON.readTree(ticket.toFile());
+    InetSocketAddress group = new InetSocketAddress(t.get("group").asText(), t.get("port").asInt());
+    NetworkInterface eth0 = NetworkInterface.getByName("eth0");
+    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+    long datagrams = 0;
+    try (MulticastSocket socket = new MulticastSocket(group.getPort());
+        DataOutputStream capture =
+            new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+      socket.setReceiveBufferSize(8 << 20);
+      socket.joinGroup(group, eth0);
+      socket.setSoTimeout((int) TimeUnit.MINUTES.toMillis(2));
+      byte[] buffer = new byte[65536];
+      while (true) {
+        DatagramPacket p = new DatagramPacket(buffer, buffer.length);
+        try {
+          socket.receive(p);
+        } catch (SocketTimeoutException e) {
+          break;
+        }
+        capture.writeInt(p.getLength());
+        capture.write(p.getData(), p.getOffset(), p.getLength());
+        datagrams++;
+        socket.setSoTimeout(3000);
+      }
+      socket.leaveGroup(group, eth0);
+    }
+    Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+    System.out.println("sniffed " + datagrams + " datagrams on " + group);
   }
 
   private static JoinTicket awaitTicket(Path file) throws Exception {
