@@ -58,26 +58,34 @@ class ApiServerRestartIT {
   }
 
   @Test
-  void theOperatorAndADaemonReconnectAndResyncAfterTheApiServerRestarts(@TempDir Path dir)
-      throws Exception {
-    String ns = "restart";
+  void aShortOutageTheOperatorAndADaemonRideOutAndResyncAfter(@TempDir Path dir) throws Exception {
+    outage(dir, "short", Duration.ofSeconds(5), false);
+  }
+
+  /**
+   * Longer than the Lease's renew deadline: the operator cannot renew, stops leading and exits, as
+   * client-go's controllers do, and the pod started again (by the kubelet, here by the test) takes
+   * the lead once the API server is back.
+   */
+  @Test
+  void aLongOutageTheOperatorExitsAndItsRestartResyncs(@TempDir Path dir) throws Exception {
+    outage(dir, "long", Duration.ofSeconds(40), true);
+  }
+
+  private void outage(Path dir, String ns, Duration down, boolean outlastsLease) throws Exception {
     client
         .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .create();
     Path kubeconfig = dir.resolve("kubeconfig");
     Files.writeString(kubeconfig, plane.kubeConfigYaml());
+    Path volume = Files.createDirectories(dir.resolve("operator"));
     try (SiteObjects site = new SiteObjects(client, ns, "restart-it", 1024 * 1024 + 7);
-        OperatorProcess operator =
-            OperatorProcess.startInCluster(
-                plane.kubeConfigYaml(),
-                Files.createDirectories(dir.resolve("operator")),
-                ns,
-                "osdeploy-operator-5c7d",
-                Map.of());
         DaemonProcess daemon =
             DaemonProcess.start("node-a", ns, DP + "-daemon", kubeconfig, dir.resolve("node-a"))) {
-      this.operator = operator;
+      operator =
+          OperatorProcess.startInCluster(
+              plane.kubeConfigYaml(), volume, ns, "osdeploy-operator-5c7d", Map.of());
       site.image("first");
       site.distributionPoint(DP, "first");
       OperatorTests.rollOut(client, ns, DP + "-daemon", 1);
@@ -86,9 +94,18 @@ class ApiServerRestartIT {
       awaitCondition(ns, TaskSequenceDeployment.class, "before", "ContentReady", daemon);
       awaitPolicy(ns, BEFORE, 1);
 
-      plane.restartApiServer(Duration.ofSeconds(10));
+      plane.restartApiServer(down);
       assertTrue(daemon.isAlive(), "the daemon rode out the outage\n" + daemon.log());
-      assertTrue(operator.isAlive(), "the operator rode out the outage\n" + operator.log());
+      if (outlastsLease) {
+        Integer status = operator.awaitExit(60);
+        assertEquals(1, status, "the operator exits when it cannot renew\n" + operator.log());
+        assertTrue(operator.log().contains("lost the lead"), operator.log());
+        operator =
+            OperatorProcess.startInCluster(
+                plane.kubeConfigYaml(), volume, ns, "osdeploy-operator-5c7d", Map.of());
+      } else {
+        assertTrue(operator.isAlive(), "the operator rode out the outage\n" + operator.log());
+      }
 
       // A new image on the distribution point: the operator publishes it to the daemon, the daemon
       // fetches and reports it, and the operator rolls the report up.
@@ -102,6 +119,10 @@ class ApiServerRestartIT {
       awaitPolicy(ns, BEFORE, 1);
       assertTrue(daemon.isAlive(), daemon.log());
       assertTrue(operator.isAlive(), operator.log());
+    } finally {
+      if (operator != null) {
+        operator.close();
+      }
     }
   }
 
