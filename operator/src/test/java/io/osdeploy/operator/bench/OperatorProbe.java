@@ -89,6 +89,17 @@ final class OperatorProbe implements AutoCloseable {
   }
 
   /**
+   * CPU time the process has used, user and system, from {@code /proc/<pid>/stat} (in clock ticks
+   * of 1/100 s, as Linux counts them on x86-64).
+   */
+  double cpuSeconds() throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    // Fields after the command (in parentheses, which may hold spaces): utime is the 14th.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+  }
+
+  /**
    * Asks the JVM for a full collection ({@code jcmd <pid> GC.run}), so that the heap in use after
    * it is what the operator holds on to. Returns whether jcmd ran.
    */

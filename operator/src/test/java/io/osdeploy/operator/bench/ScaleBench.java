@@ -151,6 +151,7 @@ public final class ScaleBench {
     try (OperatorProbe probe = new OperatorProbe(operator.pid(), operator.port())) {
       awaitReadyz(operator);
       result.rssBeforeKib = probe.procKib("VmRSS");
+      double cpuAtStart = probe.cpuSeconds();
       result.heapBeforeBytes = OperatorProbe.heapUsedBytes(probe.scrape());
       probe.startSampling(java.time.Duration.ofSeconds(5));
 
@@ -164,8 +165,21 @@ public final class ScaleBench {
           String.format(
               Locale.ROOT, "applied in %.1f s; waiting for all Ready", result.applySeconds));
       Thread progress = progress(watch, resources.size());
-      long readyNanos = watch.awaitAllReady(options.readyTimeoutSeconds());
+      long readyNanos = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.readyTimeoutSeconds());
+      while (readyNanos == 0 && System.nanoTime() < deadline && operator.isAlive()) {
+        readyNanos = watch.awaitAllReady(5);
+      }
       progress.interrupt();
+      if (!operator.isAlive()) {
+        throw new IllegalStateException(
+            "the operator exited before all were Ready; its log ends:\n"
+                + operator
+                    .log()
+                    .lines()
+                    .skip(Math.max(0, operator.log().lines().count() - 40))
+                    .collect(Collectors.joining("\n")));
+      }
       Instant readyAt;
       if (readyNanos == 0) {
         readyAt = Instant.now();
@@ -184,12 +198,15 @@ public final class ScaleBench {
       result.heapAtReadyBytes = OperatorProbe.heapUsedBytes(atReady);
       result.heapMaxBytes = OperatorProbe.heapMaxBytes(atReady);
       result.rssAtReadyKib = probe.procKib("VmRSS");
+      double cpuAtReady = probe.cpuSeconds();
+      result.cpuRampSeconds = cpuAtReady - cpuAtStart;
 
       say("idle for " + options.idleSeconds() + " s: counting the operator's requests");
       Instant idleFrom = Instant.now();
       int readyBeforeIdle = watch.readyNow();
       Thread.sleep(options.idleSeconds() * 1000L);
       Instant idleTo = Instant.now();
+      result.cpuIdleSeconds = probe.cpuSeconds() - cpuAtReady;
       result.readyAfterIdle = watch.readyNow();
       result.readyBeforeIdle = readyBeforeIdle;
       result.idleSeconds = (idleTo.toEpochMilli() - idleFrom.toEpochMilli()) / 1000.0;
@@ -345,6 +362,8 @@ public final class ScaleBench {
     double idleSeconds;
     double totalSeconds;
     List<ReadyWatch.Entry> entries = List.of();
+    double cpuRampSeconds;
+    double cpuIdleSeconds;
     long rssBeforeKib;
     long rssAtReadyKib;
     long rssPeakKib;
@@ -477,6 +496,17 @@ public final class ScaleBench {
           "—");
       row(
           t,
+          "Operator CPU time (user + system)",
+          String.format(
+              Locale.ROOT,
+              "%.1f s from the first apply to all Ready, %.2f s in %.0f s idle",
+              cpuRampSeconds,
+              cpuIdleSeconds,
+              idleSeconds),
+          "—",
+          "—");
+      row(
+          t,
           "Operator heap used",
           String.format(
               Locale.ROOT,
@@ -492,10 +522,12 @@ public final class ScaleBench {
           "Operator RSS",
           String.format(
               Locale.ROOT,
-              "%s before any resource, %s at all Ready, %s peak (VmHWM)",
+              "%s before any resource, %s at all Ready, %s peak (VmHWM), %s after the idle"
+                  + " period and a full GC",
               mib(rssBeforeKib * 1024),
               mib(rssAtReadyKib * 1024),
-              mib(rssPeakKib * 1024)),
+              mib(rssPeakKib * 1024),
+              mib(rssEndKib * 1024)),
           "—",
           "—");
       row(
@@ -741,12 +773,16 @@ public final class ScaleBench {
         per controller at the operator's `/metrics`: the count and mean over the whole run, and
         the largest `_max` seen in scrapes every 5 s (Micrometer's max covers its last two
         minutes). The timer has no percentiles configured, so mean and max stand in for p50/p99.
-      - **Heap and RSS**: RSS and its high-water mark (VmHWM) from `/proc/<pid>/status`; heap in
-        use from `jvm_memory_used_bytes{area="heap"}` at `/metrics`, sampled every 5 s, and once
-        more after `jcmd <pid> GC.run` at the end of the idle period (what the operator keeps).
-      - **Idle requests**: the operator's requests in the audit log (each once, at its
-        RequestReceived stage, by the operator's user agent) from the moment all were Ready for
-        the idle period; reads are get, list and watch, writes every other verb.
+      - **CPU, heap and RSS**: CPU time (user and system) from `/proc/<pid>/stat`; RSS and its
+        high-water mark (VmHWM) from `/proc/<pid>/status`; heap in use from
+        `jvm_memory_used_bytes{area="heap"}` at `/metrics`, sampled every 5 s, and once more
+        after `jcmd <pid> GC.run` at the end of the idle period (what the operator keeps).
+      - **Requests**: the operator's requests in the audit log, each counted once at its
+        RequestReceived stage and found by the operator's user agent; reads are get, list and
+        watch, writes every other verb; a conflict is a request answered 409. *Idle* runs from
+        the moment all were Ready for the idle period. Leader election (on in a pod, as in
+        `deploy/`) renews the operator's Lease every 2 s, JOSDK's default retry period, with a
+        get and a patch: those are counted and shown apart.
       - **Policy lookups**: `PolicyLookupBench.measure` (the daemon's policy benchmark) on the
         deployments as the API server holds them after the run: those dp-000's daemon publishes
         (its deployments that are Ready for their generation, as `PolicyWatcher` selects them),
