@@ -6,8 +6,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,13 +19,16 @@ import java.util.TreeMap;
  * The requests one client made in a time window, counted from the API server's audit log (one JSON
  * event per line, level Metadata): each request once, at its {@code RequestReceived} stage, told
  * apart by its user agent. Reads are get, list and watch; writes are every other verb. Conflicts
- * are the requests the API server answered 409 Conflict (at their {@code ResponseComplete} stage).
+ * are the requests the API server answered 409 Conflict, and a request's time is the API server's,
+ * from receiving it to completing the response (both at its {@code ResponseComplete} stage; watches
+ * have none).
  */
 record AuditCounts(
     long reads,
     long writes,
     long conflicts,
     Map<String, Long> byRequest,
+    Map<String, List<Double>> millisByRequest,
     List<String> writeEvidence) {
   static final Set<String> READS = Set.of("get", "list", "watch");
   private static final int EVIDENCE_LINES = 20;
@@ -35,6 +40,7 @@ record AuditCounts(
     long writes = 0;
     long conflicts = 0;
     Map<String, Long> byRequest = new TreeMap<>();
+    Map<String, List<Double>> millis = new TreeMap<>();
     List<String> evidence = new ArrayList<>();
     try (BufferedReader in = Files.newBufferedReader(auditLog)) {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -50,13 +56,6 @@ record AuditCounts(
           continue;
         }
         String stage = event.path("stage").asText();
-        if ("ResponseComplete".equals(stage)
-            && event.path("responseStatus").path("code").asInt() == 409) {
-          conflicts++;
-        }
-        if (!"RequestReceived".equals(stage)) {
-          continue;
-        }
         String verb = event.path("verb").asText();
         JsonNode ref = event.path("objectRef");
         String resource =
@@ -64,6 +63,20 @@ record AuditCounts(
                 + (ref.path("subresource").asText().isEmpty()
                     ? ""
                     : "/" + ref.path("subresource").asText());
+        if ("ResponseComplete".equals(stage)) {
+          if (event.path("responseStatus").path("code").asInt() == 409) {
+            conflicts++;
+          }
+          if (!"watch".equals(verb)) {
+            Instant done = Instant.parse(event.path("stageTimestamp").asText());
+            millis
+                .computeIfAbsent(verb + " " + resource, k -> new ArrayList<>())
+                .add(Duration.between(at, done).toNanos() / 1e6);
+          }
+        }
+        if (!"RequestReceived".equals(stage)) {
+          continue;
+        }
         byRequest.merge(verb + " " + resource, 1L, Long::sum);
         if (READS.contains(verb)) {
           reads++;
@@ -75,7 +88,8 @@ record AuditCounts(
         }
       }
     }
-    return new AuditCounts(reads, writes, conflicts, byRequest, evidence);
+    millis.values().forEach(Collections::sort);
+    return new AuditCounts(reads, writes, conflicts, byRequest, millis, evidence);
   }
 
   /** Writes to {@code resource} (e.g. {@code leases}), any verb but the reads. */

@@ -499,7 +499,8 @@ public final class ScaleBench {
           "Operator CPU time (user + system)",
           String.format(
               Locale.ROOT,
-              "%.1f s from the first apply to all Ready, %.2f s in %.0f s idle",
+              "%.1f s from the first apply to all Ready, %.2f s in %.0f s idle (serving a"
+                  + " scrape of /metrics every 5 s)",
               cpuRampSeconds,
               cpuIdleSeconds,
               idleSeconds),
@@ -579,17 +580,13 @@ public final class ScaleBench {
     String machine() {
       return String.format(
           Locale.ROOT,
-          "%d cores, Java %s, kube-apiserver %s; load average %s before, %s after (the machine is"
-              + " shared)",
+          "%d cores, Java %s, kube-apiserver %s; the machine is shared with other builds (load"
+              + " average over one minute %s before the run, %s after)",
           Runtime.getRuntime().availableProcessors(),
           System.getProperty("java.version"),
           LocalApiServer.DEFAULT_VERSION,
-          loadBefore.split(" ")[0]
-              + " "
-              + loadBefore.split(" ")[1]
-              + " "
-              + loadBefore.split(" ")[2],
-          loadAfter.split(" ")[0] + " " + loadAfter.split(" ")[1] + " " + loadAfter.split(" ")[2]);
+          loadBefore.split(" ")[0],
+          loadAfter.split(" ")[0]);
     }
 
     String section(String table) {
@@ -597,10 +594,14 @@ public final class ScaleBench {
           "\n",
           "## Scale",
           "",
-          "Measured by `" + options.command() + "` on " + date + " (" + machine() + "); the run",
-          String.format(
-              Locale.ROOT, "took %.0f s. How each figure is measured, per-kind", totalSeconds),
-          "figures and the operator's requests: [benchmarks-scale.md](benchmarks-scale.md).",
+          "Measured by `"
+              + options.command()
+              + "` on "
+              + date
+              + String.format(Locale.ROOT, " in %.0f s (after the build): ", totalSeconds)
+              + machine()
+              + ". How each figure is measured, per-kind figures and the operator's requests:"
+              + " [benchmarks-scale.md](benchmarks-scale.md).",
           "",
           table);
     }
@@ -614,7 +615,9 @@ public final class ScaleBench {
           .append(date)
           .append(": ")
           .append(machine())
-          .append(String.format(Locale.ROOT, ". The whole run took %.0f s.\n\n", totalSeconds));
+          .append(
+              String.format(
+                  Locale.ROOT, ". The run took %.0f s after the build.\n\n", totalSeconds));
       md.append(table).append('\n');
       md.append(
           String.format(
@@ -720,12 +723,23 @@ public final class ScaleBench {
     }
 
     private static String requests(AuditCounts counts) {
-      StringBuilder t = new StringBuilder("| Request | Count |\n|---|---|\n");
+      StringBuilder t =
+          new StringBuilder(
+              "| Request | Count | API server time p50 (ms) | max (ms) |\n|---|---|---|---|\n");
       counts.byRequest().entrySet().stream()
           .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
           .forEach(
-              e ->
-                  t.append(String.format(Locale.ROOT, "| %s | %,d |%n", e.getKey(), e.getValue())));
+              e -> {
+                List<Double> ms = counts.millisByRequest().getOrDefault(e.getKey(), List.of());
+                t.append(
+                    String.format(
+                        Locale.ROOT,
+                        "| %s | %,d | %s | %s |%n",
+                        e.getKey(),
+                        e.getValue(),
+                        ms.isEmpty() ? "—" : String.format(Locale.ROOT, "%.1f", pct(ms, 50)),
+                        ms.isEmpty() ? "—" : String.format(Locale.ROOT, "%.1f", pct(ms, 100))));
+              });
       return t.toString();
     }
   }
