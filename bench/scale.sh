@@ -4,8 +4,9 @@
 # operator's jar running as in its pod and one stand-in node per distribution point. Measures the
 # time to all Ready, create-to-Ready latency, reconcile timings, the operator's heap and RSS, its
 # API requests while idle, and policy lookups on a distribution point. Prints a table, writes
-# docs/benchmarks-scale.md and the scale section of docs/benchmarks.md. Takes about ten minutes on
-# two cores; smaller fleets for a quick look:
+# docs/benchmarks-scale.md and the scale section of docs/benchmarks.md. Takes about three minutes
+# on two cores, two of them idle at the end while requests are counted; smaller fleets for a quick
+# look:
 #   bench/scale.sh [--deployments 1000] [--distribution-points 100] [--media 100] [--images 10]
 #                  [--machines-each 5] [--idle-seconds 120] [--ready-timeout-seconds 1800]
 set -euo pipefail
