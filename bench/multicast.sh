@@ -3,9 +3,10 @@
 # namespace), the sender's link capped with tbf so figures are link-bound. For each receiver count
 # and loss rate, sends one random image with osdeploy's sender, udpcast, UFTP and plain HTTP
 # (curl from every receiver in parallel); then, with the link uncapped, the receiver counts in
-# UNCAPPED_COUNTS at no loss. Prints each row and writes docs/benchmarks.md (table, the targets
-# met or not, and docs/benchmarks-multicast.png). Needs root, iproute2, nftables, udpcast, uftp,
-# curl, python3; takes about 40 minutes with the defaults on two cores.
+# UNCAPPED_COUNTS at no loss. Prints each row and writes its section of docs/benchmarks.md (table
+# and the targets met or not; the rest of the file is kept) and docs/benchmarks-multicast.png.
+# Needs root, iproute2, nftables, udpcast, uftp, curl, python3; takes about 40 minutes with the
+# defaults on two cores.
 #   bench/multicast.sh [IMAGE_MIB] [LINK_MBIT] [RECEIVER_COUNTS] [LOSS_PERMILLE_LIST] [UNCAPPED_COUNTS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -187,7 +188,7 @@ done
 
 header="$work/header.md"
 {
-  echo "# Multicast benchmark"
+  echo "## Multicast"
   echo
   echo "Measured by \`bench/multicast.sh $size_mib $link_mbit \"$counts\" \"$losses\" \"$uncapped_counts\"\` on $(date -u +%Y-%m-%d), $(nproc) CPU cores."
   echo "Topology: network namespaces on a Linux bridge. Capped: the sender's veth limited to ${link_mbit} Mbit/s"
@@ -204,4 +205,4 @@ header="$work/header.md"
 } >"$header"
 java bench/report/MulticastReport.java "$results" docs/benchmarks.md docs/benchmarks-multicast.png \
   "$header" "$link_mbit"
-echo "wrote docs/benchmarks.md and docs/benchmarks-multicast.png" >&2
+echo "wrote the multicast section of docs/benchmarks.md and docs/benchmarks-multicast.png" >&2

@@ -17,10 +17,12 @@ import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 
 /**
- * Turns bench/multicast.sh's results (one tab-separated line per run) into docs/benchmarks.md: the
- * table, the issue's targets marked met or not from the figures, and a PNG chart of goodput.
- * Run by the script as a single-file program: java bench/report/MulticastReport.java RESULTS OUT
- * PNG HEADER_FILE CAP_MBIT.
+ * Turns bench/multicast.sh's results (one tab-separated line per run) into the multicast section
+ * of docs/benchmarks.md: the table, the issue's targets marked met or not from the figures, and a
+ * PNG chart of goodput. Only the lines between {@code <!-- multicast:begin -->} and {@code <!--
+ * multicast:end -->} are replaced (the section is appended when the file has no such markers), so
+ * the other benchmarks' sections and the notes around them stay. Run by the script as a
+ * single-file program: java bench/report/MulticastReport.java RESULTS OUT PNG HEADER_FILE CAP_MBIT.
  */
 public class MulticastReport {
   record Run(
@@ -61,7 +63,7 @@ public class MulticastReport {
       if (part.isEmpty()) {
         continue;
       }
-      md.append("\n## ")
+      md.append("\n### ")
           .append(link.equals("capped") ? "Sender link capped at " + fmt(cap) + " Mbit/s" : "Uncapped")
           .append("\n\n");
       md.append(
@@ -86,13 +88,48 @@ public class MulticastReport {
                 r.verified() ? "y" : "**n**"));
       }
     }
-    md.append("\n## Targets\n\n");
+    md.append("\n### Targets\n\n");
     md.append(targets(runs, cap));
     md.append("\n![Goodput per receiver by receivers and loss](")
         .append(Path.of(args[2]).getFileName())
         .append(")\n");
-    Files.writeString(Path.of(args[1]), md.toString());
+    writeSection(Path.of(args[1]), "multicast", md.toString());
     chart(runs.stream().filter(r -> r.link().equals("capped")).toList(), cap, Path.of(args[2]));
+  }
+
+  /**
+   * Replaces the lines between {@code <!-- name:begin -->} and {@code <!-- name:end -->} in {@code
+   * file} with {@code body}, keeping everything else; appends the section, markers included, when
+   * the file (or either marker) is missing.
+   */
+  static void writeSection(Path file, String name, String body) throws IOException {
+    String begin = "<!-- " + name + ":begin -->";
+    String end = "<!-- " + name + ":end -->";
+    List<String> lines =
+        Files.exists(file) ? new ArrayList<>(Files.readAllLines(file)) : new ArrayList<>();
+    int from = -1;
+    int to = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).trim().equals(begin) && from < 0) {
+        from = i;
+      } else if (lines.get(i).trim().equals(end) && from >= 0) {
+        to = i;
+        break;
+      }
+    }
+    List<String> section = new ArrayList<>(List.of(body.strip().split("\n", -1)));
+    if (from < 0 || to < 0) {
+      if (!lines.isEmpty() && !lines.get(lines.size() - 1).isBlank()) {
+        lines.add("");
+      }
+      lines.add(begin);
+      lines.addAll(section);
+      lines.add(end);
+    } else {
+      lines.subList(from + 1, to).clear();
+      lines.addAll(from + 1, section);
+    }
+    Files.writeString(file, String.join("\n", lines) + "\n");
   }
 
   static String targets(List<Run> all, double cap) {

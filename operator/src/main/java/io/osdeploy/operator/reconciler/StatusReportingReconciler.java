@@ -78,7 +78,7 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
         Assessment.reconciling(
             "ReconcileError", "reconcile failed and will be retried: " + e.getMessage());
     return setIfChanged(resource, current, next, failed)
-        ? ErrorStatusUpdateControl.patchStatus(resource)
+        ? ErrorStatusUpdateControl.patchStatus(statusPatch(resource, next))
         : ErrorStatusUpdateControl.noStatusUpdate();
   }
 
@@ -103,18 +103,37 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
         assessment.state(),
         assessment.reason(),
         assessment.message());
-    return UpdateControl.patchStatus(resource);
+    return UpdateControl.patchStatus(statusPatch(resource, next));
   }
 
   private boolean setIfChanged(R resource, S current, S next, Assessment assessment) {
     long generation =
         resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
     aggregator.aggregate(current, next, generation, assessment);
-    if (JSON.valueToTree(ownedCopy(current)).equals(JSON.valueToTree(next))) {
-      return false;
+    return !JSON.valueToTree(ownedCopy(current)).equals(JSON.valueToTree(next));
+  }
+
+  /**
+   * What the status patch sends: the resource's name and namespace and the status the operator
+   * owns, nothing else. Without a resourceVersion the server-side apply is not conditional: a
+   * reconcile that started from a cache one event behind (a node has just reported, or the last
+   * status patch is not back through the watch yet) writes its status instead of failing with 409
+   * Conflict and being run again, and the event that made the cache stale brings the next
+   * reconcile, which writes from the newer view.
+   */
+  R statusPatch(R resource, S status) {
+    R patch;
+    try {
+      @SuppressWarnings("unchecked")
+      R fresh = (R) resource.getClass().getDeclaredConstructor().newInstance();
+      patch = fresh;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("a custom resource has a no-argument constructor", e);
     }
-    resource.setStatus(next);
-    return true;
+    patch.getMetadata().setName(resource.getMetadata().getName());
+    patch.getMetadata().setNamespace(resource.getMetadata().getNamespace());
+    patch.setStatus(status);
+    return patch;
   }
 
   private S ownedCopy(S status) {

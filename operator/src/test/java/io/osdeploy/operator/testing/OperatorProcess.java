@@ -110,6 +110,16 @@ public final class OperatorProcess implements AutoCloseable {
     process.destroyForcibly();
   }
 
+  /** The operator's HTTP port: media, probes and {@code /metrics}. */
+  public int port() {
+    return port;
+  }
+
+  /** The process id, to read its memory from {@code /proc}. */
+  public long pid() {
+    return process.pid();
+  }
+
   /** Sends SIGTERM, as the kubelet does to stop a pod. */
   public void terminate() {
     process.destroy();
