@@ -52,7 +52,7 @@ public final class ScaleBench {
 
   static final String BENCH_AGENT = "osdeploy-scale-bench";
 
-  /** The heap a pod of deploy/operator.yaml gets: 75% (MaxRAMPercentage) of its 512Mi limit. */
+  /** The heap a pod of deploy/operator.yaml gets: 50% (MaxRAMPercentage) of its 768Mi limit. */
   static final String OPERATOR_HEAP = "-Xmx384m";
 
   static final Map<String, String> CONTROLLERS =
@@ -756,7 +756,7 @@ public final class ScaleBench {
       - **Operator**: the operator's jar in a process of its own, started as `OperatorProcess`
         starts it for the tests: `run` as in its pod (in-cluster mode, leader election on its
         Lease, metrics at `/metrics`), with `-Xmx384m`, the heap a pod of `deploy/operator.yaml`
-        gets (75%% of its 512Mi limit). Its client's user agent is set (fabric8's
+        gets (50%% of its 768Mi limit). Its client's user agent is set (fabric8's
         `KUBERNETES_USER_AGENT`) so that the audit log tells its requests from everyone else's.
       - **Fleet**: copies of the resources in `samples/` with names and references changed. Each
         distribution point has a node selector and a multicast range of its own and holds every
