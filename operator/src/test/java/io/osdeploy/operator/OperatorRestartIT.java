@@ -59,9 +59,46 @@ class OperatorRestartIT {
   private final String ns = "operator-restart-" + UUID.randomUUID().toString().substring(0, 5);
   private final List<OperatorProcess> operators = new ArrayList<>();
 
+  /**
+   * Deletes the resources while an operator may still run their cleanup, then strips what
+   * finalizers are left: a namespace must not stay terminating with resources no operator will
+   * finish, since the CRDs other tests install again could not be deleted.
+   */
   @AfterEach
   void cleanUp() {
+    List<Class<? extends CustomResource<?, ?>>> kinds =
+        List.of(
+            BootableMedia.class,
+            TaskSequenceDeployment.class,
+            DistributionPoint.class,
+            OSImage.class);
+    kinds.forEach(kind -> client.resources(kind).inNamespace(ns).delete());
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  kinds.stream()
+                      .allMatch(
+                          kind ->
+                              client.resources(kind).inNamespace(ns).list().getItems().isEmpty()));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // No operator finished the cleanup: the finalizers go below.
+    }
     operators.forEach(OperatorProcess::close);
+    for (Class<? extends CustomResource<?, ?>> kind : kinds) {
+      for (CustomResource<?, ?> r : client.resources(kind).inNamespace(ns).list().getItems()) {
+        client
+            .resources(kind)
+            .inNamespace(ns)
+            .withName(r.getMetadata().getName())
+            .edit(
+                current -> {
+                  current.getMetadata().setFinalizers(List.of());
+                  return current;
+                });
+      }
+    }
     client.namespaces().withName(ns).delete();
   }
 
