@@ -160,6 +160,15 @@ class MetricsIT {
                             Map.of("controller", controller))
                         >= 1,
                     controller + " reconcile durations");
+                // As a histogram, for histogram_quantile: the +Inf bucket holds every reconcile.
+                assertEquals(
+                    scrape.sum(
+                        "operator_sdk_controllers_execution_reconcile_seconds_count",
+                        Map.of("controller", controller)),
+                    scrape.sum(
+                        "operator_sdk_controllers_execution_reconcile_seconds_bucket",
+                        Map.of("controller", controller, "le", "+Inf")),
+                    controller + " reconcile duration histogram");
                 // In flight and queued: gauges per controller, there from its registration on.
                 assertEquals(
                     1,

@@ -2,11 +2,14 @@ package io.osdeploy.operator.metrics;
 
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -22,6 +25,9 @@ public final class OperatorMetrics {
   /** The content type of {@link #scrape()}: the Prometheus text format. */
   public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+  /** The prefix of JOSDK's timers of reconcile and cleanup executions. */
+  static final String CONTROLLER_TIMERS = "operator.sdk.controllers.execution.";
+
   private final PrometheusMeterRegistry registry;
   private final Metrics controllers;
 
@@ -33,6 +39,25 @@ public final class OperatorMetrics {
   /** A registry of its own, with the JVM's memory, threads, classes, CPU and uptime bound. */
   public static OperatorMetrics create() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Reconcile times as histograms (per controller: about 70 buckets from 1 ms to 30 s), so that
+    // Prometheus' histogram_quantile gives their p50 and p99.
+    registry
+        .config()
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public DistributionStatisticConfig configure(
+                  Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getType() != Meter.Type.TIMER
+                    || !id.getName().startsWith(CONTROLLER_TIMERS)) {
+                  return config;
+                }
+                return DistributionStatisticConfig.builder()
+                    .percentilesHistogram(true)
+                    .build()
+                    .merge(config);
+              }
+            });
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
