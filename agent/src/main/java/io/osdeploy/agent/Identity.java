@@ -1,6 +1,6 @@
 package io.osdeploy.agent;
 
-import io.osdeploy.daemon.policy.PolicyRequest;
+import io.osdeploy.api.v1alpha1.MacAddress;
 import java.io.IOException;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -16,7 +16,7 @@ public record Identity(String mac, String uuid) {
   private static final Path SMBIOS_UUID = Path.of("/sys/class/dmi/id/product_uuid");
 
   public Identity {
-    mac = PolicyRequest.normalizeMac(mac, "--mac");
+    mac = MacAddress.parse(mac, "--mac");
     uuid = uuid == null || uuid.isBlank() ? null : uuid.strip().toLowerCase(Locale.ROOT);
     if (mac == null && uuid == null) {
       throw new IllegalArgumentException(

@@ -19,7 +19,7 @@ import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.SiteNetwork;
-import io.osdeploy.operator.testing.TcpRelay;
+import io.osdeploy.operator.testing.SiteNode;
 import io.osdeploy.operator.testing.TestCluster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -64,7 +64,6 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndDeploymentIT {
   private static final long MIB = 1 << 20;
   private static final int MACHINES = 8;
-  private static final int DP_PORT = 9080;
   private static final Path AGENT_JAR =
       Path.of("..", "agent", "target", "osdeploy-agent.jar").toAbsolutePath().normalize();
   private static final Duration AGENT_TIMEOUT = Duration.ofMinutes(10);
@@ -112,7 +111,7 @@ class EndToEndDeploymentIT {
     for (int i = 1; i <= 12; i++) {
       machines.add(site.add("m" + i, String.format("52:54:00:e2:e0:%02x", i)));
     }
-    String dpUrl = "http://" + dp.address() + ":" + DP_PORT;
+    String dpUrl = SiteNode.url(dp);
 
     // The image and the package come from a server the distribution point reaches on the LAN.
     long imageSize = Long.getLong("osdeploy.e2e.imageMiB", 256) * MIB;
@@ -144,16 +143,9 @@ class EndToEndDeploymentIT {
     }
 
     // The distribution point's node: the daemon reaches the API server through a relay.
-    TcpRelay relay = new TcpRelay(SiteNetwork.HOST, TestCluster.apiServerAddress());
-    closing.add(relay);
-    Path kubeconfig = dir.resolve("kubeconfig-dp");
-    Files.writeString(
-        kubeconfig, TestCluster.kubeConfigThrough(SiteNetwork.HOST + ":" + relay.port()));
-    OperatorTests.rollOut(client, ns, "site-e2e-daemon", 1);
-    DaemonProcess daemon =
-        DaemonProcess.startIn(
-            dp, "node-dp", ns, "site-e2e-daemon", kubeconfig, dir.resolve("content"), DP_PORT);
-    closing.add(daemon);
+    SiteNode node = SiteNode.start(client, ns, "site-e2e-daemon", dp, "node-dp", dir);
+    closing.add(node);
+    DaemonProcess daemon = node.daemon();
     OperatorTests.awaitCondition(
         client,
         ns,
@@ -212,7 +204,8 @@ class EndToEndDeploymentIT {
         "the third agent was killed mid-way");
     // Every machine took the image from the one session; only the killed one may have finished
     // by unicast what it missed.
-    assertEquals(1, count(daemon.log(), "multicast session start"), tail(daemon.log()));
+    assertEquals(
+        1, OperatorTests.count(daemon.log(), "multicast session start"), tail(daemon.log()));
     for (int i = 0; i < MACHINES; i++) {
       String route = imageRoute(runs.get(i).get());
       System.out.printf(
@@ -380,14 +373,6 @@ class EndToEndDeploymentIT {
       }
     }
     return "(no image line)";
-  }
-
-  private static int count(String text, String what) {
-    int n = 0;
-    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-      n++;
-    }
-    return n;
   }
 
   private TaskSequenceDeploymentStatus status(String name) {

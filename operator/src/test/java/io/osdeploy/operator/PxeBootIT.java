@@ -15,7 +15,7 @@ import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.SiteNetwork;
-import io.osdeploy.operator.testing.TcpRelay;
+import io.osdeploy.operator.testing.SiteNode;
 import io.osdeploy.operator.testing.TestCluster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -57,7 +57,6 @@ class PxeBootIT {
   private static final String STRANGER = "52:54:00:e2:e1:02";
   private static final String UUID = "8c3e5a1b-2c3d-4e5f-9a8b-7c6d5e4f3a2b";
   private static final Path ROM = Path.of("/usr/lib/ipxe/qemu/pxe-e1000.rom");
-  private static final int DP_PORT = 9080;
 
   @RegisterExtension
   static LocallyRunOperatorExtension operator = OperatorTests.operator(TestCluster.newClient());
@@ -178,16 +177,9 @@ class PxeBootIT {
       OperatorTests.apply(client, ns, "pxe-test", item);
     }
 
-    TcpRelay relay = new TcpRelay(SiteNetwork.HOST, TestCluster.apiServerAddress());
-    closing.add(relay);
-    Path kubeconfig = dir.resolve("kubeconfig-dp");
-    Files.writeString(
-        kubeconfig, TestCluster.kubeConfigThrough(SiteNetwork.HOST + ":" + relay.port()));
-    OperatorTests.rollOut(client, ns, "site-pxe-daemon", 1);
-    DaemonProcess daemon =
-        DaemonProcess.startIn(
-            dp, "node-pxe", ns, "site-pxe-daemon", kubeconfig, dir.resolve("content"), DP_PORT);
-    closing.add(daemon);
+    SiteNode node = SiteNode.start(client, ns, "site-pxe-daemon", dp, "node-pxe", dir);
+    closing.add(node);
+    DaemonProcess daemon = node.daemon();
     OperatorTests.awaitCondition(
         client,
         ns,
@@ -197,7 +189,7 @@ class PxeBootIT {
         "True",
         "ContentReady",
         daemon::log);
-    String dpUrl = "http://" + dp.address() + ":" + DP_PORT;
+    String dpUrl = SiteNode.url(dp);
     await("the daemon's PXE services; see its log")
         .atMost(OperatorTests.TIMEOUT)
         .until(() -> daemon.log().contains("PXE on:"));
@@ -215,7 +207,8 @@ class PxeBootIT {
     await("the boot script twice, the second time from undionly.kpxe; see " + targeted)
         .atMost(Duration.ofMinutes(6))
         .pollInterval(Duration.ofSeconds(1))
-        .until(() -> count(read(targeted), greeting) >= 2 && initrdFetches.get() >= 2);
+        .until(
+            () -> OperatorTests.count(read(targeted), greeting) >= 2 && initrdFetches.get() >= 2);
     await("the stranger giving up on network boot; see " + stranger)
         .atMost(Duration.ofMinutes(6))
         .pollInterval(Duration.ofSeconds(1))
@@ -287,14 +280,6 @@ class PxeBootIT {
       sum += Long.parseLong(m.group(2));
     }
     return sum;
-  }
-
-  private static int count(String text, String what) {
-    int n = 0;
-    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-      n++;
-    }
-    return n;
   }
 
   private static String read(Path file) throws IOException {

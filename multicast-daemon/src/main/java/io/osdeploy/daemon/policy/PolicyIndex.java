@@ -1,5 +1,6 @@
 package io.osdeploy.daemon.policy;
 
+import io.osdeploy.api.v1alpha1.MacAddress;
 import io.osdeploy.api.v1alpha1.Target;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Availability;
@@ -62,7 +63,7 @@ public final class PolicyIndex {
       for (int i = 0; i < machines.size(); i++) {
         Target.Machine m = machines.get(i);
         if (m.getMac() != null) {
-          addFirst(index.byMac, PolicyRequest.normalizeMac(m.getMac()), new Entry(d, i, m));
+          addFirst(index.byMac, MacAddress.parse(m.getMac(), "mac"), new Entry(d, i, m));
         }
         if (m.getSmbiosUuid() != null) {
           addFirst(index.byUuid, m.getSmbiosUuid().toLowerCase(Locale.ROOT), new Entry(d, i, m));

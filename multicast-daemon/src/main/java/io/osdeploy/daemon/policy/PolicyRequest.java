@@ -1,5 +1,6 @@
 package io.osdeploy.daemon.policy;
 
+import io.osdeploy.api.v1alpha1.MacAddress;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -29,7 +30,7 @@ public record PolicyRequest(String mac, String uuid, Source source, String deplo
 
   public PolicyRequest {
     Objects.requireNonNull(source, "source");
-    mac = normalizeMac(mac);
+    mac = MacAddress.parse(mac, "mac");
     uuid = uuid == null || uuid.isBlank() ? null : uuid.toLowerCase(Locale.ROOT);
     deployment = deployment == null || deployment.isBlank() ? null : deployment;
     if (deployment != null && !deployment.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")) {
@@ -38,25 +39,5 @@ public record PolicyRequest(String mac, String uuid, Source source, String deplo
     if (mac == null && uuid == null) {
       throw new IllegalArgumentException("mac or uuid: at least one is required");
     }
-  }
-
-  /** MAC addresses compare in lower case with colons, whatever the spelling. */
-  public static String normalizeMac(String mac) {
-    return normalizeMac(mac, "mac");
-  }
-
-  /**
-   * As {@link #normalizeMac(String)}, for a MAC given as {@code field} (a request field, a
-   * command-line flag), which the error names.
-   */
-  public static String normalizeMac(String mac, String field) {
-    if (mac == null || mac.isBlank()) {
-      return null;
-    }
-    String m = mac.toLowerCase(Locale.ROOT).replace('-', ':');
-    if (!m.matches("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")) {
-      throw new IllegalArgumentException(field + ": not a MAC address: " + mac);
-    }
-    return m;
   }
 }

@@ -1,5 +1,6 @@
 package io.osdeploy.operator.status;
 
+import io.osdeploy.api.v1alpha1.MacAddress;
 import io.osdeploy.api.v1alpha1.MachineProgress;
 import io.osdeploy.api.v1alpha1.ProgressReport;
 import io.osdeploy.api.v1alpha1.Step;
@@ -44,7 +45,7 @@ public final class ProgressRollup {
     for (int i = 0; i < targets.size(); i++) {
       Target.Machine m = targets.get(i);
       if (m.getMac() != null) {
-        byMac.putIfAbsent(normalizeMac(m.getMac()), i);
+        byMac.putIfAbsent(MacAddress.normalize(m.getMac()), i);
       }
       if (m.getSmbiosUuid() != null) {
         byUuid.putIfAbsent(m.getSmbiosUuid().toLowerCase(Locale.ROOT), i);
@@ -99,7 +100,7 @@ public final class ProgressRollup {
 
   private static Integer targetOf(
       MachineProgress p, Map<String, Integer> byMac, Map<String, Integer> byUuid) {
-    Integer target = p.getMac() == null ? null : byMac.get(normalizeMac(p.getMac()));
+    Integer target = p.getMac() == null ? null : byMac.get(MacAddress.normalize(p.getMac()));
     if (target == null && p.getUuid() != null) {
       target = byUuid.get(p.getUuid().toLowerCase(Locale.ROOT));
     }
@@ -111,10 +112,6 @@ public final class ProgressRollup {
     String stepName =
         step != null && step >= 0 && step < steps.size() ? steps.get(step).getName() : null;
     return new MachineFailure(p.machine(), step, stepName, p.getMessage(), p.getTime());
-  }
-
-  private static String normalizeMac(String mac) {
-    return mac.toLowerCase(Locale.ROOT).replace('-', ':');
   }
 
   /** A time no daemon would write sorts first, so it never hides a real report. */

@@ -1,5 +1,6 @@
 package io.osdeploy.operator.validation;
 
+import io.osdeploy.api.v1alpha1.MacAddress;
 import io.osdeploy.api.v1alpha1.Target;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ public final class DeploymentChecks {
     for (int i = 0; i < machines.size(); i++) {
       Target.Machine m = machines.get(i);
       duplicate(names, m.getName(), i, "name", problems);
-      duplicate(macs, normalizeMac(m.getMac()), i, "mac", problems);
+      duplicate(macs, MacAddress.normalize(m.getMac()), i, "mac", problems);
       duplicate(
           uuids,
           m.getSmbiosUuid() == null ? null : m.getSmbiosUuid().toLowerCase(Locale.ROOT),
@@ -38,11 +39,6 @@ public final class DeploymentChecks {
           problems);
     }
     return problems;
-  }
-
-  /** MAC addresses compare in lower case with colons, whatever the spelling in YAML. */
-  public static String normalizeMac(String mac) {
-    return mac == null ? null : mac.toLowerCase(Locale.ROOT).replace('-', ':');
   }
 
   private static void duplicate(

@@ -117,6 +117,15 @@ public final class OperatorTests {
     return client.resource(item).fieldManager(fieldManager).forceConflicts().serverSideApply();
   }
 
+  /** How many times {@code what} occurs in {@code text} (a log), overlapping ones included. */
+  public static int count(String text, String what) {
+    int n = 0;
+    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
   /**
    * Writes what the DaemonSet controller would once {@code nodes} pods run the latest template: no
    * kubelet runs in these tests.
