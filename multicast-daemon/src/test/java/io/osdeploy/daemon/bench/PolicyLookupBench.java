@@ -1,5 +1,6 @@
 package io.osdeploy.daemon.bench;
 
+import io.osdeploy.api.v1alpha1.MacAddress;
 import io.osdeploy.api.v1alpha1.Target;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec;
@@ -114,7 +115,7 @@ public final class PolicyLookupBench {
       if (target != null && target.getMachines() != null) {
         for (Target.Machine m : target.getMachines()) {
           if (m.getMac() != null) {
-            known.add(PolicyRequest.normalizeMac(m.getMac()));
+            known.add(MacAddress.normalize(m.getMac()));
           }
         }
       }
