@@ -20,8 +20,6 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.ConditionType;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
@@ -117,18 +115,8 @@ class DistributionPointIT {
             Map.of("name", dp, "namespace", ns()),
             "status",
             Map.of("nodes", List.of(JSON.convertValue(entry, Map.class))));
-    client
-        .resources(DistributionPoint.class)
-        .inNamespace(ns())
-        .withName(dp)
-        .subresource("status")
-        .patch(
-            new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager("osdeploy-daemon/" + node)
-                .withForce(true)
-                .build(),
-            JSON.valueToTree(body).toString());
+    OperatorTests.applyStatusAsNode(
+        client, DistributionPoint.class, ns(), dp, node, JSON.valueToTree(body).toString());
   }
 
   private static ImageState verified(OSImage image) {

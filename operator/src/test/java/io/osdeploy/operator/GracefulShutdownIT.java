@@ -5,22 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
-import io.osdeploy.api.v1alpha1.BootableMedia;
-import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OSImage;
-import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.operator.testing.OperatorProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.TestCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -51,18 +44,8 @@ class GracefulShutdownIT {
 
   @Test
   void sigtermEndsTheProcessAndReleasesTheLease() throws Exception {
-    for (Class<? extends HasMetadata> kind :
-        List.of(
-            OSImage.class,
-            DistributionPoint.class,
-            TaskSequenceDeployment.class,
-            BootableMedia.class)) {
-      LocallyRunOperatorExtension.applyCrd(kind, client);
-    }
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+    OperatorTests.applyCrds(client);
+    OperatorTests.createNamespaces(client, ns);
     operator = OperatorProcess.startInCluster(ns, "osdeploy-operator-7d9f", Map.of());
     OperatorProcess running = operator;
 

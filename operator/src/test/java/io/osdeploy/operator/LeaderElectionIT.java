@@ -3,12 +3,10 @@ package io.osdeploy.operator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.BootableMediaSpec;
 import io.osdeploy.operator.testing.OperatorTests;
@@ -85,19 +83,8 @@ class LeaderElectionIT {
 
   @Test
   void oneReplicaLeadsAndTheOtherTakesOverWhenItStops() throws Exception {
-    // The CRDs as every other integration test applies them (same field manager).
-    for (Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> kind :
-        List.of(
-            io.osdeploy.api.v1alpha1.OSImage.class,
-            io.osdeploy.api.v1alpha1.DistributionPoint.class,
-            io.osdeploy.api.v1alpha1.TaskSequenceDeployment.class,
-            BootableMedia.class)) {
-      LocallyRunOperatorExtension.applyCrd(kind, client);
-    }
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+    OperatorTests.applyCrds(client);
+    OperatorTests.createNamespaces(client, ns);
     first = replica("replica-a");
     first.start();
     Awaitility.await().atMost(OperatorTests.TIMEOUT).until(() -> "replica-a".equals(holder()));

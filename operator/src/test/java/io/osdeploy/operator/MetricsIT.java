@@ -6,18 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
-import io.osdeploy.api.v1alpha1.BootableMedia;
-import io.osdeploy.api.v1alpha1.DistributionPoint;
-import io.osdeploy.api.v1alpha1.OSImage;
-import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.MediaServer;
 import io.osdeploy.operator.metrics.OperatorMetrics;
@@ -69,18 +63,8 @@ class MetricsIT {
 
   @Test
   void reconcilesOfEveryControllerShowAtMetrics() throws Exception {
-    for (Class<? extends HasMetadata> kind :
-        List.of(
-            OSImage.class,
-            DistributionPoint.class,
-            TaskSequenceDeployment.class,
-            BootableMedia.class)) {
-      LocallyRunOperatorExtension.applyCrd(kind, client);
-    }
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+    OperatorTests.applyCrds(client);
+    OperatorTests.createNamespaces(client, ns);
     // A quota that admits no DaemonSet: the distribution point's reconcile fails (the API server
     // refuses its daemon), and keeps failing, as it would in a namespace whose quota is too small.
     ResourceQuota quota =

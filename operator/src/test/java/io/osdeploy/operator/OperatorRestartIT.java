@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -14,7 +13,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.BootableMediaSpec;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
@@ -105,18 +103,8 @@ class OperatorRestartIT {
   @Test
   void killedMidReconcileAndStartedAgainItConvergesWithNoDuplicateOrOrphanedObject(
       @TempDir Path dir) throws Exception {
-    for (Class<? extends HasMetadata> kind :
-        List.of(
-            OSImage.class,
-            DistributionPoint.class,
-            TaskSequenceDeployment.class,
-            BootableMedia.class)) {
-      LocallyRunOperatorExtension.applyCrd(kind, client);
-    }
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+    OperatorTests.applyCrds(client);
+    OperatorTests.createNamespaces(client, ns);
     Path home = Files.createDirectories(dir.resolve("pod-volume"));
     Map<String, String> env = Map.of("OSDEPLOY_WATCH_NAMESPACES", ns);
     try (SiteObjects site = new SiteObjects(client, ns, "restart-it", 4096)) {

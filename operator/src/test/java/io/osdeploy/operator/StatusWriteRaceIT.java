@@ -14,8 +14,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.http.AsyncBody;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
@@ -181,18 +179,8 @@ class StatusWriteRaceIT {
                     "partitioning",
                     Instant.now().toString())));
     body.putObject("status").putArray("reports").add(json.valueToTree(report));
-    client
-        .resources(TaskSequenceDeployment.class)
-        .inNamespace(ns)
-        .withName(DEPLOYMENT)
-        .subresource("status")
-        .patch(
-            new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager("osdeploy-daemon/" + node)
-                .withForce(true)
-                .build(),
-            body.toString());
+    OperatorTests.applyStatusAsNode(
+        client, TaskSequenceDeployment.class, ns, DEPLOYMENT, node, body.toString());
   }
 
   private static Watcher<TaskSequenceDeployment> conditionReasons(List<String> reasons) {

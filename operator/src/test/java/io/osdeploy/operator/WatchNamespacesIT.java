@@ -7,18 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
-import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.Condition;
 import io.osdeploy.api.v1alpha1.ConditionType;
-import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OSImage;
-import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.TestCluster;
 import java.nio.file.Files;
@@ -61,20 +55,8 @@ class WatchNamespacesIT {
 
   @Test
   void aResourceOutsideTheWatchedNamespacesGetsNoStatus() throws Exception {
-    for (Class<? extends HasMetadata> kind :
-        List.of(
-            OSImage.class,
-            DistributionPoint.class,
-            TaskSequenceDeployment.class,
-            BootableMedia.class)) {
-      LocallyRunOperatorExtension.applyCrd(kind, client);
-    }
-    for (String ns : List.of(watched, other)) {
-      client
-          .namespaces()
-          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-          .create();
-    }
+    OperatorTests.applyCrds(client);
+    OperatorTests.createNamespaces(client, watched, other);
     operator =
         OsdeployOperator.create(
             operatorClient,

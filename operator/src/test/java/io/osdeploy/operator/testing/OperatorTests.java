@@ -5,13 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
+import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.Condition;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.operator.OsdeployOperator;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.MediaServer;
@@ -20,6 +27,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /** What the operator's integration tests share. */
@@ -148,5 +156,51 @@ public final class OperatorTests {
             .withObservedGeneration(ds.getMetadata().getGeneration())
             .build());
     client.resource(ds).updateStatus();
+  }
+
+  /** Applies the four CRDs as every integration test applies them (one field manager). */
+  public static void applyCrds(KubernetesClient client) {
+    for (Class<? extends HasMetadata> kind :
+        List.of(
+            OSImage.class,
+            DistributionPoint.class,
+            TaskSequenceDeployment.class,
+            BootableMedia.class)) {
+      LocallyRunOperatorExtension.applyCrd(kind, client);
+    }
+  }
+
+  public static void createNamespaces(KubernetesClient client, String... names) {
+    for (String name : names) {
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+          .create();
+    }
+  }
+
+  /**
+   * Writes {@code statusApply} (a server-side apply body of the status) to {@code name} as the
+   * daemon of node {@code node} writes its part of a status: with its own field manager.
+   */
+  public static <T extends HasMetadata> void applyStatusAsNode(
+      KubernetesClient client,
+      Class<T> kind,
+      String namespace,
+      String name,
+      String node,
+      String statusApply) {
+    client
+        .resources(kind)
+        .inNamespace(namespace)
+        .withName(name)
+        .subresource("status")
+        .patch(
+            new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager("osdeploy-daemon/" + node)
+                .withForce(true)
+                .build(),
+            statusApply);
   }
 }
