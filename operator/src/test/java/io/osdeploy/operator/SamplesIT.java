@@ -1,6 +1,5 @@
 package io.osdeploy.operator;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,11 +14,11 @@ import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.operator.local.Crds;
 import io.osdeploy.operator.local.Kustomization;
 import io.osdeploy.operator.testing.InvalidSample;
+import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.TestCluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,23 +43,7 @@ class SamplesIT {
   /** Other test classes install the CRDs their own way; leave the cluster without them. */
   @AfterAll
   static void removeCrds() {
-    for (String name : Crds.NAMES) {
-      client.apiextensions().v1().customResourceDefinitions().withName(name).delete();
-    }
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                Crds.NAMES.stream()
-                    .allMatch(
-                        n ->
-                            client
-                                    .apiextensions()
-                                    .v1()
-                                    .customResourceDefinitions()
-                                    .withName(n)
-                                    .get()
-                                == null));
+    OperatorTests.removeCrds(client);
   }
 
   @Test

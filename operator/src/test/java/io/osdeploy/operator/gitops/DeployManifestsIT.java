@@ -42,7 +42,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -97,18 +96,7 @@ class DeployManifestsIT {
   @AfterAll
   static void removeCrds() {
     admin.namespaces().withName(SITE_NS).delete();
-    for (String name : Crds.NAMES) {
-      admin.apiextensions().v1().customResourceDefinitions().withName(name).delete();
-    }
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                Crds.NAMES.stream()
-                    .allMatch(
-                        n ->
-                            admin.apiextensions().v1().customResourceDefinitions().withName(n).get()
-                                == null));
+    OperatorTests.removeCrds(admin);
   }
 
   @Test

@@ -125,23 +125,7 @@ class GitSyncIT {
             () ->
                 client.namespaces().withName(NS).get() == null
                     && client.namespaces().withName(SYNC_NS).get() == null);
-    for (String name : Crds.NAMES) {
-      client.apiextensions().v1().customResourceDefinitions().withName(name).delete();
-    }
-    await()
-        .atMost(OperatorTests.TIMEOUT)
-        .until(
-            () ->
-                Crds.NAMES.stream()
-                    .allMatch(
-                        n ->
-                            client
-                                    .apiextensions()
-                                    .v1()
-                                    .customResourceDefinitions()
-                                    .withName(n)
-                                    .get()
-                                == null));
+    OperatorTests.removeCrds(client);
   }
 
   @Test

@@ -20,6 +20,7 @@ import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.operator.OsdeployOperator;
+import io.osdeploy.operator.local.Crds;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.MediaServer;
 import java.io.IOException;
@@ -29,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** What the operator's integration tests share. */
 public final class OperatorTests {
@@ -202,5 +204,49 @@ public final class OperatorTests {
                 .withForce(true)
                 .build(),
             statusApply);
+  }
+
+  /**
+   * Deletes the osdeploy CRDs and waits until they are gone: for test classes that install them
+   * another way (as a user would, another field manager) and must leave the cluster as the others
+   * expect it. A custom resource whose finalizer no running operator will remove keeps its CRD
+   * terminating; after 30 s such finalizers are removed, so one stuck resource cannot fail the test
+   * classes that come after.
+   */
+  public static void removeCrds(KubernetesClient client) {
+    for (String name : Crds.NAMES) {
+      client.apiextensions().v1().customResourceDefinitions().withName(name).delete();
+    }
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> crdsGone(client));
+    } catch (ConditionTimeoutException e) {
+      for (Class<? extends CustomResource<?, ?>> kind : KINDS) {
+        for (CustomResource<?, ?> r : client.resources(kind).inAnyNamespace().list().getItems()) {
+          client
+              .resources(kind)
+              .inNamespace(r.getMetadata().getNamespace())
+              .withName(r.getMetadata().getName())
+              .edit(
+                  current -> {
+                    current.getMetadata().setFinalizers(List.of());
+                    return current;
+                  });
+        }
+      }
+      await().atMost(TIMEOUT).until(() -> crdsGone(client));
+    }
+  }
+
+  private static final List<Class<? extends CustomResource<?, ?>>> KINDS =
+      List.of(
+          BootableMedia.class,
+          TaskSequenceDeployment.class,
+          DistributionPoint.class,
+          OSImage.class);
+
+  private static boolean crdsGone(KubernetesClient client) {
+    return Crds.NAMES.stream()
+        .allMatch(
+            n -> client.apiextensions().v1().customResourceDefinitions().withName(n).get() == null);
   }
 }
