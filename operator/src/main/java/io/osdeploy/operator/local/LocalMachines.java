@@ -33,7 +33,6 @@ import java.util.stream.Stream;
  * counted as the operator rolls up their reports.
  */
 final class LocalMachines {
-  private static final int MAX_MACHINES = 8;
   private static final Pattern ROUTE =
       Pattern.compile("(\\d+) blocks by multicast, (\\d+) bytes by unicast");
 
@@ -50,24 +49,8 @@ final class LocalMachines {
   /** One line per distribution point saying how its machines did. */
   List<String> deploy() throws IOException, InterruptedException {
     List<String> lines = new ArrayList<>();
-    for (DistributionPoint dp :
-        client.resources(DistributionPoint.class).inAnyNamespace().list().getItems()) {
-      if (dp.getSpec().getMulticast() == null
-          || !Boolean.TRUE.equals(dp.getSpec().getMulticast().getEnabled())
-          || dp.getStatus() == null
-          || dp.getStatus().getNodes().isEmpty()
-          || dp.getSpec().getOsImages() == null
-          || dp.getSpec().getOsImages().getNames() == null
-          || dp.getSpec().getOsImages().getNames().isEmpty()) {
-        continue;
-      }
-      int machines = 1;
-      if (dp.getSpec().getMulticast().getSessionStart() != null
-          && dp.getSpec().getMulticast().getSessionStart().getMinClients() != null) {
-        machines =
-            Math.min(MAX_MACHINES, dp.getSpec().getMulticast().getSessionStart().getMinClients());
-      }
-      lines.add(deploy(dp, machines));
+    for (LocalProcesses.Site site : LocalProcesses.multicastSites(client)) {
+      lines.add(deploy(site.dp(), site.machines()));
     }
     return lines;
   }

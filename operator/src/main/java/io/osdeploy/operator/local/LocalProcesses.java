@@ -1,5 +1,7 @@
 package io.osdeploy.operator.local;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +28,41 @@ final class LocalProcesses {
    */
   record Summary(int succeeded, long multicastBlocks, long unicastBytes, double seconds) {}
 
+  /** At most this many local machines per distribution point. */
+  private static final int MAX_MACHINES = 8;
+
+  /** A distribution point the run command shows at work, and how many local machines it gets. */
+  record Site(DistributionPoint dp, int machines) {}
+
   private LocalProcesses() {}
+
+  /**
+   * The distribution points with multicast on, a node that reports and OS images: each with as many
+   * local machines as its sessions wait for ({@code sessionStart.minClients}, at most 8).
+   */
+  static List<Site> multicastSites(KubernetesClient client) {
+    List<Site> sites = new ArrayList<>();
+    for (DistributionPoint dp :
+        client.resources(DistributionPoint.class).inAnyNamespace().list().getItems()) {
+      if (dp.getSpec().getMulticast() == null
+          || !Boolean.TRUE.equals(dp.getSpec().getMulticast().getEnabled())
+          || dp.getStatus() == null
+          || dp.getStatus().getNodes().isEmpty()
+          || dp.getSpec().getOsImages() == null
+          || dp.getSpec().getOsImages().getNames() == null
+          || dp.getSpec().getOsImages().getNames().isEmpty()) {
+        continue;
+      }
+      int machines = 1;
+      if (dp.getSpec().getMulticast().getSessionStart() != null
+          && dp.getSpec().getMulticast().getSessionStart().getMinClients() != null) {
+        machines =
+            Math.min(MAX_MACHINES, dp.getSpec().getMulticast().getSessionStart().getMinClients());
+      }
+      sites.add(new Site(dp, machines));
+    }
+    return sites;
+  }
 
   /**
    * Runs {@code java -jar jar} once per launch, all at the same time, and waits for them; {@code

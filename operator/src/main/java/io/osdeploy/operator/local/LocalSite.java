@@ -170,24 +170,10 @@ public final class LocalSite implements AutoCloseable {
    */
   List<String> multicastToLocalReceivers() throws IOException, InterruptedException {
     List<String> lines = new ArrayList<>();
-    for (DistributionPoint dp :
-        client.resources(DistributionPoint.class).inAnyNamespace().list().getItems()) {
-      if (dp.getSpec().getMulticast() == null
-          || !Boolean.TRUE.equals(dp.getSpec().getMulticast().getEnabled())
-          || dp.getStatus() == null
-          || dp.getStatus().getNodes().isEmpty()
-          || dp.getSpec().getOsImages() == null
-          || dp.getSpec().getOsImages().getNames() == null) {
-        continue;
-      }
-      int receivers = 1;
-      if (dp.getSpec().getMulticast().getSessionStart() != null
-          && dp.getSpec().getMulticast().getSessionStart().getMinClients() != null) {
-        receivers = Math.min(8, dp.getSpec().getMulticast().getSessionStart().getMinClients());
-      }
-      String endpoint = dp.getStatus().getNodes().get(0).getEndpoint();
-      for (String image : dp.getSpec().getOsImages().getNames()) {
-        lines.add(receive(endpoint, image, receivers));
+    for (LocalProcesses.Site site : LocalProcesses.multicastSites(client)) {
+      String endpoint = site.dp().getStatus().getNodes().get(0).getEndpoint();
+      for (String image : site.dp().getSpec().getOsImages().getNames()) {
+        lines.add(receive(endpoint, image, site.machines()));
       }
     }
     return lines;
