@@ -14,6 +14,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # Boot media builds need xorriso, ISOLINUX and iPXE; the API server's binaries come with them.
 OSDEPLOY_APT_PACKAGES="ipxe isolinux syslinux-common xorriso" bash scripts/prereqs.sh >/dev/null
+export OSDEPLOY_IPXE_DIR="${OSDEPLOY_IPXE_DIR:-$(bash scripts/ipxe.sh | tail -1)}"
 # One reactor build: the operator's jar, its test classes and the daemon's classes it uses, and
 # the classpath, all from this tree (nothing installed into ~/.m2).
 mvn -B -q -pl operator -am package dependency:build-classpath -DskipTests -Dspotless.check.skip \

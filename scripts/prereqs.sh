@@ -13,10 +13,11 @@ need mvn || fail "Maven is required (apt-get install maven)"
 
 # Debian packages the tests use: git holds the repository GitSyncIT syncs from; lua5.1 runs the
 # Argo CD health checks in docs/gitops; ipxe, isolinux, syslinux-common and xorriso build boot
-# media, and qemu-system-x86 boots it; iproute2 and nftables build the network tests' namespaces
+# media, qemu-system-x86 boots it and ovmf is its UEFI firmware; mtools and dosfstools read back
+# and check the media's EFI system partition; iproute2 and nftables build the network tests' namespaces
 # and their loss; dnsmasq-base (the binary, no system service) is the site's DHCP server in the PXE
 # test; fdisk's sfdisk reads back the partition tables the agent writes.
-APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 iproute2 nftables dnsmasq-base fdisk})
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk})
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -32,3 +33,6 @@ if ((${#missing[@]})); then
 fi
 
 bash "$here/k8s-test-binaries.sh" >/dev/null
+# Debian 13's iPXE (HTTPS), unpacked into a cache; the run and test commands point the media
+# builder at it with OSDEPLOY_IPXE_DIR.
+bash "$here/ipxe.sh" >/dev/null

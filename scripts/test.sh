@@ -6,6 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/prereqs.sh
+export OSDEPLOY_IPXE_DIR="${OSDEPLOY_IPXE_DIR:-$(bash scripts/ipxe.sh | tail -1)}"
 mvn -B verify "$@"
 echo "[test] the run command, until every sample is Ready" >&2
 env -u KUBECONFIG java -jar operator/target/osdeploy-operator.jar run --until-ready 180

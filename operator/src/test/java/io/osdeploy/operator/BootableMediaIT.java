@@ -316,8 +316,10 @@ class BootableMediaIT {
               assertEquals(built.getInputsDigest(), now.getInputsDigest());
             });
 
-    // A CA pin the media's iPXE cannot honour stalls it, naming the field; the last good media
-    // stays served.
+    // A CA pin with a plain-HTTP boot server stalls it, naming the field: pinned media talk HTTPS
+    // only. The last good media stays served.
+    List<String> plainHttp = media.getSpec().getBootServers();
+    assertTrue(plainHttp.get(0).startsWith("http://"), plainHttp.toString());
     media.getSpec().setCaFingerprint("ab".repeat(32));
     OperatorTests.apply(client, ns(), "media-it", media);
     BootableMedia stalled =
@@ -328,7 +330,7 @@ class BootableMediaIT {
             "usb-pinned",
             "Stalled",
             "True",
-            "HttpsUnsupported",
+            "InsecureBootServer",
             () -> "");
     assertTrue(
         stalled
@@ -336,10 +338,17 @@ class BootableMediaIT {
             .condition("Stalled")
             .orElseThrow()
             .getMessage()
-            .startsWith("spec.caFingerprint: "));
+            .startsWith("spec.bootServers[0]: "));
     assertEquals(built.getSha256(), stalled.getStatus().getArtifact().getSha256());
     assertEquals(200, get(built.getUrl()).statusCode());
 
+    // With https:// boot servers the pinned media is built.
+    media.getSpec().setBootServers(List.of("https://boot.lab.example:8443"));
+    OperatorTests.apply(client, ns(), "media-it", media);
+    BootableMediaStatus.Artifact pinnedToCa = awaitArtifact("usb-pinned", built.getSha256());
+    assertEquals(200, get(pinnedToCa.getUrl()).statusCode());
+
+    media.getSpec().setBootServers(plainHttp);
     media.getSpec().setCaFingerprint(null);
     OperatorTests.apply(client, ns(), "media-it", media);
     assertEquals(built.getSha256(), awaitArtifact("usb-pinned", null).getSha256());

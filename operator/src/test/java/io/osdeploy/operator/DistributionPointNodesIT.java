@@ -21,6 +21,7 @@ import io.osdeploy.api.v1alpha1.ProgressReport;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
 import io.osdeploy.operator.media.BootFiles;
+import io.osdeploy.operator.media.PointerScript;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
@@ -470,7 +471,7 @@ class DistributionPointNodesIT {
                         .statusCode()));
     try (QemuMachine machine = QemuMachine.bootCdrom(iso, dir)) {
       assertTrue(
-          machine.awaitConsole("Password:", Duration.ofSeconds(120)),
+          machine.awaitConsole(PointerScript.PASSWORD_NOTICE, "Password", Duration.ofSeconds(120)),
           "no password prompt:\n" + machine.console());
       machine.type("ret", "s", "3", "c", "r", "e", "t", "ret");
       String expected = "osdeploy: 1 deployment for " + QemuMachine.MAC + ": bare-metal";

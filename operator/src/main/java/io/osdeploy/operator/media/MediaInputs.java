@@ -67,6 +67,12 @@ public record MediaInputs(
             "spec.caFingerprint: must be a SHA-256 fingerprint, 64 hex digits (colons allowed)");
       }
       caFingerprint = caFingerprint.replace(":", "").toLowerCase(Locale.ROOT);
+      for (int i = 0; i < bootServers.size(); i++) {
+        if (!bootServers.get(i).startsWith("https://")) {
+          throw new IllegalArgumentException(
+              "bootServers[" + i + "]: must be https:// on media pinning a CA");
+        }
+      }
     }
   }
 

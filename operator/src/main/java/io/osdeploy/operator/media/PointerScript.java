@@ -14,11 +14,15 @@ import java.util.regex.Pattern;
  * media with a password sends it by HTTP Basic authentication, user name {@link #USER_NAME}, once
  * the server answers 401 with {@code WWW-Authenticate: Basic}; the password never appears in the
  * URL. Written for Debian's iPXE build, which has neither the {@code params} command (form POST)
- * nor {@code poweroff}.
+ * nor {@code poweroff}. The same script runs under BIOS (the initrd of {@code ipxe.lkrn}) and UEFI
+ * ({@code autoexec.ipxe} beside {@code BOOTX64.EFI}).
  */
 public final class PointerScript {
   /** The user name in the HTTP Basic credentials of a media with a password. */
   public static final String USER_NAME = "osdeploy";
+
+  /** What the script shows before iPXE's login screen asks for the password. */
+  public static final String PASSWORD_NOTICE = "osdeploy: this media asks for its password";
 
   /** Seconds the script waits for a key (try again) before going back to the firmware. */
   static final int RETRY_PROMPT_SECONDS = 15;
@@ -39,14 +43,14 @@ public final class PointerScript {
     if (media.caFingerprint() != null) {
       s.append("# CA fingerprint (SHA-256) ")
           .append(safe("caFingerprint", media.caFingerprint()))
-          .append(": not enforced by a stock iPXE build, see docs/media.md\n");
+          .append(": this media's UEFI iPXE trusts that CA only\n");
     }
     s.append(":start\n");
     s.append("echo osdeploy: boot media ").append(id).append('\n');
     s.append("dhcp || dhcp || dhcp || goto no-network\n");
     String credentials = "";
     if (media.asksForPassword()) {
-      s.append("echo osdeploy: this media asks for its password\n");
+      s.append("echo ").append(PASSWORD_NOTICE).append('\n');
       s.append("set username ").append(USER_NAME).append('\n');
       s.append("login || goto cancelled\n");
       credentials = USER_NAME + ":${password:uristring}@";

@@ -133,9 +133,9 @@ public class BootableMediaReconciler
               + spec.getDeployment()
               + " reports an endpoint yet");
     }
-    Optional<String> unsupported = httpsProblem(spec, servers);
-    if (unsupported.isPresent()) {
-      return Assessment.stalled("HttpsUnsupported", unsupported.get());
+    Optional<String> insecure = pinProblem(spec, servers);
+    if (insecure.isPresent()) {
+      return Assessment.stalled("InsecureBootServer", insecure.get());
     }
     MediaInputs inputs;
     try {
@@ -234,24 +234,25 @@ public class BootableMediaReconciler
   }
 
   /**
-   * The iPXE the operator puts on media (Debian's) speaks no HTTPS and checks no CA: media that
-   * silently ignored a CA pin, or that could reach none of its servers, would be worse than none.
+   * Media pinning a CA talk HTTPS only: a boot server it could reach by plain HTTP would bypass the
+   * pin, so every one must be {@code https://}.
    */
-  private static Optional<String> httpsProblem(BootableMediaSpec spec, List<String> servers) {
-    if (spec.getCaFingerprint() != null) {
-      return Optional.of(
-          "spec.caFingerprint: the operator's iPXE (Debian's ipxe.lkrn) has no HTTPS and cannot"
-              + " check a CA, so media pinned to one would not be; remove caFingerprint (see"
-              + " docs/media.md)");
+  private static Optional<String> pinProblem(BootableMediaSpec spec, List<String> servers) {
+    if (spec.getCaFingerprint() == null) {
+      return Optional.empty();
     }
+    boolean fromSpec = spec.getBootServers() != null && !spec.getBootServers().isEmpty();
     for (int i = 0; i < servers.size(); i++) {
-      if (servers.get(i).regionMatches(true, 0, "https:", 0, 6)) {
-        String field =
-            spec.getBootServers() != null && !spec.getBootServers().isEmpty()
-                ? "spec.bootServers[" + i + "]"
-                : "boot server " + servers.get(i);
+      if (!servers.get(i).regionMatches(true, 0, "https:", 0, 6)) {
         return Optional.of(
-            field + ": the operator's iPXE (Debian's ipxe.lkrn) has no HTTPS; use http://");
+            fromSpec
+                ? "spec.bootServers["
+                    + i
+                    + "]: media pinning a CA (spec.caFingerprint) talk HTTPS only; use https://"
+                : "spec.caFingerprint: media pinning a CA talk HTTPS only, and the distribution"
+                    + " points' boot endpoints are plain HTTP ("
+                    + servers.get(i)
+                    + "); list https:// boot servers in spec.bootServers");
       }
     }
     return Optional.empty();

@@ -2,6 +2,8 @@ package io.osdeploy.operator.media;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -12,46 +14,64 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * A boot server for tests: records every {@code /v1/boot.ipxe} request and answers with a script
  * that only echoes, or with 404 (a server that has nothing for the machine). With a password it
- * answers 401 and a Basic challenge until the request carries credentials, as a daemon would.
+ * answers 401 and a Basic challenge until the request carries credentials, as a daemon would. Over
+ * HTTPS when given a TLS context.
  */
 final class BootServerStub implements AutoCloseable {
   record BootRequest(Map<String, String> query, String basicPassword) {}
+
+  /** The host as a QEMU guest on user-mode networking sees it. */
+  static final String GUEST_HOST = "10.0.2.2";
 
   private final HttpServer server;
   private final BlockingQueue<BootRequest> requests = new LinkedBlockingQueue<>();
   private final boolean answers;
   private final boolean challenges;
 
-  private BootServerStub(boolean answers, boolean challenges) throws IOException {
+  private BootServerStub(boolean answers, boolean challenges, SSLContext tls) throws IOException {
     this.answers = answers;
     this.challenges = challenges;
-    server = HttpServer.create(new InetSocketAddress("0.0.0.0", 0), 0);
+    InetSocketAddress any = new InetSocketAddress("0.0.0.0", 0);
+    if (tls == null) {
+      server = HttpServer.create(any, 0);
+    } else {
+      HttpsServer https = HttpsServer.create(any, 0);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls));
+      server = https;
+    }
     server.createContext("/v1/boot.ipxe", this::handle);
     server.start();
   }
 
   /** Answers every boot request with a script. */
   static BootServerStub answering() throws IOException {
-    return new BootServerStub(true, false);
+    return new BootServerStub(true, false, null);
+  }
+
+  /** Answers every boot request with a script, over HTTPS. */
+  static BootServerStub answeringOverHttps(SSLContext tls) throws IOException {
+    return new BootServerStub(true, false, tls);
   }
 
   /** Answers 404 to every boot request. */
   static BootServerStub refusing() throws IOException {
-    return new BootServerStub(false, false);
+    return new BootServerStub(false, false, null);
   }
 
   /** Asks for Basic credentials, then answers with a script. */
   static BootServerStub challenging() throws IOException {
-    return new BootServerStub(true, true);
+    return new BootServerStub(true, true, null);
   }
 
   /** The URL a QEMU guest on user-mode networking reaches this server at. */
   String guestUrl() {
-    return "http://10.0.2.2:" + server.getAddress().getPort();
+    String scheme = server instanceof HttpsServer ? "https" : "http";
+    return scheme + "://" + GUEST_HOST + ":" + server.getAddress().getPort();
   }
 
   BootRequest next(long timeoutSeconds) throws InterruptedException {

@@ -9,6 +9,7 @@ import io.osdeploy.auth.MediaPassword;
 import io.osdeploy.operator.media.BootServerStub.BootRequest;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.QemuMachine;
+import io.osdeploy.operator.testing.TestCa;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Boots built media in QEMU (BIOS, SeaBIOS) and watches what the media asks the boot servers: from
- * a CD, from a raw disk (the USB case), and with a password typed at the prompt.
+ * Boots built media in QEMU and watches what the media asks the boot servers: under BIOS (SeaBIOS)
+ * from a CD, from a raw disk (the USB case) and with a password typed at the prompt; under UEFI
+ * (OVMF) from both, over HTTPS to a server of the pinned CA and refusing one of another CA.
  */
 class MediaBootIT {
   /** Emulated without KVM on a shared machine a boot takes 10 to 20 s; leave room. */
@@ -32,6 +34,7 @@ class MediaBootIT {
     Prerequisites.require(missing.isEmpty(), "boot media tools: " + missing);
     Prerequisites.require(
         QemuMachine.installed(), QemuMachine.BINARY + " (Debian package qemu-system-x86)");
+    Prerequisites.require(QemuMachine.uefiInstalled(), QemuMachine.UEFI_CODE + " (package ovmf)");
   }
 
   @Test
@@ -80,7 +83,10 @@ class MediaBootIT {
       Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
       try (QemuMachine machine = QemuMachine.bootCdrom(media.path(), dir)) {
         assertTrue(
-            machine.awaitConsole("Password:", Duration.ofSeconds(BOOT_TIMEOUT_SECONDS)),
+            machine.awaitConsole(
+                PointerScript.PASSWORD_NOTICE,
+                "Password",
+                Duration.ofSeconds(BOOT_TIMEOUT_SECONDS)),
             "no password prompt:\n" + machine.console());
         // The user name is filled in; Enter moves to the password field.
         machine.type("ret", "s", "3", "c", "r", "e", "t", "ret");
@@ -118,6 +124,81 @@ class MediaBootIT {
                 Duration.ofSeconds(PointerScript.RETRY_PROMPT_SECONDS + 30)),
             "the firmware did not get the machine back:\n" + machine.console());
       }
+    }
+  }
+
+  @Test
+  void pinnedMediaUnderUefiFetchTheirScriptOverHttpsFromAServerOfTheirCa() throws Exception {
+    TestCa ca = TestCa.create("osdeploy test CA");
+    try (BootServerStub server =
+        BootServerStub.answeringOverHttps(ca.serverContext(BootServerStub.GUEST_HOST))) {
+      MediaInputs inputs =
+          MediaInputs.of("lab", "usb-key", List.of(server.guestUrl()))
+              .withDeployment("win11-refresh")
+              .withCaFingerprint(ca.fingerprint());
+      Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
+      try (QemuMachine machine = QemuMachine.bootCdromUefi(media.path(), dir)) {
+        BootRequest asked = server.next(BOOT_TIMEOUT_SECONDS);
+        assertNotNull(asked, "no boot request over HTTPS:\n" + machine.console());
+        assertMediaRequest(asked);
+        assertEquals("win11-refresh", asked.query().get("deployment"));
+        assertTrue(
+            machine.awaitConsole("osdeploy-test-ok", Duration.ofSeconds(30)),
+            "the served script did not run:\n" + machine.console());
+      }
+    }
+  }
+
+  @Test
+  void pinnedMediaFromAUsbDriveRefuseAServerOfAnotherCa() throws Exception {
+    TestCa pinned = TestCa.create("osdeploy test CA");
+    TestCa other = TestCa.create("someone else's CA");
+    try (BootServerStub server =
+        BootServerStub.answeringOverHttps(other.serverContext(BootServerStub.GUEST_HOST))) {
+      MediaInputs inputs =
+          MediaInputs.of("lab", "usb-key", List.of(server.guestUrl()))
+              .withCaFingerprint(pinned.fingerprint());
+      Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
+      try (QemuMachine machine = QemuMachine.bootDiskUefi(media.path(), dir)) {
+        assertTrue(
+            machine.awaitConsole(
+                "osdeploy: no boot server answered", Duration.ofSeconds(BOOT_TIMEOUT_SECONDS)),
+            "the media did not give up on the server:\n" + machine.console());
+        assertTrue(
+            machine.console().contains("Permission denied"),
+            "refused for the certificate:\n" + machine.console());
+        assertNull(server.next(0), "no request got past the TLS handshake");
+      }
+    }
+  }
+
+  @Test
+  void unpinnedMediaUnderUefiAskOverHttp() throws Exception {
+    try (BootServerStub server = BootServerStub.answering()) {
+      MediaInputs inputs = MediaInputs.of("lab", "usb-key", List.of(server.guestUrl()));
+      Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
+      try (QemuMachine machine = QemuMachine.bootDiskUefi(media.path(), dir)) {
+        BootRequest asked = server.next(BOOT_TIMEOUT_SECONDS);
+        assertNotNull(asked, "no boot request from the UEFI disk boot:\n" + machine.console());
+        assertMediaRequest(asked);
+      }
+    }
+  }
+
+  @Test
+  void pinnedMediaUnderBiosSayTheyStartOnlyUnderUefi() throws Exception {
+    MediaInputs inputs =
+        MediaInputs.of("lab", "usb-key", List.of("https://10.0.2.2:1"))
+            .withCaFingerprint("ab".repeat(32));
+    Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
+    try (QemuMachine machine = QemuMachine.bootCdrom(media.path(), dir)) {
+      assertTrue(
+          machine.awaitConsole(
+              MediaBuilder.UEFI_ONLY_MESSAGE, Duration.ofSeconds(BOOT_TIMEOUT_SECONDS)),
+          "no message under BIOS:\n" + machine.console());
+      assertTrue(
+          !machine.console().contains("osdeploy: asking"),
+          "no iPXE asked a server under BIOS:\n" + machine.console());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.osdeploy.operator.media;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,12 +11,14 @@ import io.osdeploy.operator.testing.Prerequisites;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MediaBuilderTest {
+  private static final String CA = "ab".repeat(32);
   static final MediaInputs INPUTS =
       MediaInputs.of("lab", "usb-key", List.of("http://dp1:8080", "http://dp2:8080"));
 
@@ -62,6 +65,41 @@ class MediaBuilderTest {
   }
 
   @Test
+  void itsEfiSystemPartitionHoldsIpxeAndTheScript(@TempDir Path dir) throws Exception {
+    EspFiles.requireTools();
+    Artifact a = build(dir, INPUTS);
+    Path esp = dir.resolve("esp.img");
+    Files.write(esp, EspFiles.fromIso(a.path(), "/" + MediaBuilder.EFI_IMAGE, dir));
+    EspFiles.check(esp);
+    assertArrayEquals(
+        Files.readAllBytes(BootFiles.debian().ipxeEfi()),
+        EspFiles.fromFat(esp, "::/" + MediaBuilder.EFI_LOADER, dir),
+        "Debian's iPXE as it is");
+    assertEquals(
+        PointerScript.render(INPUTS),
+        new String(EspFiles.fromFat(esp, "::/" + MediaBuilder.EFI_SCRIPT, dir), UTF_8));
+  }
+
+  @Test
+  void mediaPinningACaTrustOnlyItAndStartOnlyUnderUefi(@TempDir Path dir) throws Exception {
+    EspFiles.requireTools();
+    MediaInputs pinned =
+        MediaInputs.of("lab", "usb-key", List.of("https://dp1:8443")).withCaFingerprint(CA);
+    Artifact a = build(dir, pinned);
+    Path esp = dir.resolve("esp.img");
+    Files.write(esp, EspFiles.fromIso(a.path(), "/" + MediaBuilder.EFI_IMAGE, dir));
+    byte[] loader = EspFiles.fromFat(esp, "::/" + MediaBuilder.EFI_LOADER, dir);
+    assertEquals(-1, IpxeTrust.indexOf(loader, IpxeTrust.IPXE_ROOT_CA, 0), "stock root gone");
+    assertTrue(IpxeTrust.indexOf(loader, HexFormat.of().parseHex(CA), 0) >= 0, "CA pinned");
+    String isolinux = new String(EspFiles.fromIso(a.path(), "/isolinux.cfg", dir), UTF_8);
+    assertTrue(isolinux.contains(MediaBuilder.UEFI_ONLY_MESSAGE), isolinux);
+    assertTrue(!isolinux.contains("ipxe.lkrn"), "no BIOS iPXE: it could not check the CA");
+
+    Artifact other = build(dir, pinned.withCaFingerprint("cd".repeat(32)));
+    assertNotEquals(a.sha256(), other.sha256(), "another CA, other bytes");
+  }
+
+  @Test
   void rebuildingReplacesTheArtifactAndLeavesNoTemporaryFiles(@TempDir Path dir) throws Exception {
     Artifact a = build(dir, INPUTS);
     Artifact b = build(dir, INPUTS);
@@ -80,7 +118,8 @@ class MediaBuilderTest {
             debian.isolinuxBin(),
             dir.resolve("ldlinux.c32"),
             debian.isohybridMbr(),
-            debian.ipxeLkrn());
+            debian.ipxeLkrn(),
+            debian.ipxeEfi());
     BootFiles.MissingBootFileException e =
         assertThrows(
             BootFiles.MissingBootFileException.class,

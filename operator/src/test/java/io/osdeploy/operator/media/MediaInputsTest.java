@@ -23,7 +23,7 @@ class MediaInputsTest {
     return new MediaInputs(
         "lab",
         "usb-key",
-        List.of("http://dp1.lab.example:8080", "http://10.0.0.2/osdeploy"),
+        List.of("https://dp1.lab.example:8443", "https://10.0.0.2/osdeploy"),
         "win11-refresh",
         HASH_A,
         CA);
@@ -51,14 +51,14 @@ class MediaInputsTest {
             new MediaInputs(
                 "lab",
                 "usb-key",
-                List.of("http://10.0.0.2/osdeploy", "http://dp1.lab.example:8080"),
+                List.of("https://10.0.0.2/osdeploy", "https://dp1.lab.example:8443"),
                 "win11-refresh",
                 HASH_A,
                 CA),
             new MediaInputs(
                 "lab",
                 "usb-key",
-                List.of("http://dp1.lab.example:8080"),
+                List.of("https://dp1.lab.example:8443"),
                 "win11-refresh",
                 HASH_A,
                 CA));
@@ -144,6 +144,17 @@ class MediaInputsTest {
         () -> MediaInputs.of("lab", "usb", servers).withCaFingerprint("abc"));
     assertMessage(
         "passwordHash:", () -> MediaInputs.of("lab", "usb", servers).withPasswordHash("secret"));
+  }
+
+  @Test
+  void mediaPinningACaTakeHttpsBootServersOnly() {
+    List<String> mixed = List.of("https://dp1:8443", "http://dp2:8080");
+    assertMessage(
+        "bootServers[1]: must be https://",
+        () -> MediaInputs.of("lab", "usb", mixed).withCaFingerprint(CA));
+    assertEquals(
+        CA,
+        MediaInputs.of("lab", "usb", mixed.subList(0, 1)).withCaFingerprint(CA).caFingerprint());
   }
 
   private static void assertMessage(String prefix, org.junit.jupiter.api.function.Executable e) {

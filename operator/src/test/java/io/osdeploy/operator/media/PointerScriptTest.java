@@ -60,7 +60,10 @@ class PointerScriptTest {
 
   @Test
   void recordsTheCaFingerprintAsAComment() {
-    String script = PointerScript.render(TWO_SERVERS.withCaFingerprint(MediaInputsTest.CA));
+    String script =
+        PointerScript.render(
+            MediaInputs.of("lab", "usb-key", List.of("https://dp1.example/osd"))
+                .withCaFingerprint(MediaInputsTest.CA));
     assertTrue(script.contains("# CA fingerprint (SHA-256) " + MediaInputsTest.CA + ":"));
   }
 
@@ -70,7 +73,7 @@ class PointerScriptTest {
         new MediaInputs(
             "lab",
             "usb-key.v2",
-            List.of("http://[fd00::1]:8080", "http://dp1/a/b"),
+            List.of("https://[fd00::1]:8443", "https://dp1/a/b"),
             "win11",
             MediaInputsTest.HASH_A,
             MediaInputsTest.CA);

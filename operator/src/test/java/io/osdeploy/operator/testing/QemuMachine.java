@@ -31,6 +31,11 @@ public final class QemuMachine implements AutoCloseable {
     this.monitor = monitor;
   }
 
+  /** OVMF, Debian's UEFI firmware for QEMU (package ovmf): code, and variables to copy. */
+  public static final Path UEFI_CODE = Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd");
+
+  public static final Path UEFI_VARS = Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd");
+
   /** Boots {@code image} as a CD-ROM. */
   public static QemuMachine bootCdrom(Path image, Path workDir) throws IOException {
     return start(workDir, List.of("-cdrom", image.toString(), "-boot", "d"));
@@ -40,6 +45,35 @@ public final class QemuMachine implements AutoCloseable {
   public static QemuMachine bootDisk(Path image, Path workDir) throws IOException {
     String drive = "file=" + image + ",format=raw,if=ide,snapshot=on";
     return start(workDir, List.of("-drive", drive, "-boot", "c"));
+  }
+
+  /** Boots {@code image} as a CD-ROM under UEFI firmware. */
+  public static QemuMachine bootCdromUefi(Path image, Path workDir) throws IOException {
+    List<String> args = new ArrayList<>(uefi(workDir));
+    args.addAll(List.of("-cdrom", image.toString()));
+    return start(workDir, args);
+  }
+
+  /** Boots {@code image} as a raw hard disk (a USB drive) under UEFI firmware. */
+  public static QemuMachine bootDiskUefi(Path image, Path workDir) throws IOException {
+    List<String> args = new ArrayList<>(uefi(workDir));
+    args.addAll(List.of("-drive", "file=" + image + ",format=raw,if=ide,snapshot=on"));
+    return start(workDir, args);
+  }
+
+  /** Whether the UEFI firmware is installed. */
+  public static boolean uefiInstalled() {
+    return Files.isReadable(UEFI_CODE) && Files.isReadable(UEFI_VARS);
+  }
+
+  private static List<String> uefi(Path workDir) throws IOException {
+    Path vars = workDir.resolve("uefi-vars.fd");
+    Files.copy(UEFI_VARS, vars, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return List.of(
+        "-drive",
+        "if=pflash,format=raw,readonly=on,file=" + UEFI_CODE,
+        "-drive",
+        "if=pflash,format=raw,file=" + vars);
   }
 
   private static QemuMachine start(Path workDir, List<String> bootArgs) throws IOException {
