@@ -28,6 +28,9 @@ public class DaemonConfig {
   public static final int DEFAULT_HTTP_PORT = 9080;
   public static final String DEFAULT_CONTENT_PATH = "/var/lib/osdeploy/content";
 
+  /** Where the DaemonSet mounts the Secret of {@code spec.tls}. */
+  public static final String TLS_DIRECTORY = "/etc/osdeploy/tls";
+
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
@@ -40,6 +43,13 @@ public class DaemonConfig {
   private long generation;
   private String contentPath = DEFAULT_CONTENT_PATH;
   private int httpPort = DEFAULT_HTTP_PORT;
+
+  /** Null: no HTTPS. Left out then, so that daemons older than the setting still read the file. */
+  private Integer httpsPort;
+
+  /** The directory holding tls.crt, tls.key and maybe ca.crt; with {@link #httpsPort}. */
+  private String tlsDirectory;
+
   private boolean unicastFallback = true;
   private boolean pxeEnabled;
 
@@ -162,6 +172,16 @@ public class DaemonConfig {
     if (httpPort < 1 || httpPort > 65535) {
       problems.add("httpPort: must be between 1 and 65535");
     }
+    if (httpsPort != null) {
+      if (httpsPort < 1 || httpsPort > 65535) {
+        problems.add("httpsPort: must be between 1 and 65535");
+      } else if (httpsPort == httpPort) {
+        problems.add("httpsPort: must differ from httpPort");
+      }
+      if (tlsDirectory == null || !tlsDirectory.startsWith("/")) {
+        problems.add("tlsDirectory: must be an absolute path when httpsPort is set");
+      }
+    }
     Pattern sha = Pattern.compile(Patterns.SHA256);
     Pattern url = Pattern.compile(Patterns.HTTP_URL);
     Pattern name = Pattern.compile(Patterns.OBJECT_NAME);
@@ -225,6 +245,22 @@ public class DaemonConfig {
 
   public void setContentPath(String contentPath) {
     this.contentPath = contentPath;
+  }
+
+  public Integer getHttpsPort() {
+    return httpsPort;
+  }
+
+  public void setHttpsPort(Integer httpsPort) {
+    this.httpsPort = httpsPort;
+  }
+
+  public String getTlsDirectory() {
+    return tlsDirectory;
+  }
+
+  public void setTlsDirectory(String tlsDirectory) {
+    this.tlsDirectory = tlsDirectory;
   }
 
   public int getHttpPort() {

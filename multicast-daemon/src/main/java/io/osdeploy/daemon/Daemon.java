@@ -13,6 +13,7 @@ import io.osdeploy.daemon.content.VerifiedContent;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
 import io.osdeploy.daemon.http.HttpEndpoints;
+import io.osdeploy.daemon.http.TlsMaterial;
 import io.osdeploy.daemon.metrics.DaemonMetrics;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
 import io.osdeploy.daemon.multicast.JoinTicket;
@@ -49,6 +50,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +67,9 @@ public final class Daemon implements AutoCloseable {
   /** Under the content path; a dot name is never an image's folder. */
   static final String PROGRESS_DIR = ".osdeploy-progress";
 
+  /** How often the TLS files are read for a renewed or newly mounted certificate. */
+  static final long TLS_CHECK_SECONDS = 10;
+
   private final DaemonSettings settings;
   private final DaemonHttpServer http;
   private final ConfigTracker tracker = new ConfigTracker(this::apply);
@@ -72,6 +79,15 @@ public final class Daemon implements AutoCloseable {
   private volatile DaemonConfig config;
   private volatile ContentLibrary library;
   private volatile String endpoint;
+
+  /** The HTTPS endpoint while TLS is served; null otherwise. */
+  private volatile String httpsEndpoint;
+
+  /** {@link TlsMaterial#digest} of what the TLS listener serves, or of what last failed. */
+  private String tlsDigest;
+
+  private final ScheduledExecutorService tlsWatch =
+      Executors.newSingleThreadScheduledExecutor(Threads.named("tls-watch"));
   private final PolicyBook policy = new PolicyBook();
   private final MediaPasswords mediaPasswords = new MediaPasswords();
   private volatile MulticastSessions multicast;
@@ -114,7 +130,7 @@ public final class Daemon implements AutoCloseable {
                   }
                 },
                 request -> policy.answer(request, endpoint),
-                this::bootScript,
+                (request, secure) -> bootScript(request, secure),
                 policy::pinnedBy,
                 this::progress,
                 mediaPasswords,
@@ -125,6 +141,8 @@ public final class Daemon implements AutoCloseable {
         statusWriter == null
             ? null
             : new NodeReporter(statusWriter, this::report, settings.progressInterval());
+    tlsWatch.scheduleWithFixedDelay(
+        this::checkTls, TLS_CHECK_SECONDS, TLS_CHECK_SECONDS, TimeUnit.SECONDS);
   }
 
   /**
@@ -148,13 +166,14 @@ public final class Daemon implements AutoCloseable {
     this.policyWatcher = watcher.apply(policy, mediaPasswords);
   }
 
-  private String bootScript(PolicyRequest request) {
+  private String bootScript(PolicyRequest request, boolean secure) {
     DaemonConfig current = config;
+    String https = httpsEndpoint;
     return BootScript.render(
         request,
         policy.offered(request),
         current == null ? null : current.getBootEnvironment(),
-        endpoint,
+        secure && https != null ? https : endpoint,
         current == null
             ? "(not configured)"
             : current.getNamespace() + "/" + current.getDistributionPoint());
@@ -406,12 +425,15 @@ public final class Daemon implements AutoCloseable {
   public NodeStatus nodeStatus() {
     DaemonConfig current = config;
     ContentLibrary content = library;
-    return NodeReport.nodeStatus(
-        settings.node(),
-        settings.version(),
-        endpoint,
-        current == null ? 0 : current.getGeneration(),
-        content == null ? List.of() : content.snapshot());
+    NodeStatus status =
+        NodeReport.nodeStatus(
+            settings.node(),
+            settings.version(),
+            endpoint,
+            current == null ? 0 : current.getGeneration(),
+            content == null ? List.of() : content.snapshot());
+    status.setHttpsEndpoint(httpsEndpoint);
+    return status;
   }
 
   private Optional<NodeReport> report() {
@@ -481,6 +503,7 @@ public final class Daemon implements AutoCloseable {
       }
     }
     config = next;
+    updateTls(next);
     updateMulticast(next);
     updatePxe(next);
     PolicyWatcher watcher = policyWatcher;
@@ -498,6 +521,62 @@ public final class Daemon implements AutoCloseable {
             });
   }
 
+  /**
+   * Serves HTTPS as {@code next} says, with the certificate in its TLS directory. A certificate
+   * that is missing or unusable leaves plain HTTP serving and no HTTPS endpoint reported (or the
+   * last good certificate serving); the watch tries again when the files change, as they do when
+   * the Secret appears or is renewed.
+   */
+  private synchronized void updateTls(DaemonConfig next) {
+    String key = next.getNamespace() + "/" + next.getDistributionPoint();
+    if (next.getHttpsPort() == null) {
+      if (httpsEndpoint != null) {
+        http.closeTls();
+        httpsEndpoint = null;
+        changed();
+      }
+      tlsDigest = null;
+      return;
+    }
+    Path dir = Path.of(next.getTlsDirectory());
+    InetSocketAddress current = http.tlsAddress();
+    try {
+      String digest = TlsMaterial.digest(dir);
+      if (digest.equals(tlsDigest)
+          && (current == null || current.getPort() == next.getHttpsPort())) {
+        return;
+      }
+      tlsDigest = digest;
+      TlsMaterial material = TlsMaterial.load(dir);
+      InetSocketAddress bound =
+          http.listenTls(settings.bindAddress(), next.getHttpsPort(), material.context());
+      httpsEndpoint = endpointUrl("https", settings.advertiseAddress(), bound.getPort());
+      log.info(
+          "{}: HTTPS at {} with {} ({} certificates in the chain)",
+          key,
+          httpsEndpoint,
+          material.chain().get(0).getSubjectX500Principal().getName(),
+          material.chain().size());
+      changed();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      log.error(
+          "{}: {}; {}",
+          key,
+          e.getMessage(),
+          current == null ? "serving HTTP only" : "still serving the previous certificate");
+    }
+  }
+
+  /** Applies a changed or newly mounted certificate. */
+  private void checkTls() {
+    DaemonConfig current = config;
+    if (current != null && current.getHttpsPort() != null) {
+      updateTls(current);
+    }
+  }
+
   private InetSocketAddress listen(int port) throws IOException, InterruptedException {
     InetSocketAddress bound = http.listen(settings.bindAddress(), port);
     endpoint = endpointUrl(settings.advertiseAddress(), bound.getPort());
@@ -512,13 +591,18 @@ public final class Daemon implements AutoCloseable {
   }
 
   static String endpointUrl(String host, int port) {
+    return endpointUrl("http", host, port);
+  }
+
+  static String endpointUrl(String scheme, String host, int port) {
     String literal = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    return "http://" + literal + ":" + port;
+    return scheme + "://" + literal + ":" + port;
   }
 
   /** Stops everything; the node's status entry and the partial downloads stay for next time. */
   @Override
   public void close() {
+    tlsWatch.shutdownNow();
     sources.forEach(ConfigSource::close);
     if (policyWatcher != null) {
       policyWatcher.close();

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +17,8 @@ import io.osdeploy.daemon.multicast.ReceiveResult;
 import io.osdeploy.daemon.receive.ImageDownload;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeStatusWriter;
+import io.osdeploy.daemon.testing.OpensslCa;
+import io.osdeploy.daemon.testing.Prerequisites;
 import io.osdeploy.daemon.testing.TestContentServer;
 import java.net.NetworkInterface;
 import java.net.URI;
@@ -118,6 +121,47 @@ class DaemonTest {
     assertEquals("http://127.0.0.1:" + daemon.httpAddress().getPort(), last.node().getEndpoint());
     String status = new String(get("/v1/status").body());
     assertTrue(status.contains("\"state\":\"Verified\""), status);
+  }
+
+  @Test
+  void servesHttpsOnceItsCertificateIsMountedAndReportsTheEndpoint() throws Exception {
+    Prerequisites.require(OpensslCa.available(), "openssl (Debian package openssl)");
+    int httpsPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      httpsPort = free.getLocalPort();
+    }
+    Path tls = dir.resolve("tls");
+    String withTls =
+        config(1, false)
+            .replace(
+                "\"httpPort\": 9080,",
+                "\"httpPort\": 9080, \"httpsPort\": %d, \"tlsDirectory\": \"%s\","
+                    .formatted(httpsPort, tls));
+    Files.writeString(configFile, withTls);
+    daemon.addConfigSource(new ConfigFileSource(configFile, daemon.configTracker(), WAITING));
+    await().atMost(WAIT).until(() -> get("/readyz").statusCode() == 200);
+    assertNull(daemon.nodeStatus().getHttpsEndpoint(), "no certificate yet: HTTP only");
+
+    // The Secret appears (or the kubelet updates it): the daemon picks it up by itself.
+    OpensslCa ca = OpensslCa.create(dir.resolve("ca"), "site CA");
+    ca.issue(tls, "127.0.0.1");
+    String expected = "https://127.0.0.1:" + httpsPort;
+    await()
+        .atMost(Duration.ofSeconds(Daemon.TLS_CHECK_SECONDS * 3))
+        .until(() -> expected.equals(daemon.nodeStatus().getHttpsEndpoint()));
+    await()
+        .atMost(WAIT)
+        .until(() -> expected.equals(reports.get(reports.size() - 1).node().getHttpsEndpoint()));
+    HttpClient https = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
+    HttpResponse<String> health =
+        https.send(
+            java.net.http.HttpRequest.newBuilder(URI.create(expected + "/healthz")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, health.statusCode());
+
+    // Without httpsPort the listener goes, and so does the reported endpoint.
+    Files.writeString(configFile, config(2, false));
+    await().atMost(WAIT).until(() -> daemon.nodeStatus().getHttpsEndpoint() == null);
   }
 
   @Test

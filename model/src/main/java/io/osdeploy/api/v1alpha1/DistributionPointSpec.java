@@ -40,6 +40,19 @@ public class DistributionPointSpec {
           + " deployment agent.")
   private BootEnvironment bootEnvironment;
 
+  @JsonPropertyDescription(
+      "Serve HTTPS too (boot endpoint, policy, content), with the certificate in a Secret of type"
+          + " kubernetes.io/tls; what media pinning a CA need.")
+  private Tls tls;
+
+  public Tls getTls() {
+    return tls;
+  }
+
+  public void setTls(Tls tls) {
+    this.tls = tls;
+  }
+
   public BootEnvironment getBootEnvironment() {
     return bootEnvironment;
   }
@@ -145,6 +158,47 @@ public class DistributionPointSpec {
 
     public void setArgs(String args) {
       this.args = args;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Tls {
+    /** The port when the spec names none. */
+    public static final int DEFAULT_PORT = 9443;
+
+    @io.fabric8.generator.annotation.Required
+    @Pattern(Patterns.OBJECT_NAME)
+    @Size(max = 253)
+    @JsonPropertyDescription(
+        "Secret (same namespace) with tls.crt (the certificate and its chain), tls.key (PKCS#8 or"
+            + " PKCS#1 RSA) and optionally ca.crt, which is sent with the chain: a client pinning"
+            + " the CA must see it.")
+    private String secretName;
+
+    @io.fabric8.generator.annotation.Min(1)
+    @io.fabric8.generator.annotation.Max(65535)
+    @JsonPropertyDescription("HTTPS port on the nodes; default 9443.")
+    private Integer port;
+
+    public String getSecretName() {
+      return secretName;
+    }
+
+    public void setSecretName(String secretName) {
+      this.secretName = secretName;
+    }
+
+    public Integer getPort() {
+      return port;
+    }
+
+    public void setPort(Integer port) {
+      this.port = port;
+    }
+
+    /** The port, with the default filled in. */
+    public int port() {
+      return port == null ? DEFAULT_PORT : port;
     }
   }
 

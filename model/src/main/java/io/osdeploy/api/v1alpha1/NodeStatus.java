@@ -23,6 +23,19 @@ public class NodeStatus {
   @JsonPropertyDescription("The daemon's HTTP endpoint on the node, e.g. http://10.0.0.5:9080.")
   private String endpoint;
 
+  @JsonPropertyDescription(
+      "The daemon's HTTPS endpoint on the node, e.g. https://10.0.0.5:9443, when the distribution"
+          + " point has tls and the node serves it.")
+  private String httpsEndpoint;
+
+  public String getHttpsEndpoint() {
+    return httpsEndpoint;
+  }
+
+  public void setHttpsEndpoint(String httpsEndpoint) {
+    this.httpsEndpoint = httpsEndpoint;
+  }
+
   @JsonPropertyDescription("Generation of the DistributionPoint whose configuration the node runs.")
   private Long configGeneration;
 

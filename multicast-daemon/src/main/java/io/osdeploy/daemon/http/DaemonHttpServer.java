@@ -16,6 +16,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -40,6 +41,8 @@ public final class DaemonHttpServer implements AutoCloseable {
   private final DaemonHttpHandler handler;
   private final HttpEndpoints endpoints;
   private Channel channel;
+  private Channel tlsChannel;
+  private volatile SslContext tls;
 
   public DaemonHttpServer(HttpEndpoints endpoints) {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -58,6 +61,57 @@ public final class DaemonHttpServer implements AutoCloseable {
     if (channel != null && port != 0 && port == address().getPort()) {
       return address();
     }
+    Channel previous = channel;
+    channel = bind(host, port, false);
+    if (previous != null) {
+      previous.close().sync();
+    }
+    InetSocketAddress bound = address();
+    log.info(
+        "HTTP listening on {}:{} ({})",
+        bound.getHostString(),
+        bound.getPort(),
+        epoll ? "epoll" : "nio");
+    return address();
+  }
+
+  /**
+   * Serves the same endpoints over TLS on {@code host:port} too, with {@code context}; called again
+   * with another port it moves, with only another context it keeps the socket and new connections
+   * get the new context (a renewed certificate).
+   */
+  public synchronized InetSocketAddress listenTls(String host, int port, SslContext context)
+      throws IOException, InterruptedException {
+    tls = context;
+    if (tlsChannel != null && port != 0 && port == tlsAddress().getPort()) {
+      return tlsAddress();
+    }
+    Channel previous = tlsChannel;
+    tlsChannel = bind(host, port, true);
+    if (previous != null) {
+      previous.close().sync();
+    }
+    InetSocketAddress bound = tlsAddress();
+    log.info("HTTPS listening on {}:{}", bound.getHostString(), bound.getPort());
+    return bound;
+  }
+
+  /** Stops serving TLS; plain HTTP goes on. */
+  public synchronized void closeTls() {
+    if (tlsChannel != null) {
+      tlsChannel.close().syncUninterruptibly();
+      tlsChannel = null;
+      log.info("HTTPS stopped");
+    }
+  }
+
+  /** The TLS listener's address, or null when there is none. */
+  public synchronized InetSocketAddress tlsAddress() {
+    return tlsChannel == null ? null : (InetSocketAddress) tlsChannel.localAddress();
+  }
+
+  private Channel bind(String host, int port, boolean secure)
+      throws IOException, InterruptedException {
     Class<? extends ServerChannel> type =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     ChannelFuture binding =
@@ -69,6 +123,9 @@ public final class DaemonHttpServer implements AutoCloseable {
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    if (secure) {
+                      ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                    }
                     ch.pipeline().addLast(new HttpServerCodec());
                     if (endpoints.userState() != null) {
                       // Before the aggregator: user state archives stream to disk.
@@ -83,20 +140,10 @@ public final class DaemonHttpServer implements AutoCloseable {
             .bind(host, port)
             .await();
     if (!binding.isSuccess()) {
-      throw new IOException("cannot listen on " + host + ":" + port, binding.cause());
+      throw new IOException(
+          "cannot listen on " + host + ":" + port + (secure ? " (HTTPS)" : ""), binding.cause());
     }
-    Channel previous = channel;
-    channel = binding.channel();
-    if (previous != null) {
-      previous.close().sync();
-    }
-    InetSocketAddress bound = address();
-    log.info(
-        "HTTP listening on {}:{} ({})",
-        bound.getHostString(),
-        bound.getPort(),
-        epoll ? "epoll" : "nio");
-    return address();
+    return binding.channel();
   }
 
   /** The address actually bound, with the real port when 0 was asked for. */
@@ -112,6 +159,7 @@ public final class DaemonHttpServer implements AutoCloseable {
     if (channel != null) {
       channel.close().syncUninterruptibly();
     }
+    closeTls();
     // The listening socket is closed already; a short quiet period lets replies in flight finish.
     boss.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS);
     workers.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -18,6 +19,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedNioFile;
 import io.osdeploy.daemon.userstate.UserStateStore;
 import io.osdeploy.digest.Sha256;
 import java.io.IOException;
@@ -264,12 +267,18 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
       boolean keepAlive = HttpUtil.isKeepAlive(request);
       HttpUtil.setKeepAlive(response, keepAlive);
       ctx.write(response);
+      ChannelFuture last;
       if (HttpMethod.HEAD.equals(request.method())) {
         file.close();
-      } else {
+        last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      } else if (ctx.pipeline().get(SslHandler.class) == null) {
         ctx.write(new DefaultFileRegion(file, 0, size));
+        last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      } else {
+        // Over TLS the bytes are encrypted in chunks; the chunked input ends the response.
+        last =
+            ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(file, 0, size, 64 * 1024)));
       }
-      ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
       if (!keepAlive) {
         last.addListener(ChannelFutureListener.CLOSE);
       }

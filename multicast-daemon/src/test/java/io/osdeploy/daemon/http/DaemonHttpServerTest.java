@@ -15,6 +15,8 @@ import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyBook;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
+import io.osdeploy.daemon.testing.OpensslCa;
+import io.osdeploy.daemon.testing.Prerequisites;
 import io.osdeploy.daemon.testing.TestContentServer;
 import io.osdeploy.daemon.userstate.UserStateStore;
 import java.io.IOException;
@@ -70,7 +72,13 @@ class DaemonHttpServerTest {
                 () -> status,
                 image -> image.equals("win11") ? Optional.of(win11) : Optional.empty(),
                 request -> java.util.Map.of("deployments", List.of(), "mac", request.mac()),
-                request -> "#!ipxe\necho " + request.source() + " " + request.mac() + "\n",
+                (request, secure) ->
+                    "#!ipxe\necho "
+                        + request.source()
+                        + " "
+                        + request.mac()
+                        + (secure ? " over https" : "")
+                        + "\n",
                 (request, media) -> request,
                 report -> {
                   reports.add(report);
@@ -107,6 +115,57 @@ class DaemonHttpServerTest {
                 () -> "osdeploy_test_total 7\n",
                 userState));
     port = server.listen("127.0.0.1", 0).getPort();
+  }
+
+  @Test
+  void servesTheSameEndpointsOverHttpsAndTakesARenewedCertificate() throws Exception {
+    Prerequisites.require(OpensslCa.available(), "openssl (Debian package openssl)");
+    ready.set(true);
+    OpensslCa ca = OpensslCa.create(dir.resolve("ca"), "site CA");
+    Path tls = ca.issue(dir.resolve("tls"), "127.0.0.1");
+    int httpsPort = server.listenTls("127.0.0.1", 0, TlsMaterial.load(tls).context()).getPort();
+    HttpClient https = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
+    String base = "https://127.0.0.1:" + httpsPort;
+
+    HttpResponse<String> script =
+        https.send(
+            HttpRequest.newBuilder(URI.create(base + "/v1/boot.ipxe?mac=52:54:00:00:00:09"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, script.statusCode());
+    assertTrue(script.body().contains("over https"), "the script knows it was asked over TLS");
+    HttpResponse<byte[]> content =
+        https.send(
+            HttpRequest.newBuilder(URI.create(base + "/content/win11")).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, content.statusCode());
+    assertArrayEquals(BYTES, content.body(), "content through TLS, in chunks");
+    assertEquals(
+        2, script.sslSession().orElseThrow().getPeerCertificates().length, "leaf and CA are sent");
+    String firstSerial = serial(script);
+
+    ca.issue(tls, "127.0.0.1");
+    assertEquals(
+        httpsPort,
+        server.listenTls("127.0.0.1", httpsPort, TlsMaterial.load(tls).context()).getPort());
+    HttpClient fresh = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
+    HttpResponse<String> renewed =
+        fresh.send(
+            HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, renewed.statusCode());
+    assertTrue(!firstSerial.equals(serial(renewed)), "a new connection gets the new certificate");
+
+    server.closeTls();
+    assertEquals(null, server.tlsAddress());
+    assertEquals(200, get("/healthz").statusCode(), "plain HTTP goes on");
+  }
+
+  private static String serial(HttpResponse<?> response) throws Exception {
+    return ((java.security.cert.X509Certificate)
+            response.sslSession().orElseThrow().getPeerCertificates()[0])
+        .getSerialNumber()
+        .toString();
   }
 
   /**
