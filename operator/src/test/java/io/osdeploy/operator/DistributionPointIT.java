@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -21,9 +22,12 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
+import io.osdeploy.api.v1alpha1.BootableMedia;
+import io.osdeploy.api.v1alpha1.BootableMediaSpec;
 import io.osdeploy.api.v1alpha1.ConditionType;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
+import io.osdeploy.api.v1alpha1.DistributionPointSpec;
 import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
@@ -68,10 +72,14 @@ class DistributionPointIT {
   }
 
   private <T extends HasMetadata> T applySample(String file, Class<T> kind) throws IOException {
+    return client.resource(loadSample(file, kind)).fieldManager("dp-it").serverSideApply();
+  }
+
+  private <T extends HasMetadata> T loadSample(String file, Class<T> kind) throws IOException {
     try (InputStream in = Files.newInputStream(InvalidSample.SAMPLES.resolve(file))) {
       T item = client.resources(kind).load(in).item();
       item.getMetadata().setNamespace(ns());
-      return client.resource(item).fieldManager("dp-it").serverSideApply();
+      return item;
     }
   }
 
@@ -100,10 +108,15 @@ class DistributionPointIT {
 
   /** What the daemon on {@code node} applies: its own entry of status.nodes, nothing else. */
   private void report(String dp, String node, ImageState... images) {
+    report(dp, node, null, images);
+  }
+
+  private void report(String dp, String node, String httpsEndpoint, ImageState... images) {
     NodeStatus entry = new NodeStatus();
     entry.setName(node);
     entry.setDaemonVersion("it");
     entry.setEndpoint("http://" + node + ":9080");
+    entry.setHttpsEndpoint(httpsEndpoint);
     entry.setImages(List.of(images));
     Map<String, Object> body =
         Map.of(
@@ -309,6 +322,113 @@ class DistributionPointIT {
     awaitCondition(
         DistributionPoint.class, "site-berlin", ConditionType.READY, "True", "ContentVerified");
     awaitCondition(OSImage.class, "win11-24h2", ConditionType.READY, "True", "Distributed");
+  }
+
+  @Test
+  void httpsWaitsForItsSecretAndEveryNodeAndPinnedMediaUseItsEndpoints() throws Exception {
+    OSImage image = applySample("osimage.yaml", OSImage.class);
+    DistributionPoint dp = loadSample("distributionpoint.yaml", DistributionPoint.class);
+    DistributionPointSpec.Tls tls = new DistributionPointSpec.Tls();
+    tls.setSecretName("berlin-tls");
+    dp.getSpec().setTls(tls);
+    apply(dp);
+    DistributionPoint waiting =
+        awaitCondition(
+            DistributionPoint.class,
+            "site-berlin",
+            ConditionType.RECONCILING,
+            "True",
+            "WaitingForReferences");
+    assertTrue(
+        message(waiting, ConditionType.RECONCILING)
+            .contains("spec.tls.secretName: Secret " + ns() + "/berlin-tls"),
+        message(waiting, ConditionType.RECONCILING));
+
+    // The daemon gets the port and the mounted Secret; the Service offers both ports.
+    String name = "site-berlin-daemon";
+    DaemonConfig config =
+        assertDoesNotThrowParse(
+            awaitDependent(ConfigMap.class, name).getData().get(DaemonConfig.CONFIG_KEY));
+    assertEquals(DistributionPointSpec.Tls.DEFAULT_PORT, config.getHttpsPort());
+    assertEquals(DaemonConfig.TLS_DIRECTORY, config.getTlsDirectory());
+    var pod = awaitDependent(DaemonSet.class, name).getSpec().getTemplate().getSpec();
+    var volume =
+        pod.getVolumes().stream().filter(v -> v.getSecret() != null).findFirst().orElseThrow();
+    assertEquals("berlin-tls", volume.getSecret().getSecretName());
+    assertTrue(volume.getSecret().getOptional(), "a missing Secret does not hold the pod");
+    var daemon = pod.getContainers().get(0);
+    assertTrue(
+        daemon.getVolumeMounts().stream()
+            .anyMatch(
+                m ->
+                    m.getName().equals(volume.getName())
+                        && m.getMountPath().equals(DaemonConfig.TLS_DIRECTORY)
+                        && m.getReadOnly()));
+    assertTrue(
+        daemon.getPorts().stream()
+            .anyMatch(p -> p.getName().equals("https") && p.getContainerPort() == 9443));
+    assertEquals(65532L, pod.getSecurityContext().getFsGroup(), "the daemon reads the key");
+    Service service = awaitDependent(Service.class, name);
+    assertEquals(
+        List.of("http", "https"),
+        service.getSpec().getPorts().stream().map(p -> p.getName()).toList());
+
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("berlin-tls")
+                .withNamespace(ns())
+                .endMetadata()
+                .withType("kubernetes.io/tls")
+                .addToStringData("tls.crt", "certificate")
+                .addToStringData("tls.key", "key")
+                .build())
+        .create();
+    awaitCondition(
+        DistributionPoint.class, "site-berlin", ConditionType.RECONCILING, "True", "RollingOut");
+    rollOut("site-berlin", 2);
+    report("site-berlin", "node-a", "https://10.0.0.1:9443", verified(image));
+    report("site-berlin", "node-b", verified(image));
+    DistributionPoint noHttps =
+        awaitCondition(
+            DistributionPoint.class,
+            "site-berlin",
+            ConditionType.RECONCILING,
+            "True",
+            "WaitingForHttps");
+    assertTrue(
+        message(noHttps, ConditionType.RECONCILING).contains("reported yet by node-b"),
+        message(noHttps, ConditionType.RECONCILING));
+    report("site-berlin", "node-b", "https://10.0.0.2:9443", verified(image));
+    awaitCondition(
+        DistributionPoint.class, "site-berlin", ConditionType.READY, "True", "ContentVerified");
+
+    // Media pinning a CA, without boot servers of its own: the nodes' HTTPS endpoints.
+    applySample("tasksequencedeployment.yaml", TaskSequenceDeployment.class);
+    BootableMedia media = new BootableMedia();
+    media.getMetadata().setName("pinned");
+    media.getMetadata().setNamespace(ns());
+    media.setSpec(new BootableMediaSpec());
+    media.getSpec().setType(BootableMediaSpec.MediaType.Usb);
+    media.getSpec().setDeployment("win11-bare-metal");
+    media.getSpec().setCaFingerprint("ab".repeat(32));
+    apply(media);
+    BootableMedia built =
+        awaitCondition(BootableMedia.class, "pinned", ConditionType.READY, "True", "Built");
+    byte[] iso =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(built.getStatus().getArtifact().getUrl()))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+            .body();
+    String text = new String(iso, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int first = text.indexOf("chain --replace https://10.0.0.1:9443/v1/boot.ipxe");
+    int second = text.indexOf("chain --replace https://10.0.0.2:9443/v1/boot.ipxe");
+    assertTrue(first >= 0 && second > first, "both nodes over HTTPS, in node order");
+    assertFalse(text.contains("chain --replace http://"), "no plain HTTP server");
   }
 
   private DistributionPoint dpWithRange(

@@ -30,6 +30,10 @@ public final class DaemonConfigs {
         spec.getPxe() != null && Boolean.TRUE.equals(spec.getPxe().getAnswerAll()));
     config.setMulticast(spec.getMulticast());
     config.setBootEnvironment(spec.getBootEnvironment());
+    if (spec.getTls() != null) {
+      config.setHttpsPort(spec.getTls().port());
+      config.setTlsDirectory(DaemonConfig.TLS_DIRECTORY);
+    }
     config.setImages(
         assigned.stream()
             .map(

@@ -12,6 +12,7 @@ public final class DaemonResources {
 
   public static final String CONFIG_HASH_ANNOTATION = "osdeploy.io/config-hash";
   public static final String HTTP_PORT_NAME = "http";
+  public static final String HTTPS_PORT_NAME = "https";
 
   private DaemonResources() {}
 

@@ -4,13 +4,17 @@ import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
@@ -23,6 +27,8 @@ import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.OperatorSettings;
 import io.osdeploy.operator.content.DaemonConfigs;
 import io.osdeploy.operator.reconciler.DistributionPointContext;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,6 +41,8 @@ public class DaemonSetDependent
     extends CRUDKubernetesDependentResource<DaemonSet, DistributionPoint> {
   /** The daemon's user: not root, and the owner of the content library on the node. */
   static final long DAEMON_UID = 65532;
+
+  static final String TLS_VOLUME = "tls";
 
   public DaemonSetDependent() {
     super(DaemonSet.class);
@@ -77,25 +85,46 @@ public class DaemonSetDependent
         .withRunAsNonRoot(true)
         .withRunAsUser(DAEMON_UID)
         .withRunAsGroup(DAEMON_UID)
+        // The Secret of spec.tls is mounted readable by this group only.
+        .withFsGroup(DAEMON_UID)
         .withNewSeccompProfile()
         .withType("RuntimeDefault")
         .endSeccompProfile()
         .endSecurityContext()
         .withInitContainers(prepareContent(settings, contentPath))
         .withContainers(daemon(settings, dp, config))
-        .withVolumes(
-            new VolumeBuilder()
-                .withName("content")
-                .withNewHostPath()
-                .withPath(contentPath)
-                .withType("DirectoryOrCreate")
-                .endHostPath()
-                .build(),
-            new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())
+        .withVolumes(volumes(dp, contentPath))
         .endSpec()
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  private static List<Volume> volumes(DistributionPoint dp, String contentPath) {
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(
+        new VolumeBuilder()
+            .withName("content")
+            .withNewHostPath()
+            .withPath(contentPath)
+            .withType("DirectoryOrCreate")
+            .endHostPath()
+            .build());
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    if (dp.getSpec().getTls() != null) {
+      // Optional: a missing Secret leaves the daemon serving HTTP, and the DistributionPoint says
+      // which Secret it waits for, rather than a pod stuck in ContainerCreating.
+      volumes.add(
+          new VolumeBuilder()
+              .withName(TLS_VOLUME)
+              .withNewSecret()
+              .withSecretName(dp.getSpec().getTls().getSecretName())
+              .withOptional(true)
+              .withDefaultMode(0440)
+              .endSecret()
+              .build());
+    }
+    return volumes;
   }
 
   /**
@@ -165,11 +194,7 @@ public class DaemonSetDependent
                 .withName("JAVA_TOOL_OPTIONS")
                 .withValue("-XX:MaxRAMPercentage=75")
                 .build())
-        .addNewPort()
-        .withName(DaemonResources.HTTP_PORT_NAME)
-        .withContainerPort(config.getHttpPort())
-        .withProtocol("TCP")
-        .endPort()
+        .withPorts(ports(config))
         .withReadinessProbe(probe("/readyz", config.getHttpPort(), 5))
         .withLivenessProbe(probe("/healthz", config.getHttpPort(), 20))
         .withNewResources()
@@ -182,13 +207,44 @@ public class DaemonSetDependent
                 .withReadOnlyRootFilesystem(true)
                 .withCapabilities(capabilities)
                 .build())
-        .withVolumeMounts(
-            new VolumeMountBuilder()
-                .withName("content")
-                .withMountPath(config.getContentPath())
-                .build(),
-            new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build())
+        .withVolumeMounts(mounts(config))
         .build();
+  }
+
+  private static List<ContainerPort> ports(DaemonConfig config) {
+    List<ContainerPort> ports = new ArrayList<>();
+    ports.add(port(DaemonResources.HTTP_PORT_NAME, config.getHttpPort()));
+    if (config.getHttpsPort() != null) {
+      ports.add(port(DaemonResources.HTTPS_PORT_NAME, config.getHttpsPort()));
+    }
+    return ports;
+  }
+
+  private static ContainerPort port(String name, int port) {
+    return new ContainerPortBuilder()
+        .withName(name)
+        .withContainerPort(port)
+        .withProtocol("TCP")
+        .build();
+  }
+
+  private static List<VolumeMount> mounts(DaemonConfig config) {
+    List<VolumeMount> mounts = new ArrayList<>();
+    mounts.add(
+        new VolumeMountBuilder()
+            .withName("content")
+            .withMountPath(config.getContentPath())
+            .build());
+    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    if (config.getTlsDirectory() != null) {
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName(TLS_VOLUME)
+              .withMountPath(config.getTlsDirectory())
+              .withReadOnly(true)
+              .build());
+    }
+    return mounts;
   }
 
   private static Probe probe(String path, int port, int initialDelaySeconds) {

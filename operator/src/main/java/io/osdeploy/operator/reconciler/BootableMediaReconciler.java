@@ -122,7 +122,8 @@ public class BootableMediaReconciler
       }
       pinned = found.get();
     }
-    List<String> servers = bootServers(spec, pinned, context);
+    boolean https = spec.getCaFingerprint() != null;
+    List<String> servers = bootServers(spec, pinned, context, https);
     if (servers.isEmpty()) {
       return Assessment.reconciling(
           "WaitingForBootServers",
@@ -131,7 +132,10 @@ public class BootableMediaReconciler
               + ns
               + "/"
               + spec.getDeployment()
-              + " reports an endpoint yet");
+              + (https
+                  ? " reports an HTTPS endpoint yet (spec.caFingerprint needs HTTPS: the"
+                      + " distribution points' spec.tls)"
+                  : " reports an endpoint yet"));
     }
     Optional<String> insecure = pinProblem(spec, servers);
     if (insecure.isPresent()) {
@@ -207,9 +211,15 @@ public class BootableMediaReconciler
             + artifact.getUrl());
   }
 
-  /** Boot servers in order: the spec's, or each distribution point's nodes, by node name. */
+  /**
+   * Boot servers in order: the spec's, or each distribution point's nodes, by node name; their
+   * HTTPS endpoints for media pinning a CA.
+   */
   private static List<String> bootServers(
-      BootableMediaSpec spec, TaskSequenceDeployment pinned, Context<BootableMedia> context) {
+      BootableMediaSpec spec,
+      TaskSequenceDeployment pinned,
+      Context<BootableMedia> context,
+      boolean https) {
     if (spec.getBootServers() != null && !spec.getBootServers().isEmpty()) {
       return spec.getBootServers();
     }
@@ -225,7 +235,7 @@ public class BootableMediaReconciler
               dp ->
                   dp.getStatus().getNodes().stream()
                       .sorted(Comparator.comparing(NodeStatus::getName))
-                      .map(NodeStatus::getEndpoint)
+                      .map(https ? NodeStatus::getHttpsEndpoint : NodeStatus::getEndpoint)
                       .filter(Objects::nonNull)
                       .filter(e -> !servers.contains(e))
                       .forEach(servers::add));
@@ -249,10 +259,9 @@ public class BootableMediaReconciler
                 ? "spec.bootServers["
                     + i
                     + "]: media pinning a CA (spec.caFingerprint) talk HTTPS only; use https://"
-                : "spec.caFingerprint: media pinning a CA talk HTTPS only, and the distribution"
-                    + " points' boot endpoints are plain HTTP ("
+                : "spec.caFingerprint: media pinning a CA talk HTTPS only, and boot server "
                     + servers.get(i)
-                    + "); list https:// boot servers in spec.bootServers");
+                    + " is not https://");
       }
     }
     return Optional.empty();

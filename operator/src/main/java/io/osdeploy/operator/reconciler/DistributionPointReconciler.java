@@ -1,5 +1,6 @@
 package io.osdeploy.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -12,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.DistributionPointStatus;
+import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.content.ImageAssignment;
@@ -26,6 +28,7 @@ import io.osdeploy.operator.status.Assessment;
 import io.osdeploy.operator.status.ContentReadiness;
 import io.osdeploy.operator.status.StatusAggregator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -96,7 +99,20 @@ public class DistributionPointReconciler
             .withNamespacesInheritedFromController()
             .build();
     return List.of(
-        new InformerEventSource<>(images, context), new InformerEventSource<>(peers, context));
+        new InformerEventSource<>(images, context),
+        new InformerEventSource<>(peers, context),
+        // The certificate's Secret appearing or changing is seen at once.
+        References.watchReferenced(
+            context,
+            Secret.class,
+            DistributionPoint.class,
+            DistributionPointReconciler::tlsSecret));
+  }
+
+  static List<String> tlsSecret(DistributionPoint dp) {
+    return dp.getSpec() == null || dp.getSpec().getTls() == null
+        ? List.of()
+        : List.of(dp.getSpec().getTls().getSecretName());
   }
 
   private static boolean names(DistributionPoint dp, OSImage image) {
@@ -146,6 +162,7 @@ public class DistributionPointReconciler
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     List<String> missing = missingImages(dp, context);
+    tlsProblem(dp, context).ifPresent(missing::add);
     DaemonSet ds = context.getSecondaryResource(DaemonSet.class).orElse(null);
     if (ds != null && ds.getStatus() != null) {
       next.setDesiredNodes(ds.getStatus().getDesiredNumberScheduled());
@@ -159,10 +176,60 @@ public class DistributionPointReconciler
     if (rollout.isPresent()) {
       return rollout.get();
     }
+    Optional<Assessment> https = withoutHttps(dp);
+    if (https.isPresent()) {
+      return https.get();
+    }
     return ContentReadiness.content(
         dp,
         DistributionPointContext.assignedImages(dp, context),
         ds.getStatus().getDesiredNumberScheduled());
+  }
+
+  /** The Secret of {@code spec.tls}: missing, or without a certificate and key. */
+  private static Optional<String> tlsProblem(
+      DistributionPoint dp, Context<DistributionPoint> context) {
+    if (dp.getSpec().getTls() == null) {
+      return Optional.empty();
+    }
+    String ns = dp.getMetadata().getNamespace();
+    String name = dp.getSpec().getTls().getSecretName();
+    Optional<Secret> secret = References.lookup(context, Secret.class, ns, name);
+    if (secret.isEmpty()) {
+      return Optional.of("spec.tls.secretName: Secret " + ns + "/" + name);
+    }
+    Map<String, String> data = secret.get().getData();
+    if (data == null || !data.containsKey("tls.crt") || !data.containsKey("tls.key")) {
+      return Optional.of("spec.tls.secretName: tls.crt and tls.key in Secret " + ns + "/" + name);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Nodes that report no HTTPS endpoint although the distribution point has {@code spec.tls}: their
+   * daemon could not use the certificate (its log says why) or has not read it yet.
+   */
+  private static Optional<Assessment> withoutHttps(DistributionPoint dp) {
+    if (dp.getSpec().getTls() == null
+        || dp.getStatus() == null
+        || dp.getStatus().getNodes() == null) {
+      return Optional.empty();
+    }
+    List<String> without =
+        dp.getStatus().getNodes().stream()
+            .filter(node -> node.getHttpsEndpoint() == null)
+            .map(NodeStatus::getName)
+            .sorted()
+            .toList();
+    if (without.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Assessment.reconciling(
+            "WaitingForHttps",
+            "spec.tls: no HTTPS endpoint reported yet by "
+                + String.join(", ", without)
+                + " (a certificate the daemon cannot use is named in its log)"));
   }
 
   private static List<String> missingImages(

@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.osdeploy.auth.MediaPassword;
 import io.osdeploy.operator.media.BootServerStub.BootRequest;
+import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.QemuMachine;
 import io.osdeploy.operator.testing.TestCa;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,6 +149,47 @@ class MediaBootIT {
             machine.awaitConsole("osdeploy-test-ok", Duration.ofSeconds(30)),
             "the served script did not run:\n" + machine.console());
       }
+    }
+  }
+
+  @Test
+  void pinnedMediaGetTheBootScriptOfADistributionPointDaemonOverHttps() throws Exception {
+    TestCa ca = TestCa.create("osdeploy site CA");
+    Path tls = ca.writeSecret(dir.resolve("tls"), BootServerStub.GUEST_HOST);
+    int httpPort = freePort();
+    int httpsPort = freePort();
+    Path config = dir.resolve("daemon.json");
+    Files.writeString(
+        config,
+        """
+        {"namespace": "lab", "distributionPoint": "berlin", "generation": 1,
+         "contentPath": "%s", "httpPort": %d, "httpsPort": %d, "tlsDirectory": "%s",
+         "images": []}
+        """
+            .formatted(dir.resolve("content"), httpPort, httpsPort, tls));
+    try (DaemonProcess daemon = DaemonProcess.startFromFile("qemu-node", config, "127.0.0.1")) {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> daemon.log().contains("HTTPS at ") || !daemon.isAlive());
+      assertTrue(daemon.isAlive(), daemon.log());
+      // The guest reaches the host's loopback as 10.0.2.2; the certificate names that address.
+      String server = "https://" + BootServerStub.GUEST_HOST + ":" + httpsPort;
+      MediaInputs inputs =
+          MediaInputs.of("lab", "usb-key", List.of(server)).withCaFingerprint(ca.fingerprint());
+      Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
+      try (QemuMachine machine = QemuMachine.bootCdromUefi(media.path(), dir)) {
+        assertTrue(
+            machine.awaitConsole(
+                "osdeploy: no deployment is offered to " + QemuMachine.MAC,
+                Duration.ofSeconds(BOOT_TIMEOUT_SECONDS)),
+            "the daemon's script did not run:\n" + machine.console() + "\n" + daemon.log());
+      }
+    }
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
     }
   }
 

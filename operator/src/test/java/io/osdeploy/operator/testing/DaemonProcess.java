@@ -30,6 +30,29 @@ public final class DaemonProcess implements AutoCloseable {
   }
 
   /**
+   * Starts the daemon for {@code node} without the API, configured from {@code configFile}, on
+   * {@code address} with the file's ports.
+   */
+  public static DaemonProcess startFromFile(String node, Path configFile, String address)
+      throws IOException {
+    Prerequisites.require(
+        Files.isRegularFile(JAR), "the daemon jar " + JAR + " (build multicast-daemon first)");
+    Path log = Files.createTempFile("osdeploy-daemon-" + node, ".log");
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            JAR.toString(),
+            "--node=" + node,
+            "--config=" + configFile,
+            "--bind-address=" + address,
+            "--advertise-address=" + address);
+    Process p =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new DaemonProcess(p, log);
+  }
+
+  /**
    * Starts the daemon for {@code node} inside {@code member}'s network namespace, on its address
    * and {@code port}: a node of a site's LAN.
    */

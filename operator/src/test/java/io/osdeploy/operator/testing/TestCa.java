@@ -2,6 +2,7 @@ package io.osdeploy.operator.testing;
 
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -30,7 +31,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A certificate authority of a test's own, RSA as iPXE needs, issuing server certificates for an IP
  * address. {@link #serverContext} serves the whole chain, the CA included, because a client that
- * pins the CA by fingerprint (iPXE) must see it in the chain.
+ * pins the CA by fingerprint (iPXE) must see it in the chain; {@link #writeSecret} writes the files
+ * a daemon reads.
  */
 public final class TestCa {
   private final KeyPair key;
@@ -66,6 +68,48 @@ public final class TestCa {
   /** A TLS context serving a certificate for {@code ip}, issued by this CA, with the chain. */
   public SSLContext serverContext(String ip) throws Exception {
     KeyPair server = rsa();
+    X509Certificate leaf = issue(ip, server);
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    char[] password = "test".toCharArray();
+    store.setKeyEntry(
+        "server", server.getPrivate(), password, new X509Certificate[] {leaf, certificate});
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(store, password);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), null, null);
+    return context;
+  }
+
+  /**
+   * Writes what a Secret of type kubernetes.io/tls holds for {@code ip} into {@code dir}: {@code
+   * tls.crt} (the leaf only), {@code tls.key} (PKCS#8) and {@code ca.crt}.
+   */
+  public Path writeSecret(Path dir, String ip) throws Exception {
+    KeyPair server = rsa();
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Files.writeString(
+        dir.resolve("tls.crt"), pem("CERTIFICATE", issue(ip, server).getEncoded()));
+    java.nio.file.Files.writeString(
+        dir.resolve("tls.key"), pem("PRIVATE KEY", server.getPrivate().getEncoded()));
+    java.nio.file.Files.writeString(
+        dir.resolve("ca.crt"), pem("CERTIFICATE", certificate.getEncoded()));
+    return dir;
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + java.util.Base64.getMimeEncoder(
+                64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+            .encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
+  }
+
+  private X509Certificate issue(String ip, KeyPair server) throws Exception {
     X509v3CertificateBuilder builder =
         new JcaX509v3CertificateBuilder(
             new X500Name(certificate.getSubjectX500Principal().getName()),
@@ -88,17 +132,7 @@ public final class TestCa {
             new GeneralName(
                 GeneralName.iPAddress,
                 new org.bouncycastle.asn1.DEROctetString(InetAddress.getByName(ip).getAddress()))));
-    X509Certificate leaf = sign(builder, key);
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    store.load(null, null);
-    char[] password = "test".toCharArray();
-    store.setKeyEntry(
-        "server", server.getPrivate(), password, new X509Certificate[] {leaf, certificate});
-    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keys.init(store, password);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keys.getKeyManagers(), null, null);
-    return context;
+    return sign(builder, key);
   }
 
   private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer)
