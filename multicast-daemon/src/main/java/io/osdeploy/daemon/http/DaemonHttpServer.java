@@ -58,21 +58,17 @@ public final class DaemonHttpServer implements AutoCloseable {
    */
   public synchronized InetSocketAddress listen(String host, int port)
       throws IOException, InterruptedException {
-    if (channel != null && port != 0 && port == address().getPort()) {
-      return address();
-    }
     Channel previous = channel;
-    channel = bind(host, port, false);
-    if (previous != null) {
-      previous.close().sync();
-    }
+    channel = rebind(channel, host, port, false);
     InetSocketAddress bound = address();
-    log.info(
-        "HTTP listening on {}:{} ({})",
-        bound.getHostString(),
-        bound.getPort(),
-        epoll ? "epoll" : "nio");
-    return address();
+    if (channel != previous) {
+      log.info(
+          "HTTP listening on {}:{} ({})",
+          bound.getHostString(),
+          bound.getPort(),
+          epoll ? "epoll" : "nio");
+    }
+    return bound;
   }
 
   /**
@@ -83,16 +79,12 @@ public final class DaemonHttpServer implements AutoCloseable {
   public synchronized InetSocketAddress listenTls(String host, int port, SslContext context)
       throws IOException, InterruptedException {
     tls = context;
-    if (tlsChannel != null && port != 0 && port == tlsAddress().getPort()) {
-      return tlsAddress();
-    }
     Channel previous = tlsChannel;
-    tlsChannel = bind(host, port, true);
-    if (previous != null) {
-      previous.close().sync();
-    }
+    tlsChannel = rebind(tlsChannel, host, port, true);
     InetSocketAddress bound = tlsAddress();
-    log.info("HTTPS listening on {}:{}", bound.getHostString(), bound.getPort());
+    if (tlsChannel != previous) {
+      log.info("HTTPS listening on {}:{}", bound.getHostString(), bound.getPort());
+    }
     return bound;
   }
 
@@ -108,6 +100,24 @@ public final class DaemonHttpServer implements AutoCloseable {
   /** The TLS listener's address, or null when there is none. */
   public synchronized InetSocketAddress tlsAddress() {
     return tlsChannel == null ? null : (InetSocketAddress) tlsChannel.localAddress();
+  }
+
+  /**
+   * {@code current} when it is on {@code port} already; else a new socket, bound before {@code
+   * current} closes, so that the endpoint never goes away while it moves.
+   */
+  private Channel rebind(Channel current, String host, int port, boolean secure)
+      throws IOException, InterruptedException {
+    if (current != null
+        && port != 0
+        && port == ((InetSocketAddress) current.localAddress()).getPort()) {
+      return current;
+    }
+    Channel next = bind(host, port, secure);
+    if (current != null) {
+      current.close().sync();
+    }
+    return next;
   }
 
   private Channel bind(String host, int port, boolean secure)
