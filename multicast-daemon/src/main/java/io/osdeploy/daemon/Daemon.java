@@ -130,7 +130,7 @@ public final class Daemon implements AutoCloseable {
                   }
                 },
                 request -> policy.answer(request, endpoint),
-                (request, secure) -> bootScript(request, secure),
+                this::bootScript,
                 policy::pinnedBy,
                 this::progress,
                 mediaPasswords,
@@ -166,14 +166,17 @@ public final class Daemon implements AutoCloseable {
     this.policyWatcher = watcher.apply(policy, mediaPasswords);
   }
 
-  private String bootScript(PolicyRequest request, boolean secure) {
+  /**
+   * The boot script names the HTTP endpoint for the agent ({@code osdeploy.server}), also when it
+   * was asked for over HTTPS: the agent speaks HTTP to its distribution point.
+   */
+  private String bootScript(PolicyRequest request) {
     DaemonConfig current = config;
-    String https = httpsEndpoint;
     return BootScript.render(
         request,
         policy.offered(request),
         current == null ? null : current.getBootEnvironment(),
-        secure && https != null ? https : endpoint,
+        endpoint,
         current == null
             ? "(not configured)"
             : current.getNamespace() + "/" + current.getDistributionPoint());
