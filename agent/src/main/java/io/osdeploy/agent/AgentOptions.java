@@ -1,11 +1,13 @@
 package io.osdeploy.agent;
 
 import io.osdeploy.daemon.cli.Flags;
+import io.osdeploy.daemon.tls.PinnedCa;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
 
 /** {@code osdeploy-agent run} options, each checked with the flag named in its error. */
 record AgentOptions(
@@ -22,7 +24,8 @@ record AgentOptions(
     Duration multicastTimeout,
     Duration retryFor,
     String rebootCommand,
-    boolean interactive) {
+    boolean interactive,
+    String caFingerprint) {
   static final String USAGE =
       String.join(
           "\n",
@@ -34,6 +37,8 @@ record AgentOptions(
           "to run.",
           "",
           "  --server URL            the distribution point, e.g. http://10.0.0.5:9080",
+          "  --ca-fingerprint HEX    trust an https:// server only if its chain holds the CA"
+              + " with this SHA-256",
           "  --mac MAC               this machine's MAC (default: the interface facing the server)",
           "  --uuid UUID             SMBIOS UUID (default: /sys/class/dmi/id/product_uuid)",
           "  --source S              media, pxe or client (default media)",
@@ -54,6 +59,7 @@ record AgentOptions(
   private static final Set<String> VALUED =
       Set.of(
           "--server",
+          "--ca-fingerprint",
           "--mac",
           "--uuid",
           "--source",
@@ -78,7 +84,19 @@ record AgentOptions(
     }
     if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
         || uri.getHost() == null) {
-      throw new IllegalArgumentException("--server: needs http://host:port (got " + server + ")");
+      throw new IllegalArgumentException(
+          "--server: needs http://host:port or https://host:port (got " + server + ")");
+    }
+    String caFingerprint = o.get("--ca-fingerprint");
+    if (caFingerprint != null) {
+      try {
+        PinnedCa.parse(caFingerprint);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--ca-fingerprint: " + e.getMessage());
+      }
+      if (!"https".equals(uri.getScheme())) {
+        throw new IllegalArgumentException("--ca-fingerprint: needs an https:// --server");
+      }
     }
     String source = o.get("--source", "media");
     if (!Set.of("media", "pxe", "client").contains(source)) {
@@ -99,6 +117,12 @@ record AgentOptions(
         Duration.ofSeconds(o.seconds("--multicast-timeout", 3600)),
         Duration.ofSeconds(o.seconds("--retry-for", 300)),
         o.get("--reboot-command"),
-        !o.has("--non-interactive"));
+        !o.has("--non-interactive"),
+        caFingerprint);
+  }
+
+  /** How an https:// server is trusted: the pinned CA, or else the JDK's trusted CAs (null). */
+  SSLContext tls() {
+    return caFingerprint == null ? null : PinnedCa.context(caFingerprint);
   }
 }

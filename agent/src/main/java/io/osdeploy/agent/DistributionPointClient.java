@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,17 +37,29 @@ final class DistributionPointClient {
 
   private final URI server;
   private final Identity identity;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(10))
-          .followRedirects(HttpClient.Redirect.NORMAL)
-          .build();
+  private final HttpClient http;
   private final Duration retryFor;
+  private final SSLContext tls;
 
-  DistributionPointClient(URI server, Identity identity, Duration retryFor) {
+  /** {@code tls}: how an https:// server is trusted; null for the JDK's trusted CAs. */
+  DistributionPointClient(URI server, Identity identity, Duration retryFor, SSLContext tls) {
     this.server = server;
     this.identity = identity;
     this.retryFor = retryFor;
+    this.tls = tls;
+    HttpClient.Builder builder =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL);
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
+  }
+
+  /** How the server is trusted, for the other clients of the same server. */
+  SSLContext tls() {
+    return tls;
   }
 
   URI server() {

@@ -80,7 +80,8 @@ public final class Main {
       PrintStream err) {
     int run() throws IOException, InterruptedException {
       DistributionPointClient dp =
-          new DistributionPointClient(options.server(), identity, options.retryFor());
+          new DistributionPointClient(
+              options.server(), identity, options.retryFor(), options.tls());
       AgentState state = AgentState.load(options.stateDir());
       String resuming =
           state != null && state.outcome == AgentState.Outcome.RUNNING ? state.deployment : null;
@@ -123,7 +124,8 @@ public final class Main {
               identity,
               iface,
               dp,
-              new UserStateStore(options.server(), identity, options.stateDir().resolve("work")));
+              new UserStateStore(
+                  options.server(), identity, options.stateDir().resolve("work"), options.tls()));
       TaskSequenceRunner.Result result = runner.run(offer, state);
       out.println("osdeploy-agent: " + offer.name() + ": " + result.name().toLowerCase());
       return switch (result) {

@@ -230,7 +230,7 @@ final class TaskSequenceRunner {
     ImageDownload.Outcome outcome;
     try {
       outcome =
-          new ImageDownload()
+          new ImageDownload(dp.tls())
               .fetch(
                   new ImageDownload.Request(
                       dp.server(),

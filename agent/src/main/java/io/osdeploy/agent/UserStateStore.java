@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+import javax.net.ssl.SSLContext;
 
 /**
  * User state on the distribution point's state store: a directory captured as one zip archive
@@ -31,10 +32,14 @@ final class UserStateStore {
   private final URI server;
   private final Identity identity;
   private final Path work;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http;
 
-  UserStateStore(URI server, Identity identity, Path work) {
+  UserStateStore(URI server, Identity identity, Path work, SSLContext tls) {
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
     this.server = server;
     this.identity = identity;
     this.work = work;

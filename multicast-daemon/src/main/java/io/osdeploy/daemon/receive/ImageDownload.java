@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,8 +173,20 @@ public final class ImageDownload {
   private static final ObjectMapper JSON =
       new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http;
+
+  public ImageDownload() {
+    this(null);
+  }
+
+  /** With {@code tls} (e.g. {@link io.osdeploy.daemon.tls.PinnedCa}) for https:// servers. */
+  public ImageDownload(SSLContext tls) {
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
+  }
 
   public Outcome fetch(Request r) throws IOException, InterruptedException {
     JoinTicket ticket = r.multicast() ? join(r) : null;
