@@ -83,6 +83,9 @@ public final class Daemon implements AutoCloseable {
   /** The HTTPS endpoint while TLS is served; null otherwise. */
   private volatile String httpsEndpoint;
 
+  /** SHA-256 of the self-signed CA certificate the served chain ends in, or null. */
+  private volatile String tlsCaFingerprint;
+
   /** {@link TlsMaterial#digest} of what the TLS listener serves, or of what last failed. */
   private String tlsDigest;
 
@@ -167,19 +170,23 @@ public final class Daemon implements AutoCloseable {
   }
 
   /**
-   * The boot script names the HTTP endpoint for the agent ({@code osdeploy.server}), also when it
-   * was asked for over HTTPS: the agent speaks HTTP to its distribution point.
+   * Asked for over HTTPS, the boot script sends the agent to this node's HTTPS endpoint and has it
+   * pin the CA this node's chain ends in ({@code osdeploy.ca}): the machine came over a channel it
+   * trusted, and stays on one.
    */
-  private String bootScript(PolicyRequest request) {
+  private String bootScript(PolicyRequest request, boolean secure) {
     DaemonConfig current = config;
+    String https = httpsEndpoint;
+    boolean stayOnTls = secure && https != null;
     return BootScript.render(
         request,
         policy.offered(request),
         current == null ? null : current.getBootEnvironment(),
-        endpoint,
+        stayOnTls ? https : endpoint,
         current == null
             ? "(not configured)"
-            : current.getNamespace() + "/" + current.getDistributionPoint());
+            : current.getNamespace() + "/" + current.getDistributionPoint(),
+        stayOnTls ? tlsCaFingerprint : null);
   }
 
   private CompletableFuture<ProgressCollector.Outcome> progress(AgentReport report) {
@@ -536,6 +543,7 @@ public final class Daemon implements AutoCloseable {
       if (httpsEndpoint != null) {
         http.closeTls();
         httpsEndpoint = null;
+        tlsCaFingerprint = null;
         changed();
       }
       tlsDigest = null;
@@ -554,6 +562,7 @@ public final class Daemon implements AutoCloseable {
       InetSocketAddress bound =
           http.listenTls(settings.bindAddress(), next.getHttpsPort(), material.context());
       httpsEndpoint = endpointUrl("https", settings.advertiseAddress(), bound.getPort());
+      tlsCaFingerprint = material.caFingerprint();
       log.info(
           "{}: HTTPS at {} with {} ({} certificates in the chain)",
           key,

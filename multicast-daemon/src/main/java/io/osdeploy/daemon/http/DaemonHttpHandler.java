@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
 import io.osdeploy.daemon.multicast.JoinTicket;
 import io.osdeploy.daemon.policy.PolicyRequest;
@@ -143,8 +144,11 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
     String media = param(query, "media");
     PolicyRequest pinned = endpoints.media().apply(asked, media);
+    // Asked over HTTPS, the script names this node's HTTPS endpoint for what follows.
+    boolean secure = ctx.pipeline().get(SslHandler.class) != null;
     if (!endpoints.mediaPasswords().required(media)) {
-      Responses.text(ctx, request, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned));
+      Responses.text(
+          ctx, request, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned, secure));
       return;
     }
     // Media with a password: iPXE sends it by Basic authentication once asked with a 401.
@@ -157,7 +161,7 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
             (admitted, error) -> {
               if (error == null && admitted) {
                 Responses.text(
-                    ctx, head, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned));
+                    ctx, head, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned, secure));
               } else {
                 Responses.unauthorized(ctx, head, "osdeploy");
               }

@@ -26,7 +26,7 @@ public record HttpEndpoints(
     Supplier<NodeStatus> status,
     VerifiedContent content,
     Function<PolicyRequest, Map<String, Object>> policy,
-    Function<PolicyRequest, String> bootScript,
+    BiFunction<PolicyRequest, Boolean, String> bootScript,
     BiFunction<PolicyRequest, String, PolicyRequest> media,
     Function<AgentReport, CompletableFuture<ProgressCollector.Outcome>> progress,
     MediaPasswords mediaPasswords,

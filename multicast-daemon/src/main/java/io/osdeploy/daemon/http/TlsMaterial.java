@@ -2,6 +2,7 @@ package io.osdeploy.daemon.http;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.osdeploy.daemon.tls.PinnedCa;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -79,7 +80,19 @@ public record TlsMaterial(SslContext context, String digest, List<X509Certificat
     }
   }
 
-  /** SHA-256 over the three files as they are now; "absent" when the certificate is missing. */
+  /**
+   * SHA-256 of the CA certificate the chain ends in, when the chain has more than the leaf and ends
+   * in a self-signed certificate; null otherwise.
+   */
+  public String caFingerprint() {
+    X509Certificate last = chain.get(chain.size() - 1);
+    if (chain.size() < 2 || !last.getSubjectX500Principal().equals(last.getIssuerX500Principal())) {
+      return null;
+    }
+    return PinnedCa.fingerprint(last);
+  }
+
+  /** SHA-256 over the three files as they are now. */
   public static String digest(Path dir) throws IOException {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");

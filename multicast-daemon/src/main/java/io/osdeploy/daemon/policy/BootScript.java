@@ -21,6 +21,20 @@ public final class BootScript {
       BootEnvironment environment,
       String endpoint,
       String distributionPoint) {
+    return render(request, offered, environment, endpoint, distributionPoint, null);
+  }
+
+  /**
+   * With {@code caFingerprint}, the SHA-256 of the CA the agent is to pin for an https:// {@code
+   * endpoint} ({@code osdeploy.ca=}); null leaves it out.
+   */
+  public static String render(
+      PolicyRequest request,
+      List<TaskSequenceDeployment> offered,
+      BootEnvironment environment,
+      String endpoint,
+      String distributionPoint,
+      String caFingerprint) {
     String machine = request.mac() != null ? request.mac() : request.uuid();
     StringBuilder s = new StringBuilder("#!ipxe\n");
     s.append("# osdeploy: DistributionPoint ").append(distributionPoint).append('\n');
@@ -50,6 +64,9 @@ public final class BootScript {
         .append('\n');
     s.append("kernel ").append(environment.getKernelUrl()).append(" initrd=initrd");
     s.append(" osdeploy.server=").append(endpoint);
+    if (caFingerprint != null) {
+      s.append(" osdeploy.ca=").append(caFingerprint);
+    }
     s.append(" osdeploy.source=").append(request.source().name().toLowerCase(Locale.ROOT));
     if (request.mac() != null) {
       s.append(" osdeploy.mac=").append(request.mac());

@@ -72,7 +72,13 @@ class DaemonHttpServerTest {
                 () -> status,
                 image -> image.equals("win11") ? Optional.of(win11) : Optional.empty(),
                 request -> java.util.Map.of("deployments", List.of(), "mac", request.mac()),
-                request -> "#!ipxe\necho " + request.source() + " " + request.mac() + "\n",
+                (request, secure) ->
+                    "#!ipxe\necho "
+                        + request.source()
+                        + " "
+                        + request.mac()
+                        + (secure ? " over https" : "")
+                        + "\n",
                 (request, media) -> request,
                 report -> {
                   reports.add(report);
@@ -127,7 +133,7 @@ class DaemonHttpServerTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, script.statusCode());
-    assertTrue(script.body().contains("52:54:00:00:00:09"), script.body());
+    assertTrue(script.body().contains("over https"), "the script knows it was asked over TLS");
     HttpResponse<byte[]> content =
         https.send(
             HttpRequest.newBuilder(URI.create(base + "/content/win11")).build(),

@@ -30,6 +30,13 @@ class TlsMaterialTest {
     TlsMaterial material = TlsMaterial.load(tls);
     assertEquals(2, material.chain().size(), "leaf, then the CA from ca.crt");
     assertEquals("CN=site CA", material.chain().get(1).getSubjectX500Principal().getName());
+    assertEquals(
+        io.osdeploy.daemon.tls.PinnedCa.fingerprint(material.chain().get(1)),
+        material.caFingerprint(),
+        "the CA the agent is told to pin");
+    Files.delete(tls.resolve("ca.crt"));
+    assertEquals(null, TlsMaterial.load(tls).caFingerprint(), "a leaf alone names no CA");
+    Files.copy(ca.certificate(), tls.resolve("ca.crt"));
 
     // cert-manager may put the CA into tls.crt as well: it is not sent twice.
     Files.writeString(

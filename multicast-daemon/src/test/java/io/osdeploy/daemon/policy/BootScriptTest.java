@@ -1,6 +1,7 @@
 package io.osdeploy.daemon.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
@@ -40,6 +41,21 @@ class BootScriptTest {
             ""),
         BootScript.render(
             PXE, List.of(deployment("win11")), environment(), "http://dp:9080", "site/berlin"));
+  }
+
+  @Test
+  void overHttpsTheAgentIsSentToTheHttpsEndpointPinningTheCa() {
+    String script =
+        BootScript.render(
+            PXE,
+            List.of(deployment("win11")),
+            environment(),
+            "https://dp:9443",
+            "site/berlin",
+            "ab".repeat(32));
+    assertTrue(
+        script.contains(" osdeploy.server=https://dp:9443 osdeploy.ca=" + "ab".repeat(32) + " "),
+        script);
   }
 
   @Test
