@@ -557,10 +557,16 @@ public final class Daemon implements AutoCloseable {
           && (current == null || current.getPort() == next.getHttpsPort())) {
         return;
       }
+      // Files that cannot be used are reported once, until they change.
       tlsDigest = digest;
       TlsMaterial material = TlsMaterial.load(dir);
-      InetSocketAddress bound =
-          http.listenTls(settings.bindAddress(), next.getHttpsPort(), material.context());
+      InetSocketAddress bound;
+      try {
+        bound = http.listenTls(settings.bindAddress(), next.getHttpsPort(), material.context());
+      } catch (IOException e) {
+        tlsDigest = null; // a port taken now may be free at the next check
+        throw e;
+      }
       httpsEndpoint = endpointUrl("https", settings.advertiseAddress(), bound.getPort());
       tlsCaFingerprint = material.caFingerprint();
       log.info(
