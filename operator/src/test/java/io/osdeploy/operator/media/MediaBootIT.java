@@ -109,6 +109,31 @@ class MediaBootIT {
   }
 
   @Test
+  void underUefiTooThePasswordIsAskedForAndSentByBasicAuthOnly() throws Exception {
+    String hash = MediaPassword.hash("s3cret".toCharArray());
+    try (BootServerStub server = BootServerStub.challenging()) {
+      MediaInputs inputs =
+          MediaInputs.of("lab", "usb-key", List.of(server.guestUrl())).withPasswordHash(hash);
+      Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
+      try (QemuMachine machine = QemuMachine.bootDiskUefi(media.path(), dir)) {
+        assertTrue(
+            machine.awaitConsole(
+                PointerScript.PASSWORD_NOTICE,
+                "Password",
+                Duration.ofSeconds(BOOT_TIMEOUT_SECONDS)),
+            "no password prompt:\n" + machine.console());
+        machine.type("ret", "s", "3", "c", "r", "e", "t", "ret");
+        BootRequest challenged = server.next(30);
+        assertNotNull(challenged, "no boot request after the password:\n" + machine.console());
+        assertNull(challenged.basicPassword(), "credentials only after the challenge");
+        BootRequest authenticated = server.next(30);
+        assertNotNull(authenticated, "no retry with credentials:\n" + machine.console());
+        assertEquals("s3cret", authenticated.basicPassword());
+      }
+    }
+  }
+
+  @Test
   void withNoBootServerItHandsTheMachineBackToTheFirmware() throws Exception {
     try (BootServerStub server = BootServerStub.refusing()) {
       MediaInputs inputs = MediaInputs.of("lab", "usb-key", List.of(server.guestUrl()));
