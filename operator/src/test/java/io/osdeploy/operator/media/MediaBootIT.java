@@ -79,12 +79,26 @@ class MediaBootIT {
 
   @Test
   void passwordTypedAtBootReachesTheServerByBasicAuthOnly() throws Exception {
+    passwordReachesTheServerByBasicAuthOnly(QemuMachine::bootCdrom);
+  }
+
+  @Test
+  void underUefiTooThePasswordIsAskedForAndSentByBasicAuthOnly() throws Exception {
+    passwordReachesTheServerByBasicAuthOnly(QemuMachine::bootDiskUefi);
+  }
+
+  /** How a test starts the machine from the media: BIOS or UEFI, CD or disk. */
+  private interface Boot {
+    QemuMachine start(Path image, Path workDir) throws java.io.IOException;
+  }
+
+  private void passwordReachesTheServerByBasicAuthOnly(Boot boot) throws Exception {
     String hash = MediaPassword.hash("s3cret".toCharArray());
     try (BootServerStub server = BootServerStub.challenging()) {
       MediaInputs inputs =
           MediaInputs.of("lab", "usb-key", List.of(server.guestUrl())).withPasswordHash(hash);
       Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
-      try (QemuMachine machine = QemuMachine.bootCdrom(media.path(), dir)) {
+      try (QemuMachine machine = boot.start(media.path(), dir)) {
         assertTrue(
             machine.awaitConsole(
                 PointerScript.PASSWORD_NOTICE,
@@ -104,31 +118,6 @@ class MediaBootIT {
         assertTrue(
             authenticated.query().keySet().stream().noneMatch(k -> k.contains("pass")),
             "password kept out of the URL: " + authenticated.query());
-      }
-    }
-  }
-
-  @Test
-  void underUefiTooThePasswordIsAskedForAndSentByBasicAuthOnly() throws Exception {
-    String hash = MediaPassword.hash("s3cret".toCharArray());
-    try (BootServerStub server = BootServerStub.challenging()) {
-      MediaInputs inputs =
-          MediaInputs.of("lab", "usb-key", List.of(server.guestUrl())).withPasswordHash(hash);
-      Artifact media = new MediaBuilder(BootFiles.debian(), dir.resolve("out")).build(inputs);
-      try (QemuMachine machine = QemuMachine.bootDiskUefi(media.path(), dir)) {
-        assertTrue(
-            machine.awaitConsole(
-                PointerScript.PASSWORD_NOTICE,
-                "Password",
-                Duration.ofSeconds(BOOT_TIMEOUT_SECONDS)),
-            "no password prompt:\n" + machine.console());
-        machine.type("ret", "s", "3", "c", "r", "e", "t", "ret");
-        BootRequest challenged = server.next(30);
-        assertNotNull(challenged, "no boot request after the password:\n" + machine.console());
-        assertNull(challenged.basicPassword(), "credentials only after the challenge");
-        BootRequest authenticated = server.next(30);
-        assertNotNull(authenticated, "no retry with credentials:\n" + machine.console());
-        assertEquals("s3cret", authenticated.basicPassword());
       }
     }
   }
