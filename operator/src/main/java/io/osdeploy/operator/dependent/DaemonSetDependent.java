@@ -85,8 +85,9 @@ public class DaemonSetDependent
         .withRunAsNonRoot(true)
         .withRunAsUser(DAEMON_UID)
         .withRunAsGroup(DAEMON_UID)
-        // The Secret of spec.tls is mounted readable by this group only.
-        .withFsGroup(DAEMON_UID)
+        // The Secret of spec.tls is mounted readable by this group only. Only then: a new field in
+        // the pod template would roll every distribution point's pods.
+        .withFsGroup(dp.getSpec().getTls() != null ? DAEMON_UID : null)
         .withNewSeccompProfile()
         .withType("RuntimeDefault")
         .endSeccompProfile()
