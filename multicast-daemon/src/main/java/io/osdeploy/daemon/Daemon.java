@@ -560,6 +560,7 @@ public final class Daemon implements AutoCloseable {
       // Files that cannot be used are reported once, until they change.
       tlsDigest = digest;
       TlsMaterial material = TlsMaterial.load(dir);
+      tlsDigest = material.digest(); // the bytes loaded, should the files have changed since
       InetSocketAddress bound;
       try {
         bound = http.listenTls(settings.bindAddress(), next.getHttpsPort(), material.context());

@@ -57,8 +57,7 @@ public record TlsMaterial(SslContext context, String digest, List<X509Certificat
   public static TlsMaterial load(Path dir) throws IOException {
     byte[] certificateBytes = read(dir.resolve(CERTIFICATE));
     byte[] keyBytes = read(dir.resolve(KEY));
-    Path caFile = dir.resolve(CA);
-    byte[] caBytes = Files.isRegularFile(caFile) ? read(caFile) : new byte[0];
+    byte[] caBytes = readIfThere(dir.resolve(CA));
     List<X509Certificate> chain = new ArrayList<>(certificates(certificateBytes, CERTIFICATE));
     if (chain.isEmpty()) {
       throw new IOException(dir.resolve(CERTIFICATE) + ": no certificate in it");
@@ -72,7 +71,8 @@ public record TlsMaterial(SslContext context, String digest, List<X509Certificat
     try {
       SslContext context =
           SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new)).build();
-      return new TlsMaterial(context, digest(dir), List.copyOf(chain));
+      return new TlsMaterial(
+          context, digest(certificateBytes, keyBytes, caBytes), List.copyOf(chain));
     } catch (SSLException | IllegalArgumentException e) {
       throw new IOException(
           dir.resolve(KEY) + ", " + dir.resolve(CERTIFICATE) + ": not usable: " + e.getMessage(),
@@ -94,19 +94,31 @@ public record TlsMaterial(SslContext context, String digest, List<X509Certificat
 
   /** SHA-256 over the three files as they are now. */
   public static String digest(Path dir) throws IOException {
+    return digest(
+        readIfThere(dir.resolve(CERTIFICATE)),
+        readIfThere(dir.resolve(KEY)),
+        readIfThere(dir.resolve(CA)));
+  }
+
+  /** The digest of the files' bytes, so what was loaded is what {@link #digest(Path)} compares. */
+  private static String digest(byte[] certificate, byte[] key, byte[] ca) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (String name : List.of(CERTIFICATE, KEY, CA)) {
-        Path file = dir.resolve(name);
-        byte[] bytes = Files.isRegularFile(file) ? Files.readAllBytes(file) : new byte[0];
-        sha.update(name.getBytes(StandardCharsets.US_ASCII));
-        sha.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
-        sha.update(bytes);
+      List<String> names = List.of(CERTIFICATE, KEY, CA);
+      List<byte[]> contents = List.of(certificate, key, ca);
+      for (int i = 0; i < names.size(); i++) {
+        sha.update(names.get(i).getBytes(StandardCharsets.US_ASCII));
+        sha.update(Integer.toString(contents.get(i).length).getBytes(StandardCharsets.US_ASCII));
+        sha.update(contents.get(i));
       }
       return HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
+  }
+
+  private static byte[] readIfThere(Path file) throws IOException {
+    return Files.isRegularFile(file) ? Files.readAllBytes(file) : new byte[0];
   }
 
   private static byte[] read(Path file) throws IOException {
