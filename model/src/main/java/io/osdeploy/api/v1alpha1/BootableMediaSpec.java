@@ -33,7 +33,7 @@ public class BootableMediaSpec {
   @JsonPropertyDescription("Secret key holding the password asked for before the media boots on.")
   private SecretKeyRef passwordSecretRef;
 
-  @Pattern("^([0-9a-fA-F]{64}|([0-9a-fA-F]{2}:){31}[0-9a-fA-F]{2})$")
+  @Pattern(Patterns.CA_FINGERPRINT)
   @JsonPropertyDescription(
       "SHA-256 fingerprint of the CA that boot servers' certificates chain to.")
   private String caFingerprint;

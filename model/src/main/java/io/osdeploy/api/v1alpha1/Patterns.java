@@ -3,6 +3,11 @@ package io.osdeploy.api.v1alpha1;
 /** Regular expressions the schema applies to fields. */
 public final class Patterns {
   public static final String SHA256 = "^[0-9a-fA-F]{64}$";
+
+  /** A certificate's SHA-256 fingerprint: 64 hex digits, or 32 pairs separated by colons. */
+  public static final String CA_FINGERPRINT =
+      "^([0-9a-fA-F]{64}|([0-9a-fA-F]{2}:){31}[0-9a-fA-F]{2})$";
+
   public static final String HTTP_URL = "^https?://[^\\s/?#]+[^\\s]*$";
   public static final String MAC = "^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$";
   public static final String UUID =

@@ -1,5 +1,6 @@
 package io.osdeploy.daemon.tls;
 
+import io.osdeploy.api.v1alpha1.Patterns;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.CertPathValidator;
@@ -25,8 +26,7 @@ import javax.net.ssl.X509TrustManager;
  * own trusted CAs play no part.
  */
 public final class PinnedCa {
-  private static final Pattern FINGERPRINT =
-      Pattern.compile("[0-9a-fA-F]{64}|([0-9a-fA-F]{2}:){31}[0-9a-fA-F]{2}");
+  private static final Pattern FINGERPRINT = Pattern.compile(Patterns.CA_FINGERPRINT);
 
   private PinnedCa() {}
 

@@ -1,5 +1,6 @@
 package io.osdeploy.operator.media;
 
+import io.osdeploy.api.v1alpha1.Patterns;
 import io.osdeploy.auth.MediaPassword;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -35,8 +36,7 @@ public record MediaInputs(
   static final int MAX_BOOT_SERVERS = 16;
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern OBJECT_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
-  private static final Pattern FINGERPRINT =
-      Pattern.compile("[0-9a-fA-F]{64}|([0-9a-fA-F]{2}:){31}[0-9a-fA-F]{2}");
+  private static final Pattern FINGERPRINT = Pattern.compile(Patterns.CA_FINGERPRINT);
 
   /**
    * Scheme, host (DNS name, IPv4 or bracketed IPv6), optional port, optional path of unreserved
