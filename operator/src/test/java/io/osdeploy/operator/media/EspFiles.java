@@ -18,7 +18,9 @@ final class EspFiles {
 
   static void requireTools() {
     for (String tool : List.of("xorriso", "fsck.fat", "mcopy")) {
-      Prerequisites.require(onPath(tool), tool + " (Debian packages xorriso, dosfstools, mtools)");
+      Prerequisites.require(
+          io.osdeploy.daemon.testing.Prerequisites.onPath(tool),
+          tool + " (Debian packages xorriso, dosfstools, mtools)");
     }
   }
 
@@ -52,15 +54,5 @@ final class EspFiles {
       throw new IOException(String.join(" ", command) + " failed:\n" + output);
     }
     return output;
-  }
-
-  private static boolean onPath(String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-        return true;
-      }
-    }
-    return Files.isExecutable(Path.of("/usr/sbin", tool))
-        || Files.isExecutable(Path.of("/sbin", tool));
   }
 }
