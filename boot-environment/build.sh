@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Builds osdeploy's boot environment: a Debian kernel and an initramfs with the drivers common
+# hardware needs, busybox, a jlinked Java runtime and the agent, and this directory's /init.
+#
+#   boot-environment/build.sh [--agent JAR] [--out DIR]
+#
+# Inputs: Debian 12's linux-image-amd64 kernel and busybox-static packages (downloaded from the
+# Debian mirror, SHA-256 pinned below), this machine's JDK (jlink, and the C libraries its runtime
+# links), the agent jar (default agent/target/osdeploy-agent.jar) and the files beside this script.
+# The same inputs give the same bytes. Without --out the result is cached under
+#   ~/.cache/osdeploy/boot-environment/<digest of the inputs>/{vmlinuz,initrd.img,SHA256SUMS}
+# and built only when that directory is missing. Prints the directory on the last line of stdout.
+set -euo pipefail
+umask 022
+export LC_ALL=C TZ=UTC
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root_dir="$(cd "$here/.." && pwd)"
+MIRROR="${OSDEPLOY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+SUITE="bookworm"
+KERNEL_PACKAGE="linux-image-6.1.0-50-amd64"
+KERNEL_VERSION="6.1.176-1"
+KERNEL_SHA256="7b5597492a0a65aee61985a492e6bcc3f2cde830072a0e3b3d8c7e1b90279bd3"
+KERNEL_FILE="pool/main/l/linux-signed-amd64/${KERNEL_PACKAGE}_${KERNEL_VERSION}_amd64.deb"
+BUSYBOX_SHA256="3d3fdbe91d4660c873e14b092c213fe81c1da6362daa236eb25d0171eb108744"
+BUSYBOX_FILE="pool/main/b/busybox/busybox-static_1.35.0-4+deb12u1+b1_amd64.deb"
+# The Java modules the agent uses (jdeps on the agent jar, less what its libraries only name as
+# optional: java.desktop, java.sql, jdk.jfr; plus jdk.crypto.ec for TLS with
+# elliptic-curve keys, which nothing names statically).
+JAVA_MODULES="java.base,java.logging,java.management,java.net.http,jdk.crypto.ec,jdk.unsupported"
+CACHE="${OSDEPLOY_CACHE:-$HOME/.cache/osdeploy}"
+# Every file in the initramfs gets this time, so the archive does not depend on when it was built.
+EPOCH=1767225600
+
+log() { echo "[boot-environment] $*" >&2; }
+fail() { log "$*"; exit 1; }
+
+agent="$root_dir/agent/target/osdeploy-agent.jar"
+out=""
+while (($#)); do
+  case "$1" in
+    --agent) agent="${2:?--agent needs a jar}"; shift 2 ;;
+    --out) out="${2:?--out needs a directory}"; shift 2 ;;
+    *) fail "unknown option $1 (use --agent JAR, --out DIR)" ;;
+  esac
+done
+[[ -f "$agent" ]] || fail "no agent jar at $agent (mvn -pl agent -am package builds it)"
+for tool in curl dpkg-deb cpio zstd sha256sum xz; do
+  command -v "$tool" >/dev/null || fail "$tool is required (scripts/prereqs.sh installs it)"
+done
+java_home="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
+[[ -x "$java_home/bin/jlink" ]] || fail "no jlink in $java_home (a JDK, not a JRE, is required)"
+
+# Downloads a Debian package into the cache once and checks its SHA-256. When a point release has
+# replaced it, the suite's package index names the current one and its SHA-256.
+package() { # <name> <pool file> <sha256> [index name]
+  local name="$1" file="$2" sha="$3" index_name="${4:-$1}" dir="$CACHE/debian"
+  mkdir -p "$dir"
+  local deb="$dir/$(basename "$file")"
+  if [[ ! -f "$deb" ]] || ! echo "$sha  $deb" | sha256sum -c --quiet - >/dev/null 2>&1; then
+    if ! curl -fsS --retry 3 -o "$deb.part" "$MIRROR/$file"; then
+      log "$name is gone from the mirror; looking up $SUITE's current $index_name"
+      local index="$dir/Packages-$SUITE.xz"
+      curl -fsS --retry 3 -o "$index" "$MIRROR/dists/$SUITE/main/binary-amd64/Packages.xz" \
+        || fail "cannot read $SUITE's package index from $MIRROR"
+      read -r file sha < <(xz -dc "$index" | awk -v want="$index_name" '
+        /^Package: / { p = ($2 == want) } p && /^Depends: / { d = $2 }
+        p && /^Filename: / { f = $2 } p && /^SHA256: / { s = $2 }
+        /^$/ && p && f { print f, s; exit }')
+      [[ -n "${file:-}" ]] || fail "$SUITE's package index lists no $index_name"
+      deb="$dir/$(basename "$file")"
+      curl -fsS --retry 3 -o "$deb.part" "$MIRROR/$file" || fail "cannot download $MIRROR/$file"
+    fi
+    echo "$sha  $deb.part" | sha256sum -c --quiet - >/dev/null 2>&1 \
+      || fail "$(basename "$file"): SHA-256 does not match $sha; not using it"
+    mv "$deb.part" "$deb"
+  fi
+  echo "$deb"
+}
+
+kernel_deb="$(package "$KERNEL_PACKAGE" "$KERNEL_FILE" "$KERNEL_SHA256" "$KERNEL_PACKAGE")"
+busybox_deb="$(package busybox-static "$BUSYBOX_FILE" "$BUSYBOX_SHA256")"
+
+# The C libraries a Java runtime links, from this machine (the ones its JDK was built against).
+libraries() { # <java home>
+  find "$1/bin/java" "$1/lib" -name java -o -name '*.so' | sort \
+    | xargs ldd 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib.*ld-linux/ { print $1 }' \
+    | grep -v "^$1" | sort -u
+}
+
+key="$(
+  {
+    echo "kernel $(sha256sum <"$kernel_deb")"
+    echo "busybox $(sha256sum <"$busybox_deb")"
+    echo "jdk $(sha256sum <"$java_home/lib/modules") $JAVA_MODULES"
+    libraries "$java_home" | while read -r lib; do echo "lib $lib $(sha256sum <"$(readlink -f "$lib")")"; done
+    echo "agent $(sha256sum <"$agent")"
+    for f in build.sh init udhcpc.script modules; do echo "$f $(sha256sum <"$here/$f")"; done
+  } | sha256sum | cut -c1-16
+)"
+
+if [[ -z "$out" ]]; then
+  out="$CACHE/boot-environment/$key"
+  if [[ -f "$out/SHA256SUMS" ]]; then
+    echo "$out"
+    exit 0
+  fi
+fi
+mkdir -p "$(dirname "$out")"
+work="$(mktemp -d "$(dirname "$out")/.build-XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+log "building $key from $(basename "$kernel_deb"), $(basename "$busybox_deb") and $(basename "$agent")"
+
+dpkg-deb -x "$kernel_deb" "$work/kernel"
+kver="$(ls "$work/kernel/lib/modules")"
+root="$work/root"
+mkdir -p "$root"/{bin,dev,etc/osdeploy,lib64,opt/osdeploy,proc,root,run,sys,tmp}
+
+# busybox, with a link for each of its applets.
+dpkg-deb -x "$busybox_deb" "$work/busybox"
+cp "$work/busybox/bin/busybox" "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+  [[ -e "$root/bin/$applet" ]] || ln -s busybox "$root/bin/$applet"
+done
+
+# The kernel modules listed in ./modules and everything they depend on.
+moddir="$work/kernel/lib/modules/$kver"
+"$root/bin/busybox" depmod -b "$work/kernel" "$kver"
+grep -v '^\s*#' "$here/modules" | awk 'NF { print $1 }' >"$work/wanted"
+awk -v list="$work/wanted" '
+  BEGIN { while ((getline m < list) > 0) want[m] = 1 }
+  { file = $1; sub(":$", "", file); name = file; sub(".*/", "", name); sub("\\.ko.*$", "", name)
+    n2 = name; gsub("-", "_", n2)
+    if ((name in want) || (n2 in want)) { print file; for (i = 2; i <= NF; i++) print $i; found[name] = found[n2] = 1 } }
+  END { for (m in want) { m2 = m; gsub("-", "_", m2); if (!(m in found) && !(m2 in found)) print "missing " m > "/dev/stderr" } }
+' "$moddir/modules.dep" | sort -u >"$work/files"
+[[ -s "$work/files" ]] || fail "no module of ./modules is in $kver"
+while read -r file; do
+  mkdir -p "$root/lib/modules/$kver/$(dirname "$file")"
+  cp "$moddir/$file" "$root/lib/modules/$kver/$file"
+done <"$work/files"
+cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/"
+"$root/bin/busybox" depmod -b "$root" "$kver"
+for f in "$root/lib/modules/$kver"/modules.{dep,alias,symbols}; do
+  [[ -f "$f" ]] && sort -o "$f" "$f"
+done
+cp "$work/wanted" "$root/etc/osdeploy/modules"
+
+# The Java runtime, and the C libraries it needs.
+"$java_home/bin/jlink" --add-modules "$JAVA_MODULES" --strip-debug --no-header-files \
+  --no-man-pages --compress=2 --output "$root/opt/osdeploy/jre"
+libraries "$root/opt/osdeploy/jre" | while read -r lib; do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+[[ -e "$root/lib64/ld-linux-x86-64.so.2" ]] || fail "the runtime's loader was not found by ldd"
+
+cp "$agent" "$root/opt/osdeploy/osdeploy-agent.jar"
+install -m 0755 "$here/init" "$root/init"
+install -m 0755 "$here/udhcpc.script" "$root/etc/osdeploy/udhcpc.script"
+echo "$key" >"$root/etc/osdeploy/version"
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\n' >"$root/etc/group"
+
+chmod -R u+rwX,go+rX,go-w "$root"
+find "$root" -exec touch -h -d "@$EPOCH" {} +
+(cd "$root" && find . -mindepth 1 -print0 | sort -z \
+  | cpio --null --reproducible --quiet -o -H newc --owner=0:0) >"$work/initrd.cpio"
+zstd -q -T1 -19 "$work/initrd.cpio" -o "$work/initrd.img"
+cp "$work/kernel/boot/vmlinuz-$kver" "$work/vmlinuz"
+(cd "$work" && sha256sum vmlinuz initrd.img >SHA256SUMS)
+
+rm -rf "$out"
+mkdir -p "$out"
+mv "$work"/{vmlinuz,initrd.img,SHA256SUMS} "$out/"
+log "$out: kernel $kver $(stat -c %s "$out/vmlinuz") bytes, initramfs $(stat -c %s "$out/initrd.img") bytes ($(stat -c %s "$work/initrd.cpio") uncompressed), $(wc -l <"$work/files") modules"
+echo "$out"
