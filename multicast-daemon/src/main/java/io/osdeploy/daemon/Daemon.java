@@ -3,9 +3,11 @@ package io.osdeploy.daemon;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
+import io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment;
 import io.osdeploy.api.v1alpha1.ImageMulticast;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.config.DaemonConfig;
+import io.osdeploy.daemon.boot.BootEnvironmentFiles;
 import io.osdeploy.daemon.config.ConfigSource;
 import io.osdeploy.daemon.config.ConfigTracker;
 import io.osdeploy.daemon.content.ContentLibrary;
@@ -101,6 +103,7 @@ public final class Daemon implements AutoCloseable {
   private final ProgressWriter progressWriter;
   private volatile ProgressCollector progress;
   private volatile PolicyWatcher policyWatcher;
+  private volatile BootEnvironmentFiles bootEnvironment;
 
   /** The library's path: fixed for the life of the process. */
   private String contentPath;
@@ -139,7 +142,11 @@ public final class Daemon implements AutoCloseable {
                 mediaPasswords,
                 this::joinMulticast,
                 () -> metrics().render(),
-                userState));
+                userState,
+                file -> {
+                  BootEnvironmentFiles files = bootEnvironment;
+                  return files == null ? Optional.empty() : files.verified(file);
+                }));
     this.reporter =
         statusWriter == null
             ? null
@@ -163,6 +170,14 @@ public final class Daemon implements AutoCloseable {
     source.start();
   }
 
+  /**
+   * Serves {@code files} at {@code /boot/} and chains booting machines into them wherever the
+   * distribution point names no boot environment of its own.
+   */
+  public void serveBootEnvironment(BootEnvironmentFiles files) {
+    this.bootEnvironment = files;
+  }
+
   /** Publishes policy from the deployments and images {@code watcher} sees. */
   public void watchPolicy(
       java.util.function.BiFunction<PolicyBook, MediaPasswords, PolicyWatcher> watcher) {
@@ -178,11 +193,16 @@ public final class Daemon implements AutoCloseable {
     DaemonConfig current = config;
     String https = httpsEndpoint;
     boolean stayOnTls = secure && https != null;
+    String base = stayOnTls ? https : endpoint;
+    BootEnvironment environment = current == null ? null : current.getBootEnvironment();
+    if (environment == null && bootEnvironment != null) {
+      environment = BootScript.builtIn(base);
+    }
     return BootScript.render(
         request,
         policy.offered(request),
-        current == null ? null : current.getBootEnvironment(),
-        stayOnTls ? https : endpoint,
+        environment,
+        base,
         current == null
             ? "(not configured)"
             : current.getNamespace() + "/" + current.getDistributionPoint(),

@@ -21,6 +21,9 @@ import java.util.Set;
  * @param bindAddress {@code --bind-address}, default all addresses
  * @param advertiseAddress {@code --advertise-address}, default {@code POD_IP}, else the first
  *     address of an interface that is up and not loopback
+ * @param bootEnvironment {@code --boot-environment}, default the environment's {@code
+ *     OSDEPLOY_BOOT_ENVIRONMENT}: the directory of the boot environment to serve; null: the one in
+ *     the daemon's image, if there is one
  */
 public record DaemonOptions(
     String node,
@@ -31,7 +34,8 @@ public record DaemonOptions(
     Integer httpPort,
     Path contentPath,
     String bindAddress,
-    String advertiseAddress) {
+    String advertiseAddress,
+    Path bootEnvironment) {
 
   public static final String USAGE =
       String.join(
@@ -48,6 +52,9 @@ public record DaemonOptions(
           "  --bind-address ADDRESS    listen on this address only (default: all)",
           "  --advertise-address ADDR  the address in the endpoint URL (default: $POD_IP, else the",
           "                            first address of an interface that is up, not loopback)",
+          "  --boot-environment DIR    serve the boot environment in DIR (vmlinuz, initrd.img,",
+          "                            SHA256SUMS; default: $OSDEPLOY_BOOT_ENVIRONMENT, else",
+          "                            /opt/osdeploy/boot-environment when it exists)",
           "",
           "The node's status is reported to its DistributionPoint when the API is reachable",
           "(--configmap, --kubeconfig, or running in a pod).",
@@ -64,7 +71,8 @@ public record DaemonOptions(
           "--http-port",
           "--content-path",
           "--bind-address",
-          "--advertise-address");
+          "--advertise-address",
+          "--boot-environment");
 
   /** Reads the flags; defaults that need the network or the API are left null. */
   public static DaemonOptions parse(List<String> args, Map<String, String> env) {
@@ -91,6 +99,8 @@ public record DaemonOptions(
     }
     String node = values.get("--node", blankToNull(env.get("NODE_NAME")));
     String advertise = values.get("--advertise-address", blankToNull(env.get("POD_IP")));
+    String bootEnvironment =
+        values.get("--boot-environment", blankToNull(env.get("OSDEPLOY_BOOT_ENVIRONMENT")));
     return new DaemonOptions(
         node,
         values.get("--namespace"),
@@ -100,7 +110,8 @@ public record DaemonOptions(
         port,
         values.path("--content-path"),
         values.get("--bind-address", "0.0.0.0"),
-        advertise);
+        advertise,
+        bootEnvironment == null ? null : Path.of(bootEnvironment));
   }
 
   private static String blankToNull(String value) {

@@ -3,6 +3,7 @@ package io.osdeploy.daemon;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.osdeploy.daemon.boot.BootEnvironmentFiles;
 import io.osdeploy.daemon.config.ConfigFileSource;
 import io.osdeploy.daemon.config.ConfigMapSource;
 import io.osdeploy.daemon.policy.PolicyWatcher;
@@ -15,6 +16,8 @@ import java.net.InetAddress;
 import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
@@ -32,6 +35,37 @@ public final class Main {
   private static final Duration CONFIG_FILE_POLL = Duration.ofSeconds(2);
 
   private Main() {}
+
+  /**
+   * The boot environment to serve: the one the options name, else the image's. One that does not
+   * check out is logged and not served; the daemon serves everything else.
+   */
+  private static Optional<BootEnvironmentFiles> bootEnvironment(DaemonOptions options) {
+    Logger log = LoggerFactory.getLogger(Main.class);
+    Path dir = options.bootEnvironment();
+    if (dir == null) {
+      if (!Files.isDirectory(BootEnvironmentFiles.IMAGE_DIRECTORY)) {
+        log.info(
+            "no boot environment shipped with this daemon; boot scripts need spec.bootEnvironment");
+        return Optional.empty();
+      }
+      dir = BootEnvironmentFiles.IMAGE_DIRECTORY;
+    }
+    try {
+      BootEnvironmentFiles files = BootEnvironmentFiles.load(dir);
+      log.info(
+          "boot environment {}: vmlinuz {} ({} bytes), initrd.img {} ({} bytes)",
+          dir,
+          files.kernel().sha256(),
+          files.kernel().size(),
+          files.initrd().sha256(),
+          files.initrd().size());
+      return Optional.of(files);
+    } catch (IOException e) {
+      log.error("boot environment {} not served: {}", dir, e.getMessage());
+      return Optional.empty();
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("receive")) {
@@ -83,6 +117,7 @@ public final class Main {
                   stopped.countDown();
                 },
                 "shutdown"));
+    bootEnvironment(options).ifPresent(daemon::serveBootEnvironment);
     try {
       daemon.start();
     } catch (IOException e) {

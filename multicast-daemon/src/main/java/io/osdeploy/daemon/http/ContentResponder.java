@@ -34,25 +34,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /content/<image>}: the verified copy of an image, with its SHA-256 as the entity tag,
- * single byte ranges (downloads resume), conditional requests, and zero-copy transfer where the
- * connection is not encrypted.
+ * {@code GET /content/<image>} (and {@code /boot/<file>} of the boot environment): the verified
+ * copy of an image, with its SHA-256 as the entity tag, single byte ranges (downloads resume),
+ * conditional requests, and zero-copy transfer where the connection is not encrypted.
  */
 final class ContentResponder {
   static final String PREFIX = "/content/";
+  static final String BOOT_PREFIX = "/boot/";
 
   private static final Logger log = LoggerFactory.getLogger(ContentResponder.class);
   private static final Pattern IMAGE_NAME = Pattern.compile(Patterns.OBJECT_NAME);
   private static final int CHUNK_BYTES = 64 * 1024;
 
   private final VerifiedContent content;
+  private final String prefix;
 
-  ContentResponder(VerifiedContent content) {
+  ContentResponder(VerifiedContent content, String prefix) {
     this.content = content;
+    this.prefix = prefix;
   }
 
   void respond(ChannelHandlerContext ctx, HttpRequest request, String path) {
-    String image = path.substring(PREFIX.length());
+    String image = path.substring(prefix.length());
     // Only a name that could be an image's reaches the library: no slash, no dot segments.
     if (!IMAGE_NAME.matcher(image).matches()) {
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed image name\n");

@@ -31,10 +31,13 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
 
   private final HttpEndpoints endpoints;
   private final ContentResponder content;
+  private final ContentResponder bootFiles;
 
   DaemonHttpHandler(HttpEndpoints endpoints) {
     this.endpoints = endpoints;
-    this.content = new ContentResponder(endpoints.content());
+    this.content = new ContentResponder(endpoints.content(), ContentResponder.PREFIX);
+    this.bootFiles =
+        new ContentResponder(endpoints.bootEnvironment(), ContentResponder.BOOT_PREFIX);
   }
 
   @Override
@@ -69,6 +72,10 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
     if (path.startsWith(ContentResponder.PREFIX)) {
       content.respond(ctx, request, path);
+      return;
+    }
+    if (path.startsWith(ContentResponder.BOOT_PREFIX)) {
+      bootFiles.respond(ctx, request, path);
       return;
     }
     switch (path) {

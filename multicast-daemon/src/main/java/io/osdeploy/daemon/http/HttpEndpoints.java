@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * What the HTTP server answers from: whether the daemon is ready, the node's status, the verified
  * content it serves, the deployment policy it publishes, and which deployment a boot media (by
  * name) pins; where agents' progress reports go; boot media passwords; multicast joins; and the
- * state store for user state (null: none).
+ * state store for user state (null: none); the files of the boot environment this node serves.
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
@@ -32,4 +32,5 @@ public record HttpEndpoints(
     MediaPasswords mediaPasswords,
     MulticastJoin multicastJoin,
     Supplier<String> metrics,
-    UserStateStore userState) {}
+    UserStateStore userState,
+    VerifiedContent bootEnvironment) {}

@@ -2,6 +2,7 @@ package io.osdeploy.daemon.policy;
 
 import io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.daemon.boot.BootEnvironmentFiles;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -13,7 +14,22 @@ import java.util.stream.Collectors;
  * from the distribution point's own configuration.
  */
 public final class BootScript {
+  /**
+   * Kernel arguments of the boot environment the daemon ships: its messages on the screen and on
+   * the first serial port, the kernel's own only when they matter.
+   */
+  public static final String BUILT_IN_ARGS = "console=tty0 console=ttyS0,115200n8 quiet";
+
   private BootScript() {}
+
+  /** The boot environment the daemon ships, as served at {@code base}'s {@code /boot/}. */
+  public static BootEnvironment builtIn(String base) {
+    BootEnvironment environment = new BootEnvironment();
+    environment.setKernelUrl(base + "/boot/" + BootEnvironmentFiles.KERNEL);
+    environment.setInitrdUrl(base + "/boot/" + BootEnvironmentFiles.INITRD);
+    environment.setArgs(BUILT_IN_ARGS);
+    return environment;
+  }
 
   public static String render(
       PolicyRequest request,
@@ -50,7 +66,8 @@ public final class BootScript {
       s.append("echo osdeploy: DistributionPoint ")
           .append(distributionPoint)
           .append(
-              " has no boot environment (spec.bootEnvironment); starting from the local disk\n");
+              " has no boot environment (neither spec.bootEnvironment nor one shipped with its"
+                  + " daemon); starting from the local disk\n");
       return s.append("sleep 5\nexit\n").toString();
     }
     s.append("echo osdeploy: ")

@@ -8,6 +8,7 @@ import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.MachineProgress;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.auth.MediaPassword;
+import io.osdeploy.daemon.boot.BootEnvironmentFilesTest;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
 import io.osdeploy.daemon.multicast.JoinTicket;
@@ -113,8 +114,36 @@ class DaemonHttpServerTest {
                       "2026-11-23T10:00:00Z");
                 },
                 () -> "osdeploy_test_total 7\n",
-                userState));
+                userState,
+                BootEnvironmentFilesTest.write(dir.resolve("boot"))));
     port = server.listen("127.0.0.1", 0).getPort();
+  }
+
+  @Test
+  void servesTheBootEnvironmentWithRangesAndNothingElseUnderBoot() throws Exception {
+    HttpResponse<byte[]> kernel =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/boot/vmlinuz"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, kernel.statusCode());
+    assertArrayEquals(BootEnvironmentFilesTest.KERNEL, kernel.body());
+    assertEquals(
+        "\"" + BootEnvironmentFilesTest.sha256(BootEnvironmentFilesTest.KERNEL) + "\"",
+        kernel.headers().firstValue("etag").orElseThrow(),
+        "its SHA-256 is its entity tag");
+    HttpResponse<byte[]> part =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/boot/initrd.img"))
+                .header("Range", "bytes=2-4")
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(206, part.statusCode());
+    assertArrayEquals(
+        java.util.Arrays.copyOfRange(BootEnvironmentFilesTest.INITRD, 2, 5), part.body());
+    assertEquals(404, get("/boot/modules").statusCode(), "only the two files are served");
+    assertEquals(400, get("/boot/..%2Fwin11").statusCode());
+    assertEquals(404, get("/boot/win11").statusCode(), "images are not served under /boot/");
   }
 
   @Test

@@ -79,7 +79,25 @@ class BootScriptTest {
         BootScript.render(PXE, List.of(deployment("win11")), null, "http://dp:9080", "site/berlin");
     assertEquals(
         "echo osdeploy: DistributionPoint site/berlin has no boot environment"
-            + " (spec.bootEnvironment); starting from the local disk",
+            + " (neither spec.bootEnvironment nor one shipped with its daemon); starting from the"
+            + " local disk",
         script.lines().toList().get(2));
+  }
+
+  @Test
+  void theBuiltInBootEnvironmentComesFromTheNodeItself() {
+    String script =
+        BootScript.render(
+            PXE,
+            List.of(deployment("win11")),
+            BootScript.builtIn("https://10.0.0.5:9443"),
+            "https://10.0.0.5:9443",
+            "site/berlin",
+            "ab".repeat(32));
+    assertTrue(
+        script.contains("\nkernel https://10.0.0.5:9443/boot/vmlinuz initrd=initrd "), script);
+    assertTrue(
+        script.contains("\ninitrd --name initrd https://10.0.0.5:9443/boot/initrd.img\n"), script);
+    assertTrue(script.contains(" console=tty0 console=ttyS0,115200n8"), script);
   }
 }
