@@ -16,14 +16,8 @@ export LC_ALL=C TZ=UTC
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root_dir="$(cd "$here/.." && pwd)"
-MIRROR="${OSDEPLOY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-SUITE="bookworm"
-KERNEL_PACKAGE="linux-image-6.1.0-50-amd64"
-KERNEL_VERSION="6.1.176-1"
-KERNEL_SHA256="7b5597492a0a65aee61985a492e6bcc3f2cde830072a0e3b3d8c7e1b90279bd3"
-KERNEL_FILE="pool/main/l/linux-signed-amd64/${KERNEL_PACKAGE}_${KERNEL_VERSION}_amd64.deb"
-BUSYBOX_SHA256="3d3fdbe91d4660c873e14b092c213fe81c1da6362daa236eb25d0171eb108744"
-BUSYBOX_FILE="pool/main/b/busybox/busybox-static_1.35.0-4+deb12u1+b1_amd64.deb"
+# The Debian packages, pinned by SHA-256.
+source "$here/packages.env"
 # The Java modules the agent uses (jdeps on the agent jar, less what its libraries only name as
 # optional: java.desktop, java.sql, jdk.jfr; plus jdk.crypto.ec for TLS with
 # elliptic-curve keys, which nothing names statically).
@@ -51,35 +45,8 @@ done
 java_home="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
 [[ -x "$java_home/bin/jlink" ]] || fail "no jlink in $java_home (a JDK, not a JRE, is required)"
 
-# Downloads a Debian package into the cache once and checks its SHA-256. When a point release has
-# replaced it, the suite's package index names the current one and its SHA-256.
-package() { # <name> <pool file> <sha256> [index name]
-  local name="$1" file="$2" sha="$3" index_name="${4:-$1}" dir="$CACHE/debian"
-  mkdir -p "$dir"
-  local deb="$dir/$(basename "$file")"
-  if [[ ! -f "$deb" ]] || ! echo "$sha  $deb" | sha256sum -c --quiet - >/dev/null 2>&1; then
-    if ! curl -fsS --retry 3 -o "$deb.part" "$MIRROR/$file"; then
-      log "$name is gone from the mirror; looking up $SUITE's current $index_name"
-      local index="$dir/Packages-$SUITE.xz"
-      curl -fsS --retry 3 -o "$index" "$MIRROR/dists/$SUITE/main/binary-amd64/Packages.xz" \
-        || fail "cannot read $SUITE's package index from $MIRROR"
-      read -r file sha < <(xz -dc "$index" | awk -v want="$index_name" '
-        /^Package: / { p = ($2 == want) } p && /^Depends: / { d = $2 }
-        p && /^Filename: / { f = $2 } p && /^SHA256: / { s = $2 }
-        /^$/ && p && f { print f, s; exit }')
-      [[ -n "${file:-}" ]] || fail "$SUITE's package index lists no $index_name"
-      deb="$dir/$(basename "$file")"
-      curl -fsS --retry 3 -o "$deb.part" "$MIRROR/$file" || fail "cannot download $MIRROR/$file"
-    fi
-    echo "$sha  $deb.part" | sha256sum -c --quiet - >/dev/null 2>&1 \
-      || fail "$(basename "$file"): SHA-256 does not match $sha; not using it"
-    mv "$deb.part" "$deb"
-  fi
-  echo "$deb"
-}
-
-kernel_deb="$(package "$KERNEL_PACKAGE" "$KERNEL_FILE" "$KERNEL_SHA256" "$KERNEL_PACKAGE")"
-busybox_deb="$(package busybox-static "$BUSYBOX_FILE" "$BUSYBOX_SHA256")"
+kernel_deb="$("$here/debian-package.sh" "$KERNEL_PACKAGE" "$KERNEL_FILE" "$KERNEL_SHA256")"
+busybox_deb="$("$here/debian-package.sh" busybox-static "$BUSYBOX_FILE" "$BUSYBOX_SHA256")"
 
 # The C libraries a Java runtime links, from this machine (the ones its JDK was built against).
 libraries() { # <java home>
@@ -95,7 +62,7 @@ key="$(
     echo "jdk $(sha256sum <"$java_home/lib/modules") $JAVA_MODULES"
     libraries "$java_home" | while read -r lib; do echo "lib $lib $(sha256sum <"$(readlink -f "$lib")")"; done
     echo "agent $(sha256sum <"$agent")"
-    for f in build.sh init udhcpc.script modules; do echo "$f $(sha256sum <"$here/$f")"; done
+    for f in build.sh debian-package.sh packages.env init udhcpc.script modules; do echo "$f $(sha256sum <"$here/$f")"; done
   } | sha256sum | cut -c1-16
 )"
 
