@@ -26,7 +26,8 @@ public final class DaemonProcess implements AutoCloseable {
   public static DaemonProcess start(
       String node, String namespace, String configMap, Path kubeconfig, Path contentPath)
       throws IOException {
-    return start(List.of(), node, namespace, configMap, kubeconfig, contentPath, "127.0.0.1", 0);
+    return start(
+        List.of(), node, namespace, configMap, kubeconfig, contentPath, "127.0.0.1", 0, null);
   }
 
   /**
@@ -65,6 +66,20 @@ public final class DaemonProcess implements AutoCloseable {
       Path contentPath,
       int port)
       throws IOException {
+    return startIn(member, node, namespace, configMap, kubeconfig, contentPath, port, null);
+  }
+
+  /** As {@link #startIn}, serving the boot environment in {@code bootEnvironment} (null: none). */
+  public static DaemonProcess startIn(
+      SiteNetwork.Member member,
+      String node,
+      String namespace,
+      String configMap,
+      Path kubeconfig,
+      Path contentPath,
+      int port,
+      Path bootEnvironment)
+      throws IOException {
     return start(
         member.exec(List.of()),
         node,
@@ -73,7 +88,8 @@ public final class DaemonProcess implements AutoCloseable {
         kubeconfig,
         contentPath,
         member.address(),
-        port);
+        port,
+        bootEnvironment);
   }
 
   private static DaemonProcess start(
@@ -84,7 +100,8 @@ public final class DaemonProcess implements AutoCloseable {
       Path kubeconfig,
       Path contentPath,
       String address,
-      int port)
+      int port,
+      Path bootEnvironment)
       throws IOException {
     Prerequisites.require(
         Files.isRegularFile(JAR), "the daemon jar " + JAR + " (build multicast-daemon first)");
@@ -101,6 +118,9 @@ public final class DaemonProcess implements AutoCloseable {
     command.add("--bind-address=" + address);
     command.add("--advertise-address=" + address);
     command.add("--content-path=" + contentPath);
+    if (bootEnvironment != null) {
+      command.add("--boot-environment=" + bootEnvironment);
+    }
     Process p =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     return new DaemonProcess(p, log);

@@ -40,6 +40,19 @@ public final class SiteNode implements AutoCloseable {
       String node,
       Path dir)
       throws IOException {
+    return start(client, namespace, daemonSet, member, node, dir, null);
+  }
+
+  /** As {@link #start}, the daemon serving the boot environment in {@code bootEnvironment}. */
+  public static SiteNode start(
+      KubernetesClient client,
+      String namespace,
+      String daemonSet,
+      SiteNetwork.Member member,
+      String node,
+      Path dir,
+      Path bootEnvironment)
+      throws IOException {
     TcpRelay relay = new TcpRelay(SiteNetwork.HOST, TestCluster.apiServerAddress());
     try {
       Path kubeconfig = dir.resolve("kubeconfig-" + node);
@@ -48,7 +61,14 @@ public final class SiteNode implements AutoCloseable {
       OperatorTests.rollOut(client, namespace, daemonSet, 1);
       DaemonProcess daemon =
           DaemonProcess.startIn(
-              member, node, namespace, daemonSet, kubeconfig, dir.resolve("content-" + node), PORT);
+              member,
+              node,
+              namespace,
+              daemonSet,
+              kubeconfig,
+              dir.resolve("content-" + node),
+              PORT,
+              bootEnvironment);
       return new SiteNode(relay, daemon);
     } catch (IOException | RuntimeException e) {
       relay.close();
