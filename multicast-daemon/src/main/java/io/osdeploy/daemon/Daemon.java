@@ -6,6 +6,8 @@ import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
 import io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment;
 import io.osdeploy.api.v1alpha1.ImageMulticast;
 import io.osdeploy.api.v1alpha1.NodeStatus;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Purpose;
 import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.daemon.boot.BootEnvironmentFiles;
 import io.osdeploy.daemon.config.ConfigSource;
@@ -23,6 +25,7 @@ import io.osdeploy.daemon.multicast.MulticastImage;
 import io.osdeploy.daemon.multicast.MulticastSessions;
 import io.osdeploy.daemon.multicast.MulticastSettings;
 import io.osdeploy.daemon.policy.BootScript;
+import io.osdeploy.daemon.policy.Completions;
 import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyBook;
 import io.osdeploy.daemon.policy.PolicyRequest;
@@ -104,6 +107,7 @@ public final class Daemon implements AutoCloseable {
   private volatile ProgressCollector progress;
   private volatile PolicyWatcher policyWatcher;
   private volatile BootEnvironmentFiles bootEnvironment;
+  private volatile Path tlsDirectory;
 
   /** The library's path: fixed for the life of the process. */
   private String contentPath;
@@ -178,6 +182,14 @@ public final class Daemon implements AutoCloseable {
     this.bootEnvironment = files;
   }
 
+  /**
+   * Reads the HTTPS certificate from {@code dir} instead of the configuration's directory (the
+   * mount a pod has): for daemons run outside a pod, as the run command and tests run them.
+   */
+  public void readTlsFrom(Path dir) {
+    this.tlsDirectory = dir;
+  }
+
   /** Publishes policy from the deployments and images {@code watcher} sees. */
   public void watchPolicy(
       java.util.function.BiFunction<PolicyBook, MediaPasswords, PolicyWatcher> watcher) {
@@ -198,9 +210,26 @@ public final class Daemon implements AutoCloseable {
     if (environment == null && bootEnvironment != null) {
       environment = BootScript.builtIn(base);
     }
+    List<TaskSequenceDeployment> offered = new ArrayList<>();
+    List<String> done = new ArrayList<>();
+    Completions completions = policy.completions();
+    ProgressCollector collector = progress;
+    for (TaskSequenceDeployment d : policy.offered(request)) {
+      String name = d.getMetadata().getName();
+      Completions known =
+          collector == null ? completions : completions.with(name, collector.machines(name));
+      // A required deployment runs by itself once; the machine then starts from its own disk.
+      if (d.getSpec().getPurpose() == Purpose.Required
+          && known.succeeded(name, request.mac(), request.uuid()) != null) {
+        done.add(name);
+      } else {
+        offered.add(d);
+      }
+    }
     return BootScript.render(
         request,
-        policy.offered(request),
+        offered,
+        done,
         environment,
         base,
         current == null
@@ -569,7 +598,7 @@ public final class Daemon implements AutoCloseable {
       tlsDigest = null;
       return;
     }
-    Path dir = Path.of(next.getTlsDirectory());
+    Path dir = tlsDirectory != null ? tlsDirectory : Path.of(next.getTlsDirectory());
     InetSocketAddress current = http.tlsAddress();
     try {
       String digest = TlsMaterial.digest(dir);

@@ -35,7 +35,8 @@ public record DaemonOptions(
     Path contentPath,
     String bindAddress,
     String advertiseAddress,
-    Path bootEnvironment) {
+    Path bootEnvironment,
+    Path tlsDirectory) {
 
   public static final String USAGE =
       String.join(
@@ -55,6 +56,8 @@ public record DaemonOptions(
           "  --boot-environment DIR    serve the boot environment in DIR (vmlinuz, initrd.img,",
           "                            SHA256SUMS; default: $OSDEPLOY_BOOT_ENVIRONMENT, else",
           "                            /opt/osdeploy/boot-environment when it exists)",
+          "  --tls-directory DIR       override the configuration's TLS directory (tls.crt,",
+          "                            tls.key, ca.crt) for a daemon run outside a pod",
           "",
           "The node's status is reported to its DistributionPoint when the API is reachable",
           "(--configmap, --kubeconfig, or running in a pod).",
@@ -72,7 +75,8 @@ public record DaemonOptions(
           "--content-path",
           "--bind-address",
           "--advertise-address",
-          "--boot-environment");
+          "--boot-environment",
+          "--tls-directory");
 
   /** Reads the flags; defaults that need the network or the API are left null. */
   public static DaemonOptions parse(List<String> args, Map<String, String> env) {
@@ -111,7 +115,8 @@ public record DaemonOptions(
         values.path("--content-path"),
         values.get("--bind-address", "0.0.0.0"),
         advertise,
-        bootEnvironment == null ? null : Path.of(bootEnvironment));
+        bootEnvironment == null ? null : Path.of(bootEnvironment),
+        values.path("--tls-directory"));
   }
 
   private static String blankToNull(String value) {

@@ -118,6 +118,9 @@ public final class Main {
                 },
                 "shutdown"));
     bootEnvironment(options).ifPresent(daemon::serveBootEnvironment);
+    if (options.tlsDirectory() != null) {
+      daemon.readTlsFrom(options.tlsDirectory());
+    }
     try {
       daemon.start();
     } catch (IOException e) {

@@ -186,7 +186,14 @@ class BareMetalIT {
     }
 
     SiteNode node =
-        SiteNode.start(client, ns, "site-vm-daemon", dp, "node-vm", dir, bootEnvironment);
+        SiteNode.start(
+            client,
+            ns,
+            "site-vm-daemon",
+            dp,
+            "node-vm",
+            dir,
+            List.of("--boot-environment=" + bootEnvironment));
     closing.add(node);
     OperatorTests.awaitCondition(
         client,
@@ -238,9 +245,9 @@ class BareMetalIT {
             iso.toString(),
             "-drive",
             "file=" + disk + ",format=raw,if=virtio",
-            // The CD first, once: after the deployment's restart the machine starts from its disk.
+            // The CD stays first: after the restart the boot script sends the machine to its disk.
             "-boot",
-            "order=c,once=d"));
+            "order=dc"));
     Process machine = start(console, qemu);
 
     String marker = "osdeploy-test-system: marker " + MAC + " bare-metal";
@@ -258,6 +265,12 @@ class BareMetalIT {
     assertTrue(
         seen.indexOf("osdeploy: the deployment is done") < seen.indexOf(marker),
         "the system started only after the agent was done");
+    String again = "osdeploy: bare-metal already succeeded on " + MAC;
+    assertTrue(
+        seen.indexOf("osdeploy: the deployment is done") < seen.indexOf(again)
+            && seen.indexOf(again) < seen.indexOf(marker),
+        "booting the media again, the machine was sent to its own disk");
+    assertEquals(1, OperatorTests.count(seen, "osdeploy: boot environment "), "deployed once");
     await("the deployment's status counting the machine")
         .atMost(OperatorTests.TIMEOUT)
         .untilAsserted(

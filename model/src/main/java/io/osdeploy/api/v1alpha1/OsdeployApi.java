@@ -14,5 +14,12 @@ public final class OsdeployApi {
 
   public static final String READY_REASON_PATH = ".status.conditions[?(@.type==\"Ready\")].reason";
 
+  /**
+   * On a TaskSequenceDeployment: an RFC 3339 time; machines that succeeded the deployment before
+   * then are offered it again when they boot from media or PXE. Without it, a machine that
+   * succeeded a required deployment boots its own disk.
+   */
+  public static final String REIMAGE_AFTER_ANNOTATION = GROUP + "/reimage-after";
+
   private OsdeployApi() {}
 }

@@ -51,16 +51,40 @@ public final class BootScript {
       String endpoint,
       String distributionPoint,
       String caFingerprint) {
+    return render(
+        request, offered, List.of(), environment, endpoint, distributionPoint, caFingerprint);
+  }
+
+  /**
+   * With {@code done}, the required deployments this machine has already succeeded: with nothing
+   * else offered, the machine starts from its own disk.
+   */
+  public static String render(
+      PolicyRequest request,
+      List<TaskSequenceDeployment> offered,
+      List<String> done,
+      BootEnvironment environment,
+      String endpoint,
+      String distributionPoint,
+      String caFingerprint) {
     String machine = request.mac() != null ? request.mac() : request.uuid();
     StringBuilder s = new StringBuilder("#!ipxe\n");
     s.append("# osdeploy: DistributionPoint ").append(distributionPoint).append('\n');
+    if (offered.isEmpty() && !done.isEmpty()) {
+      s.append("echo osdeploy: ")
+          .append(String.join(", ", done))
+          .append(" already succeeded on ")
+          .append(machine)
+          .append("; starting from the local disk\n");
+      return localDisk(s);
+    }
     if (offered.isEmpty()) {
       s.append("echo osdeploy: no deployment is offered to ")
           .append(machine)
           .append(" from ")
           .append(request.source().name().toLowerCase(Locale.ROOT))
           .append("; starting from the local disk\n");
-      return s.append("sleep 5\nexit\n").toString();
+      return localDisk(s);
     }
     if (environment == null) {
       s.append("echo osdeploy: DistributionPoint ")
@@ -68,7 +92,7 @@ public final class BootScript {
           .append(
               " has no boot environment (neither spec.bootEnvironment nor one shipped with its"
                   + " daemon); starting from the local disk\n");
-      return s.append("sleep 5\nexit\n").toString();
+      return localDisk(s);
     }
     s.append("echo osdeploy: ")
         .append(offered.size())
@@ -100,5 +124,17 @@ public final class BootScript {
     s.append('\n');
     s.append("initrd --name initrd ").append(environment.getInitrdUrl()).append('\n');
     return s.append("boot\n").toString();
+  }
+
+  /**
+   * Starts the first hard disk: under BIOS by iPXE's own SAN boot of drive 0x80 (iPXE started from
+   * media cannot hand back to the firmware); under UEFI, and where that fails, by handing the
+   * machine back to the firmware, which tries its next boot option.
+   */
+  private static String localDisk(StringBuilder s) {
+    return s.append("sleep 5\n")
+        .append("iseq ${platform} pcbios && sanboot --no-describe --drive 0x80 ||\n")
+        .append("exit\n")
+        .toString();
   }
 }

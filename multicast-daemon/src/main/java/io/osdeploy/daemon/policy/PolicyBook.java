@@ -35,6 +35,7 @@ public final class PolicyBook {
       Map<String, String> mediaPins) {}
 
   private final Clock clock;
+  private volatile Completions completions = Completions.NONE;
   private volatile Published published =
       new Published(PolicyIndex.of(List.of()), Set.of(), Map.of(), Map.of());
 
@@ -69,6 +70,15 @@ public final class PolicyBook {
             images.stream()
                 .collect(Collectors.toMap(i -> i.getMetadata().getName(), Function.identity())),
             Map.copyOf(mediaPins));
+  }
+
+  /** Which machines have succeeded which deployment, as the deployments' status says. */
+  public void publishCompletions(Completions completions) {
+    this.completions = completions;
+  }
+
+  public Completions completions() {
+    return completions;
   }
 
   /**

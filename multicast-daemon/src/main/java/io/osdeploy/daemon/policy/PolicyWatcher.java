@@ -102,6 +102,7 @@ public final class PolicyWatcher implements AutoCloseable {
       return;
     }
     Map<String, TaskSequenceDeployment> current = new HashMap<>();
+    List<TaskSequenceDeployment> latest = new ArrayList<>();
     for (TaskSequenceDeployment d : deployments.getStore().list()) {
       String name = d.getMetadata().getName();
       if (d.getSpec() == null
@@ -109,6 +110,7 @@ public final class PolicyWatcher implements AutoCloseable {
           || !d.getSpec().getDistributionPoints().contains(dp)) {
         continue;
       }
+      latest.add(d);
       if (readyForItsGeneration(d)) {
         lastReady.put(name, d);
       }
@@ -130,6 +132,8 @@ public final class PolicyWatcher implements AutoCloseable {
       }
     }
     book.publish(current.values(), all, pins);
+    // Successes are read from the latest status, also of a deployment whose spec is not published.
+    book.publishCompletions(Completions.of(latest));
     log.debug("policy for {}: {} deployments published", dp, current.size());
   }
 

@@ -68,6 +68,7 @@ class BootScriptTest {
             "echo osdeploy: no deployment is offered to 52:54:00:00:00:01 from pxe; starting from"
                 + " the local disk",
             "sleep 5",
+            "iseq ${platform} pcbios && sanboot --no-describe --drive 0x80 ||",
             "exit",
             ""),
         BootScript.render(PXE, List.of(), environment(), "http://dp:9080", "site/berlin"));
@@ -99,5 +100,17 @@ class BootScriptTest {
     assertTrue(
         script.contains("\ninitrd --name initrd https://10.0.0.5:9443/boot/initrd.img\n"), script);
     assertTrue(script.contains(" console=tty0 console=ttyS0,115200n8"), script);
+  }
+
+  @Test
+  void aRequiredDeploymentAlreadySucceededStartsTheLocalDisk() {
+    String script =
+        BootScript.render(
+            PXE, List.of(), List.of("win11"), environment(), "http://dp:9080", "site/berlin", null);
+    assertEquals(
+        "echo osdeploy: win11 already succeeded on 52:54:00:00:00:01; starting from the local disk",
+        script.lines().toList().get(2));
+    assertTrue(script.endsWith("sanboot --no-describe --drive 0x80 ||\nexit\n"), script);
+    assertTrue(!script.contains("kernel "), script);
   }
 }

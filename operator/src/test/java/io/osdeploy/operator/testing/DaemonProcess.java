@@ -27,7 +27,7 @@ public final class DaemonProcess implements AutoCloseable {
       String node, String namespace, String configMap, Path kubeconfig, Path contentPath)
       throws IOException {
     return start(
-        List.of(), node, namespace, configMap, kubeconfig, contentPath, "127.0.0.1", 0, null);
+        List.of(), node, namespace, configMap, kubeconfig, contentPath, "127.0.0.1", 0, List.of());
   }
 
   /**
@@ -66,10 +66,10 @@ public final class DaemonProcess implements AutoCloseable {
       Path contentPath,
       int port)
       throws IOException {
-    return startIn(member, node, namespace, configMap, kubeconfig, contentPath, port, null);
+    return startIn(member, node, namespace, configMap, kubeconfig, contentPath, port, List.of());
   }
 
-  /** As {@link #startIn}, serving the boot environment in {@code bootEnvironment} (null: none). */
+  /** As {@link #startIn}, with more of the daemon's flags ({@code --boot-environment=...}). */
   public static DaemonProcess startIn(
       SiteNetwork.Member member,
       String node,
@@ -78,7 +78,7 @@ public final class DaemonProcess implements AutoCloseable {
       Path kubeconfig,
       Path contentPath,
       int port,
-      Path bootEnvironment)
+      List<String> flags)
       throws IOException {
     return start(
         member.exec(List.of()),
@@ -89,7 +89,7 @@ public final class DaemonProcess implements AutoCloseable {
         contentPath,
         member.address(),
         port,
-        bootEnvironment);
+        flags);
   }
 
   private static DaemonProcess start(
@@ -101,7 +101,7 @@ public final class DaemonProcess implements AutoCloseable {
       Path contentPath,
       String address,
       int port,
-      Path bootEnvironment)
+      List<String> flags)
       throws IOException {
     Prerequisites.require(
         Files.isRegularFile(JAR), "the daemon jar " + JAR + " (build multicast-daemon first)");
@@ -118,9 +118,7 @@ public final class DaemonProcess implements AutoCloseable {
     command.add("--bind-address=" + address);
     command.add("--advertise-address=" + address);
     command.add("--content-path=" + contentPath);
-    if (bootEnvironment != null) {
-      command.add("--boot-environment=" + bootEnvironment);
-    }
+    command.addAll(flags);
     Process p =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     return new DaemonProcess(p, log);

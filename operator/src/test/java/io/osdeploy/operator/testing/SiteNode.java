@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A distribution point's node on a site's LAN: the daemon jar in a member's network namespace, on
@@ -40,10 +41,10 @@ public final class SiteNode implements AutoCloseable {
       String node,
       Path dir)
       throws IOException {
-    return start(client, namespace, daemonSet, member, node, dir, null);
+    return start(client, namespace, daemonSet, member, node, dir, List.of());
   }
 
-  /** As {@link #start}, the daemon serving the boot environment in {@code bootEnvironment}. */
+  /** As {@link #start}, with more of the daemon's flags ({@code --boot-environment=...}). */
   public static SiteNode start(
       KubernetesClient client,
       String namespace,
@@ -51,7 +52,7 @@ public final class SiteNode implements AutoCloseable {
       SiteNetwork.Member member,
       String node,
       Path dir,
-      Path bootEnvironment)
+      List<String> flags)
       throws IOException {
     TcpRelay relay = new TcpRelay(SiteNetwork.HOST, TestCluster.apiServerAddress());
     try {
@@ -68,7 +69,7 @@ public final class SiteNode implements AutoCloseable {
               kubeconfig,
               dir.resolve("content-" + node),
               PORT,
-              bootEnvironment);
+              flags);
       return new SiteNode(relay, daemon);
     } catch (IOException | RuntimeException e) {
       relay.close();
