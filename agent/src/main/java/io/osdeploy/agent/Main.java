@@ -154,6 +154,20 @@ public final class Main {
         return offer;
       }
       for (Policy.Offer d : policy.deployments()) {
+        // On an installed machine a required deployment waits for its deadline; a machine booted
+        // from media or PXE was started to be deployed, and runs it at once.
+        if (d.required()
+            && "client".equals(options.source())
+            && d.deadline() != null
+            && !d.deadlinePassed()) {
+          out.println(
+              "osdeploy-agent: required deployment "
+                  + d.name()
+                  + " runs by itself after its deadline "
+                  + d.deadline()
+                  + "; name it with --deployment to run it now");
+          continue;
+        }
         if (d.required()) {
           if (state != null && d.name().equals(state.deployment)) {
             out.println(

@@ -13,11 +13,18 @@ record Policy(List<Offer> deployments) {
   private static final ObjectMapper JSON =
       new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-  /** One deployment offered to the machine, with its steps. */
+  /**
+   * One deployment offered to the machine, with its steps.
+   *
+   * @param deadline the deployment's deadline (RFC 3339), or null
+   * @param deadlinePassed whether the distribution point saw the deadline pass
+   */
   record Offer(
       String name,
       String namespace,
       boolean required,
+      String deadline,
+      boolean deadlinePassed,
       String delivery,
       List<Step> steps,
       List<ImageContent> images) {
@@ -66,6 +73,8 @@ record Policy(List<Offer> deployments) {
               d.path("name").asText(),
               d.path("namespace").asText(null),
               d.path("required").asBoolean(false),
+              d.hasNonNull("deadline") ? d.get("deadline").asText() : null,
+              d.path("deadlinePassed").asBoolean(false),
               d.path("delivery").asText("MulticastPreferred"),
               steps,
               images));

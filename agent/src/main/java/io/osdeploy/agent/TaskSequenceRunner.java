@@ -226,6 +226,18 @@ final class TaskSequenceRunner {
       }
     } else {
       target = disk(null, state.variables, "applyOperatingSystem.destination");
+      long capacity = blockDeviceBytes(target);
+      if (capacity > 0 && c.sizeBytes() > capacity) {
+        throw new StepFailed(
+            "applyOperatingSystem.osImage: "
+                + c.osImage()
+                + " is "
+                + c.sizeBytes()
+                + " bytes; the disk "
+                + target
+                + " holds "
+                + capacity);
+      }
     }
     ImageDownload.Outcome outcome;
     try {
@@ -388,5 +400,25 @@ final class TaskSequenceRunner {
 
   private static String shellQuote(String s) {
     return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  /**
+   * The size of a block device from the kernel's view ({@code /sys/class/block/<name>/size}, in
+   * 512-byte sectors); 0 for a file standing in for a disk, which grows as it is written.
+   */
+  static long blockDeviceBytes(Path target) {
+    Path sectors =
+        Path.of(
+            "/sys/class/block",
+            target.toAbsolutePath().normalize().getFileName().toString(),
+            "size");
+    if (!target.toAbsolutePath().normalize().startsWith("/dev/") || !Files.isReadable(sectors)) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(Files.readString(sectors).strip()) * 512;
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
   }
 }

@@ -151,6 +151,7 @@ public final class Daemon implements AutoCloseable {
                   BootEnvironmentFiles files = bootEnvironment;
                   return files == null ? Optional.empty() : files.verified(file);
                 }));
+    policy.setVerifiedSizes(image -> served(image).map(VerifiedFile::size).orElse(null));
     this.reporter =
         statusWriter == null
             ? null
@@ -303,6 +304,7 @@ public final class Daemon implements AutoCloseable {
    * at once, and the sessions running under the old ones finish first.
    */
   private void updateMulticast(DaemonConfig next) {
+    policy.setUnicastFallback(next.isUnicastFallback());
     DistributionPointMulticast m = next.getMulticast();
     boolean enabled = m != null && Boolean.TRUE.equals(m.getEnabled());
     String key;

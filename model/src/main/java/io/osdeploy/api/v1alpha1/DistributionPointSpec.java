@@ -29,7 +29,11 @@ public class DistributionPointSpec {
   private DistributionPointMulticast multicast;
 
   @JsonPropertyDescription(
-      "Let machines download by unicast (HTTP) when multicast is not possible. Default true.")
+      "Whether a machine that multicast left incomplete (a session that ended, a late or slow"
+          + " machine) may finish by unicast (HTTP). false: an image that comes by multicast comes"
+          + " only so, and a machine that multicast cannot complete fails with the reason. Where"
+          + " multicast is not the route (disabled here, not allowed for the image, a Unicast"
+          + " deployment), images come by unicast either way. Default true.")
   private Boolean unicastFallback;
 
   @JsonPropertyDescription("PXE boot service on the distribution point's nodes.")

@@ -27,7 +27,11 @@ public class TaskSequenceDeploymentSpec {
   private Purpose purpose;
 
   @Pattern(Patterns.DATE_TIME)
-  @JsonPropertyDescription("RFC 3339 time after which a Required deployment runs without asking.")
+  @JsonPropertyDescription(
+      "RFC 3339 time. On installed machines (source client) the agent runs a Required deployment"
+          + " by itself only once the deadline has passed; before, a person may start it."
+          + " Machines booted from media or PXE, which have no resident client, run a Required"
+          + " deployment at once.")
   private String deadline;
 
   @Required

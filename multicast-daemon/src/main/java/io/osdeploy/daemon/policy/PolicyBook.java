@@ -46,6 +46,23 @@ public final class PolicyBook {
     this.multicastEnabled = enabled;
   }
 
+  /**
+   * Whether a machine that multicast left incomplete may finish by unicast (spec.unicastFallback);
+   * without it, an image that comes by multicast comes only so.
+   */
+  private volatile boolean unicastFallback = true;
+
+  public void setUnicastFallback(boolean fallback) {
+    this.unicastFallback = fallback;
+  }
+
+  /** The size of this node's verified copy of an image, or null: for images without sizeBytes. */
+  private volatile Function<String, Long> verifiedSizes = image -> null;
+
+  public void setVerifiedSizes(Function<String, Long> sizes) {
+    this.verifiedSizes = sizes;
+  }
+
   public PolicyBook(Clock clock) {
     this.clock = clock;
   }
@@ -177,15 +194,20 @@ public final class PolicyBook {
     }
     c.put("osImage", image.getMetadata().getName());
     c.put("sha256", image.getSpec().getSha256().toLowerCase(java.util.Locale.ROOT));
-    c.put("sizeBytes", image.getSpec().getSizeBytes());
-    boolean unicast =
-        delivery != Delivery.MulticastOnly
-            && !ImageMulticast.multicastOnly(image.getSpec().getMulticast());
-    c.put("unicastUrl", unicast ? endpoint + "/content/" + image.getMetadata().getName() : null);
+    // An image without spec.sizeBytes has the size of the copy this node verified, so that the
+    // agent can check it fits before it writes.
+    Long size = image.getSpec().getSizeBytes();
+    c.put("sizeBytes", size != null ? size : verifiedSizes.apply(image.getMetadata().getName()));
     boolean multicast =
         multicastEnabled
             && delivery != Delivery.Unicast
             && ImageMulticast.allowed(image.getSpec().getMulticast());
+    // Unicast is the fallback only where multicast is the route; otherwise it is the route.
+    boolean unicast =
+        delivery != Delivery.MulticastOnly
+            && !ImageMulticast.multicastOnly(image.getSpec().getMulticast())
+            && (unicastFallback || !multicast);
+    c.put("unicastUrl", unicast ? endpoint + "/content/" + image.getMetadata().getName() : null);
     c.put("multicast", multicast);
     c.put(
         "multicastJoinUrl",

@@ -130,4 +130,36 @@ class PolicyBookTest {
         List.of(deployment("d", null, null, Delivery.MulticastOnly)), List.of(image(false)));
     assertNull(content(deployments(book).get(0)).get("unicastUrl"));
   }
+
+  @Test
+  void withoutUnicastFallbackAnImageThatComesByMulticastComesOnlySo() {
+    PolicyBook book = new PolicyBook(NOW);
+    book.setUnicastFallback(false);
+    book.publish(List.of(deployment("d", null, null, null)), List.of(image(false)));
+    Map<String, Object> content = content(deployments(book).get(0));
+    assertEquals(true, content.get("multicast"));
+    assertNull(content.get("unicastUrl"), "no unicast to finish an incomplete multicast");
+    book.publish(List.of(deployment("d", null, null, Delivery.Unicast)), List.of(image(false)));
+    assertEquals(
+        "http://dp:9080/content/win11",
+        content(deployments(book).get(0)).get("unicastUrl"),
+        "a unicast deployment still gets its route");
+    book.setMulticastEnabled(false);
+    book.publish(List.of(deployment("d", null, null, null)), List.of(image(false)));
+    assertEquals(
+        "http://dp:9080/content/win11",
+        content(deployments(book).get(0)).get("unicastUrl"),
+        "without multicast on the distribution point, unicast is the route");
+  }
+
+  @Test
+  void anImageWithoutSizeBytesHasTheSizeOfTheVerifiedCopy() {
+    PolicyBook book = new PolicyBook(NOW);
+    OSImage unsized = image(false);
+    unsized.getSpec().setSizeBytes(null);
+    book.publish(List.of(deployment("d", null, null, null)), List.of(unsized));
+    assertNull(content(deployments(book).get(0)).get("sizeBytes"), "no copy verified yet");
+    book.setVerifiedSizes(image -> image.equals("win11") ? 4096L : null);
+    assertEquals(4096L, content(deployments(book).get(0)).get("sizeBytes"));
+  }
 }
