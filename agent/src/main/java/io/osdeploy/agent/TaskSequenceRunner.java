@@ -65,7 +65,7 @@ final class TaskSequenceRunner {
       int i = state.nextStep;
       Step step = steps.get(i);
       report(offer, i, "running", step.getName());
-      log.info("step {} of {}: {}", i + 1, steps.size(), step.getName());
+      log.info("{}: step {} of {}: {}", offer.name(), i + 1, steps.size(), step.getName());
       try {
         if (step.getRestart() != null) {
           state.nextStep = i + 1;
@@ -83,7 +83,7 @@ final class TaskSequenceRunner {
         }
       } catch (StepFailed e) {
         String message = step.getName() + ": " + e.getMessage();
-        log.error("step failed: {}", message);
+        log.error("{}: step {} of {} failed: {}", offer.name(), i + 1, steps.size(), message);
         if (Boolean.TRUE.equals(step.getContinueOnError())) {
           state.ignoredFailures.add(message);
           report(offer, i, "running", message + " (continuing: continueOnError)");
@@ -240,23 +240,23 @@ final class TaskSequenceRunner {
       }
     }
     ImageDownload.Outcome outcome;
-    try {
+    ImageDownload download = new ImageDownload(dp.tls());
+    try (ProgressTicker ticker = new ProgressTicker(offer.name(), c.osImage(), download)) {
       outcome =
-          new ImageDownload(dp.tls())
-              .fetch(
-                  new ImageDownload.Request(
-                      dp.server(),
-                      c.osImage(),
-                      identity.name(),
-                      target,
-                      offset,
-                      iface,
-                      c.multicast(),
-                      c.unicastUrl() == null,
-                      options.multicastTimeout(),
-                      c.sha256(),
-                      List.of(),
-                      options.retryFor()));
+          download.fetch(
+              new ImageDownload.Request(
+                  dp.server(),
+                  c.osImage(),
+                  identity.name(),
+                  target,
+                  offset,
+                  iface,
+                  c.multicast(),
+                  c.unicastUrl() == null,
+                  options.multicastTimeout(),
+                  c.sha256(),
+                  List.of(),
+                  options.retryFor()));
     } catch (IOException e) {
       throw new StepFailed("applyOperatingSystem: " + c.osImage() + ": " + e.getMessage());
     }

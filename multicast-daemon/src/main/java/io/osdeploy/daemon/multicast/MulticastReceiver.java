@@ -166,10 +166,11 @@ public final class MulticastReceiver implements AutoCloseable {
 
   // Event-loop state.
   private DatagramChannel channel;
-  private Announce announce;
+  private volatile Announce announce;
   private FileChannel out;
   private BitSet held;
-  private long heldCount;
+  // Read by progress displays on other threads; written by the receive thread only.
+  private volatile long heldCount;
   private InetSocketAddress senderAddress;
   private int lastPass;
   private long lastPacketNanos;
@@ -629,6 +630,14 @@ public final class MulticastReceiver implements AutoCloseable {
         blocksRebuilt,
         Math.max(0, missingAtFirstPassEnd),
         codec.rejectedTotal());
+  }
+
+  /**
+   * How many bytes of the image this receiver has written so far (approximately, while running).
+   */
+  public long heldBytes() {
+    Announce a = announce;
+    return a == null ? 0 : Math.min(heldCount * a.blockSize(), a.fileSize());
   }
 
   /**

@@ -188,8 +188,33 @@ public final class ImageDownload {
     this.http = builder.build();
   }
 
+  /**
+   * How far the current {@link #fetch} is, for a progress display on another thread.
+   *
+   * @param bytes bytes of the image written so far
+   * @param total the image's size, or -1 while unknown
+   * @param route "multicast" while a session is being received, else "unicast"
+   */
+  public record Progress(long bytes, long total, String route) {}
+
+  private volatile MulticastReceiver receiving;
+  private volatile long multicastBytes;
+  private volatile long total = -1;
+  private final java.util.concurrent.atomic.AtomicLong unicastBytes =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  public Progress progress() {
+    MulticastReceiver now = receiving;
+    return now != null
+        ? new Progress(now.heldBytes(), total, "multicast")
+        : new Progress(multicastBytes + unicastBytes.get(), total, "unicast");
+  }
+
   public Outcome fetch(Request r) throws IOException, InterruptedException {
     JoinTicket ticket = r.multicast() ? join(r) : null;
+    if (ticket != null) {
+      total = ticket.imageSize();
+    }
     BitSet held = new BitSet();
     long multicastBlocks = 0;
     if (ticket != null) {
@@ -207,6 +232,7 @@ public final class ImageDownload {
           new MulticastReceiver(
               MulticastReceiver.Config.fromTicket(ticket, r.iface()), r.target(), r.offset());
       CompletableFuture<ReceiveResult> future = receiver.start();
+      receiving = receiver;
       ReceiveResult result;
       try {
         result = future.get(r.multicastTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -221,6 +247,8 @@ public final class ImageDownload {
         throw new IOException("multicast receive failed: " + e.getCause().getMessage(), e);
       } finally {
         receiver.close();
+        multicastBytes = receiver.heldBytes();
+        receiving = null;
       }
       if (result != null && result.verified()) {
         return new Outcome(true, result.sha256Hex(), result.blocks(), 0, "multicast", List.of());
@@ -385,6 +413,9 @@ public final class ImageDownload {
     }
     String etag = answer.headers().firstValue("ETag").map(e -> e.replace("\"", "")).orElse(null);
     long length = answer.headers().firstValueAsLong("Content-Length").orElse(-1);
+    if (length >= 0) {
+      total = length;
+    }
     try (FileChannel out =
         r.offset() == 0
             ? FileChannel.open(
@@ -404,7 +435,7 @@ public final class ImageDownload {
   }
 
   /** Copies the body to {@code out} at {@code position}, counting into {@code written[0]}. */
-  private static void copy(InputStream in, FileChannel out, long position, long[] written)
+  private void copy(InputStream in, FileChannel out, long position, long[] written)
       throws IOException {
     try (in) {
       byte[] buffer = new byte[1 << 16];
@@ -412,7 +443,9 @@ public final class ImageDownload {
       while ((n = in.read(buffer)) > 0) {
         ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
         while (b.hasRemaining()) {
-          written[0] += out.write(b, position + written[0]);
+          int w = out.write(b, position + written[0]);
+          written[0] += w;
+          unicastBytes.addAndGet(w);
         }
       }
     }

@@ -1,0 +1,49 @@
+package io.osdeploy.agent;
+
+import io.osdeploy.daemon.receive.ImageDownload;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs a {@link ProgressLine} for an image being written every few seconds, while it is written:
+ * what the technician at the machine sees on its screen and serial console.
+ */
+final class ProgressTicker implements AutoCloseable {
+  static final long INTERVAL_SECONDS = 5;
+
+  private static final Logger log = LoggerFactory.getLogger(ProgressTicker.class);
+
+  private final ScheduledExecutorService timer;
+  private long lastBytes;
+  private long lastNanos = System.nanoTime();
+
+  ProgressTicker(String deployment, String image, ImageDownload download) {
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "progress");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.scheduleAtFixedRate(
+        () -> {
+          ImageDownload.Progress p = download.progress();
+          long now = System.nanoTime();
+          double rate = (p.bytes() - lastBytes) / ((now - lastNanos) / 1e9);
+          lastBytes = p.bytes();
+          lastNanos = now;
+          log.info("{}: {}", deployment, ProgressLine.render(image, p, Math.max(0, rate)));
+        },
+        INTERVAL_SECONDS,
+        INTERVAL_SECONDS,
+        TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
