@@ -40,7 +40,7 @@ final class DiskLabel {
   static Partition write(Path disk, Scheme scheme) throws IOException {
     try (FileChannel ch =
         FileChannel.open(disk, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      long size = ch.size();
+      long size = BlockDevices.size(disk, ch);
       long sectors = size / SECTOR;
       if (size < 4 * MIB) {
         throw new IOException(
@@ -53,6 +53,89 @@ final class DiskLabel {
       ch.force(true);
       return p;
     }
+  }
+
+  /**
+   * After a whole-disk image was written to a larger disk: moves its backup GPT (header and
+   * entries) from the image's end to the disk's, lets the last usable sector follow, widens the
+   * protective MBR entry, and clears the old backup. Returns false when there is nothing to move
+   * (no GPT, or the backup already ends the disk).
+   *
+   * @throws IOException when the primary header is damaged or names a backup beyond the disk
+   */
+  static boolean moveGptBackupToEnd(Path disk) throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(disk, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long last = BlockDevices.size(disk, ch) / SECTOR - 1;
+      ByteBuffer primary = read(ch, SECTOR, SECTOR);
+      if (!"EFI PART".equals(new String(primary.array(), 0, 8, StandardCharsets.US_ASCII))) {
+        return false;
+      }
+      int headerSize = primary.getInt(12);
+      if (headerSize < 92 || headerSize > SECTOR) {
+        throw new IOException("GPT header size " + headerSize + " is not between 92 and 512");
+      }
+      int stored = primary.getInt(16);
+      primary.putInt(16, 0);
+      CRC32 crc = new CRC32();
+      crc.update(primary.array(), 0, headerSize);
+      if ((int) crc.getValue() != stored) {
+        throw new IOException("the primary GPT header's CRC does not match");
+      }
+      long backup = primary.getLong(32);
+      if (backup == last) {
+        primary.putInt(16, stored);
+        return false;
+      }
+      if (backup > last) {
+        throw new IOException(
+            "the image's backup GPT is at sector " + backup + ", past the disk's last " + last);
+      }
+      long entriesBytes = (long) primary.getInt(80) * primary.getInt(84);
+      if (entriesBytes <= 0 || entriesBytes > MIB) {
+        throw new IOException("GPT entry array of " + entriesBytes + " bytes");
+      }
+      int entrySectors = (int) ((entriesBytes + SECTOR - 1) / SECTOR);
+      ByteBuffer entries = read(ch, primary.getLong(72) * SECTOR, entrySectors * SECTOR);
+      long lastUsable = last - 1 - entrySectors;
+
+      // The old backup lies past the image's last usable sector, in no partition.
+      write(ch, ByteBuffer.allocate((entrySectors + 1) * SECTOR), (backup - entrySectors) * SECTOR);
+      write(ch, entries, (last - entrySectors) * SECTOR);
+      ByteBuffer secondary =
+          ByteBuffer.wrap(primary.array().clone()).order(ByteOrder.LITTLE_ENDIAN);
+      secondary.putLong(24, last).putLong(32, 1).putLong(48, lastUsable);
+      secondary.putLong(72, last - entrySectors);
+      write(ch, sealed(secondary, headerSize), last * SECTOR);
+      primary.putLong(32, last).putLong(48, lastUsable);
+      write(ch, sealed(primary, headerSize), SECTOR);
+
+      ByteBuffer mbr = read(ch, 0, SECTOR);
+      if ((mbr.get(446 + 4) & 0xFF) == 0xEE) {
+        mbr.putInt(446 + 12, (int) Math.min(last, 0xFFFF_FFFFL));
+        write(ch, mbr, 0);
+      }
+      ch.force(true);
+      return true;
+    }
+  }
+
+  private static ByteBuffer sealed(ByteBuffer header, int headerSize) {
+    header.putInt(16, 0);
+    CRC32 crc = new CRC32();
+    crc.update(header.array(), 0, headerSize);
+    header.putInt(16, (int) crc.getValue());
+    return header;
+  }
+
+  private static ByteBuffer read(FileChannel ch, long position, int length) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+    while (b.hasRemaining()) {
+      if (ch.read(b, position + b.position()) < 0) {
+        throw new IOException("the disk ends at " + (position + b.position()));
+      }
+    }
+    return b.clear();
   }
 
   private static Partition mbr(FileChannel ch, long sectors) throws IOException {

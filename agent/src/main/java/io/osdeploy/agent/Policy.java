@@ -39,6 +39,7 @@ record Policy(List<Offer> deployments) {
    *
    * @param unicastUrl null when the image may only come by multicast
    * @param multicast whether to join a multicast session for it
+   * @param wholeDisk whether the image is a whole disk (format Disk) rather than a partition
    */
   record ImageContent(
       boolean available,
@@ -46,7 +47,8 @@ record Policy(List<Offer> deployments) {
       String sha256,
       long sizeBytes,
       String unicastUrl,
-      boolean multicast) {}
+      boolean multicast,
+      boolean wholeDisk) {}
 
   static Policy parse(byte[] body) throws IOException {
     JsonNode root = JSON.readTree(body);
@@ -66,7 +68,8 @@ record Policy(List<Offer> deployments) {
                     c.path("sha256").asText(null),
                     c.path("sizeBytes").asLong(-1),
                     c.hasNonNull("unicastUrl") ? c.get("unicastUrl").asText() : null,
-                    c.path("multicast").asBoolean(false)));
+                    c.path("multicast").asBoolean(false),
+                    "Disk".equals(c.path("format").asText("Partition"))));
       }
       offers.add(
           new Offer(

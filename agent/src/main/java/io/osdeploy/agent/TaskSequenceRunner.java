@@ -212,6 +212,14 @@ final class TaskSequenceRunner {
     long offset = 0;
     if (apply.getDestination() != null) {
       target = Path.of(Variables.substitute(apply.getDestination(), state.variables));
+    } else if (c.wholeDisk()) {
+      // A whole disk brings its own partition table: it goes over the disk a partitionDisk step
+      // wrote, or the machine's disk.
+      target =
+          state.partitionDisk != null
+              ? Path.of(state.partitionDisk)
+              : disk(null, state.variables, "applyOperatingSystem.destination");
+      fits(c, target);
     } else if (state.partitionDisk != null) {
       target = Path.of(state.partitionDisk);
       offset = state.partitionOffset;
@@ -226,18 +234,7 @@ final class TaskSequenceRunner {
       }
     } else {
       target = disk(null, state.variables, "applyOperatingSystem.destination");
-      long capacity = blockDeviceBytes(target);
-      if (capacity > 0 && c.sizeBytes() > capacity) {
-        throw new StepFailed(
-            "applyOperatingSystem.osImage: "
-                + c.osImage()
-                + " is "
-                + c.sizeBytes()
-                + " bytes; the disk "
-                + target
-                + " holds "
-                + capacity);
-      }
+      fits(c, target);
     }
     ImageDownload.Outcome outcome;
     ImageDownload download = new ImageDownload(dp.tls());
@@ -272,6 +269,18 @@ final class TaskSequenceRunner {
               + c.sha256()
               + ")");
     }
+    String moved = "";
+    if (c.wholeDisk() && offset == 0) {
+      try {
+        if (DiskLabel.moveGptBackupToEnd(target)) {
+          moved = "; backup GPT moved to the disk's end";
+        }
+      } catch (IOException e) {
+        throw new StepFailed(
+            "applyOperatingSystem: " + c.osImage() + " written, but its GPT: " + e.getMessage());
+      }
+      BlockDevices.rereadPartitions(target);
+    }
     report(
         offer,
         i,
@@ -287,13 +296,14 @@ final class TaskSequenceRunner {
     return String.format(
         Locale.ROOT,
         "%s written to %s at %d, SHA-256 verified; route %s, %d blocks by multicast, %d bytes by"
-            + " unicast",
+            + " unicast%s",
         c.osImage(),
         target,
         offset,
         outcome.detail(),
         outcome.multicastBlocks(),
-        outcome.unicastBytes());
+        outcome.unicastBytes(),
+        moved);
   }
 
   private String installPackage(int i, String field, Step.Content pkg, Map<String, String> vars)
@@ -402,23 +412,19 @@ final class TaskSequenceRunner {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
-  /**
-   * The size of a block device from the kernel's view ({@code /sys/class/block/<name>/size}, in
-   * 512-byte sectors); 0 for a file standing in for a disk, which grows as it is written.
-   */
-  static long blockDeviceBytes(Path target) {
-    Path sectors =
-        Path.of(
-            "/sys/class/block",
-            target.toAbsolutePath().normalize().getFileName().toString(),
-            "size");
-    if (!target.toAbsolutePath().normalize().startsWith("/dev/") || !Files.isReadable(sectors)) {
-      return 0;
-    }
-    try {
-      return Long.parseLong(Files.readString(sectors).strip()) * 512;
-    } catch (IOException | NumberFormatException e) {
-      return 0;
+  /** Fails the step before anything is written when the image is larger than the disk. */
+  private static void fits(Policy.ImageContent c, Path disk) throws StepFailed {
+    long capacity = BlockDevices.deviceBytes(disk);
+    if (capacity > 0 && c.sizeBytes() > capacity) {
+      throw new StepFailed(
+          "applyOperatingSystem.osImage: "
+              + c.osImage()
+              + " is "
+              + c.sizeBytes()
+              + " bytes; the disk "
+              + disk
+              + " holds "
+              + capacity);
     }
   }
 }

@@ -96,4 +96,28 @@ class DiskLabelTest {
         assertThrows(IOException.class, () -> DiskLabel.write(disk, DiskLabel.Scheme.GPT));
     assertTrue(e.getMessage().contains("1048576 bytes"), e.getMessage());
   }
+
+  @Test
+  void aWholeDiskImageOnALargerDiskGetsItsBackupGptAtTheEnd() throws Exception {
+    Path disk = disk(8 * MIB, (byte) 0);
+    DiskLabel.Partition p = DiskLabel.write(disk, DiskLabel.Scheme.GPT);
+    // The image was 8 MiB; the disk it was written to holds 24.
+    try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+      f.setLength(24 * MIB);
+    }
+    assertTrue(DiskLabel.moveGptBackupToEnd(disk));
+    JsonNode table = sfdisk(disk);
+    assertEquals((24 * MIB) / 512 - 34, table.path("lastlba").asLong(), table.toString());
+    JsonNode part = table.path("partitions").get(0);
+    assertEquals(p.offset(), part.path("start").asLong() * 512, "the partitions stay");
+    assertEquals(p.length(), part.path("size").asLong() * 512);
+    assertTrue(!DiskLabel.moveGptBackupToEnd(disk), "nothing more to move");
+  }
+
+  @Test
+  void anMbrDiskImageHasNoGptToMove() throws Exception {
+    Path disk = disk(8 * MIB, (byte) 0);
+    DiskLabel.write(disk, DiskLabel.Scheme.MBR);
+    assertTrue(!DiskLabel.moveGptBackupToEnd(disk));
+  }
 }

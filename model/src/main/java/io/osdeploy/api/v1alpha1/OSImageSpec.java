@@ -31,6 +31,32 @@ public class OSImageSpec {
   @JsonPropertyDescription("How the image may be sent by multicast.")
   private ImageMulticast multicast;
 
+  @JsonPropertyDescription(
+      "What the image holds. Partition (default): one file system, written to the partition a"
+          + " partitionDisk step made (or to a step's destination). Disk: a whole disk with its"
+          + " own partition table (EFI system partition included), written over the whole target"
+          + " disk; its backup GPT is moved to the disk's end.")
+  private Format format;
+
+  /** What an image holds, and so where the agent writes it. */
+  public enum Format {
+    Partition,
+    Disk
+  }
+
+  public Format getFormat() {
+    return format;
+  }
+
+  public void setFormat(Format format) {
+    this.format = format;
+  }
+
+  /** The format, with the default filled in. */
+  public Format format() {
+    return format == null ? Format.Partition : format;
+  }
+
   public Source getSource() {
     return source;
   }

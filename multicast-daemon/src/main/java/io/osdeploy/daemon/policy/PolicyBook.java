@@ -193,6 +193,7 @@ public final class PolicyBook {
       return c;
     }
     c.put("osImage", image.getMetadata().getName());
+    c.put("format", image.getSpec().format().name());
     c.put("sha256", image.getSpec().getSha256().toLowerCase(java.util.Locale.ROOT));
     // An image without spec.sizeBytes has the size of the copy this node verified, so that the
     // agent can check it fits before it writes.
