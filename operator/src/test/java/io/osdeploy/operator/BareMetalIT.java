@@ -4,40 +4,26 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
-import io.osdeploy.operator.testing.BootEnvironmentBuild;
+import io.osdeploy.operator.testing.BareMetalSite;
 import io.osdeploy.operator.testing.OperatorTests;
-import io.osdeploy.operator.testing.Prerequisites;
-import io.osdeploy.operator.testing.QemuMachine;
-import io.osdeploy.operator.testing.SiteNetwork;
 import io.osdeploy.operator.testing.SiteNode;
 import io.osdeploy.operator.testing.TestCluster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,17 +49,23 @@ class BareMetalIT {
 
   private final KubernetesClient client = TestCluster.client();
   private final List<AutoCloseable> closing = new ArrayList<>();
+  private SiteNode node;
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path dir;
 
+  /**
+   * Writes "MAC deployment" into the deployed system's EFI system partition, which it prints at
+   * boot: the agent had the kernel read the partition table the whole-disk image brought.
+   */
+  static final String MARK_COMMAND =
+      "mkdir -p /mnt/system && mount -t vfat ${OSD_DISK}1"
+          + " /mnt/system && mkdir -p /mnt/system/osdeploy && echo \"${OSD_MAC} ${OSD_DEPLOYMENT}\""
+          + " > /mnt/system/osdeploy/marker && umount /mnt/system";
+
   @BeforeEach
   void prerequisites() {
-    Prerequisites.require(
-        "root".equals(System.getProperty("user.name")), "root (network namespaces, taps)");
-    for (String tool : List.of("ip", "dnsmasq", QemuMachine.BINARY, "cpio", "zstd", "syslinux")) {
-      Prerequisites.require(onPath(tool), tool + " (scripts/prereqs.sh installs it)");
-    }
+    BareMetalSite.requirePrerequisites();
   }
 
   @AfterEach
@@ -90,111 +82,54 @@ class BareMetalIT {
         OSImage.class);
   }
 
-  @Test
-  void aBlankMachineBootsTheMediaAndEndsUpRunningTheDeployedSystem() throws Exception {
+  /** The site with the test system, a distribution point, the deployment and its media. */
+  private BareMetalSite site(String... extraTargets) throws Exception {
     String ns = operator.getNamespace();
-    Path bootEnvironment = BootEnvironmentBuild.bootEnvironment();
-    Path system = BootEnvironmentBuild.testSystem(dir.resolve("test-system.img"));
-    String systemSha = sha256(system);
-
-    SiteNetwork site = new SiteNetwork();
+    BareMetalSite site = new BareMetalSite(client, ns, dir);
     closing.add(site);
-    SiteNetwork.Member dp = site.add("dp", "52:54:00:b4:00:ff");
-    SiteNetwork.Member dhcp = site.add("dhcp", "52:54:00:b4:00:fe");
-    start(
-        dir.resolve("dnsmasq.log"),
-        dhcp.exec(
-            List.of(
-                "dnsmasq",
-                "--no-daemon",
-                "--port=0",
-                "--conf-file=/dev/null",
-                "--user=root",
-                "--pid-file",
-                "--dhcp-leasefile=" + dir.resolve("leases"),
-                "--interface=eth0",
-                "--bind-interfaces",
-                "--dhcp-range=" + SiteNetwork.SUBNET + "100," + SiteNetwork.SUBNET + "150,1h",
-                "--log-dhcp")));
-
-    // The image's source: a server on the LAN's host side, as a site's file server would be.
-    HttpServer source = HttpServer.create(new InetSocketAddress(SiteNetwork.HOST, 0), 0);
-    source.createContext(
-        "/test-system.img",
-        exchange -> {
-          exchange.sendResponseHeaders(200, Files.size(system));
-          try (OutputStream out = exchange.getResponseBody()) {
-            Files.copy(system, out);
-          }
-        });
-    source.start();
-    closing.add(() -> source.stop(0));
-
-    String server = SiteNode.url(dp);
-    String yaml =
-        String.join(
-            "\n",
-            "apiVersion: osdeploy.io/v1alpha1",
-            "kind: OSImage",
-            "metadata: {name: test-system}",
-            "spec:",
-            "  source: {url: 'http://"
-                + SiteNetwork.HOST
-                + ":"
-                + source.getAddress().getPort()
-                + "/test-system.img'}",
-            "  sha256: " + systemSha,
-            "  sizeBytes: " + Files.size(system),
-            "---",
-            "apiVersion: osdeploy.io/v1alpha1",
-            "kind: DistributionPoint",
-            "metadata: {name: site-vm}",
-            "spec:",
-            "  osImages: {names: [test-system]}",
-            "---",
-            "apiVersion: osdeploy.io/v1alpha1",
-            "kind: TaskSequenceDeployment",
-            "metadata: {name: bare-metal}",
-            "spec:",
-            "  taskSequence:",
-            "    steps:",
-            "      - {name: Apply the system, applyOperatingSystem: {osImage: test-system}}",
-            "      - name: Mark the system",
-            "        runCommand:",
-            "          command: >-",
-            "            blockdev --rereadpt ${OSD_DISK} && mkdir -p /mnt/system &&",
-            "            mount -t vfat ${OSD_DISK}1 /mnt/system && mkdir -p /mnt/system/osdeploy &&",
-            "            echo \"${OSD_MAC} ${OSD_DEPLOYMENT}\" > /mnt/system/osdeploy/marker &&",
-            "            umount /mnt/system",
-            "      - {name: Restart, restart: {}}",
-            "  target:",
-            "    machines:",
-            "      - {name: desk-01, mac: '" + MAC + "'}",
-            "  availability: MediaAndPxe",
-            "  purpose: Required",
-            "  distributionPoints: [site-vm]",
-            "---",
-            "apiVersion: osdeploy.io/v1alpha1",
-            "kind: BootableMedia",
-            "metadata: {name: site-vm-cd}",
-            "spec:",
-            "  type: Iso",
-            "  bootServers: ['" + server + "']");
-    for (HasMetadata item :
-        client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
-      OperatorTests.apply(client, ns, "bare-metal-test", item);
+    String server = SiteNode.url(site.dp());
+    StringBuilder targets = new StringBuilder("      - {name: desk-01, mac: '" + MAC + "'}");
+    for (int i = 0; i < extraTargets.length; i++) {
+      targets.append("\n      - {name: desk-0").append(i + 2).append(", mac: '");
+      targets.append(extraTargets[i]).append("'}");
     }
-
-    SiteNode node =
-        SiteNode.start(
-            client,
-            ns,
-            "site-vm-daemon",
-            dp,
-            "node-vm",
-            dir,
-            List.of("--boot-environment=" + bootEnvironment));
-    closing.add(node);
+    site.apply(
+        site.testSystemImage("test-system", "format: Disk")
+            + String.join(
+                "\n",
+                "---",
+                "apiVersion: osdeploy.io/v1alpha1",
+                "kind: DistributionPoint",
+                "metadata: {name: site-vm}",
+                "spec:",
+                "  osImages: {names: [test-system]}",
+                "---",
+                "apiVersion: osdeploy.io/v1alpha1",
+                "kind: TaskSequenceDeployment",
+                "metadata: {name: bare-metal}",
+                "spec:",
+                "  taskSequence:",
+                "    steps:",
+                "      - {name: Apply the system, applyOperatingSystem: {osImage: test-system}}",
+                "      - name: Mark the system",
+                "        runCommand:",
+                "          command: >-",
+                "            " + MARK_COMMAND,
+                "      - {name: Restart, restart: {}}",
+                "  target:",
+                "    machines:",
+                targets.toString(),
+                "  availability: MediaAndPxe",
+                "  purpose: Required",
+                "  distributionPoints: [site-vm]",
+                "---",
+                "apiVersion: osdeploy.io/v1alpha1",
+                "kind: BootableMedia",
+                "metadata: {name: site-vm-cd}",
+                "spec:",
+                "  type: Iso",
+                "  bootServers: ['" + server + "']"));
+    node = site.startNode("site-vm-daemon", "node-vm");
     OperatorTests.awaitCondition(
         client,
         ns,
@@ -207,61 +142,59 @@ class BareMetalIT {
     await("the deployment published on the node; see the daemon's log")
         .atMost(OperatorTests.TIMEOUT)
         .until(() -> get(server + "/v1/policy?source=media&mac=" + MAC).contains("bare-metal"));
-    BootableMedia media =
-        OperatorTests.awaitCondition(
-            client, ns, BootableMedia.class, "site-vm-cd", "Ready", "True", "Built", () -> "");
-    Path iso = dir.resolve("media.iso");
-    try (InputStream in =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(media.getStatus().getArtifact().getUrl()))
-                    .build(),
-                HttpResponse.BodyHandlers.ofInputStream())
-            .body()) {
-      Files.copy(in, iso);
-    }
+    return site;
+  }
 
-    Path disk = dir.resolve("disk.raw");
-    try (var blank =
-        java.nio.channels.FileChannel.open(
-            disk,
-            java.nio.file.StandardOpenOption.CREATE_NEW,
-            java.nio.file.StandardOpenOption.WRITE)) {
-      blank.truncate(0);
-      blank.write(java.nio.ByteBuffer.allocate(1), 256L * 1024 * 1024 - 1);
-    }
-    Path console = dir.resolve("desk-01.console");
-    List<String> qemu = site.qemuOnTap("m1");
-    qemu.addAll(
+  /** Machine {@code name} with {@code disk}, booting {@code iso} as its first boot device. */
+  private static BareMetalSite.Machine fromCd(
+      BareMetalSite site, String name, String mac, Path iso, Path disk, String diskOptions)
+      throws Exception {
+    return site.machine(
+        name,
+        mac,
+        List.of(),
         List.of(
-            "-accel",
-            "tcg",
-            "-m",
-            "1024",
-            "-nographic",
-            "-device",
-            "e1000,netdev=n0,mac=" + MAC,
             "-cdrom",
             iso.toString(),
             "-drive",
-            "file=" + disk + ",format=raw,if=virtio",
-            // The CD stays first: after the restart the boot script sends the machine to its disk.
+            "file=" + disk + ",format=raw,if=virtio" + diskOptions,
+            // The CD stays first: after the restart the boot script sends the machine to its
+            // disk.
             "-boot",
             "order=dc"));
-    Process machine = start(console, qemu);
+  }
+
+  private TaskSequenceDeployment deployment() {
+    return client
+        .resources(TaskSequenceDeployment.class)
+        .inNamespace(operator.getNamespace())
+        .withName("bare-metal")
+        .get();
+  }
+
+  @Test
+  void aBlankMachineBootsTheMediaAndEndsUpRunningTheDeployedSystem() throws Exception {
+    BareMetalSite site = site();
+    Path iso = site.media("site-vm-cd");
+
+    Path disk = site.blankDisk("desk-01");
+    BareMetalSite.Machine machine = fromCd(site, "desk-01", MAC, iso, disk, "");
 
     String marker = "osdeploy-test-system: marker " + MAC + " bare-metal";
-    await("the deployed system's marker on the console; see " + console)
-        .atMost(Duration.ofMinutes(15))
-        .pollInterval(Duration.ofSeconds(2))
-        .until(
-            () ->
-                read(console).contains(marker)
-                    || read(console).contains("osdeploy: the deployment FAILED")
-                    || !machine.isAlive());
-    String seen = read(console);
-    assertTrue(seen.contains(marker), "the deployed system printed its marker:\n" + tail(seen));
+    BareMetalSite.awaitConsole(machine, marker, Duration.ofMinutes(15));
+    String seen = machine.read();
     assertTrue(seen.contains("osdeploy: boot environment "), "the boot environment ran");
+    // What a technician sees: the deployment, the step, the image's progress.
+    assertTrue(seen.contains("bare-metal: step 1 of 3: Apply the system"), machine.tail());
+    assertTrue(
+        seen.contains("backup GPT moved to the disk's end"),
+        "the 40 MiB image's GPT now spans the 256 MiB disk:\n" + machine.tail());
+    assertTrue(
+        java.util.regex.Pattern.compile(
+                "bare-metal: test-system \\[[#-]{20}\\] +\\d+% [0-9.]+/40\\.0 MiB")
+            .matcher(seen)
+            .find(),
+        "a progress line for the image:\n" + machine.tail());
     assertTrue(
         seen.indexOf("osdeploy: the deployment is done") < seen.indexOf(marker),
         "the system started only after the agent was done");
@@ -274,64 +207,95 @@ class BareMetalIT {
     await("the deployment's status counting the machine")
         .atMost(OperatorTests.TIMEOUT)
         .untilAsserted(
-            () -> {
-              TaskSequenceDeployment d =
-                  client
-                      .resources(TaskSequenceDeployment.class)
-                      .inNamespace(ns)
-                      .withName("bare-metal")
-                      .get();
-              assertEquals(1, d.getStatus().getMachines().getSucceeded(), d.getStatus().toString());
-            });
-    System.out.println("--- desk-01's console (last lines) ---\n" + tail(seen));
+            () ->
+                assertEquals(
+                    1,
+                    deployment().getStatus().getMachines().getSucceeded(),
+                    deployment().getStatus().toString()));
+    System.out.println(machine.tail());
   }
 
-  private static String tail(String console) {
-    List<String> lines = console.lines().toList();
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+  @Test
+  void aMachineWhosePowerIsCutMidImageBootsTheBootEnvironmentAgainAndSucceeds() throws Exception {
+    BareMetalSite site = site();
+    Path iso = site.media("site-vm-cd");
+    Path disk = site.blankDisk("desk-01");
+    // Writes held to 1 MB/s make the image take long enough to be cut in the middle.
+    String slow = ",throttling.bps-write=1000000";
+    BareMetalSite.Machine first = fromCd(site, "desk-01", MAC, iso, disk, slow);
+    BareMetalSite.awaitConsole(first, "bare-metal: test-system [", Duration.ofMinutes(10));
+    first.powerOff();
+    String cut = first.read();
+    assertTrue(!cut.contains("step 2 of 3"), "cut before the image was done:\n" + first.tail());
+
+    BareMetalSite.Machine again = fromCd(site, "desk-01-again", MAC, iso, disk, "");
+    BareMetalSite.awaitConsole(
+        again, "osdeploy-test-system: marker " + MAC + " bare-metal", Duration.ofMinutes(15));
+    String seen = again.read();
+    assertTrue(seen.contains("osdeploy: 1 deployment for " + MAC), "offered again:\n" + seen);
+    assertTrue(seen.contains("bare-metal: step 1 of 3: Apply the system"), again.tail());
+    await("the deployment's status counting the machine")
+        .atMost(OperatorTests.TIMEOUT)
+        .untilAsserted(
+            () -> assertEquals(1, deployment().getStatus().getMachines().getSucceeded()));
   }
 
-  private Process start(Path log, List<String> command) throws IOException {
-    Process p =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .redirectInput(ProcessBuilder.Redirect.PIPE)
-            .start();
-    closing.add(
-        () -> {
-          p.descendants().forEach(ProcessHandle::destroyForcibly);
-          p.destroyForcibly();
-          p.waitFor(10, TimeUnit.SECONDS);
-        });
-    return p;
-  }
-
-  private static String sha256(Path file) throws Exception {
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-      in.transferTo(OutputStream.nullOutputStream());
+  @Test
+  void anImageThatFailsVerificationIsNeverBootedAndAStrangerGetsNothing() throws Exception {
+    BareMetalSite site = site();
+    Path iso = site.media("site-vm-cd");
+    // The node's verified copy rots on its disk after it was checked: what it serves now does not
+    // match the SHA-256.
+    Path copy;
+    long size = Files.size(site.system());
+    try (var files = Files.walk(dir.resolve("content-node-vm"))) {
+      copy =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> f.toFile().length() == size)
+              .findFirst()
+              .orElseThrow();
     }
-    return HexFormat.of().formatHex(digest.digest());
+    try (var channel =
+        java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
+      channel.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 3L * 1024 * 1024);
+    }
+    Path disk = site.blankDisk("desk-01");
+    BareMetalSite.Machine machine = fromCd(site, "desk-01", MAC, iso, disk, "");
+    BareMetalSite.Machine stranger =
+        fromCd(site, "stranger", "52:54:00:b4:00:99", iso, site.blankDisk("stranger"), "");
+
+    await("the failure on desk-01's console; see " + machine.console())
+        .atMost(Duration.ofMinutes(15))
+        .pollInterval(Duration.ofSeconds(2))
+        .until(() -> machine.read().contains("osdeploy: the deployment FAILED"));
+    String seen = machine.read();
+    assertTrue(seen.contains("not verified"), "the agent says why:\n" + machine.tail());
+    assertTrue(seen.contains("it will not start from its disk"), machine.tail());
+    assertTrue(!seen.contains("osdeploy-test-system"), "the disk was never booted");
+    await("the failure in the deployment's status")
+        .atMost(OperatorTests.TIMEOUT)
+        .untilAsserted(
+            () -> {
+              TaskSequenceDeployment d = deployment();
+              assertEquals(1, d.getStatus().getMachines().getFailed(), d.getStatus().toString());
+              assertTrue(
+                  d.getStatus().getRecentFailures().stream()
+                      .anyMatch(f -> f.getMessage().contains("not verified")),
+                  d.getStatus().toString());
+            });
+
+    String strangers = stranger.read();
+    assertTrue(
+        strangers.contains("osdeploy: no deployment is offered to 52:54:00:b4:00:99"),
+        stranger.tail());
+    assertTrue(!strangers.contains("osdeploy: boot environment"), "the stranger got nothing");
+    assertTrue(!strangers.contains("osdeploy-test-system"), "and booted nothing");
   }
 
   private static String get(String url) throws IOException, InterruptedException {
     return HttpClient.newHttpClient()
         .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
         .body();
-  }
-
-  private static String read(Path file) throws IOException {
-    return Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1) : "";
-  }
-
-  private static boolean onPath(String tool) {
-    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (Files.isExecutable(Path.of(d, tool))) {
-        return true;
-      }
-    }
-    return Files.isExecutable(Path.of("/usr/sbin", tool))
-        || Files.isExecutable(Path.of("/sbin", tool));
   }
 }

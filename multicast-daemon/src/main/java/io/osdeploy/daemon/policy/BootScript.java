@@ -129,12 +129,13 @@ public final class BootScript {
   /**
    * Starts the first hard disk: under BIOS by iPXE's own SAN boot of drive 0x80 (iPXE started from
    * media cannot hand back to the firmware); under UEFI, and where that fails, by handing the
-   * machine back to the firmware, which tries its next boot option.
+   * machine back to the firmware with a failure, so that it tries its next boot option (a UEFI
+   * firmware shows its menu when a boot option returns success).
    */
   private static String localDisk(StringBuilder s) {
     return s.append("sleep 5\n")
         .append("iseq ${platform} pcbios && sanboot --no-describe --drive 0x80 ||\n")
-        .append("exit\n")
+        .append("exit 1\n")
         .toString();
   }
 }

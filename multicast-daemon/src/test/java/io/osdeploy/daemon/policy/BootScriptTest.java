@@ -69,7 +69,7 @@ class BootScriptTest {
                 + " the local disk",
             "sleep 5",
             "iseq ${platform} pcbios && sanboot --no-describe --drive 0x80 ||",
-            "exit",
+            "exit 1",
             ""),
         BootScript.render(PXE, List.of(), environment(), "http://dp:9080", "site/berlin"));
   }
@@ -110,7 +110,7 @@ class BootScriptTest {
     assertEquals(
         "echo osdeploy: win11 already succeeded on 52:54:00:00:00:01; starting from the local disk",
         script.lines().toList().get(2));
-    assertTrue(script.endsWith("sanboot --no-describe --drive 0x80 ||\nexit\n"), script);
+    assertTrue(script.endsWith("sanboot --no-describe --drive 0x80 ||\nexit 1\n"), script);
     assertTrue(!script.contains("kernel "), script);
   }
 }
