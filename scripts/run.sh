@@ -11,4 +11,18 @@ if [[ ! -f operator/target/osdeploy-operator.jar || -n "$(find model multicast-d
   echo "[run] building the operator ..." >&2
   mvn -B -q install -DskipTests -Dspotless.check.skip >&2
 fi
+# --vms N: virtual machines boot the built media; they need the boot environment (served by the
+# local daemons) and the small system they deploy, both built by boot-environment/ and cached.
+for arg in "$@"; do
+  if [[ "$arg" == "--vms" ]]; then
+    echo "[run] building the boot environment and the test system for --vms ..." >&2
+    export OSDEPLOY_BOOT_ENVIRONMENT="${OSDEPLOY_BOOT_ENVIRONMENT:-$(bash boot-environment/build.sh | tail -1)}"
+    mkdir -p "$HOME/.osdeploy/local"
+    image="$HOME/.osdeploy/local/test-system.img"
+    if [[ ! -f "$image" || boot-environment/test-system.sh -nt "$image" || boot-environment/packages.env -nt "$image" ]]; then
+      bash boot-environment/test-system.sh "$HOME/.osdeploy/local/test-system.img"
+    fi
+    export OSDEPLOY_TEST_SYSTEM="$HOME/.osdeploy/local/test-system.img"
+  fi
+done
 exec java -jar operator/target/osdeploy-operator.jar run "$@"

@@ -99,6 +99,16 @@ public final class LocalSite implements AutoCloseable {
     }
   }
 
+  private final Map<String, String> advertised = new HashMap<>();
+
+  /**
+   * The daemon of distribution point {@code dp} listens on loopback as the others do, but names
+   * {@code address} in its endpoint: where its machines reach this computer.
+   */
+  void advertiseAs(String dp, String address) {
+    advertised.put(dp, address);
+  }
+
   /**
    * One node per distribution point: a Node object with the labels its selector asks for, and a
    * daemon process on this machine that runs as that node.
@@ -110,6 +120,7 @@ public final class LocalSite implements AutoCloseable {
   /** As {@link #startNodes()}, for the distribution points of {@code namespace} (null: all). */
   public void startNodes(String namespace) throws IOException {
     var dps = client.resources(DistributionPoint.class);
+    // Nodes whose machines reach this computer at another address (QEMU's user network).
     for (DistributionPoint dp :
         (namespace == null ? dps.inAnyNamespace() : dps.inNamespace(namespace)).list().getItems()) {
       String node = "local-" + dp.getMetadata().getName();
@@ -143,7 +154,8 @@ public final class LocalSite implements AutoCloseable {
                   "--kubeconfig=" + kubeconfig,
                   "--http-port=0",
                   "--bind-address=127.0.0.1",
-                  "--advertise-address=127.0.0.1",
+                  "--advertise-address="
+                      + advertised.getOrDefault(dp.getMetadata().getName(), "127.0.0.1"),
                   "--content-path=" + content)
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())

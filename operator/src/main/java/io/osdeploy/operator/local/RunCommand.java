@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -124,8 +125,10 @@ public final class RunCommand {
     Path agentJar = Path.of("agent", "target", "osdeploy-agent.jar");
     Duration untilReady = null;
     boolean observedIsEnough = false;
+    int vmCount = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
+        case "--vms" -> vmCount = Integer.parseInt(args[++i]);
         case "--samples" -> samples = Path.of(args[++i]);
         case "--daemon-jar" -> daemonJar = Path.of(args[++i]);
         case "--agent-jar" -> agentJar = Path.of(args[++i]);
@@ -177,6 +180,7 @@ public final class RunCommand {
     Crds.install(client);
     System.out.println("CRDs installed: " + String.join(", ", Crds.NAMES));
     LocalSite site = null;
+    LocalVms vms = null;
     if (samples != null) {
       Kustomization k = Kustomization.read(samples);
       int n = k.apply(client).size();
@@ -184,8 +188,20 @@ public final class RunCommand {
       if (embedded && Files.isRegularFile(daemonJar) && k.namespace() != null) {
         site = new LocalSite(client, HOME, daemonJar.toAbsolutePath(), HOME.resolve("kubeconfig"));
         site.serveImagesLocally(k.namespace());
+        if (vmCount > 0) {
+          String system = System.getenv("OSDEPLOY_TEST_SYSTEM");
+          if (system == null || !Files.isRegularFile(Path.of(system))) {
+            System.err.println(
+                "run: --vms needs the test system and the boot environment that"
+                    + " ./scripts/run.sh --vms builds (OSDEPLOY_TEST_SYSTEM, OSDEPLOY_BOOT_ENVIRONMENT)");
+            return 2;
+          }
+          vms = LocalVms.prepare(client, k.namespace(), HOME, Path.of(system), vmCount);
+          site.advertiseAs(LocalVms.DP, LocalVms.HOST_FROM_GUEST);
+        }
       }
     }
+    LocalVms localVms = vms;
     LocalSite localSite = site;
     MediaServer media = mediaServer(embedded);
     System.out.println(
@@ -204,6 +220,9 @@ public final class RunCommand {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (localVms != null) {
+                    localVms.close();
+                  }
                   if (localSite != null) {
                     localSite.close();
                   }
@@ -224,7 +243,7 @@ public final class RunCommand {
         localSite != null && Files.isRegularFile(agentJar)
             ? new LocalMachines(client, HOME, agentJar.toAbsolutePath())
             : null;
-    return watch(client, untilReady, observedIsEnough, localSite, machines);
+    return watch(client, untilReady, observedIsEnough, localSite, machines, localVms);
   }
 
   /**
@@ -254,7 +273,8 @@ public final class RunCommand {
       Duration untilReady,
       boolean observedIsEnough,
       LocalSite site,
-      LocalMachines machines)
+      LocalMachines machines,
+      LocalVms vms)
       throws Exception {
     Instant deadline = untilReady == null ? null : Instant.now().plus(untilReady);
     Console console = System.console();
@@ -285,7 +305,15 @@ public final class RunCommand {
         // local receivers fetch the images by multicast).
         multicastShown = true;
         List<String> lines =
-            machines != null ? machines.deploy() : site.multicastToLocalReceivers();
+            new ArrayList<>(
+                machines != null ? machines.deploy() : site.multicastToLocalReceivers());
+        if (vms != null) {
+          String line = vms.boot();
+          lines.add(line);
+          if (!LocalVms.allBooted(line)) {
+            multicastFailed = true;
+          }
+        }
         for (String line : lines) {
           System.out.println(line);
           site.notes().add(line);
