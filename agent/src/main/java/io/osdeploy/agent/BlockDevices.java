@@ -57,4 +57,44 @@ final class BlockDevices {
       Thread.currentThread().interrupt();
     }
   }
+
+  /**
+   * The device of partition {@code number} of a block device ({@code /dev/sda} 1: {@code
+   * /dev/sda1}; {@code /dev/nvme0n1} 1: {@code /dev/nvme0n1p1}), once the kernel shows it; null for
+   * a file or when it does not appear within ten seconds.
+   */
+  static Path partition(Path disk, int number) throws InterruptedException {
+    if (deviceBytes(disk) == 0) {
+      return null;
+    }
+    String name = disk.toAbsolutePath().normalize().toString();
+    Path device =
+        Path.of(name + (Character.isDigit(name.charAt(name.length() - 1)) ? "p" : "") + number);
+    for (int i = 0; i < 40 && !Files.exists(device); i++) {
+      Thread.sleep(250);
+    }
+    return Files.exists(device) ? device : null;
+  }
+
+  /**
+   * Formats {@code device} as FAT32 with {@code mkfs.vfat} (dosfstools) or busybox's {@code
+   * mkdosfs}; false when neither is there or it fails.
+   */
+  static boolean formatFat32(Path device) throws InterruptedException {
+    for (String tool : new String[] {"mkfs.vfat", "mkdosfs"}) {
+      try {
+        Process p =
+            new ProcessBuilder(tool, "-F", "32", "-n", "EFI", device.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          return true;
+        }
+      } catch (IOException e) {
+        // not on this system; try the next
+      }
+    }
+    return false;
+  }
 }

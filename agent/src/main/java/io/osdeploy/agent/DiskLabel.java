@@ -27,31 +27,68 @@ final class DiskLabel {
   /** The "Linux filesystem data" partition type: an image's own file system decides the rest. */
   static final UUID LINUX_DATA = UUID.fromString("0fc63daf-8483-4772-8e79-3d69d8477de4");
 
+  /** The EFI system partition's type. */
+  static final UUID EFI_SYSTEM = UUID.fromString("c12a7328-f81f-11d2-ba4b-00a0c93ec93b");
+
+  /** The EFI system partition of the UEFI layout: 260 MiB, the size common installers use. */
+  static final long ESP_BYTES = 260 * (1L << 20);
+
   enum Scheme {
     GPT,
     MBR
   }
 
-  /** Where the one partition lies on the disk, in bytes. */
+  /** Where a partition lies on the disk, in bytes. */
   record Partition(long offset, long length) {}
+
+  /**
+   * What was written: the partition the image goes to, and for the UEFI layout the EFI system
+   * partition before it (null otherwise).
+   */
+  record Written(Partition image, Partition efiSystem) {}
 
   private DiskLabel() {}
 
   static Partition write(Path disk, Scheme scheme) throws IOException {
+    return write(disk, scheme, false).image();
+  }
+
+  /**
+   * As {@link #write(Path, Scheme)}; with {@code uefi} (GPT only), an EFI system partition of
+   * {@link #ESP_BYTES} from 1 MiB, and the image's partition after it to the end of the disk.
+   */
+  static Written write(Path disk, Scheme scheme, boolean uefi) throws IOException {
+    if (uefi && scheme != Scheme.GPT) {
+      throw new IOException("the UEFI layout needs a GPT partition table (scheme: Gpt)");
+    }
     try (FileChannel ch =
         FileChannel.open(disk, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long size = BlockDevices.size(disk, ch);
       long sectors = size / SECTOR;
-      if (size < 4 * MIB) {
+      long needed = 4 * MIB + (uefi ? ESP_BYTES : 0);
+      if (size < needed) {
         throw new IOException(
-            disk + " holds " + size + " bytes; a partitioned disk needs at least 4 MiB");
+            disk
+                + " holds "
+                + size
+                + " bytes; this layout needs at least "
+                + needed / MIB
+                + " MiB");
       }
       ByteBuffer zeros = ByteBuffer.allocate((int) MIB);
       write(ch, zeros.duplicate(), 0);
       write(ch, zeros.duplicate(), (sectors * SECTOR) - MIB);
-      Partition p = scheme == Scheme.GPT ? gpt(ch, sectors, UUID.randomUUID()) : mbr(ch, sectors);
+      Written w =
+          scheme == Scheme.GPT
+              ? gpt(ch, sectors, UUID.randomUUID(), uefi)
+              : new Written(mbr(ch, sectors), null);
+      if (w.efiSystem() != null) {
+        // No old file-system signature where the EFI system partition starts.
+        write(ch, zeros.duplicate(), w.efiSystem().offset());
+      }
+      write(ch, zeros.duplicate(), w.image().offset());
       ch.force(true);
-      return p;
+      return w;
     }
   }
 
@@ -148,7 +185,8 @@ final class DiskLabel {
     return new Partition(FIRST_LBA * SECTOR, count * SECTOR);
   }
 
-  private static Partition gpt(FileChannel ch, long sectors, UUID diskGuid) throws IOException {
+  private static Written gpt(FileChannel ch, long sectors, UUID diskGuid, boolean uefi)
+      throws IOException {
     long last = sectors - 1;
     long firstUsable = 2 + GPT_ENTRY_SECTORS;
     long lastUsable = last - 1 - GPT_ENTRY_SECTORS;
@@ -159,12 +197,15 @@ final class DiskLabel {
 
     ByteBuffer entries =
         ByteBuffer.allocate(GPT_ENTRIES * GPT_ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    guid(entries, 0, LINUX_DATA);
-    guid(entries, 16, UUID.randomUUID());
-    entries.putLong(32, FIRST_LBA);
-    entries.putLong(40, lastUsable);
-    byte[] name = "osdeploy".getBytes(StandardCharsets.UTF_16LE);
-    entries.put(56, name);
+    long imageFirst = FIRST_LBA;
+    Partition esp = null;
+    if (uefi) {
+      long espLast = FIRST_LBA + ESP_BYTES / SECTOR - 1;
+      gptEntry(entries, 0, EFI_SYSTEM, FIRST_LBA, espLast, "EFI system partition");
+      esp = new Partition(FIRST_LBA * SECTOR, ESP_BYTES);
+      imageFirst = espLast + 1;
+    }
+    gptEntry(entries, uefi ? GPT_ENTRY_SIZE : 0, LINUX_DATA, imageFirst, lastUsable, "osdeploy");
     CRC32 entriesCrc = new CRC32();
     entriesCrc.update(entries.array());
 
@@ -175,7 +216,17 @@ final class DiskLabel {
         ch,
         header(last, 1, firstUsable, lastUsable, last - GPT_ENTRY_SECTORS, diskGuid, entriesCrc),
         last * SECTOR);
-    return new Partition(FIRST_LBA * SECTOR, (lastUsable - FIRST_LBA + 1) * SECTOR);
+    return new Written(
+        new Partition(imageFirst * SECTOR, (lastUsable - imageFirst + 1) * SECTOR), esp);
+  }
+
+  private static void gptEntry(
+      ByteBuffer entries, int at, UUID type, long first, long last, String name) {
+    guid(entries, at, type);
+    guid(entries, at + 16, UUID.randomUUID());
+    entries.putLong(at + 32, first);
+    entries.putLong(at + 40, last);
+    entries.put(at + 56, name.getBytes(StandardCharsets.UTF_16LE));
   }
 
   private static ByteBuffer header(

@@ -140,19 +140,36 @@ final class TaskSequenceRunner {
           step.getPartitionDisk().getScheme() == Step.PartitionDisk.Scheme.Mbr
               ? DiskLabel.Scheme.MBR
               : DiskLabel.Scheme.GPT;
-      DiskLabel.Partition p;
+      boolean uefi = step.getPartitionDisk().getLayout() == Step.PartitionDisk.Layout.Uefi;
+      if (uefi && scheme == DiskLabel.Scheme.MBR) {
+        throw new StepFailed("partitionDisk.layout: Uefi needs scheme Gpt");
+      }
+      DiskLabel.Written written;
       try {
-        p = DiskLabel.write(disk, scheme);
+        written = DiskLabel.write(disk, scheme, uefi);
       } catch (IOException e) {
         throw new StepFailed("partitionDisk.disk: " + e.getMessage());
       }
+      DiskLabel.Partition p = written.image();
       state.partitionDisk = disk.toString();
       state.partitionOffset = p.offset();
       state.partitionLength = p.length();
       vars.put("OSD_DISK", disk.toString());
+      String esp = "";
+      if (written.efiSystem() != null) {
+        BlockDevices.rereadPartitions(disk);
+        esp = ", EFI system partition at " + written.efiSystem().offset();
+        Path device = BlockDevices.partition(disk, 1);
+        if (device != null) {
+          vars.put("OSD_ESP", device.toString());
+          esp +=
+              BlockDevices.formatFat32(device) ? " (" + device + ", FAT32)" : " (" + device + ")";
+        }
+      }
       return scheme
           + " on "
           + disk
+          + esp
           + ", partition at "
           + p.offset()
           + " ("

@@ -120,4 +120,25 @@ class DiskLabelTest {
     DiskLabel.write(disk, DiskLabel.Scheme.MBR);
     assertTrue(!DiskLabel.moveGptBackupToEnd(disk));
   }
+
+  @Test
+  void uefiLayoutHasAnEfiSystemPartitionThenTheImagesPartition() throws Exception {
+    long size = 512 * MIB;
+    Path disk = disk(size, (byte) 0x42);
+    DiskLabel.Written w = DiskLabel.write(disk, DiskLabel.Scheme.GPT, true);
+    JsonNode table = sfdisk(disk);
+    assertEquals(2, table.path("partitions").size(), table.toString());
+    JsonNode esp = table.path("partitions").get(0);
+    JsonNode os = table.path("partitions").get(1);
+    assertEquals(DiskLabel.EFI_SYSTEM.toString().toUpperCase(), esp.path("type").asText());
+    assertEquals(2048, esp.path("start").asLong());
+    assertEquals(DiskLabel.ESP_BYTES, esp.path("size").asLong() * 512);
+    assertEquals(w.efiSystem().offset(), esp.path("start").asLong() * 512);
+    assertEquals(DiskLabel.LINUX_DATA.toString().toUpperCase(), os.path("type").asText());
+    assertEquals(w.image().offset(), os.path("start").asLong() * 512);
+    assertEquals(w.image().length(), os.path("size").asLong() * 512);
+    assertEquals(size - 33 * 512, w.image().offset() + w.image().length());
+    assertThrows(
+        IOException.class, () -> DiskLabel.write(disk, DiskLabel.Scheme.MBR, true), "GPT only");
+  }
 }

@@ -142,6 +142,26 @@ public class Step {
     @JsonPropertyDescription("Partition table: Gpt (default) or Mbr.")
     private Scheme scheme;
 
+    @JsonPropertyDescription(
+        "Single (default): one partition from 1 MiB to the end of the disk, for the image. Uefi:"
+            + " an EFI system partition of 260 MiB from 1 MiB (FAT32 where the boot environment"
+            + " can format it; ${OSD_ESP} names it), then the image's partition to the end. Uefi"
+            + " needs scheme Gpt.")
+    private Layout layout;
+
+    public Layout getLayout() {
+      return layout;
+    }
+
+    public void setLayout(Layout layout) {
+      this.layout = layout;
+    }
+
+    public enum Layout {
+      Single,
+      Uefi
+    }
+
     public String getDisk() {
       return disk;
     }
