@@ -109,6 +109,12 @@ public final class Daemon implements AutoCloseable {
   private volatile BootEnvironmentFiles bootEnvironment;
   private volatile Path tlsDirectory;
 
+  /** Under the content path: the distribution point's own boot environment, once pulled. */
+  private static final String BOOT_DIR = ".osdeploy-boot";
+
+  private volatile ContentLibrary bootLibrary;
+  private volatile boolean customBoot;
+
   /** The library's path: fixed for the life of the process. */
   private String contentPath;
 
@@ -147,10 +153,7 @@ public final class Daemon implements AutoCloseable {
                 this::joinMulticast,
                 () -> metrics().render(),
                 userState,
-                file -> {
-                  BootEnvironmentFiles files = bootEnvironment;
-                  return files == null ? Optional.empty() : files.verified(file);
-                }));
+                this::bootFile));
     policy.setVerifiedSizes(image -> served(image).map(VerifiedFile::size).orElse(null));
     this.reporter =
         statusWriter == null
@@ -207,8 +210,14 @@ public final class Daemon implements AutoCloseable {
     String https = httpsEndpoint;
     boolean stayOnTls = secure && https != null;
     String base = stayOnTls ? https : endpoint;
-    BootEnvironment environment = current == null ? null : current.getBootEnvironment();
-    if (environment == null && bootEnvironment != null) {
+    BootEnvironment environment = null;
+    if (current != null && current.getBootEnvironment() != null) {
+      // The distribution point's own, from this node once pulled and verified.
+      if (bootFile(BootEnvironmentFiles.KERNEL).isPresent()
+          && bootFile(BootEnvironmentFiles.INITRD).isPresent()) {
+        environment = BootScript.fromNode(base, current.getBootEnvironment().getArgs());
+      }
+    } else if (bootEnvironment != null) {
       environment = BootScript.builtIn(base);
     }
     List<TaskSequenceDeployment> offered = new ArrayList<>();
@@ -515,6 +524,19 @@ public final class Daemon implements AutoCloseable {
                 i -> i.getName().equals(image) && ImageMulticast.multicastOnly(i.getMulticast()));
   }
 
+  /**
+   * A file of the boot environment this node serves: the distribution point's own once pulled and
+   * verified, else the one the daemon ships.
+   */
+  private Optional<VerifiedFile> bootFile(String file) {
+    if (customBoot) {
+      ContentLibrary pulled = bootLibrary;
+      return pulled == null ? Optional.empty() : pulled.verified(file);
+    }
+    BootEnvironmentFiles files = bootEnvironment;
+    return files == null ? Optional.empty() : files.verified(file);
+  }
+
   private Optional<VerifiedFile> served(String image) {
     ContentLibrary content = library;
     return content == null ? Optional.empty() : content.verified(image);
@@ -564,6 +586,7 @@ public final class Daemon implements AutoCloseable {
       }
     }
     config = next;
+    updateBootEnvironment(next, path, key);
     updateTls(next);
     updateMulticast(next);
     updatePxe(next);
@@ -579,6 +602,48 @@ public final class Daemon implements AutoCloseable {
                 log.error("{}: applying the image list failed", key, error);
               }
               changed();
+            });
+  }
+
+  /**
+   * Pulls and verifies the distribution point's own boot environment, as images are, into a library
+   * of its own under the content path; without one, the shipped boot environment serves.
+   */
+  private void updateBootEnvironment(DaemonConfig next, String path, String key) {
+    BootEnvironment custom = next.getBootEnvironment();
+    if (custom == null) {
+      customBoot = false;
+      if (bootLibrary != null) {
+        bootLibrary.assign(List.of());
+      }
+      return;
+    }
+    if (bootLibrary == null) {
+      bootLibrary =
+          ContentLibrary.builder(Path.of(path).resolve(BOOT_DIR))
+              .owner(key + " boot environment")
+              .userAgent("osdeploy-daemon/" + settings.version())
+              .build();
+    }
+    customBoot = true;
+    bootLibrary
+        .assign(
+            List.of(
+                new DaemonConfig.Image(
+                    BootEnvironmentFiles.KERNEL,
+                    custom.getKernelUrl(),
+                    custom.getKernelSha256().toLowerCase(java.util.Locale.ROOT),
+                    null),
+                new DaemonConfig.Image(
+                    BootEnvironmentFiles.INITRD,
+                    custom.getInitrdUrl(),
+                    custom.getInitrdSha256().toLowerCase(java.util.Locale.ROOT),
+                    null)))
+        .whenComplete(
+            (ignored, error) -> {
+              if (error != null) {
+                log.error("{}: the boot environment's files failed", key, error);
+              }
             });
   }
 
@@ -690,6 +755,9 @@ public final class Daemon implements AutoCloseable {
     }
     if (progress != null) {
       progress.close();
+    }
+    if (bootLibrary != null) {
+      bootLibrary.close();
     }
     if (library != null) {
       library.close();

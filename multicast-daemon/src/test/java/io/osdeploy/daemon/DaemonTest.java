@@ -386,6 +386,41 @@ class DaemonTest {
     return Optional.of(reports.get(reports.size() - 1).node().getImages().get(0).getState());
   }
 
+  @Test
+  void pullsADistributionPointsOwnBootEnvironmentAndServesOnlyVerifiedBytes() throws Exception {
+    byte[] kernel = TestContentServer.bytes(70_000, 5);
+    byte[] initrd = TestContentServer.bytes(90_000, 6);
+    source.serve("/vmlinuz", kernel).serve("/initrd.img", initrd);
+    String wrong = "0".repeat(64);
+    Files.writeString(
+        configFile, withBootEnvironment(config(4, false), TestContentServer.sha256(kernel), wrong));
+    daemon.addConfigSource(new ConfigFileSource(configFile, daemon.configTracker(), WAITING));
+    await().atMost(WAIT).until(() -> get("/boot/vmlinuz").statusCode() == 200);
+    assertArrayEquals(kernel, get("/boot/vmlinuz").body(), "the node's verified copy");
+    assertEquals(404, get("/boot/initrd.img").statusCode(), "bytes that do not match: never");
+
+    Files.writeString(
+        configFile,
+        withBootEnvironment(
+            config(5, false), TestContentServer.sha256(kernel), TestContentServer.sha256(initrd)));
+    await().atMost(WAIT).until(() -> get("/boot/initrd.img").statusCode() == 200);
+    assertArrayEquals(initrd, get("/boot/initrd.img").body());
+    assertEquals(
+        1,
+        source.requests().stream().filter(r -> r.path().equals("/vmlinuz")).count(),
+        "each file is pulled once, then served from the node");
+  }
+
+  private String withBootEnvironment(String config, String kernelSha, String initrdSha) {
+    return config.replace(
+        "\"images\":",
+        """
+        "bootEnvironment": {"kernelUrl": "%s", "kernelSha256": "%s",
+                            "initrdUrl": "%s", "initrdSha256": "%s", "args": "quiet"},
+         "images":"""
+            .formatted(source.url("/vmlinuz"), kernelSha, source.url("/initrd.img"), initrdSha));
+  }
+
   private String config(long generation, boolean withImage) {
     String images =
         withImage

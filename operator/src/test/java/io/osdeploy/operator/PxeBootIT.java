@@ -115,17 +115,18 @@ class PxeBootIT {
                 "--dhcp-range=" + SiteNetwork.SUBNET + "100," + SiteNetwork.SUBNET + "150,1h",
                 "--log-dhcp")));
 
-    // The boot environment's initrd comes from a server on the LAN that counts its fetches.
+    // The distribution point's own boot environment comes from a server on the LAN that counts
+    // the initrd's fetches: the node pulls it once and serves its verified copy.
     AtomicInteger initrdFetches = new AtomicInteger();
+    byte[] initrd = "not a real initrd\n".getBytes(StandardCharsets.US_ASCII);
     HttpServer boot = HttpServer.create(new InetSocketAddress(SiteNetwork.HOST, 0), 0);
     boot.createContext(
         "/initrd.img",
         exchange -> {
           initrdFetches.incrementAndGet();
-          byte[] body = "not a real initrd\n".getBytes(StandardCharsets.US_ASCII);
-          exchange.sendResponseHeaders(200, body.length);
+          exchange.sendResponseHeaders(200, initrd.length);
           try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
+            out.write(initrd);
           }
         });
     // The "kernel" is an iPXE script that loads undionly.kpxe from the daemon's TFTP server.
@@ -156,7 +157,9 @@ class PxeBootIT {
             "  pxe: {enabled: true}",
             "  bootEnvironment:",
             "    kernelUrl: " + bootBase + "/vmlinuz",
+            "    kernelSha256: " + sha256(kernel),
             "    initrdUrl: " + bootBase + "/initrd.img",
+            "    initrdSha256: " + sha256(initrd),
             "---",
             "apiVersion: osdeploy.io/v1alpha1",
             "kind: TaskSequenceDeployment",
@@ -208,7 +211,13 @@ class PxeBootIT {
         .atMost(Duration.ofMinutes(6))
         .pollInterval(Duration.ofSeconds(1))
         .until(
-            () -> OperatorTests.count(read(targeted), greeting) >= 2 && initrdFetches.get() >= 2);
+            () ->
+                OperatorTests.count(read(targeted), greeting) >= 2
+                    && OperatorTests.count(read(targeted), "/boot/initrd.img... ok") >= 2);
+    assertEquals(1, initrdFetches.get(), "the node pulled the initrd once and served it twice");
+    assertTrue(
+        read(targeted).contains("http://" + dp.address() + ":9080/boot/vmlinuz"),
+        "the machine got the kernel from the node");
     await("the stranger giving up on network boot; see " + stranger)
         .atMost(Duration.ofMinutes(6))
         .pollInterval(Duration.ofSeconds(1))
@@ -294,5 +303,10 @@ class PxeBootIT {
     }
     return Files.isExecutable(Path.of("/usr/sbin", tool))
         || Files.isExecutable(Path.of("/sbin", tool));
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 }

@@ -40,8 +40,9 @@ public class DistributionPointSpec {
   private Pxe pxe;
 
   @JsonPropertyDescription(
-      "The boot environment machines start from media or PXE: a kernel and initrd that run the"
-          + " deployment agent.")
+      "A boot environment of your own for machines that start from media or PXE (a kernel and"
+          + " initrd that run the deployment agent), pulled and checked by every node like an"
+          + " image. Without it, each node serves the boot environment its daemon ships.")
   private BootEnvironment bootEnvironment;
 
   @JsonPropertyDescription(
@@ -126,7 +127,9 @@ public class DistributionPointSpec {
     @io.fabric8.generator.annotation.Required
     @Pattern(Patterns.HTTP_URL)
     @Size(max = 2048)
-    @JsonPropertyDescription("URL of the kernel iPXE boots.")
+    @JsonPropertyDescription(
+        "URL of the kernel. Each node pulls it into its content library; machines get it from"
+            + " the node.")
     private String kernelUrl;
 
     @io.fabric8.generator.annotation.Required
@@ -134,6 +137,34 @@ public class DistributionPointSpec {
     @Size(max = 2048)
     @JsonPropertyDescription("URL of the initrd with the deployment agent.")
     private String initrdUrl;
+
+    @io.fabric8.generator.annotation.Required
+    @Pattern(Patterns.SHA256)
+    @JsonPropertyDescription(
+        "SHA-256 of the kernel: each node pulls it once, checks it, and serves only bytes that"
+            + " match.")
+    private String kernelSha256;
+
+    @io.fabric8.generator.annotation.Required
+    @Pattern(Patterns.SHA256)
+    @JsonPropertyDescription("SHA-256 of the initrd, checked the same way.")
+    private String initrdSha256;
+
+    public String getKernelSha256() {
+      return kernelSha256;
+    }
+
+    public void setKernelSha256(String kernelSha256) {
+      this.kernelSha256 = kernelSha256;
+    }
+
+    public String getInitrdSha256() {
+      return initrdSha256;
+    }
+
+    public void setInitrdSha256(String initrdSha256) {
+      this.initrdSha256 = initrdSha256;
+    }
 
     @Size(max = 1024)
     @Pattern("^[^\\n\\r]*$")

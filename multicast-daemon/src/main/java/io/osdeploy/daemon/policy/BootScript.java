@@ -24,10 +24,15 @@ public final class BootScript {
 
   /** The boot environment the daemon ships, as served at {@code base}'s {@code /boot/}. */
   public static BootEnvironment builtIn(String base) {
+    return fromNode(base, BUILT_IN_ARGS);
+  }
+
+  /** A boot environment served at {@code base}'s {@code /boot/}, booted with {@code args}. */
+  public static BootEnvironment fromNode(String base, String args) {
     BootEnvironment environment = new BootEnvironment();
     environment.setKernelUrl(base + "/boot/" + BootEnvironmentFiles.KERNEL);
     environment.setInitrdUrl(base + "/boot/" + BootEnvironmentFiles.INITRD);
-    environment.setArgs(BUILT_IN_ARGS);
+    environment.setArgs(args);
     return environment;
   }
 
@@ -90,8 +95,9 @@ public final class BootScript {
       s.append("echo osdeploy: DistributionPoint ")
           .append(distributionPoint)
           .append(
-              " has no boot environment (neither spec.bootEnvironment nor one shipped with its"
-                  + " daemon); starting from the local disk\n");
+              " has no boot environment to serve (spec.bootEnvironment not yet pulled and"
+                  + " verified on this node, or none shipped with its daemon); starting from the"
+                  + " local disk\n");
       return localDisk(s);
     }
     s.append("echo osdeploy: ")

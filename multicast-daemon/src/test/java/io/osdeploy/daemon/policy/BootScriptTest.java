@@ -79,9 +79,9 @@ class BootScriptTest {
     String script =
         BootScript.render(PXE, List.of(deployment("win11")), null, "http://dp:9080", "site/berlin");
     assertEquals(
-        "echo osdeploy: DistributionPoint site/berlin has no boot environment"
-            + " (neither spec.bootEnvironment nor one shipped with its daemon); starting from the"
-            + " local disk",
+        "echo osdeploy: DistributionPoint site/berlin has no boot environment to serve"
+            + " (spec.bootEnvironment not yet pulled and verified on this node, or none shipped"
+            + " with its daemon); starting from the local disk",
         script.lines().toList().get(2));
   }
 

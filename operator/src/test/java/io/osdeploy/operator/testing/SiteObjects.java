@@ -87,7 +87,7 @@ public final class SiteObjects implements AutoCloseable {
     return apply(image);
   }
 
-  /** The DistributionPoint {@code name} holding {@code images}, with a boot environment. */
+  /** The DistributionPoint {@code name} holding {@code images}. */
   public DistributionPoint distributionPoint(String name, String... images) {
     DistributionPoint dp = new DistributionPoint();
     dp.getMetadata().setName(name);
@@ -95,10 +95,6 @@ public final class SiteObjects implements AutoCloseable {
     dp.setSpec(new DistributionPointSpec());
     dp.getSpec().setOsImages(new ImageSelection());
     dp.getSpec().getOsImages().setNames(List.of(images));
-    DistributionPointSpec.BootEnvironment boot = new DistributionPointSpec.BootEnvironment();
-    boot.setKernelUrl("http://boot.test/vmlinuz");
-    boot.setInitrdUrl("http://boot.test/initrd.img");
-    dp.getSpec().setBootEnvironment(boot);
     return apply(dp);
   }
 
