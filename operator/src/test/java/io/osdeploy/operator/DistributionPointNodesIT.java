@@ -469,7 +469,10 @@ class DistributionPointNodesIT {
           machine.awaitConsole(PointerScript.PASSWORD_NOTICE, "Password", Duration.ofSeconds(120)),
           "no password prompt:\n" + machine.console());
       machine.type("ret", "s", "3", "c", "r", "e", "t", "ret");
-      String expected = "osdeploy: 1 deployment for " + QemuMachine.MAC + ": bare-metal";
+      // The deployment is offered; these daemons serve no boot environment, and the script says
+      // so ("osdeploy: DistributionPoint <ns>/<name> has no boot environment ...", wrapped at 80
+      // columns on the console, so only its start is matched).
+      String expected = "osdeploy: DistributionPoint " + ns() + "/" + DP + " ";
       assertTrue(
           machine.awaitConsole(expected, Duration.ofSeconds(60)),
           "the daemon's boot script did not run:\n" + machine.console() + "\n" + logs());
