@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.daemon.testing.TestContentServer;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
@@ -157,9 +158,9 @@ class PxeBootIT {
             "  pxe: {enabled: true}",
             "  bootEnvironment:",
             "    kernelUrl: " + bootBase + "/vmlinuz",
-            "    kernelSha256: " + sha256(kernel),
+            "    kernelSha256: " + TestContentServer.sha256(kernel),
             "    initrdUrl: " + bootBase + "/initrd.img",
-            "    initrdSha256: " + sha256(initrd),
+            "    initrdSha256: " + TestContentServer.sha256(initrd),
             "---",
             "apiVersion: osdeploy.io/v1alpha1",
             "kind: TaskSequenceDeployment",
@@ -303,10 +304,5 @@ class PxeBootIT {
     }
     return Files.isExecutable(Path.of("/usr/sbin", tool))
         || Files.isExecutable(Path.of("/sbin", tool));
-  }
-
-  private static String sha256(byte[] bytes) throws Exception {
-    return java.util.HexFormat.of()
-        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 }

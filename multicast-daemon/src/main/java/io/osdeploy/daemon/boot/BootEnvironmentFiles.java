@@ -2,15 +2,10 @@ package io.osdeploy.daemon.boot;
 
 import io.osdeploy.daemon.content.VerifiedContent;
 import io.osdeploy.daemon.content.VerifiedFile;
+import io.osdeploy.digest.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +63,7 @@ public final class BootEnvironmentFiles implements VerifiedContent {
         throw new IOException(sums + ": names no " + name);
       }
       Path file = directory.resolve(name);
-      String actual = sha256(file);
+      String actual = Sha256.of(file);
       if (!actual.equals(sha)) {
         throw new IOException(file + ": SHA-256 is " + actual + ", SHA256SUMS says " + sha);
       }
@@ -92,18 +87,5 @@ public final class BootEnvironmentFiles implements VerifiedContent {
   @Override
   public Optional<VerifiedFile> verified(String name) {
     return Optional.ofNullable(files.get(name));
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-      in.transferTo(OutputStream.nullOutputStream());
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 }

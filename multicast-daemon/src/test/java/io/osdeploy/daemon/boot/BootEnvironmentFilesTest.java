@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.osdeploy.daemon.testing.TestContentServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,22 +25,17 @@ public class BootEnvironmentFilesTest {
     Files.write(dir.resolve("initrd.img"), INITRD);
     Files.writeString(
         dir.resolve("SHA256SUMS"),
-        sha256(KERNEL) + "  vmlinuz\n" + sha256(INITRD) + "  initrd.img\n");
+        TestContentServer.sha256(KERNEL)
+            + "  vmlinuz\n"
+            + TestContentServer.sha256(INITRD)
+            + "  initrd.img\n");
     return BootEnvironmentFiles.load(dir);
-  }
-
-  public static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Test
   void loadsFilesThatMatchTheirSums() throws IOException {
     BootEnvironmentFiles files = write(dir);
-    assertEquals(sha256(KERNEL), files.kernel().sha256());
+    assertEquals(TestContentServer.sha256(KERNEL), files.kernel().sha256());
     assertEquals(INITRD.length, files.initrd().size());
     assertTrue(files.verified("initrd.img").isPresent());
     assertTrue(files.verified("SHA256SUMS").isEmpty(), "only the kernel and the initramfs");
@@ -66,7 +60,7 @@ public class BootEnvironmentFilesTest {
   @Test
   void refusesSumsThatLeaveAFileOut() throws IOException {
     write(dir);
-    Files.writeString(dir.resolve("SHA256SUMS"), sha256(KERNEL) + "  vmlinuz\n");
+    Files.writeString(dir.resolve("SHA256SUMS"), TestContentServer.sha256(KERNEL) + "  vmlinuz\n");
     IOException e = assertThrows(IOException.class, () -> BootEnvironmentFiles.load(dir));
     assertTrue(e.getMessage().contains("names no initrd.img"), e.getMessage());
   }

@@ -129,7 +129,9 @@ class DaemonHttpServerTest {
     assertEquals(200, kernel.statusCode());
     assertArrayEquals(BootEnvironmentFilesTest.KERNEL, kernel.body());
     assertEquals(
-        "\"" + BootEnvironmentFilesTest.sha256(BootEnvironmentFilesTest.KERNEL) + "\"",
+        "\""
+            + io.osdeploy.daemon.testing.TestContentServer.sha256(BootEnvironmentFilesTest.KERNEL)
+            + "\"",
         kernel.headers().firstValue("etag").orElseThrow(),
         "its SHA-256 is its entity tag");
     HttpResponse<byte[]> part =

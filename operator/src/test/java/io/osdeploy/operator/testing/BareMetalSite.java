@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.osdeploy.api.v1alpha1.BootableMedia;
+import io.osdeploy.digest.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,10 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -66,7 +64,7 @@ public final class BareMetalSite implements AutoCloseable {
     try {
       bootEnvironment = BootEnvironmentBuild.bootEnvironment();
       system = BootEnvironmentBuild.testSystem(dir.resolve("test-system.img"));
-      systemSha256 = sha256(system);
+      systemSha256 = Sha256.of(system);
       network = new SiteNetwork();
       closing.add(network);
       dp = network.add("dp", "52:54:00:b4:00:ff");
@@ -269,18 +267,6 @@ public final class BareMetalSite implements AutoCloseable {
           p.waitFor(10, TimeUnit.SECONDS);
         });
     return p;
-  }
-
-  public static String sha256(Path file) throws IOException {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-        in.transferTo(OutputStream.nullOutputStream());
-      }
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static boolean onPath(String tool) {
