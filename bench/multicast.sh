@@ -28,7 +28,7 @@ for tool in ip nft tc udp-sender udp-receiver uftp uftpd curl python3; do
 done
 [[ $(id -u) -eq 0 ]] || { echo "needs root (network namespaces)" >&2; exit 1; }
 
-mvn -B -q -o -pl model install -DskipTests -Dspotless.check.skip >&2
+mvn -B -q -o -pl model,transfer install -DskipTests -Dspotless.check.skip >&2
 mvn -B -q -o -pl multicast-daemon test-compile -Dspotless.check.skip >&2
 cpfile="$(mktemp)"
 mvn -B -q -o -pl multicast-daemon dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2

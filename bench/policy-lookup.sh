@@ -4,8 +4,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-mvn -B -q -pl model,multicast-daemon -am test-compile -Dspotless.check.skip >&2
-mvn -B -q -pl model install -DskipTests -Dspotless.check.skip >&2
+mvn -B -q -pl model,transfer,multicast-daemon -am test-compile -Dspotless.check.skip >&2
+mvn -B -q -pl model,transfer install -DskipTests -Dspotless.check.skip >&2
 cpfile="$(mktemp)"
 mvn -B -q -pl multicast-daemon dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2
 cp="$(cat "$cpfile")"

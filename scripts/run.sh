@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/prereqs.sh
 export OSDEPLOY_IPXE_DIR="${OSDEPLOY_IPXE_DIR:-$(bash scripts/ipxe.sh | tail -1)}"
-if [[ ! -f operator/target/osdeploy-operator.jar || -n "$(find model multicast-daemon agent operator pom.xml -newer operator/target/osdeploy-operator.jar -type f -not -path '*/target/*' | head -1)" ]]; then
+if [[ ! -f operator/target/osdeploy-operator.jar || -n "$(find model transfer multicast-daemon agent operator pom.xml -newer operator/target/osdeploy-operator.jar -type f -not -path '*/target/*' | head -1)" ]]; then
   echo "[run] building the operator ..." >&2
   mvn -B -q install -DskipTests -Dspotless.check.skip >&2
 fi

@@ -1,7 +1,7 @@
 package io.osdeploy.agent;
 
-import io.osdeploy.daemon.cli.Flags;
-import io.osdeploy.daemon.tls.PinnedCa;
+import io.osdeploy.transfer.cli.Flags;
+import io.osdeploy.transfer.tls.PinnedCa;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

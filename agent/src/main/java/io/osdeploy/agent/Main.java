@@ -1,6 +1,6 @@
 package io.osdeploy.agent;
 
-import io.osdeploy.daemon.receive.ReceiveCommand;
+import io.osdeploy.transfer.receive.ReceiveCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

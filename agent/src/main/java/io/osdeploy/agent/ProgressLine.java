@@ -1,6 +1,6 @@
 package io.osdeploy.agent;
 
-import io.osdeploy.daemon.receive.ImageDownload;
+import io.osdeploy.transfer.receive.ImageDownload;
 import java.util.Locale;
 
 /**

@@ -1,6 +1,6 @@
 package io.osdeploy.agent;
 
-import io.osdeploy.daemon.receive.ImageDownload;
+import io.osdeploy.transfer.receive.ImageDownload;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;

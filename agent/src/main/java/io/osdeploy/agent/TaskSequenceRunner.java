@@ -1,7 +1,7 @@
 package io.osdeploy.agent;
 
 import io.osdeploy.api.v1alpha1.Step;
-import io.osdeploy.daemon.receive.ImageDownload;
+import io.osdeploy.transfer.receive.ImageDownload;
 import java.io.IOException;
 import java.net.NetworkInterface;
 import java.net.URI;

@@ -11,7 +11,7 @@ import io.osdeploy.daemon.config.ConfigFileSource;
 import io.osdeploy.daemon.http.TlsMaterial;
 import io.osdeploy.daemon.testing.OpensslCa;
 import io.osdeploy.daemon.testing.Prerequisites;
-import io.osdeploy.daemon.tls.PinnedCa;
+import io.osdeploy.transfer.tls.PinnedCa;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.osdeploy.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.osdeploy.daemon.receive.ImageDownload;
+import io.osdeploy.transfer.receive.ImageDownload;
 import org.junit.jupiter.api.Test;
 
 class ProgressLineTest {

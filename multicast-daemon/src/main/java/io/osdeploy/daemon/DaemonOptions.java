@@ -1,6 +1,6 @@
 package io.osdeploy.daemon;
 
-import io.osdeploy.daemon.cli.Flags;
+import io.osdeploy.transfer.cli.Flags;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.osdeploy.daemon.multicast.MulticastReceiver;
-import io.osdeploy.daemon.multicast.WireFormat;
-import io.osdeploy.daemon.receive.ImageDownload;
 import io.osdeploy.daemon.testing.TestContentServer;
+import io.osdeploy.transfer.receive.ImageDownload;
+import io.osdeploy.transfer.receive.MulticastReceiver;
+import io.osdeploy.transfer.wire.WireFormat;
 import java.io.File;
 import java.io.IOException;
 import java.net.NetworkInterface;

@@ -2,7 +2,7 @@ package io.osdeploy.daemon.http;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.osdeploy.daemon.tls.PinnedCa;
+import io.osdeploy.transfer.tls.PinnedCa;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

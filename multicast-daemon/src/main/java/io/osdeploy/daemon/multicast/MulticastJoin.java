@@ -1,5 +1,7 @@
 package io.osdeploy.daemon.multicast;
 
+import io.osdeploy.transfer.wire.JoinTicket;
+
 /** How the control endpoint puts a receiver into a session. */
 @FunctionalInterface
 public interface MulticastJoin {

@@ -1,5 +1,10 @@
 package io.osdeploy.daemon.multicast;
 
+import io.osdeploy.transfer.wire.DecodeException;
+import io.osdeploy.transfer.wire.JoinTicket;
+import io.osdeploy.transfer.wire.SessionEnd;
+import io.osdeploy.transfer.wire.SessionKeys;
+import io.osdeploy.transfer.wire.WireFormat;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;

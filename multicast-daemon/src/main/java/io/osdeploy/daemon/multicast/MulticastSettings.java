@@ -1,6 +1,7 @@
 package io.osdeploy.daemon.multicast;
 
 import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
+import io.osdeploy.transfer.wire.WireFormat;
 import java.time.Duration;
 
 /**

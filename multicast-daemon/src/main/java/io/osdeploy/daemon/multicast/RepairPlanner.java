@@ -1,5 +1,7 @@
 package io.osdeploy.daemon.multicast;
 
+import io.osdeploy.transfer.wire.Nak;
+import io.osdeploy.transfer.wire.ParityCode;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;

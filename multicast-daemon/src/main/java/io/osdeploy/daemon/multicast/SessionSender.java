@@ -1,5 +1,6 @@
 package io.osdeploy.daemon.multicast;
 
+import io.osdeploy.transfer.wire.DecodeException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 

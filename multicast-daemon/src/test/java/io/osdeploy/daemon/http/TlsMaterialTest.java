@@ -31,7 +31,7 @@ class TlsMaterialTest {
     assertEquals(2, material.chain().size(), "leaf, then the CA from ca.crt");
     assertEquals("CN=site CA", material.chain().get(1).getSubjectX500Principal().getName());
     assertEquals(
-        io.osdeploy.daemon.tls.PinnedCa.fingerprint(material.chain().get(1)),
+        io.osdeploy.transfer.tls.PinnedCa.fingerprint(material.chain().get(1)),
         material.caFingerprint(),
         "the CA the agent is told to pin");
     Files.delete(tls.resolve("ca.crt"));

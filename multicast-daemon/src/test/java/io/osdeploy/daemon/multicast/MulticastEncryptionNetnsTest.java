@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.osdeploy.daemon.testing.Prerequisites;
+import io.osdeploy.transfer.wire.Announce;
+import io.osdeploy.transfer.wire.WireFormat;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
+import io.osdeploy.transfer.receive.MulticastReceiver;
+import io.osdeploy.transfer.receive.ReceiveResult;
+import io.osdeploy.transfer.wire.JoinTicket;
 import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,6 +10,7 @@ import io.osdeploy.daemon.Daemon;
 import io.osdeploy.daemon.DaemonSettings;
 import io.osdeploy.daemon.config.ConfigFileSource;
 import io.osdeploy.daemon.testing.TestContentServer;
+import io.osdeploy.transfer.receive.ImageDownload;
 import java.io.IOException;
 import java.net.NetworkInterface;
 import java.net.ServerSocket;

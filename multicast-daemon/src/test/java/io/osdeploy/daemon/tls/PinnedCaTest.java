@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.osdeploy.daemon.http.TlsMaterial;
 import io.osdeploy.daemon.testing.OpensslCa;
 import io.osdeploy.daemon.testing.Prerequisites;
+import io.osdeploy.transfer.tls.PinnedCa;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

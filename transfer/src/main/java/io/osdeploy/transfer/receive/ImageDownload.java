@@ -1,0 +1,530 @@
+package io.osdeploy.transfer.receive;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.osdeploy.digest.Sha256;
+import io.osdeploy.transfer.wire.JoinTicket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.NetworkInterface;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets an image from a distribution point the way a machine should: joins the multicast session
+ * through the control endpoint, and finishes by unicast ({@code GET /content/<image>} with byte
+ * ranges) whatever multicast did not bring: a session that ended early, a sender that fell silent
+ * (its node died), a receiver too slow or too late, or no session at all. Unless the image is
+ * multicast-only; then only multicast counts. Unicast goes to the joined node first and then to the
+ * other nodes named, in order, and keeps trying them with back-off while none can be reached (a
+ * node restarting) for up to the retry budget. The result says verified only when the whole file's
+ * SHA-256 is the image's.
+ */
+public final class ImageDownload {
+  /** How long unicast keeps trying when no server can be reached, unless the request says. */
+  public static final Duration DEFAULT_UNICAST_RETRY = Duration.ofMinutes(5);
+
+  private static final long FIRST_BACKOFF_MILLIS = 500;
+  private static final long MAX_BACKOFF_MILLIS = 10_000;
+
+  /**
+   * What to fetch, from where, to where.
+   *
+   * @param server the distribution point node to join the session at, and the first to ask by
+   *     unicast
+   * @param offset where in {@code target} the image starts: 0 for a file or a whole disk, the
+   *     partition's start when the target is a disk image holding partitions; a target is truncated
+   *     to the image only at offset 0
+   * @param multicast whether to join a multicast session at all (a deployment may ask for unicast)
+   * @param expectedSha256 the image's SHA-256 as the policy gives it; null to trust the session's
+   *     ticket or the download's ETag
+   * @param otherServers more nodes serving the same image, asked by unicast in this order when
+   *     {@code server} cannot be reached or answers with an error
+   * @param unicastRetry how long unicast keeps trying while every server fails, backing off from
+   *     half a second to ten seconds between rounds
+   */
+  public record Request(
+      URI server,
+      String image,
+      String client,
+      Path target,
+      long offset,
+      NetworkInterface iface,
+      boolean multicast,
+      boolean multicastOnly,
+      Duration multicastTimeout,
+      String expectedSha256,
+      List<URI> otherServers,
+      Duration unicastRetry) {
+    public Request {
+      if (offset < 0) {
+        throw new IllegalArgumentException("offset: must not be negative (got " + offset + ")");
+      }
+      otherServers = otherServers == null ? List.of() : List.copyOf(otherServers);
+      if (unicastRetry == null || unicastRetry.isNegative()) {
+        throw new IllegalArgumentException("unicastRetry: must not be negative");
+      }
+    }
+
+    /** One server, with the default unicast retry budget. */
+    public Request(
+        URI server,
+        String image,
+        String client,
+        Path target,
+        long offset,
+        NetworkInterface iface,
+        boolean multicast,
+        boolean multicastOnly,
+        Duration multicastTimeout,
+        String expectedSha256) {
+      this(
+          server,
+          image,
+          client,
+          target,
+          offset,
+          iface,
+          multicast,
+          multicastOnly,
+          multicastTimeout,
+          expectedSha256,
+          List.of(),
+          DEFAULT_UNICAST_RETRY);
+    }
+
+    /** A whole file or device, trusting the ticket or ETag for the SHA-256. */
+    public Request(
+        URI server,
+        String image,
+        String client,
+        Path target,
+        NetworkInterface iface,
+        boolean multicastOnly,
+        Duration multicastTimeout) {
+      this(server, image, client, target, 0, iface, true, multicastOnly, multicastTimeout, null);
+    }
+
+    /** The same request, asking these other nodes by unicast after {@code server}. */
+    public Request withOtherServers(List<URI> servers, Duration retry) {
+      return new Request(
+          server,
+          image,
+          client,
+          target,
+          offset,
+          iface,
+          multicast,
+          multicastOnly,
+          multicastTimeout,
+          expectedSha256,
+          servers,
+          retry);
+    }
+
+    /** Every server to ask by unicast, in order. */
+    List<URI> unicastServers() {
+      List<URI> all = new ArrayList<>();
+      all.add(server);
+      otherServers.stream().filter(s -> !all.contains(s)).forEach(all::add);
+      return all;
+    }
+  }
+
+  /**
+   * @param multicastBlocks blocks that came by multicast
+   * @param unicastBytes bytes fetched by unicast to finish
+   * @param unicastFrom the servers that sent bytes by unicast, in the order they did
+   */
+  public record Outcome(
+      boolean verified,
+      String sha256,
+      long multicastBlocks,
+      long unicastBytes,
+      String detail,
+      List<URI> unicastFrom) {
+    public Outcome {
+      unicastFrom = List.copyOf(unicastFrom);
+    }
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(ImageDownload.class);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private final HttpClient http;
+
+  public ImageDownload() {
+    this(null);
+  }
+
+  /** With {@code tls} (e.g. {@link io.osdeploy.transfer.tls.PinnedCa}) for https:// servers. */
+  public ImageDownload(SSLContext tls) {
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
+  }
+
+  /**
+   * How far the current {@link #fetch} is, for a progress display on another thread.
+   *
+   * @param bytes bytes of the image written so far
+   * @param total the image's size, or -1 while unknown
+   * @param route "multicast" while a session is being received, else "unicast"
+   */
+  public record Progress(long bytes, long total, String route) {}
+
+  private volatile MulticastReceiver receiving;
+  private volatile long multicastBytes;
+  private volatile long total = -1;
+  private final java.util.concurrent.atomic.AtomicLong unicastBytes =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  public Progress progress() {
+    MulticastReceiver now = receiving;
+    return now != null
+        ? new Progress(now.heldBytes(), total, "multicast")
+        : new Progress(multicastBytes + unicastBytes.get(), total, "unicast");
+  }
+
+  public Outcome fetch(Request r) throws IOException, InterruptedException {
+    JoinTicket ticket = r.multicast() ? join(r) : null;
+    if (ticket != null) {
+      total = ticket.imageSize();
+    }
+    BitSet held = new BitSet();
+    long multicastBlocks = 0;
+    if (ticket != null) {
+      if (r.expectedSha256() != null && !r.expectedSha256().equalsIgnoreCase(ticket.sha256())) {
+        throw new IOException(
+            "the session offers SHA-256 "
+                + ticket.sha256()
+                + " for "
+                + r.image()
+                + ", the policy "
+                + r.expectedSha256()
+                + ": the image changed since the policy was fetched");
+      }
+      MulticastReceiver receiver =
+          new MulticastReceiver(
+              MulticastReceiver.Config.fromTicket(ticket, r.iface()), r.target(), r.offset());
+      CompletableFuture<ReceiveResult> future = receiver.start();
+      receiving = receiver;
+      ReceiveResult result;
+      try {
+        result = future.get(r.multicastTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        log.info(
+            "{}: multicast did not finish in {}; finishing by unicast",
+            r.image(),
+            r.multicastTimeout());
+        receiver.close();
+        result = future.getNow(null);
+      } catch (ExecutionException e) {
+        throw new IOException("multicast receive failed: " + e.getCause().getMessage(), e);
+      } finally {
+        receiver.close();
+        multicastBytes = receiver.heldBytes();
+        receiving = null;
+      }
+      if (result != null && result.verified()) {
+        return new Outcome(true, result.sha256Hex(), result.blocks(), 0, "multicast", List.of());
+      }
+      held = receiver.heldBlocks();
+      multicastBlocks = held.cardinality();
+    }
+    if (r.multicastOnly()) {
+      return new Outcome(
+          false,
+          null,
+          multicastBlocks,
+          0,
+          "multicast-only image and the session did not finish",
+          List.of());
+    }
+    // The policy names the image's SHA-256, or else a ticket does, or else the download's ETag.
+    String expected =
+        r.expectedSha256() != null
+            ? r.expectedSha256().toLowerCase(java.util.Locale.ROOT)
+            : ticket != null ? ticket.sha256() : null;
+    Sources sources = new Sources(r);
+    long unicast;
+    long size;
+    if (multicastBlocks > 0) {
+      unicast = fillGaps(r, ticket, held, sources);
+      size = ticket.imageSize();
+    } else {
+      Whole whole = whole(r, sources);
+      unicast = whole.bytes();
+      size = whole.bytes();
+      if (expected == null) {
+        expected = whole.etag();
+      }
+    }
+    String actual = sha256(r, size);
+    if (expected != null && !actual.equals(expected) && multicastBlocks > 0) {
+      // What multicast wrote cannot be trusted after all: fetch the whole image once.
+      log.warn("{}: SHA-256 mismatch after filling gaps; fetching the whole image", r.image());
+      Whole whole = whole(r, sources);
+      unicast += whole.bytes();
+      actual = sha256(r, whole.bytes());
+    }
+    boolean verified = expected != null && actual.equals(expected);
+    String route = multicastBlocks > 0 ? "multicast+unicast" : "unicast";
+    return new Outcome(verified, actual, multicastBlocks, unicast, route, sources.used());
+  }
+
+  private JoinTicket join(Request r) throws InterruptedException {
+    URI uri =
+        r.server()
+            .resolve(
+                "/v1/multicast/join?image="
+                    + URLEncoder.encode(r.image(), StandardCharsets.UTF_8)
+                    + "&client="
+                    + URLEncoder.encode(r.client(), StandardCharsets.UTF_8));
+    try {
+      HttpResponse<byte[]> answer =
+          http.send(
+              HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      if (answer.statusCode() != 200) {
+        log.info(
+            "{}: no multicast session ({} {})",
+            r.image(),
+            answer.statusCode(),
+            new String(answer.body(), StandardCharsets.UTF_8).strip());
+        return null;
+      }
+      return JSON.readValue(answer.body(), JoinTicket.class);
+    } catch (IOException e) {
+      log.info("{}: cannot join by multicast ({})", r.image(), e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * Fetches each run of missing blocks with one range request; returns the bytes fetched. Blocks a
+   * cut-off response brought in whole count as held, so the next server is asked only for the rest.
+   */
+  private long fillGaps(Request r, JoinTicket ticket, BitSet held, Sources sources)
+      throws IOException, InterruptedException {
+    int blockSize = ticket.blockSize();
+    int blocks = (int) ((ticket.imageSize() + blockSize - 1) / blockSize);
+    long fetched = 0;
+    try (FileChannel out =
+        FileChannel.open(r.target(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      for (int first = held.nextClearBit(0); first < blocks; first = held.nextClearBit(first)) {
+        int end = held.nextSetBit(first);
+        if (end < 0 || end > blocks) {
+          end = blocks;
+        }
+        long from = (long) first * blockSize;
+        long to = Math.min((long) end * blockSize, ticket.imageSize()) - 1;
+        long[] written = {0};
+        URI server = sources.current();
+        try {
+          range(r, server, ticket.sha256(), from, to, out, written);
+          held.set(first, end);
+          sources.succeeded(server);
+        } catch (IOException e) {
+          held.set(first, first + (int) (written[0] / blockSize));
+          sources.failed(server, e);
+        } finally {
+          fetched += written[0];
+        }
+      }
+      if (r.offset() == 0) {
+        out.truncate(ticket.imageSize());
+      }
+      out.force(false);
+    }
+    return fetched;
+  }
+
+  private void range(
+      Request r, URI server, String sha256, long from, long to, FileChannel out, long[] written)
+      throws IOException, InterruptedException {
+    URI uri = content(server, r.image());
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .header("Range", "bytes=" + from + "-" + to)
+            .header("If-Range", "\"" + sha256 + "\"")
+            .build();
+    HttpResponse<InputStream> answer =
+        http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    if (answer.statusCode() != 206) {
+      answer.body().close();
+      throw new IOException(
+          "GET " + uri + " bytes " + from + "-" + to + ": HTTP " + answer.statusCode());
+    }
+    copy(answer.body(), out, r.offset() + from, written);
+    if (written[0] != to - from + 1) {
+      throw new IOException(
+          "GET " + uri + " bytes " + from + "-" + to + ": the response ended after " + written[0]);
+    }
+  }
+
+  private record Whole(long bytes, String etag) {}
+
+  /** The whole image from the first server that sends all of it. */
+  private Whole whole(Request r, Sources sources) throws IOException, InterruptedException {
+    while (true) {
+      URI server = sources.current();
+      try {
+        Whole whole = whole(r, server);
+        sources.succeeded(server);
+        return whole;
+      } catch (IOException e) {
+        sources.failed(server, e);
+      }
+    }
+  }
+
+  private Whole whole(Request r, URI server) throws IOException, InterruptedException {
+    URI uri = content(server, r.image());
+    HttpResponse<InputStream> answer =
+        http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
+    if (answer.statusCode() != 200) {
+      answer.body().close();
+      throw new IOException("GET " + uri + ": HTTP " + answer.statusCode());
+    }
+    String etag = answer.headers().firstValue("ETag").map(e -> e.replace("\"", "")).orElse(null);
+    long length = answer.headers().firstValueAsLong("Content-Length").orElse(-1);
+    if (length >= 0) {
+      total = length;
+    }
+    try (FileChannel out =
+        r.offset() == 0
+            ? FileChannel.open(
+                r.target(),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)
+            : FileChannel.open(r.target(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      long[] written = {0};
+      copy(answer.body(), out, r.offset(), written);
+      if (length >= 0 && written[0] != length) {
+        throw new IOException("GET " + uri + ": the response ended after " + written[0]);
+      }
+      out.force(false);
+      return new Whole(written[0], etag);
+    }
+  }
+
+  /** Copies the body to {@code out} at {@code position}, counting into {@code written[0]}. */
+  private void copy(InputStream in, FileChannel out, long position, long[] written)
+      throws IOException {
+    try (in) {
+      byte[] buffer = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
+        while (b.hasRemaining()) {
+          int w = out.write(b, position + written[0]);
+          written[0] += w;
+          unicastBytes.addAndGet(w);
+        }
+      }
+    }
+  }
+
+  private static URI content(URI server, String image) {
+    return server.resolve("/content/" + URLEncoder.encode(image, StandardCharsets.UTF_8));
+  }
+
+  private static String sha256(Request r, long size) throws IOException {
+    try (FileChannel in = FileChannel.open(r.target(), StandardOpenOption.READ)) {
+      return Sha256.of(in, r.offset(), size);
+    }
+  }
+
+  /**
+   * The servers unicast asks, in turn: it stays with one while it answers, moves to the next when
+   * it fails, and after a round in which every one failed waits, doubling the wait, until the retry
+   * budget (counted from the first failure in a row) is spent.
+   */
+  private static final class Sources {
+    private final Request request;
+    private final List<URI> servers;
+    private final List<URI> used = new ArrayList<>();
+    private int index;
+    private int failuresInARow;
+    private long giveUpAt;
+    private long backoffMillis = FIRST_BACKOFF_MILLIS;
+
+    Sources(Request request) {
+      this.request = request;
+      this.servers = request.unicastServers();
+    }
+
+    URI current() {
+      return servers.get(index);
+    }
+
+    void succeeded(URI server) {
+      failuresInARow = 0;
+      backoffMillis = FIRST_BACKOFF_MILLIS;
+      if (used.isEmpty() || !used.get(used.size() - 1).equals(server)) {
+        used.add(server);
+      }
+    }
+
+    void failed(URI server, IOException e) throws IOException, InterruptedException {
+      if (failuresInARow++ == 0) {
+        giveUpAt = System.nanoTime() + request.unicastRetry().toNanos();
+      }
+      index = (index + 1) % servers.size();
+      if (failuresInARow % servers.size() != 0) {
+        log.warn(
+            "{}: unicast from {} failed ({}); trying {}", request.image(), server, e, current());
+        return;
+      }
+      if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) > giveUpAt) {
+        throw new IOException(
+            "unicast of "
+                + request.image()
+                + " failed at every server ("
+                + servers
+                + ") for "
+                + request.unicastRetry()
+                + "; last: "
+                + e.getMessage(),
+            e);
+      }
+      log.warn(
+          "{}: unicast from {} failed ({}); trying {} again in {} ms",
+          request.image(),
+          server,
+          e,
+          servers.size() == 1 ? "it" : "every server",
+          backoffMillis);
+      Thread.sleep(backoffMillis);
+      backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+    }
+
+    List<URI> used() {
+      return used;
+    }
+  }
+}

@@ -1,0 +1,709 @@
+package io.osdeploy.transfer.receive;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.osdeploy.digest.Sha256;
+import io.osdeploy.transfer.wire.Announce;
+import io.osdeploy.transfer.wire.DataBlock;
+import io.osdeploy.transfer.wire.DecodeException;
+import io.osdeploy.transfer.wire.JoinTicket;
+import io.osdeploy.transfer.wire.Message;
+import io.osdeploy.transfer.wire.Nak;
+import io.osdeploy.transfer.wire.ParityBlock;
+import io.osdeploy.transfer.wire.ParityCode;
+import io.osdeploy.transfer.wire.PassEnd;
+import io.osdeploy.transfer.wire.SessionCodec;
+import io.osdeploy.transfer.wire.SessionEnd;
+import io.osdeploy.transfer.wire.SessionKeys;
+import io.osdeploy.transfer.wire.Status;
+import io.osdeploy.transfer.wire.WireFormat;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins a session's group, writes each block at its offset in the output file, NAKs what it lacks
+ * after a random back-off, and reports success only when the whole file's SHA-256 matches the
+ * announced one. All state is touched only on the channel's event loop, so it needs no locks.
+ */
+public final class MulticastReceiver implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MulticastReceiver.class);
+  private static final int MAX_NAK_DATAGRAMS_PER_ROUND = 16;
+  private static final int STATUS_REPEATS = 3;
+
+  /** Decides, before any processing, whether to drop a DATA datagram: loss injection for tests. */
+  @FunctionalInterface
+  public interface DataDropFilter {
+    DataDropFilter NONE = (ordinal, block) -> false;
+
+    /** {@code ordinal} counts the DATA datagrams this receiver has seen, from 0. */
+    boolean drop(long ordinal, DataBlock block);
+  }
+
+  /** What the receiver needs to join one session; normally handed out by the control endpoint. */
+  public record Config(
+      InetSocketAddress group,
+      NetworkInterface iface,
+      int sessionId,
+      int sourceId,
+      byte[] secret,
+      boolean encrypted,
+      Duration nakBackoffMax,
+      Duration idleTimeout,
+      Duration senderLostTimeout,
+      DataDropFilter dropFilter,
+      byte[] expectedSha256) {
+
+    /** How long a sender may stay silent, once heard, before the receiver stops waiting for it. */
+    public static final Duration SENDER_LOST_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * @param senderLostTimeout a sender heard from sends at least an ANNOUNCE or PASS_END every few
+     *     hundred milliseconds while its session lasts; silence this long means it is gone (its
+     *     process or node died, or the network to it failed), and the receiver ends INCOMPLETE so
+     *     that the blocks it lacks can come by unicast instead
+     * @param expectedSha256 the image's digest from the control endpoint; when set, an ANNOUNCE
+     *     with another digest is ignored and success needs the file to match it. Null trusts the
+     *     ANNOUNCE (tests only).
+     */
+    public Config {
+      if (sourceId == WireFormat.SENDER_SOURCE_ID) {
+        throw new IllegalArgumentException("source id 0 is the sender's");
+      }
+      if (expectedSha256 != null && expectedSha256.length != 32) {
+        throw new IllegalArgumentException("expectedSha256 must have 32 bytes");
+      }
+    }
+
+    /** A receiver for what the control endpoint handed out, on {@code iface}. */
+    public static Config fromTicket(JoinTicket ticket, NetworkInterface iface) {
+      return new Config(
+          new InetSocketAddress(ticket.group(), ticket.port()),
+          iface,
+          (int) ticket.sessionId(),
+          (int) ticket.sourceId(),
+          ticket.secretBytes(),
+          ticket.encrypted(),
+          Duration.ofMillis(40),
+          Duration.ofMillis(250),
+          SENDER_LOST_TIMEOUT,
+          DataDropFilter.NONE,
+          HexFormat.of().parseHex(ticket.sha256()));
+    }
+
+    public static Config defaults(
+        InetSocketAddress group,
+        NetworkInterface iface,
+        int sessionId,
+        int sourceId,
+        byte[] secret) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          sourceId,
+          secret,
+          false,
+          Duration.ofMillis(40),
+          Duration.ofMillis(250),
+          SENDER_LOST_TIMEOUT,
+          DataDropFilter.NONE,
+          null);
+    }
+
+    public Config withDropFilter(DataDropFilter filter) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          sourceId,
+          secret,
+          encrypted,
+          nakBackoffMax,
+          idleTimeout,
+          senderLostTimeout,
+          filter,
+          expectedSha256);
+    }
+
+    public Config withSenderLostTimeout(Duration value) {
+      return new Config(
+          group,
+          iface,
+          sessionId,
+          sourceId,
+          secret,
+          encrypted,
+          nakBackoffMax,
+          idleTimeout,
+          value,
+          dropFilter,
+          expectedSha256);
+    }
+  }
+
+  private final Config config;
+  private final Path output;
+  private final long offset;
+  private final SessionCodec codec;
+  private final EventLoopGroup group;
+  private final CompletableFuture<ReceiveResult> result = new CompletableFuture<>();
+  private final String session;
+
+  // Event-loop state.
+  private DatagramChannel channel;
+  private volatile Announce announce;
+  private FileChannel out;
+  private BitSet held;
+  // Read by progress displays on other threads; written by the receive thread only.
+  private volatile long heldCount;
+  private InetSocketAddress senderAddress;
+  private int lastPass;
+  private long lastPacketNanos;
+  private ScheduledFuture<?> pendingNak;
+  private long dataOrdinal;
+  private long duplicates;
+  private long naksSent;
+  private long naksSuppressed;
+  private long droppedForTest;
+  private long blocksRebuilt;
+  private long missingAtFirstPassEnd = -1;
+  private final Map<Long, List<ParityCode.Parity>> parities = new HashMap<>();
+  private boolean finished;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  public MulticastReceiver(Config config, Path output) {
+    this(config, output, 0);
+  }
+
+  /**
+   * Writes the image at {@code offset} of {@code output}: a partition that is a byte range of a
+   * disk (or of a file standing in for one). With a non-zero offset the file is never truncated.
+   */
+  public MulticastReceiver(Config config, Path output, long offset) {
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset " + offset);
+    }
+    this.config = config;
+    this.output = output;
+    this.offset = offset;
+    this.codec =
+        new SessionCodec(
+            SessionKeys.fromSecret(config.secret()),
+            config.sessionId(),
+            config.sourceId(),
+            config.encrypted());
+    this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    this.session = Integer.toUnsignedString(config.sessionId());
+  }
+
+  /** Binds the group's port and joins the group; the future completes with the outcome. */
+  public CompletableFuture<ReceiveResult> start() throws InterruptedException {
+    Bootstrap b =
+        new Bootstrap()
+            .group(group)
+            .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+            // Several receivers (and sessions) on one host share the port.
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .option(ChannelOption.IP_MULTICAST_IF, config.iface())
+            .option(ChannelOption.SO_RCVBUF, 8 << 20)
+            .handler(new Handler());
+    channel =
+        (DatagramChannel) b.bind(new InetSocketAddress(config.group().getPort())).sync().channel();
+    channel.joinGroup(config.group(), config.iface()).sync();
+    long checkMillis = Math.max(10, config.idleTimeout().toMillis() / 2);
+    channel
+        .eventLoop()
+        .scheduleAtFixedRate(this::checkIdle, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
+    LOG.info(
+        "multicast receiver joined session={} source={} group={} iface={}",
+        session,
+        Integer.toUnsignedString(config.sourceId()),
+        config.group(),
+        config.iface().getName());
+    return result;
+  }
+
+  public CompletableFuture<ReceiveResult> result() {
+    return result;
+  }
+
+  /** Datagrams dropped before processing, by reason; for metrics. */
+  public long rejected(DecodeException.Reason reason) {
+    return codec.rejected(reason);
+  }
+
+  private void onDatagram(DatagramPacket packet) {
+    SessionCodec.Received in;
+    try {
+      in = codec.decode(packet.content());
+    } catch (DecodeException e) {
+      LOG.debug(
+          "multicast drop session={} from={} reason={} detail={}",
+          session,
+          packet.sender(),
+          e.reason(),
+          e.getMessage());
+      return;
+    }
+    try {
+      if (in.header().sourceId() != WireFormat.SENDER_SOURCE_ID || finished) {
+        return; // another receiver's feedback, or we are done
+      }
+      senderAddress = packet.sender();
+      lastPacketNanos = System.nanoTime();
+      Message m = in.message();
+      if (m instanceof Announce a) {
+        onAnnounce(a);
+      } else if (m instanceof DataBlock d) {
+        onData(d);
+      } else if (m instanceof ParityBlock p) {
+        onParity(p);
+      } else if (m instanceof PassEnd p) {
+        lastPass = p.pass();
+        if (missingAtFirstPassEnd < 0 && announce != null) {
+          missingAtFirstPassEnd = announce.blockCount() - heldCount;
+        }
+        scheduleNak();
+      } else if (m instanceof SessionEnd e) {
+        onSessionEnd(e);
+      }
+    } catch (IOException e) {
+      fail(e);
+    } finally {
+      in.release();
+    }
+  }
+
+  private void onAnnounce(Announce a) throws IOException {
+    if (config.expectedSha256() != null
+        && !MessageDigest.isEqual(config.expectedSha256(), a.sha256())) {
+      LOG.warn("multicast announce for another image session={}; ignored", session);
+      return;
+    }
+    if (heldCount == 0) {
+      // Hello: the sender starts the first pass once every expected receiver has said it.
+      send(new Status(Status.State.RECEIVING, 0, a.blockCount()));
+    }
+    if (announce != null) {
+      if (!announce.equals(a)) {
+        LOG.warn("multicast announce changed mid-session session={}; ignored", session);
+      }
+      return;
+    }
+    announce = a;
+    held = new BitSet((int) a.blockCount());
+    out =
+        offset == 0
+            ? FileChannel.open(
+                output,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.READ,
+                StandardOpenOption.TRUNCATE_EXISTING)
+            : FileChannel.open(
+                output,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
+    LOG.info(
+        "multicast receiver announce session={} image={} bytes={} blocks={} sections={}",
+        session,
+        a.imageName(),
+        a.fileSize(),
+        a.blockCount(),
+        a.sectionCount());
+  }
+
+  private void onData(DataBlock d) throws IOException {
+    if (config.dropFilter().drop(dataOrdinal++, d)) {
+      droppedForTest++;
+      return;
+    }
+    if (announce == null) {
+      return; // parameters arrive in the next ANNOUNCE; the block comes back in a repair pass
+    }
+    if (d.block() >= announce.blockCount()
+        || d.data().readableBytes() != announce.blockLength(d.block())) {
+      LOG.debug("multicast bad block session={} block={}", session, d.block());
+      return;
+    }
+    int block = (int) d.block();
+    if (held.get(block)) {
+      duplicates++;
+      return;
+    }
+    ByteBuffer bytes = d.data().nioBuffer();
+    long position = offset + d.block() * announce.blockSize();
+    while (bytes.hasRemaining()) {
+      position += out.write(bytes, position);
+    }
+    held.set(block);
+    if (++heldCount == announce.blockCount()) {
+      finish();
+      return;
+    }
+    if (announce.fecGroupBlocks() > 0) {
+      tryRebuild(block / announce.fecGroupBlocks());
+    }
+  }
+
+  private void onParity(ParityBlock p) throws IOException {
+    if (announce == null
+        || announce.fecGroupBlocks() == 0
+        || p.group() >= announce.groupCount()
+        || p.data().readableBytes() != announce.blockSize()) {
+      return;
+    }
+    if (missingIn(p.group()) == 0) {
+      duplicates++;
+      return;
+    }
+    List<ParityCode.Parity> list = parities.computeIfAbsent(p.group(), g -> new ArrayList<>());
+    for (ParityCode.Parity have : list) {
+      if (have.row() == p.row()) {
+        duplicates++;
+        return;
+      }
+    }
+    byte[] bytes = new byte[announce.blockSize()];
+    p.data().getBytes(p.data().readerIndex(), bytes);
+    list.add(new ParityCode.Parity(p.row(), bytes));
+    tryRebuild(p.group());
+  }
+
+  private int missingIn(long group) {
+    int first = (int) (group * announce.fecGroupBlocks());
+    int end = (int) Math.min(announce.blockCount(), first + (long) announce.fecGroupBlocks());
+    return (end - first) - held.get(first, end).cardinality();
+  }
+
+  /** Rebuilds a group's missing blocks once it holds as many parity rows as it has gaps. */
+  private void tryRebuild(long group) throws IOException {
+    List<ParityCode.Parity> list = parities.get(group);
+    if (list == null) {
+      return;
+    }
+    int missing = missingIn(group);
+    if (missing == 0) {
+      parities.remove(group);
+      return;
+    }
+    if (list.size() < missing) {
+      return;
+    }
+    int first = (int) (group * announce.fecGroupBlocks());
+    int count = (int) Math.min(announce.fecGroupBlocks(), announce.blockCount() - first);
+    byte[][] blocks = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      if (held.get(first + i)) {
+        blocks[i] = new byte[announce.blockLength(first + i)];
+        ByteBuffer buf = ByteBuffer.wrap(blocks[i]);
+        long position = offset + (long) (first + i) * announce.blockSize();
+        while (buf.hasRemaining()) {
+          if (out.read(buf, position + buf.position()) < 0) {
+            throw new IOException(output + " is shorter than the blocks written to it");
+          }
+        }
+      }
+    }
+    ParityCode.decode(blocks, list, announce.blockSize());
+    parities.remove(group);
+    for (int i = 0; i < count; i++) {
+      int block = first + i;
+      if (!held.get(block)) {
+        ByteBuffer bytes = ByteBuffer.wrap(blocks[i], 0, announce.blockLength(block));
+        long position = offset + (long) block * announce.blockSize();
+        while (bytes.hasRemaining()) {
+          position += out.write(bytes, position);
+        }
+        held.set(block);
+        heldCount++;
+        blocksRebuilt++;
+      }
+    }
+    if (heldCount == announce.blockCount()) {
+      finish();
+    }
+  }
+
+  private void scheduleNak() {
+    if (announce == null || finished || pendingNak != null) {
+      return;
+    }
+    long backoff = ThreadLocalRandom.current().nextLong(config.nakBackoffMax().toNanos() + 1);
+    pendingNak = channel.eventLoop().schedule(this::sendNaks, backoff, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Recomputes what is missing when the back-off ends: blocks another receiver's NAK already got
+   * repaired meanwhile are not asked for again, and nothing is sent if nothing is left.
+   */
+  private void sendNaks() {
+    pendingNak = null;
+    if (finished || senderAddress == null) {
+      return;
+    }
+    int bps = announce.blocksPerSection();
+    int bitmapBytes = bps / 8;
+    int perDatagram = Nak.maxSections(bitmapBytes);
+    List<Nak.Section> sections = new ArrayList<>();
+    int datagrams = 0;
+    long blockCount = announce.blockCount();
+    for (long s = 0; s < announce.sectionCount() && datagrams < MAX_NAK_DATAGRAMS_PER_ROUND; s++) {
+      int first = (int) (s * bps);
+      int end = (int) Math.min(blockCount, first + (long) bps);
+      int gap = held.nextClearBit(first);
+      if (gap >= end) {
+        continue;
+      }
+      BitSet missing = new BitSet(bps);
+      for (int i = gap; i < end; i = held.nextClearBit(i + 1)) {
+        missing.set(i - first);
+      }
+      withoutCoveredByParity(first, end, missing);
+      if (missing.isEmpty()) {
+        continue;
+      }
+      sections.add(new Nak.Section(s, missing));
+      if (sections.size() == perDatagram) {
+        sendNak(sections);
+        sections.clear();
+        datagrams++;
+      }
+    }
+    if (!sections.isEmpty()) {
+      sendNak(sections);
+      datagrams++;
+    }
+    if (datagrams == 0) {
+      naksSuppressed++;
+    }
+  }
+
+  /**
+   * Leaves out of a section's NAK as many gaps per FEC group as parity rows the receiver already
+   * holds for it: the sender then sends only the rows still needed, and any listed blocks resent as
+   * DATA leave exactly as many gaps as rows in hand.
+   */
+  private void withoutCoveredByParity(int first, int end, BitSet missing) {
+    int g = announce.fecGroupBlocks();
+    if (g == 0 || parities.isEmpty()) {
+      return;
+    }
+    for (int groupStart = first; groupStart < end; groupStart += g) {
+      List<ParityCode.Parity> have = parities.get((long) (groupStart / g));
+      int skip = have == null ? 0 : have.size();
+      for (int i = missing.nextSetBit(groupStart - first);
+          i >= 0 && i < groupStart - first + g && skip > 0;
+          i = missing.nextSetBit(i + 1)) {
+        missing.clear(i);
+        skip--;
+      }
+    }
+  }
+
+  private void sendNak(List<Nak.Section> sections) {
+    Nak nak = new Nak(lastPass, announce.blocksPerSection() / 8, sections);
+    send(nak);
+    naksSent++;
+    LOG.debug(
+        "multicast nak session={} pass={} sections={} missing={}",
+        session,
+        lastPass,
+        sections.size(),
+        announce.blockCount() - heldCount);
+  }
+
+  private void send(Message m) {
+    ByteBuf datagram = codec.encode(channel.alloc(), m);
+    channel.writeAndFlush(new DatagramPacket(datagram, senderAddress));
+  }
+
+  private void checkIdle() {
+    if (finished || announce == null) {
+      return;
+    }
+    long silentNanos = System.nanoTime() - lastPacketNanos;
+    if (silentNanos > config.senderLostTimeout().toNanos()) {
+      onSenderLost(silentNanos);
+      return;
+    }
+    if (silentNanos > config.idleTimeout().toNanos()) {
+      // Every PASS_END may have been lost; ask anyway.
+      scheduleNak();
+    }
+  }
+
+  private void finish() throws IOException {
+    finished = true;
+    out.force(false);
+    String actual = Sha256.of(out, offset, announce.fileSize());
+    out.close();
+    byte[] expected = config.expectedSha256() != null ? config.expectedSha256() : announce.sha256();
+    boolean match = actual.equals(HexFormat.of().formatHex(expected));
+    Status.State state = match ? Status.State.VERIFIED : Status.State.DIGEST_MISMATCH;
+    for (int i = 0; i < STATUS_REPEATS; i++) {
+      send(new Status(state, heldCount, 0));
+    }
+    ReceiveResult.Outcome outcome =
+        match ? ReceiveResult.Outcome.VERIFIED : ReceiveResult.Outcome.DIGEST_MISMATCH;
+    LOG.info(
+        "multicast receiver done session={} source={} outcome={} sha256={} duplicates={} naks={}"
+            + " suppressed={} rebuiltFromParity={}",
+        session,
+        Integer.toUnsignedString(config.sourceId()),
+        outcome,
+        actual,
+        duplicates,
+        naksSent,
+        naksSuppressed,
+        blocksRebuilt);
+    result.complete(resultOf(outcome, actual));
+  }
+
+  private void onSessionEnd(SessionEnd e) throws IOException {
+    finished = true;
+    if (out != null) {
+      out.close();
+    }
+    LOG.warn(
+        "multicast session ended before this receiver had every block session={} reason={}"
+            + " missing={}",
+        session,
+        e.reason(),
+        announce == null ? "all" : announce.blockCount() - heldCount);
+    result.complete(resultOf(ReceiveResult.Outcome.INCOMPLETE, null));
+  }
+
+  private void onSenderLost(long silentNanos) {
+    finished = true;
+    if (pendingNak != null) {
+      pendingNak.cancel(false);
+    }
+    try {
+      out.close();
+    } catch (IOException e) {
+      LOG.warn("multicast receiver close failed session={} file={}", session, output, e);
+    }
+    LOG.warn(
+        "multicast sender silent for {} ms; giving up on the session session={} sender={}"
+            + " missing={}",
+        TimeUnit.NANOSECONDS.toMillis(silentNanos),
+        session,
+        senderAddress,
+        announce.blockCount() - heldCount);
+    result.complete(resultOf(ReceiveResult.Outcome.INCOMPLETE, null));
+  }
+
+  private void fail(IOException e) {
+    finished = true;
+    LOG.error("multicast receiver failed session={} file={}", session, output, e);
+    result.completeExceptionally(e);
+  }
+
+  private ReceiveResult resultOf(ReceiveResult.Outcome outcome, String sha) {
+    return new ReceiveResult(
+        outcome,
+        output,
+        sha,
+        heldCount,
+        duplicates,
+        naksSent,
+        naksSuppressed,
+        droppedForTest,
+        blocksRebuilt,
+        Math.max(0, missingAtFirstPassEnd),
+        codec.rejectedTotal());
+  }
+
+  /**
+   * How many bytes of the image this receiver has written so far (approximately, while running).
+   */
+  public long heldBytes() {
+    Announce a = announce;
+    return a == null ? 0 : Math.min(heldCount * a.blockSize(), a.fileSize());
+  }
+
+  /**
+   * The blocks this receiver wrote, once its result is complete: what a unicast fallback need not
+   * fetch again. Empty when it never heard an {@code ANNOUNCE}.
+   */
+  public BitSet heldBlocks() {
+    return held == null ? new BitSet() : (BitSet) held.clone();
+  }
+
+  @Override
+  public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
+    if (channel != null) {
+      channel.eventLoop().execute(this::closeOnLoop);
+      try {
+        channel.leaveGroup(config.group(), config.iface()).await(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      channel.close().awaitUninterruptibly();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    result.complete(resultOf(ReceiveResult.Outcome.INCOMPLETE, null));
+  }
+
+  private void closeOnLoop() {
+    finished = true;
+    if (pendingNak != null) {
+      pendingNak.cancel(false);
+    }
+    try {
+      if (out != null && out.isOpen()) {
+        out.close();
+      }
+    } catch (IOException e) {
+      LOG.warn("multicast receiver close failed session={} file={}", session, output, e);
+    }
+  }
+
+  /** Never closes the datagram channel on an error: one bad datagram must not end the session. */
+  private final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      onDatagram(packet);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.warn("multicast receiver channel error session={}", session, cause);
+    }
+  }
+}

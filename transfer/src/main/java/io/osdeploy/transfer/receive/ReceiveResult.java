@@ -1,0 +1,34 @@
+package io.osdeploy.transfer.receive;
+
+import java.nio.file.Path;
+
+/**
+ * What a receiver ended with. {@code missingAtFirstPassEnd} is how many blocks it lacked when it
+ * first heard a pass end: its loss, or for a late joiner, also what it joined too late for. Only
+ * {@link Outcome#VERIFIED} means the file is the image; the file is partial or wrong in every other
+ * case.
+ */
+public record ReceiveResult(
+    Outcome outcome,
+    Path file,
+    String sha256Hex,
+    long blocks,
+    long duplicateBlocks,
+    long naksSent,
+    long naksSuppressed,
+    long droppedForTest,
+    long blocksRebuiltFromParity,
+    long missingAtFirstPassEnd,
+    long rejectedDatagrams) {
+
+  /** The end state of a receiver. */
+  public enum Outcome {
+    VERIFIED,
+    DIGEST_MISMATCH,
+    INCOMPLETE
+  }
+
+  public boolean verified() {
+    return outcome == Outcome.VERIFIED;
+  }
+}

@@ -1,0 +1,186 @@
+package io.osdeploy.transfer.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.ShortBufferException;
+import javax.crypto.spec.GCMParameterSpec;
+
+/**
+ * Frames a payload into a datagram (header, optional AES-GCM, HMAC trailer) and back. One instance
+ * per thread: it holds a {@link Mac} and a {@link Cipher}, which are not thread-safe, so every
+ * method is synchronized as a guard rather than for sharing.
+ */
+public final class FrameCodec {
+  private final SessionKeys keys;
+  private final Mac mac;
+  private final Cipher cipher;
+  private final byte[] trailer = new byte[32];
+
+  public FrameCodec(SessionKeys keys) {
+    this.keys = keys;
+    try {
+      this.mac = Mac.getInstance("HmacSHA256");
+      this.mac.init(keys.macKey());
+      this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 and AES/GCM are part of every JDK", e);
+    }
+  }
+
+  /**
+   * Builds a datagram around {@code plaintext} (read, not released). Throws if the payload does not
+   * fit: that is a bug in the caller, never input from the network.
+   */
+  public synchronized ByteBuf encode(
+      ByteBufAllocator alloc,
+      MessageType type,
+      int sessionId,
+      int sourceId,
+      long sequence,
+      ByteBuf plaintext,
+      boolean encrypt) {
+    if (sequence <= 0) {
+      throw new IllegalArgumentException("sequence numbers start at 1");
+    }
+    byte[] payload = new byte[plaintext.readableBytes()];
+    plaintext.getBytes(plaintext.readerIndex(), payload);
+    int flags = encrypt ? WireFormat.FLAG_ENCRYPTED : 0;
+    int payloadLength = payload.length + (encrypt ? WireFormat.GCM_TAG_BYTES : 0);
+    if (payloadLength > WireFormat.MAX_PAYLOAD) {
+      throw new IllegalArgumentException(
+          type + " payload of " + payloadLength + " bytes exceeds " + WireFormat.MAX_PAYLOAD);
+    }
+    ByteBuf out = alloc.buffer(WireFormat.HEADER_BYTES + payloadLength + WireFormat.TRAILER_BYTES);
+    out.writeInt(WireFormat.MAGIC)
+        .writeByte(WireFormat.VERSION)
+        .writeByte(type.code())
+        .writeShort(flags)
+        .writeInt(sessionId)
+        .writeInt(sourceId)
+        .writeLong(sequence)
+        .writeShort(payloadLength)
+        .writeShort(0);
+    try {
+      if (encrypt) {
+        byte[] header = new byte[WireFormat.HEADER_BYTES];
+        out.getBytes(0, header);
+        cipher.init(Cipher.ENCRYPT_MODE, keys.encKey(), nonce(sourceId, sequence));
+        cipher.updateAAD(header);
+        out.writeBytes(cipher.doFinal(payload));
+      } else {
+        out.writeBytes(payload);
+      }
+      out.writeBytes(hmac(out, 0, WireFormat.HEADER_BYTES + payloadLength), 0, 16);
+      return out;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      out.release();
+      throw new IllegalStateException("cannot frame " + type, e);
+    }
+  }
+
+  /**
+   * Validates and authenticates {@code datagram} (read, not released). The returned frame's payload
+   * is the plaintext; the caller releases it.
+   */
+  public synchronized Frame decode(ByteBuf datagram, int expectedSessionId) throws DecodeException {
+    int start = datagram.readerIndex();
+    int length = datagram.readableBytes();
+    if (length < WireFormat.HEADER_BYTES + WireFormat.TRAILER_BYTES) {
+      throw new DecodeException(
+          DecodeException.Reason.TRUNCATED,
+          "datagram of " + length + " bytes is shorter than a header");
+    }
+    int magic = datagram.getInt(start);
+    if (magic != WireFormat.MAGIC) {
+      throw new DecodeException(
+          DecodeException.Reason.BAD_MAGIC, "magic " + Integer.toHexString(magic));
+    }
+    int version = datagram.getUnsignedByte(start + 4);
+    if (version != WireFormat.VERSION) {
+      throw new DecodeException(DecodeException.Reason.BAD_VERSION, "version " + version);
+    }
+    MessageType type = MessageType.fromCode(datagram.getUnsignedByte(start + 5));
+    int flags = datagram.getUnsignedShort(start + 6);
+    if ((flags & ~WireFormat.FLAG_ENCRYPTED) != 0) {
+      throw DecodeException.field("unknown flags " + Integer.toHexString(flags));
+    }
+    int sessionId = datagram.getInt(start + 8);
+    int sourceId = datagram.getInt(start + 12);
+    long sequence = datagram.getLong(start + 16);
+    int payloadLength = datagram.getUnsignedShort(start + 24);
+    int reserved = datagram.getUnsignedShort(start + 26);
+    if (reserved != 0) {
+      throw DecodeException.field("reserved header bytes are not 0");
+    }
+    if (payloadLength > WireFormat.MAX_PAYLOAD) {
+      throw new DecodeException(
+          DecodeException.Reason.BAD_LENGTH, "payload length " + payloadLength + " too large");
+    }
+    int expected = WireFormat.HEADER_BYTES + payloadLength + WireFormat.TRAILER_BYTES;
+    if (length != expected) {
+      throw new DecodeException(
+          length < expected ? DecodeException.Reason.TRUNCATED : DecodeException.Reason.BAD_LENGTH,
+          "datagram of " + length + " bytes, header says " + expected);
+    }
+    if (sessionId != expectedSessionId) {
+      throw new DecodeException(
+          DecodeException.Reason.WRONG_SESSION, "session " + Integer.toUnsignedString(sessionId));
+    }
+    if (sequence <= 0) {
+      throw DecodeException.field("sequence " + sequence);
+    }
+    // Authenticate before looking at anything in the payload.
+    byte[] computed = hmac(datagram, start, WireFormat.HEADER_BYTES + payloadLength);
+    byte[] received = new byte[WireFormat.TRAILER_BYTES];
+    datagram.getBytes(start + WireFormat.HEADER_BYTES + payloadLength, received);
+    if (!MessageDigest.isEqual(Arrays.copyOf(computed, 16), received)) {
+      throw new DecodeException(
+          DecodeException.Reason.AUTHENTICATION_FAILED, type + " HMAC mismatch");
+    }
+    FrameHeader header = new FrameHeader(type, flags, sessionId, sourceId, sequence, payloadLength);
+    int payloadStart = start + WireFormat.HEADER_BYTES;
+    if (!header.encrypted()) {
+      return new Frame(header, datagram.retainedSlice(payloadStart, payloadLength));
+    }
+    if (payloadLength < WireFormat.GCM_TAG_BYTES) {
+      throw new DecodeException(DecodeException.Reason.BAD_LENGTH, "encrypted payload too short");
+    }
+    byte[] aad = new byte[WireFormat.HEADER_BYTES];
+    datagram.getBytes(start, aad);
+    byte[] ciphertext = new byte[payloadLength];
+    datagram.getBytes(payloadStart, ciphertext);
+    try {
+      cipher.init(Cipher.DECRYPT_MODE, keys.encKey(), nonce(sourceId, sequence));
+      cipher.updateAAD(aad);
+      return new Frame(header, Unpooled.wrappedBuffer(cipher.doFinal(ciphertext)));
+    } catch (AEADBadTagException e) {
+      throw new DecodeException(
+          DecodeException.Reason.DECRYPTION_FAILED, type + " GCM tag mismatch");
+    } catch (GeneralSecurityException e) {
+      throw new DecodeException(DecodeException.Reason.DECRYPTION_FAILED, e.getMessage());
+    }
+  }
+
+  private byte[] hmac(ByteBuf buf, int index, int length) {
+    mac.update(buf.nioBuffer(index, length));
+    try {
+      mac.doFinal(trailer, 0);
+    } catch (ShortBufferException e) {
+      throw new IllegalStateException(e);
+    }
+    return trailer;
+  }
+
+  private static GCMParameterSpec nonce(int sourceId, long sequence) {
+    byte[] iv = ByteBuffer.allocate(12).putInt(sourceId).putLong(sequence).array();
+    return new GCMParameterSpec(WireFormat.GCM_TAG_BYTES * 8, iv);
+  }
+}
