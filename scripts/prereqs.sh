@@ -18,8 +18,9 @@ need mvn || fail "Maven is required (apt-get install maven)"
 # and their loss; dnsmasq-base (the binary, no system service) is the site's DHCP server in the PXE
 # test; fdisk's sfdisk reads back the partition tables the agent writes; cpio and zstd pack the boot
 # environment (boot-environment/build.sh); syslinux and syslinux-efi make the test's small
-# operating system bootable under BIOS and UEFI.
-APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi})
+# operating system bootable under BIOS and UEFI; gcc builds the test's installed system a stand-in
+# for a library Debian's kexec links (boot-environment/installed-system.sh).
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi gcc libc6-dev})
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -25,7 +25,8 @@ record AgentOptions(
     Duration retryFor,
     String rebootCommand,
     boolean interactive,
-    String caFingerprint) {
+    String caFingerprint,
+    boolean bootEnvironment) {
   static final String USAGE =
       String.join(
           "\n",
@@ -53,8 +54,16 @@ record AgentOptions(
               + " (default 3600)",
           "  --retry-for S           keep trying an unreachable distribution point this long"
               + " (default 300)",
-          "  --reboot-command CMD    run at a restart step (default: exit with status 3)",
-          "  --non-interactive       never prompt; without a required deployment, exit 4");
+          "  --reboot-command CMD    run at a restart into the installed system"
+              + " (default: exit with status 3)",
+          "  --boot-environment      the agent runs in the boot environment (its /init says so):"
+              + " a restart into the installed system is the last step, and a restart into the"
+              + " boot environment runs the agent again",
+          "  --non-interactive       never prompt; without a required deployment, exit 4",
+          "",
+          "Outside the boot environment, a restart into the boot environment downloads the",
+          "distribution point's kernel and initramfs, verified, adds this machine's state to the",
+          "initramfs, and starts it with kexec (kexec-tools); the sequence resumes there.");
 
   private static final Set<String> VALUED =
       Set.of(
@@ -74,7 +83,7 @@ record AgentOptions(
           "--reboot-command");
 
   static AgentOptions parse(List<String> args) {
-    Flags o = Flags.parse(args, VALUED, Set.of("--non-interactive"));
+    Flags o = Flags.parse(args, VALUED, Set.of("--non-interactive", "--boot-environment"));
     String server = o.required("--server");
     URI uri;
     try {
@@ -118,7 +127,8 @@ record AgentOptions(
         Duration.ofSeconds(o.seconds("--retry-for", 300)),
         o.get("--reboot-command"),
         !o.has("--non-interactive"),
-        caFingerprint);
+        caFingerprint,
+        o.has("--boot-environment"));
   }
 
   /** How an https:// server is trusted: the pinned CA, or else the JDK's trusted CAs (null). */

@@ -104,10 +104,17 @@ final class DistributionPointClient {
    * once verified.
    */
   void download(URI url, String sha256, Path target) throws IOException, InterruptedException {
-    Path partial = target.resolveSibling(target.getFileName() + ".partial");
-    HttpResponse<InputStream> answer =
+    download(
         http.send(
-            HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream()),
+        url,
+        sha256,
+        target);
+  }
+
+  private static void download(
+      HttpResponse<InputStream> answer, URI url, String sha256, Path target) throws IOException {
+    Path partial = target.resolveSibling(target.getFileName() + ".partial");
     try (InputStream in = answer.body()) {
       if (answer.statusCode() != 200) {
         throw new IOException("GET " + url + ": HTTP " + answer.statusCode());
@@ -122,6 +129,24 @@ final class DistributionPointClient {
     }
     Files.move(
         partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Downloads the distribution point's {@code path} to {@code target}, checked against the SHA-256
+   * the distribution point names as its ETag (it serves only bytes it verified); returns it.
+   */
+  String downloadVerified(String path, Path target) throws IOException, InterruptedException {
+    URI url = server.resolve(path);
+    HttpResponse<InputStream> answer =
+        http.send(
+            HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    String etag = answer.headers().firstValue("ETag").orElse("").replace("\"", "");
+    if (answer.statusCode() == 200 && !etag.matches("[0-9a-f]{64}")) {
+      answer.body().close();
+      throw new IOException("GET " + url + ": no SHA-256 ETag to verify it with");
+    }
+    download(answer, url, etag, target);
+    return etag;
   }
 
   /** Sends {@code request} until it gets a 2xx, a 4xx, or the retry budget is spent. */

@@ -68,14 +68,11 @@ final class TaskSequenceRunner {
       log.info("{}: step {} of {}: {}", offer.name(), i + 1, steps.size(), step.getName());
       try {
         if (step.getRestart() != null) {
-          state.nextStep = i + 1;
-          state.save(options.stateDir());
-          report(offer, i, "running", step.getName() + ": restarting");
-          if (options.rebootCommand() != null) {
-            command(
-                options.rebootCommand(), state.variables, DEFAULT_COMMAND_TIMEOUT, List.of(0), i);
+          Result restarted = restart(offer, i, step, state);
+          if (restarted != null) {
+            return restarted;
           }
-          return Result.RESTART;
+          continue;
         }
         String done = runStep(offer, i, step, state);
         if (done != null) {
@@ -128,6 +125,53 @@ final class TaskSequenceRunner {
     if (options.disk() != null) {
       v.putIfAbsent("OSD_DISK", options.disk().toString());
     }
+  }
+
+  /**
+   * A restart step: returns how the agent ends (the state already names the next step), or null
+   * when the sequence goes on in this run (a restart into the installed system that is the boot
+   * environment's last step: the deployment is done, and {@code /init} restarts the machine).
+   */
+  private Result restart(Policy.Offer offer, int i, Step step, AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    int left = offer.steps().size() - i - 1;
+    boolean intoBootEnvironment = Boolean.TRUE.equals(step.getRestart().getIntoBootEnvironment());
+    if (options.bootEnvironment() && !intoBootEnvironment) {
+      if (left > 0) {
+        throw new StepFailed(
+            "restart: into the installed system with "
+                + left
+                + " step(s) after it: the boot environment cannot hand them to the installed"
+                + " system; move them before the restart, or restart into the boot environment");
+      }
+      state.nextStep = i + 1;
+      state.save(options.stateDir());
+      log.info("{}: the installed system starts once the deployment is done", offer.name());
+      return null;
+    }
+    state.nextStep = i + 1;
+    state.save(options.stateDir());
+    if (intoBootEnvironment && options.bootEnvironment()) {
+      report(offer, i, "running", step.getName() + ": the agent starts again");
+      return Result.RESTART;
+    }
+    if (intoBootEnvironment) {
+      report(offer, i, "running", step.getName() + ": restarting into the boot environment");
+      String why;
+      try {
+        why = BootEnvironmentHandover.restart(options, identity, dp, offer.name());
+      } catch (IOException e) {
+        why = e.getMessage();
+      }
+      state.nextStep = i;
+      state.save(options.stateDir());
+      throw new StepFailed("restart: " + why);
+    }
+    report(offer, i, "running", step.getName() + ": restarting");
+    if (options.rebootCommand() != null) {
+      command(options.rebootCommand(), state.variables, DEFAULT_COMMAND_TIMEOUT, List.of(0), i);
+    }
+    return Result.RESTART;
   }
 
   /** Runs one step other than restart; returns what it did, for the log. */

@@ -353,7 +353,11 @@ public class Step {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Restart {
     @JsonPropertyDescription(
-        "Restart into the boot environment (true) or the installed OS (false).")
+        "Where the machine restarts to. true: the boot environment; from an installed system the"
+            + " agent starts the distribution point's boot environment with kexec, and the sequence"
+            + " resumes there; in the boot environment the agent starts again. false (default): the"
+            + " installed system; in the boot environment only as the last step, after which the"
+            + " machine starts its installed system.")
     private Boolean intoBootEnvironment;
 
     public Boolean getIntoBootEnvironment() {

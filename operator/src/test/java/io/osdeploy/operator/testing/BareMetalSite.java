@@ -122,6 +122,11 @@ public final class BareMetalSite implements AutoCloseable {
     return dir;
   }
 
+  /** The boot environment the site's distribution point serves (vmlinuz, initrd.img). */
+  public Path bootEnvironment() {
+    return bootEnvironment;
+  }
+
   public Path system() {
     return system;
   }

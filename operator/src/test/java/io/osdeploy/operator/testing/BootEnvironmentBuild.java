@@ -39,6 +39,16 @@ public final class BootEnvironmentBuild {
     return image;
   }
 
+  /**
+   * Writes to {@code initrd} the small installed system that runs the agent as a service, made from
+   * the boot environment in {@code bootEnvironment}; it boots with that boot environment's kernel.
+   */
+  public static Path installedSystem(Path bootEnvironment, Path initrd)
+      throws IOException, InterruptedException {
+    run(List.of(bootEnvironment.toString(), initrd.toString()), "installed-system.sh");
+    return initrd;
+  }
+
   private static String run(List<String> args, String script)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", SCRIPTS.resolve(script).toString()));
