@@ -503,6 +503,10 @@ public final class Daemon implements AutoCloseable {
             current == null ? 0 : current.getGeneration(),
             content == null ? List.of() : content.snapshot());
     status.setHttpsEndpoint(httpsEndpoint);
+    ContentLibrary boot = bootLibrary;
+    if (customBoot && boot != null) {
+      status.setBootEnvironment(boot.snapshot());
+    }
     return status;
   }
 
@@ -624,6 +628,9 @@ public final class Daemon implements AutoCloseable {
               .owner(key + " boot environment")
               .userAgent("osdeploy-daemon/" + settings.version())
               .build();
+      if (reporter != null) {
+        bootLibrary.addListener(reporter::changed);
+      }
     }
     customBoot = true;
     bootLibrary

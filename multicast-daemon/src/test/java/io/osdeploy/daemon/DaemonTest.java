@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.ImageState.Phase;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.daemon.config.ConfigFileSource;
@@ -398,6 +399,17 @@ class DaemonTest {
     await().atMost(WAIT).until(() -> get("/boot/vmlinuz").statusCode() == 200);
     assertArrayEquals(kernel, get("/boot/vmlinuz").body(), "the node's verified copy");
     assertEquals(404, get("/boot/initrd.img").statusCode(), "bytes that do not match: never");
+    await("the node reporting the initramfs that failed its check")
+        .atMost(WAIT)
+        .until(
+            () ->
+                !reports.isEmpty()
+                    && reports.get(reports.size() - 1).node().getBootEnvironment().stream()
+                        .anyMatch(
+                            s ->
+                                s.getName().equals("initrd.img")
+                                    && s.getState() == Phase.Failed
+                                    && ImageState.CHECKSUM_MISMATCH.equals(s.getReason())));
 
     Files.writeString(
         configFile,
@@ -409,6 +421,14 @@ class DaemonTest {
         1,
         source.requests().stream().filter(r -> r.path().equals("/vmlinuz")).count(),
         "each file is pulled once, then served from the node");
+    await("the node reporting both files verified")
+        .atMost(WAIT)
+        .until(
+            () ->
+                reports.get(reports.size() - 1).node().getBootEnvironment().stream()
+                        .filter(s -> s.getState() == Phase.Verified)
+                        .count()
+                    == 2);
   }
 
   private String withBootEnvironment(String config, String kernelSha, String initrdSha) {

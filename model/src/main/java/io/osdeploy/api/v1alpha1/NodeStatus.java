@@ -42,6 +42,20 @@ public class NodeStatus {
   @JsonPropertyDescription("The node's copy of each assigned OS image.")
   private List<ImageState> images = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "The node's copy of the distribution point's own boot environment (spec.bootEnvironment),"
+          + " pulled and verified like images: vmlinuz and initrd.img. Empty when the node serves"
+          + " the boot environment it ships.")
+  private List<ImageState> bootEnvironment = new ArrayList<>();
+
+  public List<ImageState> getBootEnvironment() {
+    return bootEnvironment;
+  }
+
+  public void setBootEnvironment(List<ImageState> bootEnvironment) {
+    this.bootEnvironment = bootEnvironment;
+  }
+
   public String getName() {
     return name;
   }

@@ -30,7 +30,10 @@ public enum ReportDecision {
 
   private static NodeStatus withoutProgress(NodeStatus status) {
     NodeStatus copy = JSON.convertValue(status, NodeStatus.class);
-    for (ImageState image : copy.getImages()) {
+    for (ImageState image :
+        java.util.stream.Stream.concat(
+                copy.getImages().stream(), copy.getBootEnvironment().stream())
+            .toList()) {
       if (image.getState() == ImageState.Phase.Downloading) {
         image.setBytes(null);
         image.setTotalBytes(null);

@@ -3,6 +3,7 @@ package io.osdeploy.operator.status;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment;
 import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
@@ -70,29 +71,36 @@ public final class ContentReadiness {
           nodes.size() + " of " + desiredNodes + " nodes have reported their content");
     }
     List<String> failed = new ArrayList<>();
-    String failReason = null;
+    List<String> failReasons = new ArrayList<>();
     List<String> pending = new ArrayList<>();
+    BootEnvironment boot = dp.getSpec() == null ? null : dp.getSpec().getBootEnvironment();
     for (NodeStatus node : nodes) {
       for (OSImage image : assigned) {
-        ImageState state = stateOf(node, image);
-        String where = node.getName() + ": OSImage " + image.getMetadata().getName();
-        if (state == null) {
-          pending.add(where + " pending");
-        } else if (state.getState() == ImageState.Phase.Failed) {
-          failReason = failReason == null ? state.getReason() : failReason;
-          failed.add(
-              where
-                  + ": "
-                  + state.getReason()
-                  + (state.getMessage() == null ? "" : " (" + state.getMessage() + ")"));
-        } else if (state.getState() != ImageState.Phase.Verified) {
-          pending.add(where + " " + progress(state));
+        classify(
+            node.getName() + ": OSImage " + image.getMetadata().getName(),
+            stateOf(node, image),
+            failed,
+            failReasons,
+            pending);
+      }
+      if (boot != null) {
+        for (String[] file :
+            new String[][] {
+              {"vmlinuz", boot.getKernelSha256()}, {"initrd.img", boot.getInitrdSha256()}
+            }) {
+          classify(
+              node.getName() + ": boot environment " + file[0],
+              bootStateOf(node, file[0], file[1]),
+              failed,
+              failReasons,
+              pending);
         }
       }
     }
     if (!failed.isEmpty()) {
+      String reason = failReasons.stream().filter(r -> r != null).findFirst().orElse(null);
       return Assessment.reconciling(
-          failReason == null ? "ContentFailed" : failReason, String.join("; ", failed));
+          reason == null ? "ContentFailed" : reason, String.join("; ", failed));
     }
     if (!pending.isEmpty()) {
       return Assessment.reconciling("PullingContent", String.join("; ", pending));
@@ -105,6 +113,37 @@ public final class ContentReadiness {
             + assigned.size()
             + (assigned.size() == 1 ? " image" : " images")
             + " verified on every node");
+  }
+
+  /** Adds {@code state} of the content {@code where} names to the failed or pending lists. */
+  private static void classify(
+      String where,
+      ImageState state,
+      List<String> failed,
+      List<String> failReasons,
+      List<String> pending) {
+    if (state == null) {
+      pending.add(where + " pending");
+    } else if (state.getState() == ImageState.Phase.Failed) {
+      failReasons.add(state.getReason());
+      failed.add(
+          where
+              + ": "
+              + state.getReason()
+              + (state.getMessage() == null ? "" : " (" + state.getMessage() + ")"));
+    } else if (state.getState() != ImageState.Phase.Verified) {
+      pending.add(where + " " + progress(state));
+    }
+  }
+
+  /** The node's state of a boot environment file for {@code sha256}; one for another is none. */
+  static ImageState bootStateOf(NodeStatus node, String file, String sha256) {
+    String sha = sha256 == null ? "" : sha256.toLowerCase(Locale.ROOT);
+    return node.getBootEnvironment().stream()
+        .filter(s -> file.equals(s.getName()))
+        .filter(s -> s.getSha256() == null || sha.equals(s.getSha256().toLowerCase(Locale.ROOT)))
+        .findFirst()
+        .orElse(null);
   }
 
   /** An OS image across the distribution points that are to hold it. */

@@ -59,6 +59,41 @@ class ContentReadinessTest {
   }
 
   @Test
+  void aBootEnvironmentFileThatFailsItsCheckOnANodeKeepsTheDistributionPointFromReady() {
+    DistributionPoint dp = dp("site", node("n1", state("a", SHA, ImageState.Phase.Verified)));
+    dp.setSpec(new io.osdeploy.api.v1alpha1.DistributionPointSpec());
+    var boot = new io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment();
+    boot.setKernelSha256("b".repeat(64));
+    boot.setInitrdSha256("c".repeat(64));
+    dp.getSpec().setBootEnvironment(boot);
+    Assessment none = ContentReadiness.content(dp, List.of(image("a")), 1);
+    assertEquals("PullingContent", none.reason());
+    assertTrue(none.message().contains("n1: boot environment vmlinuz pending"), none.message());
+
+    ImageState failed = state("initrd.img", "c".repeat(64), ImageState.Phase.Failed);
+    failed.setReason(ImageState.CHECKSUM_MISMATCH);
+    failed.setMessage("got SHA-256 ddd");
+    dp.getStatus()
+        .getNodes()
+        .get(0)
+        .setBootEnvironment(
+            List.of(state("vmlinuz", "b".repeat(64), ImageState.Phase.Verified), failed));
+    Assessment bad = ContentReadiness.content(dp, List.of(image("a")), 1);
+    assertEquals("ChecksumMismatch", bad.reason());
+    assertEquals(
+        "n1: boot environment initrd.img: ChecksumMismatch (got SHA-256 ddd)", bad.message());
+
+    // A state about other digests (the spec changed since) is no state at all.
+    boot.setInitrdSha256("e".repeat(64));
+    assertEquals("PullingContent", ContentReadiness.content(dp, List.of(image("a")), 1).reason());
+    boot.setInitrdSha256("c".repeat(64));
+    failed.setState(ImageState.Phase.Verified);
+    failed.setReason(null);
+    failed.setMessage(null);
+    assertEquals("ContentVerified", ContentReadiness.content(dp, List.of(image("a")), 1).reason());
+  }
+
+  @Test
   void rolloutWaitsForTheControllerAndEveryNode() {
     DistributionPoint dp = dp("site");
     assertEquals("RollingOut", ContentReadiness.rollout(null).orElseThrow().reason());
