@@ -4,7 +4,7 @@
 # SHA-256, and unpacks it once into
 #   ~/.cache/osdeploy/ipxe/<version>/usr/lib/ipxe/{ipxe.lkrn,ipxe.efi,...}
 # Debian 12's iPXE has no HTTPS; Debian 13's has, which media pinning a CA need. The operator's
-# image copies the same files from Debian 13 (deploy/images/operator/Dockerfile).
+# image copies the same files from here (deploy/images/build.sh).
 # Prints the directory holding ipxe.lkrn and ipxe.efi on the last line of stdout.
 set -euo pipefail
 

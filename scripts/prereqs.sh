@@ -19,8 +19,10 @@ need mvn || fail "Maven is required (apt-get install maven)"
 # test; fdisk's sfdisk reads back the partition tables the agent writes; cpio and zstd pack the boot
 # environment (boot-environment/build.sh); syslinux and syslinux-efi make the test's small
 # operating system bootable under BIOS and UEFI; gcc builds the test's installed system a stand-in
-# for a library Debian's kexec links (boot-environment/installed-system.sh).
-APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi gcc libc6-dev})
+# for a library Debian's kexec links (boot-environment/installed-system.sh); docker.io (dockerd,
+# containerd, runc) loads and runs the images deploy/images/build.sh makes, in engines the tests
+# start for themselves (no service is started here).
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi gcc libc6-dev docker.io})
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

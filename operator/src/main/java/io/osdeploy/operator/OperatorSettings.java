@@ -25,7 +25,7 @@ public record OperatorSettings(
     int mediaPort,
     String mediaUrl,
     Set<String> watchNamespaces) {
-  public static final String DEFAULT_DAEMON_IMAGE = "ghcr.io/osdeploy/multicast-daemon:0.1.0";
+  public static final String DEFAULT_DAEMON_IMAGE = "osdeploy/daemon:0.1.0-SNAPSHOT";
   public static final int DEFAULT_MEDIA_PORT = 8088;
 
   public static OperatorSettings fromEnvironment() {

@@ -128,7 +128,7 @@ class DeployManifestsIT {
     assertEquals("osdeploy-operator", pod.getServiceAccountName());
     assertTrue(pod.getSecurityContext().getRunAsNonRoot());
     var container = pod.getContainers().get(0);
-    assertEquals("ghcr.io/osdeploy/operator:0.1.0", container.getImage());
+    assertEquals("osdeploy/operator:0.1.0-SNAPSHOT", container.getImage());
     assertTrue(container.getSecurityContext().getReadOnlyRootFilesystem());
     Map<String, String> env = new java.util.HashMap<>();
     container.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
