@@ -150,6 +150,10 @@ class DistributionPointNodesIT {
         ready.getStatus().getNodes().stream().map(NodeStatus::getName).sorted().toList());
     OSImage distributed = awaitCondition(OSImage.class, IMAGE, "Ready", "True", "Distributed");
     assertEquals(List.of(DP), distributed.getStatus().getVerifiedOn());
+    for (String node : List.of("node-a", "node-b")) {
+      OperatorTests.awaitEvent(client, ns(), DP, "ContentVerifiedOnNode", node + ": 1 image");
+    }
+    OperatorTests.awaitEvent(client, ns(), DP, "ContentVerified", "verified on every node");
 
     // Each node serves the verified image by unicast, with its SHA-256 as ETag.
     for (NodeStatus node : ready.getStatus().getNodes()) {

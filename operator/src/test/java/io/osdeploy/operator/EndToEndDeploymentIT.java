@@ -257,6 +257,21 @@ class EndToEndDeploymentIT {
               assertTrue(f.getMessage().contains("exit code 3"), f.getMessage());
               assertTrue(f.getMessage().contains("no disk controller found"), f.getMessage());
             });
+    // What kubectl describe shows: the first failure, and the end of each deployment.
+    assertEquals(
+        "Warning",
+        OperatorTests.awaitEvent(
+                client, operator.getNamespace(), "e2e-broken", "MachineFailed", "Check hardware")
+            .getType());
+    assertEquals(
+        "Normal",
+        OperatorTests.awaitEvent(
+                client,
+                operator.getNamespace(),
+                "e2e-rollout",
+                "AllMachinesDone",
+                MACHINES + " succeeded, 0 failed")
+            .getType());
 
     // Replacing a computer: the old one captures its user's files, the new one restores them.
     Path home = dir.resolve("old-home");

@@ -26,6 +26,7 @@ import io.osdeploy.operator.dependent.DaemonServiceDependent;
 import io.osdeploy.operator.dependent.DaemonSetDependent;
 import io.osdeploy.operator.status.Assessment;
 import io.osdeploy.operator.status.ContentReadiness;
+import io.osdeploy.operator.status.ResourceEvents;
 import io.osdeploy.operator.status.StatusAggregator;
 import java.util.List;
 import java.util.Map;
@@ -119,6 +120,65 @@ public class DistributionPointReconciler
     return dp.getSpec().getOsImages() != null
         && dp.getSpec().getOsImages().getNames() != null
         && dp.getSpec().getOsImages().getNames().contains(image.getMetadata().getName());
+  }
+
+  /** Per DistributionPoint and node, the content last recorded as verified there. */
+  private final java.util.Map<String, String> verifiedOnNode =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A node that now holds every assigned image verified, once per set of images. */
+  @Override
+  protected void recordTransitions(
+      DistributionPoint dp,
+      DistributionPointStatus current,
+      DistributionPointStatus next,
+      Context<DistributionPoint> context) {
+    if (dp.getStatus() == null || dp.getStatus().getNodes() == null) {
+      return;
+    }
+    List<OSImage> assigned = DistributionPointContext.assignedImages(dp, context);
+    if (assigned.isEmpty()) {
+      return;
+    }
+    if (verifiedOnNode.size() > 10_000) {
+      // Bounded: forgetting only means a node's next verification is recorded again.
+      verifiedOnNode.clear();
+    }
+    String content =
+        assigned.stream()
+            .map(i -> i.getMetadata().getName() + "@" + i.getSpec().getSha256())
+            .sorted()
+            .collect(java.util.stream.Collectors.joining(","));
+    for (io.osdeploy.api.v1alpha1.NodeStatus node : dp.getStatus().getNodes()) {
+      boolean verified =
+          assigned.stream()
+              .allMatch(
+                  i -> {
+                    var s = ContentReadiness.stateOf(node, i);
+                    return s != null
+                        && s.getState() == io.osdeploy.api.v1alpha1.ImageState.Phase.Verified;
+                  });
+      String key = dp.getMetadata().getUid() + "/" + node.getName();
+      if (verified && !content.equals(verifiedOnNode.put(key, content))) {
+        ResourceEvents.record(
+            context.getClient(),
+            dp,
+            ResourceEvents.NORMAL,
+            "ContentVerifiedOnNode",
+            node.getName()
+                + ": "
+                + assigned.size()
+                + (assigned.size() == 1 ? " image" : " images")
+                + " verified ("
+                + assigned.stream()
+                    .map(i -> i.getMetadata().getName())
+                    .sorted()
+                    .collect(java.util.stream.Collectors.joining(", "))
+                + ")");
+      } else if (!verified) {
+        verifiedOnNode.remove(key);
+      }
+    }
   }
 
   @Override

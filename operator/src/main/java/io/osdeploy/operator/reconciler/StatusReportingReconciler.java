@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.operator.status.Assessment;
+import io.osdeploy.operator.status.ResourceEvents;
 import io.osdeploy.operator.status.StatusAggregator;
 import java.net.HttpURLConnection;
 import java.time.Duration;
@@ -49,12 +50,32 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
   /** Clears in {@code status} the fields that others than the operator write. */
   protected void clearForeignFields(S status) {}
 
+  /**
+   * Records the kind's own events for what changed from {@code current} (as last written) to {@code
+   * next} (about to be written); the Ready transitions are recorded for every kind.
+   */
+  protected void recordTransitions(R resource, S current, S next, Context<R> context) {}
+
   @Override
   public UpdateControl<R> reconcile(R resource, Context<R> context) {
     S current = resource.getStatus() == null ? emptyStatus.get() : resource.getStatus();
     S next = ownedCopy(current);
     Assessment assessment = assess(resource, next, context);
+    String before = readiness(current);
     UpdateControl<R> control = report(resource, current, next, assessment);
+    if (!control.isNoUpdate()) {
+      if (!readiness(next).equals(before)) {
+        recordEvent(
+            context,
+            resource,
+            assessment.state() == Assessment.State.STALLED
+                ? ResourceEvents.WARNING
+                : ResourceEvents.NORMAL,
+            assessment.reason(),
+            assessment.message());
+      }
+      recordTransitions(resource, current, next, context);
+    }
     return assessment.state() == Assessment.State.RECONCILING
         ? control.rescheduleAfter(RECHECK_WAITING)
         : control;
@@ -80,6 +101,21 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
     return setIfChanged(resource, current, next, failed)
         ? ErrorStatusUpdateControl.patchStatus(statusPatch(resource, next))
         : ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /** Records an Event about {@code resource} (see {@link ResourceEvents}). */
+  protected void recordEvent(
+      Context<R> context, R resource, String type, String reason, String message) {
+    ResourceEvents.record(context.getClient(), resource, type, reason, message);
+  }
+
+  /** The Ready condition's status and reason: what a transition changes. */
+  private static String readiness(OsdeployStatus status) {
+    return status.getConditions().stream()
+        .filter(c -> "Ready".equals(c.getType()))
+        .map(c -> c.getStatus() + " " + c.getReason())
+        .findFirst()
+        .orElse("");
   }
 
   /** Whether {@code e} is the API server refusing a write for its stale resourceVersion. */

@@ -12,6 +12,7 @@ import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
 import io.osdeploy.operator.content.DeploymentContent;
 import io.osdeploy.operator.status.Assessment;
 import io.osdeploy.operator.status.ProgressRollup;
+import io.osdeploy.operator.status.ResourceEvents;
 import io.osdeploy.operator.status.StatusAggregator;
 import io.osdeploy.operator.validation.DeploymentChecks;
 import io.osdeploy.operator.validation.Problem;
@@ -45,6 +46,59 @@ public class TaskSequenceDeploymentReconciler
             DistributionPoint.class,
             TaskSequenceDeployment.class,
             TaskSequenceDeploymentReconciler::distributionPoints));
+  }
+
+  /** A deployment's first failed machine, and the moment every targeted machine has finished. */
+  @Override
+  protected void recordTransitions(
+      TaskSequenceDeployment deployment,
+      TaskSequenceDeploymentStatus current,
+      TaskSequenceDeploymentStatus next,
+      Context<TaskSequenceDeployment> context) {
+    TaskSequenceDeploymentStatus.MachineCounts before = current.getMachines();
+    TaskSequenceDeploymentStatus.MachineCounts after = next.getMachines();
+    if (after == null) {
+      return;
+    }
+    if (count(before == null ? null : before.getFailed()) == 0
+        && count(after.getFailed()) > 0
+        && !next.getRecentFailures().isEmpty()) {
+      TaskSequenceDeploymentStatus.MachineFailure f = next.getRecentFailures().get(0);
+      ResourceEvents.record(
+          context.getClient(),
+          deployment,
+          ResourceEvents.WARNING,
+          "MachineFailed",
+          f.getMachine()
+              + " failed at step "
+              + f.getStep()
+              + (f.getStepName() == null ? "" : " (" + f.getStepName() + ")")
+              + ": "
+              + f.getMessage());
+    }
+    if (done(after) && (before == null || !done(before))) {
+      ResourceEvents.record(
+          context.getClient(),
+          deployment,
+          count(after.getFailed()) == 0 ? ResourceEvents.NORMAL : ResourceEvents.WARNING,
+          "AllMachinesDone",
+          "all "
+              + count(after.getTargeted())
+              + " targeted machines finished: "
+              + count(after.getSucceeded())
+              + " succeeded, "
+              + count(after.getFailed())
+              + " failed");
+    }
+  }
+
+  private static boolean done(TaskSequenceDeploymentStatus.MachineCounts m) {
+    return count(m.getTargeted()) > 0
+        && count(m.getSucceeded()) + count(m.getFailed()) == count(m.getTargeted());
+  }
+
+  private static int count(Integer n) {
+    return n == null ? 0 : n;
   }
 
   @Override

@@ -223,7 +223,7 @@ public final class ContentReadiness {
   }
 
   /** The node's state for the image's current SHA-256; a state about an older SHA-256 is none. */
-  static ImageState stateOf(NodeStatus node, OSImage image) {
+  public static ImageState stateOf(NodeStatus node, OSImage image) {
     String sha = image.getSpec().getSha256().toLowerCase(Locale.ROOT);
     return node.getImages().stream()
         .filter(s -> image.getMetadata().getName().equals(s.getName()))

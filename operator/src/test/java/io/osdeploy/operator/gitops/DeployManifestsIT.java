@@ -184,7 +184,9 @@ class DeployManifestsIT {
     "patch, apiextensions.k8s.io, customresourcedefinitions, , osimages.osdeploy.io",
     "watch, apiextensions.k8s.io, customresourcedefinitions, , bootablemedias.osdeploy.io",
     "create, coordination.k8s.io, leases, osdeploy-system, ",
-    "update, coordination.k8s.io, leases, osdeploy-system, osdeploy-operator"
+    "update, coordination.k8s.io, leases, osdeploy-system, osdeploy-operator",
+    "create, '', events, site, ",
+    "update, '', events, site, dp.0123456789abcdef"
   })
   void operatorMay(String verb, String group, String resource, String ns, String name) {
     assertTrue(allowed(OPERATOR, OPERATOR_GROUPS, verb, group, resource, ns, name));
@@ -227,7 +229,7 @@ class DeployManifestsIT {
     // Leases only for itself, only in its namespace.
     "update, coordination.k8s.io, leases, osdeploy-system, someone-else",
     "create, coordination.k8s.io, leases, kube-system, ",
-    "create, '', events, site, "
+    "delete, '', events, site, dp.0123456789abcdef"
   })
   void operatorMayNot(String verb, String group, String resource, String ns, String name) {
     assertFalse(allowed(OPERATOR, OPERATOR_GROUPS, verb, group, resource, ns, name));

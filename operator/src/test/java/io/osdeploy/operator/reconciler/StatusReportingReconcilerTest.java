@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
 class StatusReportingReconcilerTest {
   /** The shared reconcile and report, with an assessment given by the test. */
   private static final class Given extends StatusReportingReconciler<OSImage, OSImageStatus> {
-    private final Assessment assessment;
+    private Assessment assessment;
+    private final List<String> events = new java.util.ArrayList<>();
 
     Given(Assessment assessment) {
       super(new StatusAggregator(), OSImageStatus::new);
@@ -42,6 +43,12 @@ class StatusReportingReconcilerTest {
     @Override
     protected Assessment assess(OSImage image, OSImageStatus next, Context<OSImage> context) {
       return assessment;
+    }
+
+    @Override
+    protected void recordEvent(
+        Context<OSImage> context, OSImage image, String type, String reason, String message) {
+      events.add(type + " " + reason + ": " + message);
     }
   }
 
@@ -114,5 +121,28 @@ class StatusReportingReconcilerTest {
     image.setStatus(reconciler.reconcile(cached(), null).getResource().orElseThrow().getStatus());
 
     assertTrue(reconciler.reconcile(image, null).isNoUpdate());
+  }
+
+  @Test
+  void aReadyTransitionRecordsAnEventAndAMessageThatOnlyMovesDoesNot() throws IOException {
+    Given reconciler = new Given(Assessment.reconciling("Distributing", "verified on 0 of 2"));
+    OSImage image = cached();
+    image.setStatus(reconciler.reconcile(image, null).getResource().orElseThrow().getStatus());
+    assertEquals(List.of("Normal Distributing: verified on 0 of 2"), reconciler.events);
+
+    reconciler.assessment = Assessment.reconciling("Distributing", "verified on 1 of 2");
+    image.setStatus(reconciler.reconcile(image, null).getResource().orElseThrow().getStatus());
+    assertEquals(1, reconciler.events.size(), "the message moved, the reason did not");
+
+    reconciler.assessment = Assessment.stalled("ChecksumMismatch", "node-a: got SHA-256 00");
+    image.setStatus(reconciler.reconcile(image, null).getResource().orElseThrow().getStatus());
+    reconciler.assessment = Assessment.ready("Distributed", "verified everywhere");
+    reconciler.reconcile(image, null);
+    assertEquals(
+        List.of(
+            "Normal Distributing: verified on 0 of 2",
+            "Warning ChecksumMismatch: node-a: got SHA-256 00",
+            "Normal Distributed: verified everywhere"),
+        reconciler.events);
   }
 }

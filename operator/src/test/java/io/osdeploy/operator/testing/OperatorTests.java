@@ -57,6 +57,28 @@ public final class OperatorTests {
 
   private static MediaServer media;
 
+  /** The Kubernetes Events about the resource {@code name} in {@code namespace}. */
+  public static List<io.fabric8.kubernetes.api.model.Event> events(
+      KubernetesClient client, String namespace, String name) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  /** Waits for an Event {@code reason} about {@code name} whose message holds {@code text}. */
+  public static io.fabric8.kubernetes.api.model.Event awaitEvent(
+      KubernetesClient client, String namespace, String name, String reason, String text) {
+    return await("an event " + reason + " about " + name)
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                events(client, namespace, name).stream()
+                    .filter(e -> reason.equals(e.getReason()) && e.getMessage().contains(text))
+                    .findFirst()
+                    .orElse(null),
+            java.util.Objects::nonNull);
+  }
+
   public static LocallyRunOperatorExtension operator(KubernetesClient client) {
     LocallyRunOperatorExtension.Builder builder = LocallyRunOperatorExtension.builder();
     OsdeployOperator.reconcilers(media().store()).forEach(builder::withReconciler);
