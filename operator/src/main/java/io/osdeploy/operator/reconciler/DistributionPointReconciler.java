@@ -31,6 +31,7 @@ import io.osdeploy.operator.status.StatusAggregator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -123,8 +124,7 @@ public class DistributionPointReconciler
   }
 
   /** Per DistributionPoint and node, the content last recorded as verified there. */
-  private final java.util.Map<String, String> verifiedOnNode =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, String> verifiedOnNode = new ConcurrentHashMap<>();
 
   /** A node that now holds every assigned image verified, once per set of images. */
   @Override
@@ -148,16 +148,9 @@ public class DistributionPointReconciler
         assigned.stream()
             .map(i -> i.getMetadata().getName() + "@" + i.getSpec().getSha256())
             .sorted()
-            .collect(java.util.stream.Collectors.joining(","));
-    for (io.osdeploy.api.v1alpha1.NodeStatus node : dp.getStatus().getNodes()) {
-      boolean verified =
-          assigned.stream()
-              .allMatch(
-                  i -> {
-                    var s = ContentReadiness.stateOf(node, i);
-                    return s != null
-                        && s.getState() == io.osdeploy.api.v1alpha1.ImageState.Phase.Verified;
-                  });
+            .collect(Collectors.joining(","));
+    for (NodeStatus node : dp.getStatus().getNodes()) {
+      boolean verified = assigned.stream().allMatch(i -> ContentReadiness.verified(node, i));
       String key = dp.getMetadata().getUid() + "/" + node.getName();
       if (verified && !content.equals(verifiedOnNode.put(key, content))) {
         ResourceEvents.record(
@@ -173,7 +166,7 @@ public class DistributionPointReconciler
                 + assigned.stream()
                     .map(i -> i.getMetadata().getName())
                     .sorted()
-                    .collect(java.util.stream.Collectors.joining(", "))
+                    .collect(Collectors.joining(", "))
                 + ")");
       } else if (!verified) {
         verifiedOnNode.remove(key);

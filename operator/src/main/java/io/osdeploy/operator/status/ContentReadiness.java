@@ -214,16 +214,17 @@ public final class ContentReadiness {
     if (desired != null && nodes.size() < desired) {
       return false;
     }
-    return nodes.stream()
-        .allMatch(
-            n -> {
-              ImageState s = stateOf(n, image);
-              return s != null && s.getState() == ImageState.Phase.Verified;
-            });
+    return nodes.stream().allMatch(n -> verified(n, image));
+  }
+
+  /** True when {@code node} holds {@code image}, at its current SHA-256, verified. */
+  public static boolean verified(NodeStatus node, OSImage image) {
+    ImageState s = stateOf(node, image);
+    return s != null && s.getState() == ImageState.Phase.Verified;
   }
 
   /** The node's state for the image's current SHA-256; a state about an older SHA-256 is none. */
-  public static ImageState stateOf(NodeStatus node, OSImage image) {
+  static ImageState stateOf(NodeStatus node, OSImage image) {
     String sha = image.getSpec().getSha256().toLowerCase(Locale.ROOT);
     return node.getImages().stream()
         .filter(s -> image.getMetadata().getName().equals(s.getName()))
