@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes kube-apiserver, etcd and kubectl available where kube-api-test looks for them, with
-# kube-controller-manager beside them (garbage collection of owned objects, namespace deletion):
-#   ~/.kubeapitest/k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl,kube-controller-manager}
+# kube-controller-manager beside them (garbage collection of owned objects, namespace deletion)
+# and what a real node needs (kubelet, kube-scheduler, kube-proxy):
+#   ~/.kubeapitest/k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl,kube-controller-manager,
+#     kubelet,kube-scheduler,kube-proxy}
 # Reuses them when present; otherwise builds them from the Go module proxy (no binary is ever
 # committed). Prints the directory on the last line of stdout.
 set -euo pipefail
@@ -16,7 +18,8 @@ log() { echo "[k8s-test-binaries] $*" >&2; }
 
 have_all() {
   [[ -x "$TARGET/kube-apiserver" && -x "$TARGET/etcd" && -x "$TARGET/kubectl" \
-    && -x "$TARGET/kube-controller-manager" ]]
+    && -x "$TARGET/kube-controller-manager" && -x "$TARGET/kubelet" \
+    && -x "$TARGET/kube-scheduler" && -x "$TARGET/kube-proxy" ]]
 }
 
 if have_all; then
@@ -66,6 +69,9 @@ package tools
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )
 GO
   log "resolving k8s.io/kubernetes v$K8S_VERSION from the Go module proxy"
@@ -76,7 +82,7 @@ GO
   ldflags="$ldflags -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)"
   ldflags="$ldflags -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION"
-  for cmd in kube-apiserver kubectl kube-controller-manager; do
+  for cmd in kube-apiserver kubectl kube-controller-manager kube-scheduler kube-proxy kubelet; do
     if [[ ! -x "$TARGET/$cmd" ]]; then
       log "building $cmd v$K8S_VERSION (a cold build takes several minutes)"
       go build -ldflags "$ldflags" -o "$TARGET/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd" >&2

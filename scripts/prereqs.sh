@@ -21,8 +21,10 @@ need mvn || fail "Maven is required (apt-get install maven)"
 # operating system bootable under BIOS and UEFI; gcc builds the test's installed system a stand-in
 # for a library Debian's kexec links (boot-environment/installed-system.sh); docker.io (dockerd,
 # containerd, runc) loads and runs the images deploy/images/build.sh makes, in engines the tests
-# start for themselves (no service is started here).
-APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi gcc libc6-dev docker.io})
+# start for themselves (no service is started here); containernetworking-plugins (the pods'
+# bridge), iptables and conntrack (kube-proxy) and python3-minimal (a listener that takes the
+# daemon's port) serve ClusterIT's node, whose kubelet scripts/k8s-test-binaries.sh builds.
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi gcc libc6-dev docker.io containernetworking-plugins iptables conntrack python3-minimal})
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -125,6 +125,8 @@ public final class Main {
       daemon.start();
     } catch (IOException e) {
       log.error("node {}: {}", node, e.getMessage(), e);
+      String cause = e.getCause() == null ? "" : ": " + e.getCause().getMessage();
+      terminationMessage("cannot start: " + e.getMessage() + cause);
       System.exit(1);
     }
     if (options.configMap() != null) {
@@ -156,6 +158,21 @@ public final class Main {
       log.info("node {}: no Kubernetes API configured; the node's status is not reported", node);
     }
     stopped.await();
+  }
+
+  /**
+   * In a pod, why the daemon stopped, where the kubelet reads it (the container's
+   * terminationMessagePath): the operator shows it on the DistributionPoint.
+   */
+  private static void terminationMessage(String message) {
+    Path file = Path.of("/dev/termination-log");
+    if (Files.isWritable(file)) {
+      try {
+        Files.writeString(file, message);
+      } catch (IOException e) {
+        // Only the pod's status is poorer for it; the log has the error.
+      }
+    }
   }
 
   /** The API is used for a ConfigMap, when credentials are given, or inside a pod. */

@@ -29,6 +29,13 @@ public final class DaemonResources {
         dp.getMetadata().getName());
   }
 
+  /** The label naming a daemon pod's distribution point. */
+  public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
+
+  /** Selects the daemon pods of every distribution point. */
+  public static final String POD_SELECTOR =
+      "app.kubernetes.io/name=osdeploy-daemon,app.kubernetes.io/managed-by=osdeploy-operator";
+
   public static Map<String, String> labels(DistributionPoint dp) {
     return Map.of(
         "app.kubernetes.io/name", "osdeploy-daemon",

@@ -138,6 +138,8 @@ public class DaemonSetDependent
         .withImage(settings.daemonImage())
         .withImagePullPolicy(settings.daemonImagePullPolicy())
         .withCommand("chown", DAEMON_UID + ":" + DAEMON_UID, contentPath)
+        // chown's complaint ("Read-only file system") is what the DistributionPoint shows.
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
         .withSecurityContext(
             new SecurityContextBuilder()
                 .withRunAsNonRoot(false)
@@ -196,6 +198,8 @@ public class DaemonSetDependent
                 .withValue("-XX:MaxRAMPercentage=75")
                 .build())
         .withPorts(ports(config))
+        // The last lines of its log (why it stopped) are what the DistributionPoint shows.
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
         .withReadinessProbe(probe("/readyz", config.getHttpPort(), 5))
         .withLivenessProbe(probe("/healthz", config.getHttpPort(), 20))
         .withNewResources()

@@ -1,12 +1,12 @@
 package io.osdeploy.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -51,10 +51,11 @@ import org.slf4j.LoggerFactory;
  * changing it never rebuilds media. The artifact is removed when superseded and when the media is
  * deleted.
  */
-@ControllerConfiguration(name = "bootablemedia")
+// Every event, deletions included, reaches reconcile: a deleted media's artifact is removed then,
+// without a finalizer, so deleting a media (or uninstalling osdeploy) never waits for the operator.
+@ControllerConfiguration(name = "bootablemedia", triggerReconcilerOnAllEvents = true)
 public class BootableMediaReconciler
-    extends StatusReportingReconciler<BootableMedia, BootableMediaStatus>
-    implements Cleaner<BootableMedia> {
+    extends StatusReportingReconciler<BootableMedia, BootableMediaStatus> {
   private static final Logger log = LoggerFactory.getLogger(BootableMediaReconciler.class);
 
   /** Boot servers a media may list (the schema's limit). */
@@ -339,15 +340,48 @@ public class BootableMediaReconciler
     }
   }
 
+  /** The finalizer earlier versions put on every media; lifted wherever it is found. */
+  static final String OLD_FINALIZER = "bootablemedias.osdeploy.io/finalizer";
+
   @Override
-  public DeleteControl cleanup(BootableMedia media, Context<BootableMedia> context) {
+  public UpdateControl<BootableMedia> reconcile(
+      BootableMedia media, Context<BootableMedia> context) {
+    if (context.isPrimaryResourceDeleted()) {
+      forget(media, context);
+      return UpdateControl.noUpdate();
+    }
+    if (media.getMetadata().getFinalizers().contains(OLD_FINALIZER)) {
+      context
+          .getClient()
+          .resource(media)
+          .edit(
+              m -> {
+                m.getMetadata().getFinalizers().remove(OLD_FINALIZER);
+                return m;
+              });
+    }
+    if (media.getMetadata().getDeletionTimestamp() != null) {
+      return UpdateControl.noUpdate();
+    }
+    return super.reconcile(media, context);
+  }
+
+  /**
+   * A media is gone: its artifact leaves the store and its password the namespace's ConfigMap. A
+   * media deleted while no operator ran is found by the sweep at the next start instead.
+   */
+  private void forget(BootableMedia media, Context<BootableMedia> context) {
     if (media.getStatus() != null && media.getStatus().getArtifact() != null) {
       removeQuietly(media, media.getStatus().getArtifact().getSha256());
     }
     passwordHashes.keySet().removeIf(k -> k.startsWith(media.getMetadata().getUid() + "/"));
-    passwords.publish(context.getClient(), media, null);
+    try {
+      passwords.publish(context.getClient(), media, null);
+    } catch (KubernetesClientException e) {
+      // The namespace may be going too.
+      log.info("{}: could not remove its password entry: {}", key(media), e.getMessage());
+    }
     passwords.forget(media);
-    return DeleteControl.defaultDelete();
   }
 
   /**

@@ -1,7 +1,10 @@
 package io.osdeploy.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -19,6 +22,7 @@ import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.content.ImageAssignment;
 import io.osdeploy.operator.content.MulticastConflicts;
 import io.osdeploy.operator.dependent.DaemonConfigMapDependent;
+import io.osdeploy.operator.dependent.DaemonResources;
 import io.osdeploy.operator.dependent.DaemonRoleBindingDependent;
 import io.osdeploy.operator.dependent.DaemonRoleDependent;
 import io.osdeploy.operator.dependent.DaemonServiceAccountDependent;
@@ -26,13 +30,18 @@ import io.osdeploy.operator.dependent.DaemonServiceDependent;
 import io.osdeploy.operator.dependent.DaemonSetDependent;
 import io.osdeploy.operator.status.Assessment;
 import io.osdeploy.operator.status.ContentReadiness;
+import io.osdeploy.operator.status.DaemonPods;
 import io.osdeploy.operator.status.ResourceEvents;
 import io.osdeploy.operator.status.StatusAggregator;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A distribution point: the daemon's configuration, DaemonSet, Service and RBAC (managed
@@ -56,6 +65,8 @@ import java.util.stream.Collectors;
 public class DistributionPointReconciler
     extends StatusReportingReconciler<DistributionPoint, DistributionPointStatus> {
   private static final String PEERS = "peers";
+  private static final Duration RECHECK_ROLLOUT = Duration.ofSeconds(10);
+  private static final Logger log = LoggerFactory.getLogger(DistributionPointReconciler.class);
 
   public DistributionPointReconciler(StatusAggregator aggregator) {
     super(aggregator, DistributionPointStatus::new);
@@ -100,9 +111,23 @@ public class DistributionPointReconciler
                             older.getMetadata().getGeneration()))
             .withNamespacesInheritedFromController()
             .build();
+    // The daemon pods, so that one that cannot start shows at once.
+    var pods =
+        InformerEventSourceConfiguration.from(Pod.class, DistributionPoint.class)
+            .withLabelSelector(DaemonResources.POD_SELECTOR)
+            .withSecondaryToPrimaryMapper(
+                (Pod pod) -> {
+                  String dp = pod.getMetadata().getLabels().get(DaemonResources.INSTANCE_LABEL);
+                  return dp == null
+                      ? Set.of()
+                      : Set.of(new ResourceID(dp, pod.getMetadata().getNamespace()));
+                })
+            .withNamespacesInheritedFromController()
+            .build();
     return List.of(
         new InformerEventSource<>(images, context),
         new InformerEventSource<>(peers, context),
+        new InformerEventSource<>(pods, context),
         // The certificate's Secret appearing or changing is seen at once.
         References.watchReferenced(
             context,
@@ -227,7 +252,7 @@ public class DistributionPointReconciler
     }
     Optional<Assessment> rollout = ContentReadiness.rollout(ds);
     if (rollout.isPresent()) {
-      return rollout.get();
+      return whyPodsDoNotRun(ds, context).orElse(rollout.get());
     }
     Optional<Assessment> https = withoutHttps(dp);
     if (https.isPresent()) {
@@ -237,6 +262,48 @@ public class DistributionPointReconciler
         dp,
         DistributionPointContext.assignedImages(dp, context),
         ds.getStatus().getDesiredNumberScheduled());
+  }
+
+  /**
+   * While the daemon rolls out: a pod that cannot start, or pods the DaemonSet could not create
+   * (told by its FailedCreate events, listed only then).
+   */
+  private static Optional<Assessment> whyPodsDoNotRun(
+      DaemonSet ds, Context<DistributionPoint> context) {
+    List<Pod> pods = context.getSecondaryResources(Pod.class).stream().toList();
+    Optional<Assessment> failing = DaemonPods.failing(pods);
+    if (failing.isPresent() || ds == null || ds.getStatus() == null) {
+      return failing;
+    }
+    Integer desired = ds.getStatus().getDesiredNumberScheduled();
+    if (desired == null || pods.size() >= desired) {
+      return Optional.empty();
+    }
+    try {
+      List<Event> events =
+          context
+              .getClient()
+              .v1()
+              .events()
+              .inNamespace(ds.getMetadata().getNamespace())
+              .withField("involvedObject.kind", "DaemonSet")
+              .withField("involvedObject.name", ds.getMetadata().getName())
+              .list()
+              .getItems();
+      return DaemonPods.refused(events);
+    } catch (KubernetesClientException e) {
+      log.warn("cannot list the events of DaemonSet {}", ds.getMetadata().getName(), e);
+      return Optional.empty();
+    }
+  }
+
+  /** Pods the DaemonSet has not created may be refused again at any time: look again soon. */
+  @Override
+  protected Duration recheckAfter(Assessment assessment) {
+    return "RollingOut".equals(assessment.reason())
+            || "DaemonPodsNotCreated".equals(assessment.reason())
+        ? RECHECK_ROLLOUT
+        : super.recheckAfter(assessment);
   }
 
   /** The Secret of {@code spec.tls}: missing, or without a certificate and key. */

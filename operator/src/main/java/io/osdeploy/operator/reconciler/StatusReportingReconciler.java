@@ -77,8 +77,13 @@ abstract class StatusReportingReconciler<R extends CustomResource<?, S>, S exten
       recordTransitions(resource, current, next, context);
     }
     return assessment.state() == Assessment.State.RECONCILING
-        ? control.rescheduleAfter(RECHECK_WAITING)
+        ? control.rescheduleAfter(recheckAfter(assessment))
         : control;
+  }
+
+  /** How soon to look again at a resource that is still reconciling. */
+  protected Duration recheckAfter(Assessment assessment) {
+    return RECHECK_WAITING;
   }
 
   @Override

@@ -43,6 +43,31 @@ public final class RestartableControlPlane implements AutoCloseable {
   }
 
   public static RestartableControlPlane start() throws IOException {
+    List<String> sharedCommand = sharedApiServerCommand();
+    Path work = Files.createTempDirectory("osdeploy-control-plane-");
+    Etcd etcd = startEtcd(work);
+    int port = freePort();
+    List<String> command = withFlag(sharedCommand, "--etcd-servers", etcd.url());
+    command = withFlag(command, "--secure-port", Integer.toString(port));
+    command = withoutFlagsStartingWith(command, "--audit-");
+    RestartableControlPlane plane =
+        new RestartableControlPlane(
+            work, etcd.process(), command, kubeConfig(TestCluster.kubeConfigYaml(), port));
+    plane.startApiServer();
+    try (KubernetesClient client = plane.client()) {
+      Crds.install(client);
+    }
+    return plane;
+  }
+
+  /** An etcd of a test's own, and its client URL. */
+  record Etcd(Process process, String url) {}
+
+  /**
+   * The shared {@link TestCluster} API server's command line (binaries, certificates, service
+   * accounts, admission), for a control plane of a test's own to start from.
+   */
+  static List<String> sharedApiServerCommand() throws IOException {
     TestCluster.client();
     ProcessHandle shared =
         ProcessHandle.current()
@@ -50,18 +75,24 @@ public final class RestartableControlPlane implements AutoCloseable {
             .filter(p -> p.info().command().orElse("").endsWith("/kube-apiserver"))
             .findFirst()
             .orElseThrow(() -> new IllegalStateException("no kube-apiserver runs under this JVM"));
-    Path binaries = Path.of(shared.info().command().orElseThrow()).getParent();
-    List<String> sharedCommand =
-        List.of(
-            new String(Files.readAllBytes(Path.of("/proc", Long.toString(shared.pid()), "cmdline")))
-                .split("\0"));
-    Path work = Files.createTempDirectory("osdeploy-control-plane-");
+    return List.of(
+        new String(Files.readAllBytes(Path.of("/proc", Long.toString(shared.pid()), "cmdline")))
+            .split("\0"));
+  }
+
+  /** Where the Kubernetes binaries are: beside the shared API server's. */
+  static Path binaries(List<String> apiServerCommand) {
+    return Path.of(apiServerCommand.get(0)).getParent();
+  }
+
+  /** Starts an etcd with its data and log under {@code work}. */
+  static Etcd startEtcd(Path work) throws IOException {
     int etcdPort = freePort();
     String etcdUrl = "http://127.0.0.1:" + etcdPort;
     String peerUrl = "http://127.0.0.1:" + freePort();
     Process etcd =
         new ProcessBuilder(
-                binaries.resolve("etcd").toString(),
+                binaries(sharedApiServerCommand()).resolve("etcd").toString(),
                 "--data-dir=" + work.resolve("etcd"),
                 "--listen-client-urls=" + etcdUrl,
                 "--advertise-client-urls=" + etcdUrl,
@@ -71,18 +102,7 @@ public final class RestartableControlPlane implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("etcd.log").toFile())
             .start();
-    int port = freePort();
-    List<String> command = withFlag(sharedCommand, "--etcd-servers", etcdUrl);
-    command = withFlag(command, "--secure-port", Integer.toString(port));
-    command = withoutFlagsStartingWith(command, "--audit-");
-    RestartableControlPlane plane =
-        new RestartableControlPlane(
-            work, etcd, command, kubeConfig(TestCluster.kubeConfigYaml(), port));
-    plane.startApiServer();
-    try (KubernetesClient client = plane.client()) {
-      Crds.install(client);
-    }
-    return plane;
+    return new Etcd(etcd, etcdUrl);
   }
 
   /** The kubeconfig of this control plane, as YAML. */
@@ -139,7 +159,7 @@ public final class RestartableControlPlane implements AutoCloseable {
   }
 
   /** {@code command} with {@code flag}'s value replaced, given as one or as two arguments. */
-  private static List<String> withFlag(List<String> command, String flag, String value) {
+  static List<String> withFlag(List<String> command, String flag, String value) {
     List<String> out = new ArrayList<>();
     boolean found = false;
     for (int i = 0; i < command.size(); i++) {
@@ -159,7 +179,7 @@ public final class RestartableControlPlane implements AutoCloseable {
     return out;
   }
 
-  private static List<String> withoutFlagsStartingWith(List<String> command, String prefix) {
+  static List<String> withoutFlagsStartingWith(List<String> command, String prefix) {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < command.size(); i++) {
       String arg = command.get(i);
@@ -185,7 +205,7 @@ public final class RestartableControlPlane implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
