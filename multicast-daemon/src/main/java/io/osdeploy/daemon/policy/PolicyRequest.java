@@ -1,6 +1,7 @@
 package io.osdeploy.daemon.policy;
 
 import io.osdeploy.api.v1alpha1.MacAddress;
+import io.osdeploy.api.v1alpha1.SmbiosUuid;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -31,7 +32,7 @@ public record PolicyRequest(String mac, String uuid, Source source, String deplo
   public PolicyRequest {
     Objects.requireNonNull(source, "source");
     mac = MacAddress.parse(mac, "mac");
-    uuid = uuid == null || uuid.isBlank() ? null : uuid.toLowerCase(Locale.ROOT);
+    uuid = SmbiosUuid.parse(uuid, "uuid");
     deployment = deployment == null || deployment.isBlank() ? null : deployment;
     if (deployment != null && !deployment.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")) {
       throw new IllegalArgumentException("deployment: not a deployment name: " + deployment);

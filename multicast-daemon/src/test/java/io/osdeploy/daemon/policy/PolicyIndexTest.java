@@ -126,7 +126,19 @@ class PolicyIndexTest {
         Arguments.of("52-54-00-ab-cd-ef", null),
         Arguments.of("52:54:00:AB:CD:EF", null),
         Arguments.of(null, "4c4c4544-0042-3510-8052-b3c04f4d3232"),
-        Arguments.of("00:00:00:00:00:00", "4C4C4544-0042-3510-8052-B3C04F4D3232"));
+        Arguments.of("00:00:00:00:00:00", "4C4C4544-0042-3510-8052-B3C04F4D3232"),
+        // Without dashes, in braces: the same machine, not an unknown computer.
+        Arguments.of(null, "4c4c454400423510 8052b3c04f4d3232".replace(" ", "")),
+        Arguments.of(null, "{4C4C4544-0042-3510-8052-B3C04F4D3232}"));
+  }
+
+  @Test
+  void aUuidThatIsNoUuidIsRefused() {
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> new PolicyRequest(null, "garbage", Source.PXE, null));
+    assertEquals("uuid: not an SMBIOS UUID: garbage", e.getMessage());
   }
 
   @Test
