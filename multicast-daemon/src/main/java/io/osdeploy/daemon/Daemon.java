@@ -263,7 +263,11 @@ public final class Daemon implements AutoCloseable {
             report ->
                 policy
                     .targeting(report.mac(), report.uuid(), report.deployment())
-                    .map(offer -> offer.deployment().getMetadata().getUid()),
+                    .map(
+                        offer ->
+                            new ProgressCollector.Targeted(
+                                offer.deployment().getMetadata().getUid(),
+                                offer.machine() != null)),
             policy::publishes,
             () -> {
               DaemonConfig current = config;
@@ -295,7 +299,8 @@ public final class Daemon implements AutoCloseable {
         dhcp == null ? null : dhcp.metrics(),
         files == null ? null : files.metrics(),
         collector == null ? Map.of() : collector.outcomes(),
-        mediaPasswords.refused());
+        mediaPasswords.refused(),
+        http.connections());
   }
 
   private JoinTicket joinMulticast(String image, String client) throws JoinRefusedException {

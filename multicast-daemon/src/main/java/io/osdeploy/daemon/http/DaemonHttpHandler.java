@@ -228,6 +228,16 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
                         head,
                         HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "the report could not be stored; send it again\n");
+                case TOO_MANY_UNKNOWN ->
+                    Responses.text(
+                        ctx,
+                        head,
+                        HttpResponseStatus.TOO_MANY_REQUESTS,
+                        "deployment: "
+                            + report.deployment()
+                            + " already has reports from "
+                            + ProgressCollector.MAX_UNKNOWN_MACHINES
+                            + " unknown computers on this node\n");
               }
             });
   }

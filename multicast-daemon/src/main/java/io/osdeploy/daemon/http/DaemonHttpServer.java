@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -40,11 +41,17 @@ public final class DaemonHttpServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final DaemonHttpHandler handler;
   private final HttpEndpoints endpoints;
+  private final ConnectionLimits limits;
   private Channel channel;
   private Channel tlsChannel;
   private volatile SslContext tls;
 
   public DaemonHttpServer(HttpEndpoints endpoints) {
+    this(endpoints, ConnectionLimits.Limits.DEFAULT);
+  }
+
+  DaemonHttpServer(HttpEndpoints endpoints, ConnectionLimits.Limits limits) {
+    this.limits = new ConnectionLimits(limits);
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.boss = new MultiThreadIoEventLoopGroup(1, io);
     this.workers = new MultiThreadIoEventLoopGroup(io);
@@ -133,6 +140,10 @@ public final class DaemonHttpServer implements AutoCloseable {
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    long idle = limits.limits().idle().toMillis();
+                    ch.pipeline()
+                        .addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
+                        .addLast(limits);
                     if (secure) {
                       ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                     }
@@ -154,6 +165,11 @@ public final class DaemonHttpServer implements AutoCloseable {
           "cannot listen on " + host + ":" + port + (secure ? " (HTTPS)" : ""), binding.cause());
     }
     return binding.channel();
+  }
+
+  /** Connections open, and those the limits refused or closed (for {@code /metrics}). */
+  public ConnectionLimits.Counts connections() {
+    return limits.counts();
   }
 
   /** The address actually bound, with the real port when 0 was asked for. */

@@ -1,6 +1,7 @@
 package io.osdeploy.daemon.metrics;
 
 import io.osdeploy.api.v1alpha1.ImageState;
+import io.osdeploy.daemon.http.ConnectionLimits;
 import io.osdeploy.daemon.multicast.MulticastMetrics;
 import io.osdeploy.daemon.pxe.ProxyDhcpMetrics;
 import io.osdeploy.daemon.pxe.TftpMetrics;
@@ -20,7 +21,8 @@ public record DaemonMetrics(
     ProxyDhcpMetrics proxyDhcp,
     TftpMetrics tftp,
     Map<String, Long> progressReports,
-    long mediaPasswordsRefused) {
+    long mediaPasswordsRefused,
+    ConnectionLimits.Counts http) {
 
   public String render() {
     PrometheusText t = new PrometheusText();
@@ -76,6 +78,18 @@ public record DaemonMetrics(
         "reason",
         m.rejectedByReason());
 
+    ConnectionLimits.Counts h = http != null ? http : new ConnectionLimits.Counts(0, 0, 0, 0);
+    t.gauge("osdeploy_http_connections_open", "HTTP(S) connections open.", h.open());
+    t.counter(
+        "osdeploy_http_connections_refused_total",
+        "HTTP(S) connections closed at once, by the limit they were over.",
+        "limit",
+        Map.of("total", h.refusedTotal(), "per_address", h.refusedPerAddress()));
+    t.counter(
+        "osdeploy_http_connections_idle_closed_total",
+        "HTTP(S) connections closed for neither reading nor writing for a minute.",
+        h.idleClosed());
+
     ProxyDhcpMetrics d = proxyDhcp != null ? proxyDhcp : new ProxyDhcpMetrics(0, 0, 0, 0, 0, 0, 0);
     t.counter("osdeploy_proxydhcp_offers_total", "Proxy offers sent to PXE clients.", d.offers());
     t.counter("osdeploy_proxydhcp_acks_total", "Boot-server ACKs sent (port 4011).", d.acks());
@@ -90,7 +104,7 @@ public record DaemonMetrics(
     t.counter(
         "osdeploy_proxydhcp_malformed_total", "Malformed DHCP packets dropped.", d.malformed());
 
-    TftpMetrics f = tftp != null ? tftp : new TftpMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0);
+    TftpMetrics f = tftp != null ? tftp : new TftpMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     t.counter(
         "osdeploy_tftp_transfers_started_total", "TFTP transfers started.", f.transfersStarted());
     t.counter(
@@ -110,7 +124,8 @@ public record DaemonMetrics(
             "not_found", f.notFound(),
             "traversal", f.traversalRefused(),
             "write", f.writeRefused(),
-            "malformed", f.malformed()));
+            "malformed", f.malformed(),
+            "busy", f.busyRefused()));
 
     t.counter(
         "osdeploy_progress_reports_total",

@@ -42,8 +42,26 @@ public final class ProgressCollector implements AutoCloseable {
     /** The deployment is not for this machine. */
     NOT_TARGETED,
     /** The report could not be journaled; the agent should send it again. */
-    NOT_STORED
+    NOT_STORED,
+    /**
+     * An unknown computer's first report, when the deployment already tracks {@link
+     * #MAX_UNKNOWN_MACHINES} unknown computers on this node.
+     */
+    TOO_MANY_UNKNOWN
   }
+
+  /**
+   * Whom a report may come from: the deployment's uid, and whether its target list names the
+   * machine.
+   */
+  public record Targeted(String uid, boolean listed) {}
+
+  /**
+   * Unknown computers (a deployment with {@code target.unknownComputers}) tracked per deployment on
+   * one node: anyone on the LAN can make up MACs, and every one would grow memory, the journal and
+   * the deployment's status. Machines the target lists are never refused.
+   */
+  public static final int MAX_UNKNOWN_MACHINES = 500;
 
   /** Where reports go, as the current configuration says. */
   public record Destination(String namespace, String node) {}
@@ -57,6 +75,7 @@ public final class ProgressCollector implements AutoCloseable {
   private static final class Tracked {
     final String uid;
     final Map<String, MachineProgress> machines = new LinkedHashMap<>();
+    final java.util.Set<String> unknown = new java.util.HashSet<>();
     long version;
     long flushed;
     boolean compared;
@@ -69,7 +88,7 @@ public final class ProgressCollector implements AutoCloseable {
 
   private final ProgressJournal journal;
   private final ProgressWriter writer;
-  private final Function<AgentReport, Optional<String>> uidIfTargeted;
+  private final Function<AgentReport, Optional<Targeted>> uidIfTargeted;
   private final Function<String, Boolean> published;
   private final Supplier<Destination> destination;
   private final Clock clock;
@@ -84,13 +103,14 @@ public final class ProgressCollector implements AutoCloseable {
 
   /**
    * @param uidIfTargeted the uid of the deployment the report names, if this distribution point
-   *     publishes it and the machine may run it; empty otherwise
+   *     publishes it and the machine may run it, and whether its target lists the machine; empty
+   *     otherwise
    * @param published whether this distribution point publishes a deployment of that name at all
    */
   public ProgressCollector(
       ProgressJournal journal,
       ProgressWriter writer,
-      Function<AgentReport, Optional<String>> uidIfTargeted,
+      Function<AgentReport, Optional<Targeted>> uidIfTargeted,
       Function<String, Boolean> published,
       Supplier<Destination> destination,
       Clock clock) {
@@ -147,11 +167,20 @@ public final class ProgressCollector implements AutoCloseable {
   }
 
   private Outcome decide(AgentReport report) {
-    Optional<String> uid = uidIfTargeted.apply(report);
-    if (uid.isEmpty()) {
+    Optional<Targeted> targeted = uidIfTargeted.apply(report);
+    if (targeted.isEmpty()) {
       return Boolean.TRUE.equals(published.apply(report.deployment()))
           ? Outcome.NOT_TARGETED
           : Outcome.UNKNOWN_DEPLOYMENT;
+    }
+    Optional<String> uid = targeted.map(Targeted::uid);
+    Tracked tracked = deployments.get(report.deployment());
+    boolean sameDeployment = tracked != null && Objects.equals(tracked.uid, uid.get());
+    if (!targeted.get().listed()
+        && sameDeployment
+        && !tracked.unknown.contains(report.machine())
+        && tracked.unknown.size() >= MAX_UNKNOWN_MACHINES) {
+      return Outcome.TOO_MANY_UNKNOWN;
     }
     MachineProgress progress =
         new MachineProgress(
@@ -168,6 +197,9 @@ public final class ProgressCollector implements AutoCloseable {
       return Outcome.NOT_STORED;
     }
     record(report.deployment(), uid.get(), progress);
+    if (!targeted.get().listed()) {
+      deployments.get(report.deployment()).unknown.add(progress.machine());
+    }
     if (journal.appendedSinceRewrite() >= REWRITE_AFTER) {
       try {
         journal.rewrite(snapshotEntries());

@@ -13,6 +13,7 @@ final class TftpCounters {
   final LongAdder traversal = new LongAdder();
   final LongAdder write = new LongAdder();
   final LongAdder malformed = new LongAdder();
+  final LongAdder busy = new LongAdder();
 
   TftpMetrics snapshot() {
     return new TftpMetrics(
@@ -24,6 +25,7 @@ final class TftpCounters {
         notFound.sum(),
         traversal.sum(),
         write.sum(),
-        malformed.sum());
+        malformed.sum(),
+        busy.sum());
   }
 }

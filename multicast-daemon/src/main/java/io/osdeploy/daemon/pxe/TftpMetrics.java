@@ -10,4 +10,5 @@ public record TftpMetrics(
     long notFound,
     long traversalRefused,
     long writeRefused,
-    long malformed) {}
+    long malformed,
+    long busyRefused) {}

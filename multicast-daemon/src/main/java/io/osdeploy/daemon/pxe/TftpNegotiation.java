@@ -35,8 +35,13 @@ public record TftpNegotiation(
           ack.put("windowsize", Integer.toString(windowSize));
         }
         case "timeout" -> {
-          timeout = Duration.ofSeconds(number("timeout", value, 1, 255));
-          ack.put("timeout", value);
+          Duration asked = Duration.ofSeconds(number("timeout", value, 1, 255));
+          // RFC 2349 lets a server only agree or decline; a long one would hold the transfer's
+          // port and memory for minutes.
+          if (asked.compareTo(settings.maxTimeout()) <= 0) {
+            timeout = asked;
+            ack.put("timeout", value);
+          }
         }
         case "tsize" -> {
           number("tsize", value, 0, Integer.MAX_VALUE);

@@ -3,16 +3,23 @@ package io.osdeploy.daemon.pxe;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
+import io.osdeploy.daemon.LogText;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +39,14 @@ public final class TftpServer implements AutoCloseable {
   private final TftpSettings settings;
   private final EventLoopGroup group = UdpTransport.group(1);
   private final TftpCounters counters = new TftpCounters();
+  private final AtomicInteger transfers = new AtomicInteger();
+
+  /**
+   * The served files' bytes, read again when a file's size or time changes (allow-listed names
+   * only).
+   */
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
   private String host;
   private Channel channel;
 
@@ -63,6 +78,13 @@ public final class TftpServer implements AutoCloseable {
   public void close() {
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
+
+  /** Transfers under way now. */
+  int transfers() {
+    return transfers.get();
+  }
+
+  private record Cached(byte[] bytes, FileTime modified) {}
 
   @ChannelHandler.Sharable
   private final class RequestHandler extends SimpleChannelInboundHandler<DatagramPacket> {
@@ -101,7 +123,7 @@ public final class TftpServer implements AutoCloseable {
       Path file = settings.directory().resolve(name);
       if (!settings.files().contains(name) || !Files.isRegularFile(file)) {
         counters.notFound.increment();
-        refuse(ctx, client, TftpPacket.Error.FILE_NOT_FOUND, "no such file: " + name);
+        refuse(ctx, client, TftpPacket.Error.FILE_NOT_FOUND, "no such file: " + LogText.of(name));
         return;
       }
       if (!"octet".equals(rq.mode())) {
@@ -112,12 +134,8 @@ public final class TftpServer implements AutoCloseable {
       byte[] content;
       TftpNegotiation terms;
       try {
-        long size = Files.size(file);
-        if (size > settings.maxFileBytes()) {
-          throw new IOException(size + " bytes is more than " + settings.maxFileBytes());
-        }
-        terms = TftpNegotiation.negotiate(rq.options(), size, settings);
-        content = Files.readAllBytes(file);
+        content = cached(name, file);
+        terms = TftpNegotiation.negotiate(rq.options(), content.length, settings);
       } catch (MalformedPacketException e) {
         counters.malformed.increment();
         refuse(ctx, client, TftpPacket.Error.OPTION_REFUSED, e.getMessage());
@@ -128,13 +146,22 @@ public final class TftpServer implements AutoCloseable {
         refuse(ctx, client, TftpPacket.Error.FILE_NOT_FOUND, "cannot read " + name);
         return;
       }
-      log.info("tftp: {} asks for {} with {}", client, name, rq.options());
+      if (transfers.incrementAndGet() > settings.maxTransfers()) {
+        transfers.decrementAndGet();
+        counters.busy.increment();
+        refuse(ctx, client, TftpPacket.Error.NOT_DEFINED, "server busy");
+        return;
+      }
+      log.info("tftp: {} asks for {} with {}", client, name, LogText.of(rq.options()));
       TftpTransfer transfer =
           new TftpTransfer(name, content, client, terms, settings.retries(), counters);
       UdpTransport.bindLater(group, host, 0, false, transfer)
           .addListener(
-              f -> {
-                if (!f.isSuccess()) {
+              (ChannelFuture f) -> {
+                if (f.isSuccess()) {
+                  f.channel().closeFuture().addListener(closed -> transfers.decrementAndGet());
+                } else {
+                  transfers.decrementAndGet();
                   counters.failed.increment();
                   log.warn("tftp: no port for a transfer to {}", client, f.cause());
                   refuse(ctx, client, TftpPacket.Error.NOT_DEFINED, "server busy");
@@ -142,8 +169,26 @@ public final class TftpServer implements AutoCloseable {
               });
     }
 
+    /** The file's bytes, from the cache while its size and time are the same. */
+    private byte[] cached(String name, Path file) throws IOException {
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      long size = attributes.size();
+      if (size > settings.maxFileBytes()) {
+        throw new IOException(size + " bytes is more than " + settings.maxFileBytes());
+      }
+      Cached hit = cache.get(name);
+      if (hit != null
+          && hit.bytes().length == size
+          && hit.modified().equals(attributes.lastModifiedTime())) {
+        return hit.bytes();
+      }
+      byte[] bytes = Files.readAllBytes(file);
+      cache.put(name, new Cached(bytes, attributes.lastModifiedTime()));
+      return bytes;
+    }
+
     private void refuse(ChannelHandlerContext ctx, InetSocketAddress client, int code, String why) {
-      log.info("tftp: refused {}: {}", client, why);
+      log.info("tftp: refused {}: {}", client, LogText.of(why));
       ctx.writeAndFlush(
           new DatagramPacket(
               Unpooled.wrappedBuffer(new TftpPacket.Error(code, why).encode()), client));

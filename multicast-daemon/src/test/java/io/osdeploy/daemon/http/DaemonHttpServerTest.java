@@ -60,63 +60,142 @@ class DaemonHttpServerTest {
 
   @BeforeEach
   void start() throws Exception {
+    server = new DaemonHttpServer(endpoints());
+    port = server.listen("127.0.0.1", 0).getPort();
+  }
+
+  private HttpEndpoints endpoints() throws IOException {
     Path file = dir.resolve(SHA);
     Files.write(file, BYTES);
     VerifiedFile win11 = new VerifiedFile("win11", SHA, file, BYTES.length);
     NodeStatus status = new NodeStatus();
     status.setName("node-a");
     status.setImages(List.of(new ImageState("win11", SHA, ImageState.Phase.Verified)));
-    server =
+    return new HttpEndpoints(
+        ready::get,
+        () -> status,
+        image -> image.equals("win11") ? Optional.of(win11) : Optional.empty(),
+        request -> java.util.Map.of("deployments", List.of(), "mac", request.mac()),
+        (request, secure) ->
+            "#!ipxe\necho "
+                + request.source()
+                + " "
+                + request.mac()
+                + (secure ? " over https" : "")
+                + "\n",
+        (request, media) -> request,
+        report -> {
+          reports.add(report);
+          return CompletableFuture.completedFuture(
+              switch (report.deployment()) {
+                case "win11-rollout" -> ProgressCollector.Outcome.ACCEPTED;
+                case "other-site" -> ProgressCollector.Outcome.NOT_TARGETED;
+                case "disk-full" -> ProgressCollector.Outcome.NOT_STORED;
+                default -> ProgressCollector.Outcome.UNKNOWN_DEPLOYMENT;
+              });
+        },
+        passwords,
+        (image, client) -> {
+          if (!image.equals("win11")) {
+            throw new JoinRefusedException(
+                JoinRefusedException.Reason.UNKNOWN_IMAGE, "no verified copy of " + image);
+          }
+          return new JoinTicket(
+              7,
+              1,
+              "239.1.1.1",
+              40000,
+              "c2VjcmV0",
+              false,
+              image,
+              BYTES.length,
+              SHA,
+              1400,
+              64,
+              100,
+              JoinTicket.StartState.WAITING,
+              "2026-11-23T10:00:00Z");
+        },
+        () -> "osdeploy_test_total 7\n",
+        userState,
+        BootEnvironmentFilesTest.write(dir.resolve("boot")));
+  }
+
+  @Test
+  void connectionsAreBoundedPerAddressInTotalAndWhenIdle() throws Exception {
+    try (DaemonHttpServer limited =
         new DaemonHttpServer(
-            new HttpEndpoints(
-                ready::get,
-                () -> status,
-                image -> image.equals("win11") ? Optional.of(win11) : Optional.empty(),
-                request -> java.util.Map.of("deployments", List.of(), "mac", request.mac()),
-                (request, secure) ->
-                    "#!ipxe\necho "
-                        + request.source()
-                        + " "
-                        + request.mac()
-                        + (secure ? " over https" : "")
-                        + "\n",
-                (request, media) -> request,
-                report -> {
-                  reports.add(report);
-                  return CompletableFuture.completedFuture(
-                      switch (report.deployment()) {
-                        case "win11-rollout" -> ProgressCollector.Outcome.ACCEPTED;
-                        case "other-site" -> ProgressCollector.Outcome.NOT_TARGETED;
-                        case "disk-full" -> ProgressCollector.Outcome.NOT_STORED;
-                        default -> ProgressCollector.Outcome.UNKNOWN_DEPLOYMENT;
-                      });
-                },
-                passwords,
-                (image, client) -> {
-                  if (!image.equals("win11")) {
-                    throw new JoinRefusedException(
-                        JoinRefusedException.Reason.UNKNOWN_IMAGE, "no verified copy of " + image);
-                  }
-                  return new JoinTicket(
-                      7,
-                      1,
-                      "239.1.1.1",
-                      40000,
-                      "c2VjcmV0",
-                      false,
-                      image,
-                      BYTES.length,
-                      SHA,
-                      1400,
-                      64,
-                      100,
-                      JoinTicket.StartState.WAITING,
-                      "2026-11-23T10:00:00Z");
-                },
-                () -> "osdeploy_test_total 7\n",
-                userState,
-                BootEnvironmentFilesTest.write(dir.resolve("boot"))));
-    port = server.listen("127.0.0.1", 0).getPort();
+            endpoints(), new ConnectionLimits.Limits(4, 2, java.time.Duration.ofSeconds(30)))) {
+      int limitedPort = limited.listen("127.0.0.1", 0).getPort();
+      List<Socket> held = new java.util.ArrayList<>();
+      try {
+        // Two from 127.0.0.1 are held (each counted before the next connects, so that the
+        // refused one is the third); a third from there is closed at once.
+        for (String source : List.of("127.0.0.1", "127.0.0.1")) {
+          held.add(from(source, limitedPort));
+          awaitOpen(limited, held.size());
+        }
+        assertClosedAtOnce(from("127.0.0.1", limitedPort));
+        // Other addresses still get in, up to the total of four.
+        for (String source : List.of("127.0.0.2", "127.0.0.3")) {
+          held.add(from(source, limitedPort));
+          awaitOpen(limited, held.size());
+        }
+        assertClosedAtOnce(from("127.0.0.4", limitedPort));
+        ConnectionLimits.Counts counts = limited.connections();
+        assertEquals(4, counts.open());
+        assertEquals(1, counts.refusedPerAddress());
+        assertEquals(1, counts.refusedTotal());
+      } finally {
+        for (Socket s : held) {
+          s.close();
+        }
+      }
+      // A connection that is used is served.
+      HttpResponse<String> ok =
+          client.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + limitedPort + "/healthz"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, ok.statusCode());
+    }
+  }
+
+  @Test
+  void aSilentConnectionIsClosedWhenIdle() throws Exception {
+    try (DaemonHttpServer limited =
+            new DaemonHttpServer(
+                endpoints(), new ConnectionLimits.Limits(4, 2, java.time.Duration.ofSeconds(1)));
+        Socket silent = from("127.0.0.1", limited.listen("127.0.0.1", 0).getPort())) {
+      silent.setSoTimeout(20_000);
+      assertEquals(-1, silent.getInputStream().read(), "closed by the daemon");
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> limited.connections().open() == 0);
+      assertEquals(1, limited.connections().idleClosed());
+    }
+  }
+
+  private static void awaitOpen(DaemonHttpServer server, int open) {
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> server.connections().open() == open);
+  }
+
+  /** A connection to the daemon on 127.0.0.1 from {@code source} (any 127.x address). */
+  private static Socket from(String source, int port) throws IOException {
+    return new Socket(
+        java.net.InetAddress.getByName("127.0.0.1"),
+        port,
+        java.net.InetAddress.getByName(source),
+        0);
+  }
+
+  private static void assertClosedAtOnce(Socket socket) throws IOException {
+    try (socket) {
+      socket.setSoTimeout(5_000);
+      assertEquals(-1, socket.getInputStream().read(), "closed by the daemon");
+    }
   }
 
   @Test

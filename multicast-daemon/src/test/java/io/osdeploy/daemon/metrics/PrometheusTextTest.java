@@ -39,7 +39,8 @@ class PrometheusTextTest {
                 null,
                 null,
                 Map.of("accepted", 4L),
-                2)
+                2,
+                null)
             .render();
     assertTrue(text.contains("osdeploy_images{state=\"Verified\"} 1\n"), text);
     assertTrue(text.contains("osdeploy_images{state=\"Failed\"} 0\n"), text);
@@ -48,5 +49,8 @@ class PrometheusTextTest {
     assertTrue(text.contains("osdeploy_tftp_refused_total{reason=\"traversal\"} 0\n"), text);
     assertTrue(text.contains("osdeploy_progress_reports_total{outcome=\"accepted\"} 4\n"), text);
     assertTrue(text.contains("osdeploy_media_password_refused_total 2\n"), text);
+    assertTrue(text.contains("osdeploy_http_connections_open 0\n"), text);
+    assertTrue(
+        text.contains("osdeploy_http_connections_refused_total{limit=\"per_address\"} 0\n"), text);
   }
 }

@@ -73,7 +73,9 @@ class ProgressCollectorTest {
             r ->
                 r.deployment().equals("hidden-for-others") || !uids.containsKey(r.deployment())
                     ? Optional.empty()
-                    : Optional.of(uids.get(r.deployment())),
+                    : Optional.of(
+                        new ProgressCollector.Targeted(
+                            uids.get(r.deployment()), !r.mac().startsWith("02:"))),
             name -> name.equals("hidden-for-others") || uids.containsKey(name),
             () -> new ProgressCollector.Destination("site-a", "node-a"),
             Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC));
@@ -89,6 +91,32 @@ class ProgressCollectorTest {
 
   private static AgentReport report(String mac, MachineProgress.State state, int step) {
     return new AgentReport("win11-rollout", mac, null, step, state, "step " + step);
+  }
+
+  @Test
+  void unknownComputersAreCappedAndListedMachinesNever() throws Exception {
+    ProgressCollector c = collector();
+    for (int i = 0; i < ProgressCollector.MAX_UNKNOWN_MACHINES; i++) {
+      assertEquals(
+          ProgressCollector.Outcome.ACCEPTED,
+          c.accept(report(unknown(i), MachineProgress.State.Running, 0)));
+    }
+    AgentReport oneMore =
+        report(unknown(ProgressCollector.MAX_UNKNOWN_MACHINES), MachineProgress.State.Running, 0);
+    assertEquals(ProgressCollector.Outcome.TOO_MANY_UNKNOWN, c.accept(oneMore));
+    // Those already tracked go on reporting, and a machine the target lists is always taken.
+    assertEquals(
+        ProgressCollector.Outcome.ACCEPTED,
+        c.accept(report(unknown(7), MachineProgress.State.Running, 1)));
+    assertEquals(
+        ProgressCollector.Outcome.ACCEPTED,
+        c.accept(report(MAC_A, MachineProgress.State.Running, 0)));
+    assertEquals(1L, c.outcomes().get("too_many_unknown"));
+  }
+
+  /** A made-up, locally administered MAC: a machine no target lists. */
+  private static String unknown(int i) {
+    return String.format("02:00:00:00:%02x:%02x", i >> 8, i & 0xff);
   }
 
   @Test

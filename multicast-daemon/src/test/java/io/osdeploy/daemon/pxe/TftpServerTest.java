@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -48,8 +49,10 @@ class TftpServerTest {
                 1468,
                 8,
                 Duration.ofMillis(200),
+                Duration.ofSeconds(2),
                 5,
-                1 << 20));
+                1 << 20,
+                2));
     address = server.start("127.0.0.1", 0);
   }
 
@@ -152,6 +155,60 @@ class TftpServerTest {
     }
     assertEquals(4, server.metrics().malformed());
     assertServesStill();
+  }
+
+  @Test
+  void declinesATimeoutLongerThanTheServersCap() throws Exception {
+    try (TftpTestClient client = new TftpTestClient(address)) {
+      TftpTestClient.Result result =
+          client.read("undionly.kpxe", Map.of("blksize", "1468", "timeout", "255"));
+      assertEquals(Map.of("blksize", "1468"), result.oack(), "255 s is declined");
+      assertArrayEquals(undionly, result.content());
+    }
+    try (TftpTestClient client = new TftpTestClient(address)) {
+      TftpTestClient.Result result =
+          client.read("undionly.kpxe", Map.of("blksize", "1468", "timeout", "1"));
+      assertEquals(Map.of("blksize", "1468", "timeout", "1"), result.oack());
+    }
+  }
+
+  @Test
+  void answersServerBusyBeyondItsTransfersAndServesOnceTheyEnd() throws Exception {
+    // Two transfers that never acknowledge hold both of the server's slots until they give up.
+    List<TftpTestClient> stalled = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        TftpTestClient client = new TftpTestClient(address);
+        stalled.add(client);
+        client.sendRaw(
+            new TftpPacket.Request(false, "undionly.kpxe", "octet", Map.of("blksize", "512"))
+                .encode());
+      }
+      await().until(() -> server.transfers() == 2);
+      try (TftpTestClient third = new TftpTestClient(address)) {
+        TftpPacket.Error busy = third.read("snponly.efi", Map.of()).error();
+        assertEquals(TftpPacket.Error.NOT_DEFINED, busy.code());
+        assertEquals("server busy", busy.message());
+      }
+      assertEquals(1, server.metrics().busyRefused());
+    } finally {
+      for (TftpTestClient client : stalled) {
+        client.close();
+      }
+    }
+    await().until(() -> server.transfers() == 0);
+    assertServesStill();
+  }
+
+  @Test
+  void aChangedFileIsServedAsItIsNow() throws Exception {
+    assertServesStill();
+    byte[] rebuilt = new byte[5_000];
+    new java.util.Random(3).nextBytes(rebuilt);
+    Files.write(dir.resolve("undionly.kpxe"), rebuilt);
+    try (TftpTestClient client = new TftpTestClient(address)) {
+      assertArrayEquals(rebuilt, client.read("undionly.kpxe", Map.of()).content());
+    }
   }
 
   private static TftpPacket.Error error(TftpTestClient client) throws Exception {

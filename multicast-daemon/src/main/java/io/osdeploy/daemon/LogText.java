@@ -1,0 +1,20 @@
+package io.osdeploy.daemon;
+
+/**
+ * What a client sent, made safe to log and to echo: at most {@link #MAX} characters, control
+ * characters (a newline that would forge a log line, terminal escapes) shown as {@code ?}.
+ */
+public final class LogText {
+  public static final int MAX = 128;
+
+  private LogText() {}
+
+  public static String of(Object value) {
+    if (value == null) {
+      return "null";
+    }
+    String text = value.toString();
+    String cut = text.length() > MAX ? text.substring(0, MAX) + "..." : text;
+    return cut.replaceAll("\\p{Cntrl}", "?");
+  }
+}
