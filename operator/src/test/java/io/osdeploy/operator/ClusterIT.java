@@ -21,6 +21,7 @@ import io.osdeploy.digest.Sha256;
 import io.osdeploy.operator.testing.ContainerEngines;
 import io.osdeploy.operator.testing.ImageBuild;
 import io.osdeploy.operator.testing.KubeletCluster;
+import io.osdeploy.operator.testing.TestFiles;
 import io.osdeploy.testing.NetnsLan;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -67,7 +68,7 @@ class ClusterIT {
   static void startCluster() throws Exception {
     KubeletCluster.requirePrerequisites();
     // A clean start: no content or media left by an earlier run.
-    deleteRecursively(DIR);
+    TestFiles.deleteRecursively(DIR);
     images = ImageBuild.build(Path.of("target", "images").toAbsolutePath());
     cluster = KubeletCluster.start(DIR);
     client = cluster.client();
@@ -522,18 +523,7 @@ class ClusterIT {
   }
 
   private static ContainerEngines.Result run(List<String> command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes());
-    p.waitFor();
-    return new ContainerEngines.Result(p.exitValue(), output);
-  }
-
-  private static void deleteRecursively(Path root) throws Exception {
-    if (Files.exists(root)) {
-      try (var paths = Files.walk(root)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    return ContainerEngines.run(command, Duration.ofMinutes(5));
   }
 
   private static String sha256(byte[] bytes) {

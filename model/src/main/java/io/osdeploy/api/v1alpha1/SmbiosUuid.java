@@ -1,5 +1,6 @@
 package io.osdeploy.api.v1alpha1;
 
+import io.osdeploy.text.LogText;
 import java.util.Locale;
 
 /**
@@ -28,7 +29,7 @@ public final class SmbiosUuid {
       u = u.substring(1, u.length() - 1);
     }
     if (!u.matches(HEX32) && !u.matches(DASHED)) {
-      throw new IllegalArgumentException(field + ": not an SMBIOS UUID: " + printable(uuid));
+      throw new IllegalArgumentException(field + ": not an SMBIOS UUID: " + LogText.of(uuid, 64));
     }
     String hex = u.replace("-", "");
     return hex.substring(0, 8)
@@ -40,11 +41,5 @@ public final class SmbiosUuid {
         + hex.substring(16, 20)
         + "-"
         + hex.substring(20);
-  }
-
-  /** At most 64 characters of {@code value}, control characters replaced: safe to log or echo. */
-  private static String printable(String value) {
-    String cut = value.length() > 64 ? value.substring(0, 64) + "..." : value;
-    return cut.replaceAll("\\p{Cntrl}", "?");
   }
 }

@@ -173,9 +173,9 @@ public final class ProgressCollector implements AutoCloseable {
           ? Outcome.NOT_TARGETED
           : Outcome.UNKNOWN_DEPLOYMENT;
     }
-    Optional<String> uid = targeted.map(Targeted::uid);
+    String uid = targeted.get().uid();
     Tracked tracked = deployments.get(report.deployment());
-    boolean sameDeployment = tracked != null && Objects.equals(tracked.uid, uid.get());
+    boolean sameDeployment = tracked != null && Objects.equals(tracked.uid, uid);
     if (!targeted.get().listed()
         && sameDeployment
         && !tracked.unknown.contains(report.machine())
@@ -191,14 +191,14 @@ public final class ProgressCollector implements AutoCloseable {
             report.message(),
             Instant.now(clock).truncatedTo(ChronoUnit.MILLIS).toString());
     try {
-      journal.append(new ProgressJournal.Entry(report.deployment(), uid.get(), progress));
+      journal.append(new ProgressJournal.Entry(report.deployment(), uid, progress));
     } catch (IOException e) {
       log.error("progress: cannot journal a report for {}", report.deployment(), e);
       return Outcome.NOT_STORED;
     }
-    record(report.deployment(), uid.get(), progress);
+    Tracked recorded = record(report.deployment(), uid, progress);
     if (!targeted.get().listed()) {
-      deployments.get(report.deployment()).unknown.add(progress.machine());
+      recorded.unknown.add(progress.machine());
     }
     if (journal.appendedSinceRewrite() >= REWRITE_AFTER) {
       try {
@@ -210,7 +210,7 @@ public final class ProgressCollector implements AutoCloseable {
     return Outcome.ACCEPTED;
   }
 
-  private void record(String deployment, String uid, MachineProgress progress) {
+  private Tracked record(String deployment, String uid, MachineProgress progress) {
     Tracked t = deployments.get(deployment);
     if (t == null || !Objects.equals(t.uid, uid)) {
       // A deployment deleted and made again under the same name starts from nothing.
@@ -220,6 +220,7 @@ public final class ProgressCollector implements AutoCloseable {
     t.machines.remove(progress.machine());
     t.machines.put(progress.machine(), progress);
     t.version++;
+    return t;
   }
 
   private List<ProgressJournal.Entry> snapshotEntries() {

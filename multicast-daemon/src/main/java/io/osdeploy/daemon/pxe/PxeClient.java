@@ -1,5 +1,6 @@
 package io.osdeploy.daemon.pxe;
 
+import io.osdeploy.api.v1alpha1.SmbiosUuid;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -80,15 +81,7 @@ public record PxeClient(String mac, String uuid, int arch, boolean ipxe) {
     if (hex.chars().allMatch(c -> c == '0')) {
       return null;
     }
-    return hex.substring(0, 8)
-        + "-"
-        + hex.substring(8, 12)
-        + "-"
-        + hex.substring(12, 16)
-        + "-"
-        + hex.substring(16, 20)
-        + "-"
-        + hex.substring(20);
+    return SmbiosUuid.parse(hex, "option 97");
   }
 
   private static boolean ipxe(DhcpPacket request) {

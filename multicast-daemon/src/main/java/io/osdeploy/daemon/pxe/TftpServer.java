@@ -9,7 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
-import io.osdeploy.daemon.LogText;
+import io.osdeploy.text.LogText;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

@@ -46,7 +46,10 @@ public final class ContainerEngines {
     }
   }
 
-  static Result run(List<String> command, Duration timeout)
+  /**
+   * Runs {@code command}; its status and output, or an exception when it outlasts {@code timeout}.
+   */
+  public static Result run(List<String> command, Duration timeout)
       throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] output = p.getInputStream().readAllBytes();

@@ -136,7 +136,7 @@ public final class KubeletCluster implements AutoCloseable {
   }
 
   private void startControlPlane(List<String> shared) throws Exception {
-    RestartableControlPlane.Etcd etcd = RestartableControlPlane.startEtcd(dir);
+    RestartableControlPlane.Etcd etcd = RestartableControlPlane.startEtcd(binaries, dir);
     processes.add(etcd.process());
     int port = RestartableControlPlane.freePort();
     Path pki = Files.createDirectories(dir.resolve("pki"));
@@ -177,7 +177,8 @@ public final class KubeletCluster implements AutoCloseable {
           .ignoreExceptions()
           .until(() -> "ok".equals(client.raw("/readyz")));
     }
-    String signingKey = flagValue(shared, "--service-account-signing-key-file");
+    String signingKey =
+        RestartableControlPlane.flagValue(shared, "--service-account-signing-key-file");
     processes.add(
         start(
             "kube-controller-manager",
@@ -371,18 +372,6 @@ public final class KubeletCluster implements AutoCloseable {
     return HexFormat.of().formatHex(digest.digest(Files.readAllBytes(file)));
   }
 
-  private static String flagValue(List<String> command, String flag) {
-    for (int i = 0; i < command.size(); i++) {
-      if (command.get(i).startsWith(flag + "=")) {
-        return command.get(i).substring(flag.length() + 1);
-      }
-      if (command.get(i).equals(flag) && i + 1 < command.size()) {
-        return command.get(i + 1);
-      }
-    }
-    throw new IllegalStateException("the shared API server was started without " + flag);
-  }
-
   private Process start(String name, List<String> command) throws IOException {
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
@@ -487,7 +476,11 @@ public final class KubeletCluster implements AutoCloseable {
     }
     kernel.forEach((setting, value) -> quietly("sysctl", "-w", setting + "=" + value));
     for (String removable : List.of("containerd", "kubelet", "pause-image", "etcd")) {
-      deleteRecursively(dir.resolve(removable));
+      try {
+        TestFiles.deleteRecursively(dir.resolve(removable));
+      } catch (IOException e) {
+        System.err.println("cleanup: " + e.getMessage());
+      }
     }
   }
 
@@ -562,17 +555,6 @@ public final class KubeletCluster implements AutoCloseable {
     try {
       ContainerEngines.run(List.of(command), Duration.ofSeconds(30));
     } catch (IOException | InterruptedException e) {
-      System.err.println("cleanup: " + e.getMessage());
-    }
-  }
-
-  private static void deleteRecursively(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
       System.err.println("cleanup: " + e.getMessage());
     }
   }

@@ -45,7 +45,7 @@ public final class RestartableControlPlane implements AutoCloseable {
   public static RestartableControlPlane start() throws IOException {
     List<String> sharedCommand = sharedApiServerCommand();
     Path work = Files.createTempDirectory("osdeploy-control-plane-");
-    Etcd etcd = startEtcd(work);
+    Etcd etcd = startEtcd(binaries(sharedCommand), work);
     int port = freePort();
     List<String> command = withFlag(sharedCommand, "--etcd-servers", etcd.url());
     command = withFlag(command, "--secure-port", Integer.toString(port));
@@ -85,14 +85,14 @@ public final class RestartableControlPlane implements AutoCloseable {
     return Path.of(apiServerCommand.get(0)).getParent();
   }
 
-  /** Starts an etcd with its data and log under {@code work}. */
-  static Etcd startEtcd(Path work) throws IOException {
+  /** Starts the etcd in {@code binaries} with its data and log under {@code work}. */
+  static Etcd startEtcd(Path binaries, Path work) throws IOException {
     int etcdPort = freePort();
     String etcdUrl = "http://127.0.0.1:" + etcdPort;
     String peerUrl = "http://127.0.0.1:" + freePort();
     Process etcd =
         new ProcessBuilder(
-                binaries(sharedApiServerCommand()).resolve("etcd").toString(),
+                binaries.resolve("etcd").toString(),
                 "--data-dir=" + work.resolve("etcd"),
                 "--listen-client-urls=" + etcdUrl,
                 "--advertise-client-urls=" + etcdUrl,
@@ -153,9 +153,7 @@ public final class RestartableControlPlane implements AutoCloseable {
         p.destroyForcibly();
       }
     }
-    try (var paths = Files.walk(work)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TestFiles.deleteRecursively(work);
   }
 
   /** {@code command} with {@code flag}'s value replaced, given as one or as two arguments. */
@@ -177,6 +175,19 @@ public final class RestartableControlPlane implements AutoCloseable {
       throw new IllegalStateException("the shared API server was started without " + flag);
     }
     return out;
+  }
+
+  /** The value of {@code flag} in {@code command}, given as one or as two arguments. */
+  static String flagValue(List<String> command, String flag) {
+    for (int i = 0; i < command.size(); i++) {
+      if (command.get(i).startsWith(flag + "=")) {
+        return command.get(i).substring(flag.length() + 1);
+      }
+      if (command.get(i).equals(flag) && i + 1 < command.size()) {
+        return command.get(i + 1);
+      }
+    }
+    throw new IllegalStateException("the shared API server was started without " + flag);
   }
 
   static List<String> withoutFlagsStartingWith(List<String> command, String prefix) {

@@ -1,4 +1,4 @@
-package io.osdeploy.daemon;
+package io.osdeploy.text;
 
 /**
  * What a client sent, made safe to log and to echo: at most {@link #MAX} characters, control
@@ -10,11 +10,16 @@ public final class LogText {
   private LogText() {}
 
   public static String of(Object value) {
+    return of(value, MAX);
+  }
+
+  /** As {@link #of(Object)}, cut at {@code max} characters. */
+  public static String of(Object value, int max) {
     if (value == null) {
       return "null";
     }
     String text = value.toString();
-    String cut = text.length() > MAX ? text.substring(0, MAX) + "..." : text;
+    String cut = text.length() > max ? text.substring(0, max) + "..." : text;
     return cut.replaceAll("\\p{Cntrl}", "?");
   }
 }

@@ -1,4 +1,4 @@
-package io.osdeploy.daemon;
+package io.osdeploy.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
