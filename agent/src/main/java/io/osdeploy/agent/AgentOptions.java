@@ -26,7 +26,8 @@ record AgentOptions(
     String rebootCommand,
     boolean interactive,
     String caFingerprint,
-    boolean bootEnvironment) {
+    boolean bootEnvironment,
+    Path tokenFile) {
   static final String USAGE =
       String.join(
           "\n",
@@ -45,6 +46,9 @@ record AgentOptions(
           "  --source S              media, pxe or client (default media)",
           "  --deployment NAME       run this deployment (default: the required one, or ask)",
           "  --media NAME            the boot media this machine started from",
+          "  --token-file FILE       the machine's token from its boot script, kept renewed there",
+          "                          (default: STATE-DIR/token; without one, the agent asks the",
+          "                          distribution point for a token with its MAC and UUID)",
           "  --disk PATH             target disk (block device or file) for steps naming none",
           "  --state-dir DIR         where progress is kept across restarts"
               + " (default /var/lib/osdeploy)",
@@ -74,6 +78,7 @@ record AgentOptions(
           "--source",
           "--deployment",
           "--media",
+          "--token-file",
           "--disk",
           "--state-dir",
           "--interface",
@@ -128,7 +133,8 @@ record AgentOptions(
         o.get("--reboot-command"),
         !o.has("--non-interactive"),
         caFingerprint,
-        o.has("--boot-environment"));
+        o.has("--boot-environment"),
+        o.path("--token-file"));
   }
 
   /** How an https:// server is trusted: the pinned CA, or else the JDK's trusted CAs (null). */

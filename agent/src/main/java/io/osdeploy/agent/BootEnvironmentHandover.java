@@ -49,8 +49,11 @@ final class BootEnvironmentHandover {
       out.write(new byte[(int) ((4 - size % 4) % 4)]);
       out.write(stateArchive(state));
     }
-    String commandLine = commandLine(options, identity, deployment, currentCommandLine());
-    log.info("starting the boot environment with kexec: {}", commandLine);
+    String token = dp.tokenOrNull();
+    String commandLine = commandLine(options, identity, deployment, currentCommandLine(), token);
+    log.info(
+        "starting the boot environment with kexec: {}",
+        token == null ? commandLine : commandLine.replace(token, "(token)"));
     List<String> load = new ArrayList<>(List.of("kexec", "--load", kernel.toString()));
     load.add("--initrd=" + initrd);
     load.add("--command-line=" + commandLine);
@@ -68,7 +71,7 @@ final class BootEnvironmentHandover {
 
   /** The kernel arguments a distribution point's boot script would give this machine. */
   static String commandLine(
-      AgentOptions options, Identity identity, String deployment, String current) {
+      AgentOptions options, Identity identity, String deployment, String current, String token) {
     List<String> args = new ArrayList<>();
     for (String arg : current.trim().split("\\s+")) {
       if (arg.startsWith("console=")) {
@@ -90,6 +93,9 @@ final class BootEnvironmentHandover {
     }
     if (options.disk() != null) {
       args.add("osdeploy.disk=" + options.disk());
+    }
+    if (token != null) {
+      args.add("osdeploy.token=" + token);
     }
     return String.join(" ", args);
   }

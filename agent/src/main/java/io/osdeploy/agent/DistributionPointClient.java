@@ -41,12 +41,46 @@ final class DistributionPointClient {
   private final Duration retryFor;
   private final SSLContext tls;
 
+  /** How this machine identifies itself for a token: source, and deployment and media or null. */
+  private final String source;
+
+  private final String deployment;
+  private final String media;
+
+  /** Where the token is kept across runs of the agent (the boot script's, then each renewal). */
+  private final Path tokenFile;
+
+  private String token;
+  private long renewAt;
+  private boolean nothingOffered;
+
   /** {@code tls}: how an https:// server is trusted; null for the JDK's trusted CAs. */
   DistributionPointClient(URI server, Identity identity, Duration retryFor, SSLContext tls) {
+    this(server, identity, retryFor, tls, "client", null, null, null);
+  }
+
+  /**
+   * A client that carries the machine's token on every request to the server: the one in {@code
+   * tokenFile} when there is one (renewed at once, and again at half its life), else one asked for
+   * with the machine's identity from {@code source} (and {@code deployment}, {@code media}).
+   */
+  DistributionPointClient(
+      URI server,
+      Identity identity,
+      Duration retryFor,
+      SSLContext tls,
+      String source,
+      String deployment,
+      String media,
+      Path tokenFile) {
     this.server = server;
     this.identity = identity;
     this.retryFor = retryFor;
     this.tls = tls;
+    this.source = source;
+    this.deployment = deployment;
+    this.media = media;
+    this.tokenFile = tokenFile;
     HttpClient.Builder builder =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
@@ -66,15 +100,126 @@ final class DistributionPointClient {
     return server;
   }
 
-  /** {@code GET /v1/policy} for this machine; {@code deployment} and {@code media} may be null. */
-  Policy policy(String source, String deployment, String media)
-      throws IOException, InterruptedException {
-    StringBuilder q = new StringBuilder("/v1/policy?source=").append(source);
+  /**
+   * The machine's token for the next request, renewed once half its life is gone; null when the
+   * distribution point offers this machine nothing. A renewal that fails keeps the token it has
+   * (still valid) and is tried again on a later request.
+   */
+  synchronized String token() throws IOException, InterruptedException {
+    if (nothingOffered || (token != null && System.nanoTime() - renewAt < 0)) {
+      return token;
+    }
+    String held = token;
+    if (held == null && tokenFile != null && Files.isRegularFile(tokenFile)) {
+      held = Files.readString(tokenFile).strip();
+    }
+    if (held != null && !held.isEmpty()) {
+      try {
+        byte[] renewed =
+            retrying(
+                "POST token (renewal)",
+                HttpRequest.newBuilder(server.resolve("/v1/token"))
+                    .header("Authorization", "Bearer " + held)
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build());
+        keep(renewed);
+        return token;
+      } catch (Refused e) {
+        // Expired, retired or no longer covering a deployment: identify again below.
+        log.info("the machine token was not renewed ({}); asking for a new one", e.getMessage());
+      } catch (IOException e) {
+        if (token != null) {
+          log.warn(
+              "the machine token could not be renewed now ({}); trying again later",
+              e.getMessage());
+          renewAt = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+          return token;
+        }
+        throw e;
+      }
+    }
+    StringBuilder q = new StringBuilder("/v1/token?source=").append(source);
     param(q, "mac", identity.mac());
     param(q, "uuid", identity.uuid());
     param(q, "deployment", deployment);
     param(q, "media", media);
-    HttpRequest request = HttpRequest.newBuilder(server.resolve(q.toString())).GET().build();
+    try {
+      keep(
+          retrying(
+              "POST token",
+              HttpRequest.newBuilder(server.resolve(q.toString()))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build()));
+    } catch (Refused e) {
+      if (e.status != 404) {
+        throw e;
+      }
+      nothingOffered = true;
+      token = null;
+    }
+    return token;
+  }
+
+  private void keep(byte[] answer) throws IOException {
+    var body = JSON.readTree(answer);
+    String fresh = body.path("token").asText(null);
+    if (fresh == null || fresh.isBlank()) {
+      throw new IOException("POST /v1/token: the answer has no token");
+    }
+    long life = body.path("expiresInSeconds").asLong(3600);
+    token = fresh;
+    renewAt = System.nanoTime() + Duration.ofSeconds(Math.max(1, life / 2)).toNanos();
+    if (tokenFile != null) {
+      Path partial = tokenFile.resolveSibling(tokenFile.getFileName() + ".partial");
+      Files.createDirectories(tokenFile.toAbsolutePath().getParent());
+      Files.writeString(partial, fresh);
+      Files.move(
+          partial, tokenFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
+  /** The token for {@code url}: only the distribution point's own URLs carry it. */
+  private String tokenFor(URI url) throws IOException, InterruptedException {
+    boolean same =
+        server.getScheme().equalsIgnoreCase(url.getScheme())
+            && server.getHost().equalsIgnoreCase(url.getHost())
+            && server.getPort() == url.getPort();
+    return same ? token() : null;
+  }
+
+  /** A request to the distribution point carrying the machine's token. */
+  HttpRequest.Builder request(URI url) throws IOException, InterruptedException {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(url);
+    String bearer = tokenFor(url);
+    if (bearer != null) {
+      builder.header("Authorization", "Bearer " + bearer);
+    }
+    return builder;
+  }
+
+  /** The token for a request made by another client, or null; never thrown over. */
+  String tokenOrNull() {
+    try {
+      return token();
+    } catch (IOException e) {
+      log.warn("no machine token: {}", e.getMessage());
+      return token;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return token;
+    }
+  }
+
+  /** {@code GET /v1/policy} for this machine; {@code deployment} may be null. */
+  Policy policy(String deployment) throws IOException, InterruptedException {
+    if (token() == null) {
+      return Policy.parse("{\"deployments\":[]}".getBytes(StandardCharsets.UTF_8));
+    }
+    StringBuilder q = new StringBuilder("/v1/policy?source=").append(source);
+    param(q, "mac", identity.mac());
+    param(q, "uuid", identity.uuid());
+    param(q, "deployment", deployment);
+    HttpRequest request = request(server.resolve(q.toString())).GET().build();
     return Policy.parse(retrying("GET policy", request));
   }
 
@@ -92,7 +237,7 @@ final class DistributionPointClient {
     body.put("state", state);
     body.put("message", message);
     HttpRequest request =
-        HttpRequest.newBuilder(server.resolve("/v1/status"))
+        request(server.resolve("/v1/status"))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
             .build();
@@ -105,8 +250,7 @@ final class DistributionPointClient {
    */
   void download(URI url, String sha256, Path target) throws IOException, InterruptedException {
     download(
-        http.send(
-            HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream()),
+        http.send(request(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream()),
         url,
         sha256,
         target);
@@ -138,8 +282,7 @@ final class DistributionPointClient {
   String downloadVerified(String path, Path target) throws IOException, InterruptedException {
     URI url = server.resolve(path);
     HttpResponse<InputStream> answer =
-        http.send(
-            HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        http.send(request(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     String etag = answer.headers().firstValue("ETag").orElse("").replace("\"", "");
     if (answer.statusCode() == 200 && !etag.matches("[0-9a-f]{64}")) {
       answer.body().close();

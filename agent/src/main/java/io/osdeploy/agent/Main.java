@@ -81,7 +81,16 @@ public final class Main {
     int run() throws IOException, InterruptedException {
       DistributionPointClient dp =
           new DistributionPointClient(
-              options.server(), identity, options.retryFor(), options.tls());
+              options.server(),
+              identity,
+              options.retryFor(),
+              options.tls(),
+              options.source(),
+              options.deployment(),
+              options.media(),
+              options.tokenFile() != null
+                  ? options.tokenFile()
+                  : options.stateDir().resolve("token"));
       AgentState state = AgentState.load(options.stateDir());
       String resuming =
           state != null && state.outcome == AgentState.Outcome.RUNNING ? state.deployment : null;
@@ -97,7 +106,7 @@ public final class Main {
         return USAGE;
       }
       String wanted = resuming != null ? resuming : options.deployment();
-      Policy policy = dp.policy(options.source(), wanted, options.media());
+      Policy policy = dp.policy(wanted);
       Policy.Offer offer = choose(policy, wanted, state);
       if (offer == null) {
         return NOTHING;
@@ -125,7 +134,11 @@ public final class Main {
               iface,
               dp,
               new UserStateStore(
-                  options.server(), identity, options.stateDir().resolve("work"), options.tls()));
+                  options.server(),
+                  identity,
+                  options.stateDir().resolve("work"),
+                  options.tls(),
+                  dp::tokenOrNull));
       TaskSequenceRunner.Result result = runner.run(offer, state);
       out.println("osdeploy-agent: " + offer.name() + ": " + result.name().toLowerCase());
       return switch (result) {

@@ -298,7 +298,7 @@ final class TaskSequenceRunner {
       fits(c, target);
     }
     ImageDownload.Outcome outcome;
-    ImageDownload download = new ImageDownload(dp.tls());
+    ImageDownload download = new ImageDownload(dp.tls(), dp::tokenOrNull);
     try (ProgressTicker ticker = new ProgressTicker(offer.name(), c.osImage(), download)) {
       outcome =
           download.fetch(

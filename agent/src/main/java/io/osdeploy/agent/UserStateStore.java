@@ -11,8 +11,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -34,7 +34,15 @@ final class UserStateStore {
   private final Path work;
   private final HttpClient http;
 
-  UserStateStore(URI server, Identity identity, Path work, SSLContext tls) {
+  private final java.util.function.Supplier<String> token;
+
+  UserStateStore(
+      URI server,
+      Identity identity,
+      Path work,
+      SSLContext tls,
+      java.util.function.Supplier<String> token) {
+    this.token = token;
     HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
     if (tls != null) {
       builder.sslContext(tls);
@@ -57,7 +65,9 @@ final class UserStateStore {
         ZipOutputStream zip = new ZipOutputStream(file);
         Stream<Path> walk = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
-        if (!Files.isRegularFile(p)) {
+        // Regular files only, and never through a symbolic link: a link to a file outside the
+        // captured directory would carry that file to the store.
+        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           continue;
         }
         ZipEntry e = new ZipEntry(dir.relativize(p).toString().replace('\\', '/'));
@@ -69,7 +79,7 @@ final class UserStateStore {
     }
     HttpResponse<String> answer =
         http.send(
-            HttpRequest.newBuilder(uri(deployment, key))
+            authorized(uri(deployment, key))
                 .header(SHA256_HEADER, Sha256.of(archive))
                 .PUT(HttpRequest.BodyPublishers.ofFile(archive))
                 .build(),
@@ -93,7 +103,7 @@ final class UserStateStore {
     Path archive = work.resolve("user-state-restore.zip");
     HttpResponse<Path> answer =
         http.send(
-            HttpRequest.newBuilder(uri(deployment, key)).GET().build(),
+            authorized(uri(deployment, key)).GET().build(),
             HttpResponse.BodyHandlers.ofFile(archive));
     if (answer.statusCode() != 200) {
       String body = Files.exists(archive) ? Files.readString(archive).strip() : "";
@@ -110,27 +120,93 @@ final class UserStateStore {
       throw new StepFailed(
           "restoreUserState: the archive's SHA-256 is " + actual + ", the store says " + expected);
     }
+    try {
+      return unpack(archive, dir, Files.size(archive));
+    } finally {
+      Files.deleteIfExists(archive);
+    }
+  }
+
+  /** At most this many entries in an archive being restored. */
+  static final int MAX_ENTRIES = 200_000;
+
+  /** At most this many bytes unpacked per byte of archive (and never less than MIN_ALLOWANCE). */
+  static final long MAX_RATIO = 100;
+
+  static final long MIN_ALLOWANCE = 64L << 20;
+
+  /**
+   * Unpacks {@code archive} into {@code dir}: every entry inside it (no absolute path, no {@code
+   * ..}, no way through a symbolic link already in {@code dir}), at most {@link #MAX_ENTRIES}
+   * entries and {@link #MAX_RATIO} times the archive's size, so that a crafted archive can neither
+   * write outside the directory nor fill the disk.
+   */
+  static long unpack(Path archive, Path dir, long archiveBytes) throws StepFailed, IOException {
+    return unpack(archive, dir, archiveBytes, MAX_ENTRIES);
+  }
+
+  static long unpack(Path archive, Path dir, long archiveBytes, int maxEntries)
+      throws StepFailed, IOException {
     Files.createDirectories(dir);
-    Path root = dir.toAbsolutePath().normalize();
+    Path root = dir.toRealPath();
+    long allowance = Math.max(MIN_ALLOWANCE, archiveBytes * MAX_RATIO);
+    long written = 0;
     long files = 0;
+    int entries = 0;
     try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(archive))) {
       ZipEntry e;
       while ((e = zip.getNextEntry()) != null) {
+        if (++entries > maxEntries) {
+          throw new StepFailed(
+              "restoreUserState: the archive has more than " + maxEntries + " entries");
+        }
         Path out = root.resolve(e.getName()).normalize();
-        if (!out.startsWith(root) || e.getName().startsWith("/")) {
-          throw new StepFailed("restoreUserState: the archive names a path outside " + root);
+        if (!out.startsWith(root) || e.getName().startsWith("/") || out.equals(root)) {
+          throw new StepFailed(
+              "restoreUserState: the archive names a path outside " + root + ": " + e.getName());
         }
         if (e.isDirectory()) {
           Files.createDirectories(out);
+          inside(root, out, e.getName());
           continue;
         }
         Files.createDirectories(out.getParent());
-        Files.copy(zip, out, StandardCopyOption.REPLACE_EXISTING);
+        inside(root, out.getParent(), e.getName());
+        if (Files.isSymbolicLink(out)) {
+          Files.delete(out);
+        }
+        try (OutputStream to = Files.newOutputStream(out)) {
+          byte[] buffer = new byte[64 * 1024];
+          int n;
+          while ((n = zip.read(buffer)) > 0) {
+            written += n;
+            if (written > allowance) {
+              throw new StepFailed(
+                  "restoreUserState: the archive unpacks to more than "
+                      + allowance
+                      + " bytes ("
+                      + MAX_RATIO
+                      + " times its size): refused as a zip bomb");
+            }
+            to.write(buffer, 0, n);
+          }
+        }
         files++;
       }
     }
-    Files.delete(archive);
     return files;
+  }
+
+  /** Refuses a directory that resolves outside {@code root} (through a symbolic link). */
+  private static void inside(Path root, Path directory, String entry)
+      throws StepFailed, IOException {
+    if (!directory.toRealPath().startsWith(root)) {
+      throw new StepFailed(
+          "restoreUserState: the archive's entry "
+              + entry
+              + " leads through a symbolic link out of "
+              + root);
+    }
   }
 
   private URI uri(String deployment, String key) {
@@ -149,5 +225,15 @@ final class UserStateStore {
 
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  /** A request carrying the machine's token, when it has one. */
+  private HttpRequest.Builder authorized(URI uri) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
+    String bearer = token.get();
+    if (bearer != null) {
+      builder.header("Authorization", "Bearer " + bearer);
+    }
+    return builder;
   }
 }

@@ -31,9 +31,13 @@ class DeadlineTest {
   @BeforeEach
   void serve() throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    StubTokens.serve(server);
     server.createContext(
         "/v1/policy",
         exchange -> {
+          if (!StubTokens.carried(exchange)) {
+            return;
+          }
           byte[] body =
               ("{\"deployments\":[{\"name\":\"refresh\",\"namespace\":\"site\",\"required\":true,"
                       + "\"deadline\":\"2026-12-24T00:00:00Z\",\"deadlinePassed\":"

@@ -91,7 +91,7 @@ class PinnedServerTest {
             new Identity("52:54:00:00:00:01", null),
             Duration.ofSeconds(2),
             options.tls());
-    Policy policy = client.policy("media", null, null);
+    Policy policy = client.policy(null);
     assertTrue(policy.deployments().isEmpty(), "nothing for this machine, but an answer");
   }
 
@@ -107,7 +107,7 @@ class PinnedServerTest {
             new Identity("52:54:00:00:00:01", null),
             Duration.ofSeconds(1),
             options.tls());
-    assertThrows(IOException.class, () -> client.policy("media", null, null));
+    assertThrows(IOException.class, () -> client.policy(null));
   }
 
   @Test

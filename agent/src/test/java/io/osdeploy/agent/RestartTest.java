@@ -44,9 +44,13 @@ class RestartTest {
                 + String.join(",", steps)
                 + "]}]}")
             .getBytes(StandardCharsets.UTF_8);
+    StubTokens.serve(server);
     server.createContext(
         "/v1/policy",
         exchange -> {
+          if (!StubTokens.carried(exchange)) {
+            return;
+          }
           exchange.sendResponseHeaders(200, policy.length);
           try (OutputStream out = exchange.getResponseBody()) {
             out.write(policy);
@@ -194,14 +198,15 @@ class RestartTest {
             options,
             new Identity(MAC, null),
             "rebuild",
-            "BOOT_IMAGE=/vmlinuz root=/dev/sda2 console=tty0 console=ttyS0,115200n8 ro\n");
+            "BOOT_IMAGE=/vmlinuz root=/dev/sda2 console=tty0 console=ttyS0,115200n8 ro\n",
+            "t0k3n");
     assertEquals(
         "console=tty0 console=ttyS0,115200n8 quiet osdeploy.server=https://10.0.0.5:9443"
             + " osdeploy.source=client osdeploy.deployment=rebuild osdeploy.ca="
             + "ab".repeat(32)
             + " osdeploy.mac="
             + MAC
-            + " osdeploy.disk=/dev/nvme0n1",
+            + " osdeploy.disk=/dev/nvme0n1 osdeploy.token=t0k3n",
         line);
   }
 }

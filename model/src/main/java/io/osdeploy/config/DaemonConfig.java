@@ -31,6 +31,9 @@ public class DaemonConfig {
   /** Where the DaemonSet mounts the Secret of {@code spec.tls}. */
   public static final String TLS_DIRECTORY = "/etc/osdeploy/tls";
 
+  /** Where a daemon pod has its distribution point's machine-token keys. */
+  public static final String MACHINE_TOKEN_DIRECTORY = "/etc/osdeploy/machine-tokens";
+
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
@@ -50,12 +53,21 @@ public class DaemonConfig {
   /** The directory holding tls.crt, tls.key and maybe ca.crt; with {@link #httpsPort}. */
   private String tlsDirectory;
 
+  /**
+   * Where the distribution point's machine-token keys are mounted (its Secret); null: the daemon
+   * signs with a key of its own.
+   */
+  private String machineTokenDirectory;
+
   private boolean unicastFallback = true;
   private boolean pxeEnabled;
 
   /** Left out when false, so that daemons older than the setting still read the file. */
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
   private boolean pxeAnswerAll;
+
+  /** The site PXE password's hash ({@code MediaPassword}); null: PXE asks for none. */
+  private String pxePasswordHash;
 
   private DistributionPointMulticast multicast;
   private DistributionPointSpec.BootEnvironment bootEnvironment;
@@ -255,6 +267,14 @@ public class DaemonConfig {
     this.httpsPort = httpsPort;
   }
 
+  public String getMachineTokenDirectory() {
+    return machineTokenDirectory;
+  }
+
+  public void setMachineTokenDirectory(String machineTokenDirectory) {
+    this.machineTokenDirectory = machineTokenDirectory;
+  }
+
   public String getTlsDirectory() {
     return tlsDirectory;
   }
@@ -285,6 +305,14 @@ public class DaemonConfig {
 
   public void setPxeEnabled(boolean pxeEnabled) {
     this.pxeEnabled = pxeEnabled;
+  }
+
+  public String getPxePasswordHash() {
+    return pxePasswordHash;
+  }
+
+  public void setPxePasswordHash(String pxePasswordHash) {
+    this.pxePasswordHash = pxePasswordHash;
   }
 
   public boolean isPxeAnswerAll() {

@@ -9,6 +9,8 @@ import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Purpose;
 import io.osdeploy.config.DaemonConfig;
+import io.osdeploy.daemon.auth.MachineAccess;
+import io.osdeploy.daemon.auth.MachineTokens;
 import io.osdeploy.daemon.boot.BootEnvironmentFiles;
 import io.osdeploy.daemon.config.ConfigSource;
 import io.osdeploy.daemon.config.ConfigTracker;
@@ -121,6 +123,12 @@ public final class Daemon implements AutoCloseable {
   private final UserStateStore userState =
       new UserStateStore(policy, UserStateStore.DEFAULT_MAX_BYTES);
 
+  private final MachineTokens tokens = new MachineTokens();
+  private final MachineAccess access = new MachineAccess(tokens, policy);
+
+  /** The key directory of the command line, overriding the configuration's; null: none given. */
+  private volatile Path tokenKeys;
+
   /**
    * @param statusWriter where the node's status goes; null to run without reporting (no API)
    * @param progressWriter where agents' reports go; null to take none (no API)
@@ -153,7 +161,9 @@ public final class Daemon implements AutoCloseable {
                 this::joinMulticast,
                 () -> metrics().render(),
                 userState,
-                this::bootFile));
+                this::bootFile,
+                policy::offered,
+                access));
     policy.setVerifiedSizes(image -> served(image).map(VerifiedFile::size).orElse(null));
     this.reporter =
         statusWriter == null
@@ -192,6 +202,20 @@ public final class Daemon implements AutoCloseable {
    */
   public void readTlsFrom(Path dir) {
     this.tlsDirectory = dir;
+  }
+
+  /**
+   * Reads machine-token keys from {@code dir} instead of the configuration's directory (the Secret
+   * a pod mounts): for daemons run outside a pod.
+   */
+  public void readTokenKeysFrom(Path dir) {
+    this.tokenKeys = dir;
+    tokens.readKeysFrom(dir);
+  }
+
+  /** The tokens this node issues and checks. */
+  public MachineTokens tokens() {
+    return tokens;
   }
 
   /** Publishes policy from the deployments and images {@code watcher} sees. */
@@ -236,6 +260,7 @@ public final class Daemon implements AutoCloseable {
         offered.add(d);
       }
     }
+    String token = environment == null ? null : access.issue(request, offered).orElse(null);
     return BootScript.render(
         request,
         offered,
@@ -245,7 +270,8 @@ public final class Daemon implements AutoCloseable {
         current == null
             ? "(not configured)"
             : current.getNamespace() + "/" + current.getDistributionPoint(),
-        stayOnTls ? tlsCaFingerprint : null);
+        stayOnTls ? tlsCaFingerprint : null,
+        token);
   }
 
   private CompletableFuture<ProgressCollector.Outcome> progress(AgentReport report) {
@@ -300,7 +326,10 @@ public final class Daemon implements AutoCloseable {
         files == null ? null : files.metrics(),
         collector == null ? Map.of() : collector.outcomes(),
         mediaPasswords.refused(),
-        http.connections());
+        mediaPasswords.busy(),
+        http.connections(),
+        tokens.refused(),
+        tokens.issued());
   }
 
   private JoinTicket joinMulticast(String image, String client) throws JoinRefusedException {
@@ -554,6 +583,13 @@ public final class Daemon implements AutoCloseable {
   /** Called by the tracker with each new valid configuration, one at a time. */
   private synchronized void apply(DaemonConfig next) {
     String key = next.getNamespace() + "/" + next.getDistributionPoint();
+    mediaPasswords.publishPxe(next.getPxePasswordHash());
+    if (tokenKeys == null) {
+      tokens.readKeysFrom(
+          next.getMachineTokenDirectory() == null
+              ? null
+              : Path.of(next.getMachineTokenDirectory()));
+    }
     String path =
         settings.contentPath() != null ? settings.contentPath().toString() : next.getContentPath();
     if (library == null) {

@@ -36,7 +36,8 @@ public record DaemonOptions(
     String bindAddress,
     String advertiseAddress,
     Path bootEnvironment,
-    Path tlsDirectory) {
+    Path tlsDirectory,
+    Path tokenKeys) {
 
   public static final String USAGE =
       String.join(
@@ -58,6 +59,9 @@ public record DaemonOptions(
           "                            /opt/osdeploy/boot-environment when it exists)",
           "  --tls-directory DIR       override the configuration's TLS directory (tls.crt,",
           "                            tls.key, ca.crt) for a daemon run outside a pod",
+          "  --token-keys DIR          override the configuration's machine-token key directory",
+          "                            (the distribution point's Secret) outside a pod; without",
+          "                            either, the daemon signs with a key of its own",
           "",
           "The node's status is reported to its DistributionPoint when the API is reachable",
           "(--configmap, --kubeconfig, or running in a pod).",
@@ -76,7 +80,8 @@ public record DaemonOptions(
           "--bind-address",
           "--advertise-address",
           "--boot-environment",
-          "--tls-directory");
+          "--tls-directory",
+          "--token-keys");
 
   /** Reads the flags; defaults that need the network or the API are left null. */
   public static DaemonOptions parse(List<String> args, Map<String, String> env) {
@@ -116,7 +121,8 @@ public record DaemonOptions(
         values.get("--bind-address", "0.0.0.0"),
         advertise,
         bootEnvironment == null ? null : Path.of(bootEnvironment),
-        values.path("--tls-directory"));
+        values.path("--tls-directory"),
+        values.path("--token-keys"));
   }
 
   private static String blankToNull(String value) {

@@ -121,6 +121,9 @@ public final class Main {
     if (options.tlsDirectory() != null) {
       daemon.readTlsFrom(options.tlsDirectory());
     }
+    if (options.tokenKeys() != null) {
+      daemon.readTokenKeysFrom(options.tokenKeys());
+    }
     try {
       daemon.start();
     } catch (IOException e) {

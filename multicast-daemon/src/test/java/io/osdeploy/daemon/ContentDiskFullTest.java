@@ -158,7 +158,13 @@ class ContentDiskFullTest {
   private HttpResponse<byte[]> get(String path, String range) throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path));
+                URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path))
+            .header(
+                "Authorization",
+                "Bearer "
+                    + daemon
+                        .tokens()
+                        .issue("52:54:00:00:00:02", null, "pxe", List.of(), List.of("win11")));
     if (range != null) {
       request.header("Range", range);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.osdeploy.daemon.testing.TestContentServer;
+import io.osdeploy.daemon.testing.TestTokenKeys;
 import io.osdeploy.transfer.receive.ImageDownload;
 import io.osdeploy.transfer.receive.MulticastReceiver;
 import io.osdeploy.transfer.wire.WireFormat;
@@ -58,9 +59,18 @@ class DaemonKilledMidSessionTest {
   private final ExecutorService receivers = Executors.newFixedThreadPool(RECEIVERS);
   private TestContentServer source;
 
+  /** The distribution point's machine-token keys, as both nodes have the Secret mounted. */
+  private Path keys;
+
+  /** A machine's token, signed with those keys: both nodes accept it. */
+  private String token;
+
   @BeforeEach
   void start() throws Exception {
     source = new TestContentServer().serve("/win11.wim", IMAGE);
+    TestTokenKeys shared = TestTokenKeys.create(dir.resolve("machine-tokens"));
+    keys = shared.dir();
+    token = shared.token("52:54:00:00:00:01", "win11");
   }
 
   @AfterEach
@@ -150,7 +160,7 @@ class DaemonKilledMidSessionTest {
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  return new ImageDownload().fetch(request);
+                  return new ImageDownload(null, () -> token).fetch(request);
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
                 }
@@ -227,7 +237,9 @@ class DaemonKilledMidSessionTest {
               "--bind-address",
               "127.0.0.1",
               "--advertise-address",
-              "127.0.0.1");
+              "127.0.0.1",
+              "--token-keys",
+              keys.toString());
       ProcessBuilder builder =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
@@ -278,6 +290,7 @@ class DaemonKilledMidSessionTest {
       try {
         return http.send(
                 HttpRequest.newBuilder(url.resolve(path))
+                    .header("Authorization", "Bearer " + token)
                     .method("HEAD", HttpRequest.BodyPublishers.noBody())
                     .timeout(Duration.ofSeconds(2))
                     .build(),

@@ -361,7 +361,7 @@ class DaemonTest {
 
   private ImageDownload.Outcome download(boolean multicastOnly, Duration multicastTimeout)
       throws Exception {
-    return new ImageDownload()
+    return new ImageDownload(null, this::token)
         .fetch(
             new ImageDownload.Request(
                 URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort()),
@@ -373,10 +373,21 @@ class DaemonTest {
                 multicastTimeout));
   }
 
+  /** A token this node issued to a machine whose deployment applies win11. */
+  private String token() {
+    return daemon
+        .tokens()
+        .issue(
+            "52:54:00:00:00:02", null, "pxe", List.of("win11-rollout"), List.of("win11", "win10"));
+  }
+
   private HttpResponse<byte[]> post(String path) throws Exception {
     URI uri = URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path);
     return client.send(
-        HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpRequest.newBuilder(uri)
+            .header("Authorization", "Bearer " + token())
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
@@ -458,6 +469,7 @@ class DaemonTest {
   private HttpResponse<byte[]> get(String path) throws Exception {
     URI uri = URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path);
     return client.send(
-        HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token()).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 }

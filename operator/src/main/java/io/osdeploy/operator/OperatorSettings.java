@@ -1,7 +1,10 @@
 package io.osdeploy.operator;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -17,6 +20,10 @@ import java.util.regex.Pattern;
  *     host name and port
  * @param watchNamespaces the namespaces the operator watches (OSDEPLOY_WATCH_NAMESPACES,
  *     comma-separated); empty for every namespace
+ * @param contentPaths the host directories under which a DistributionPoint's {@code contentPath}
+ *     may lie (OSDEPLOY_CONTENT_PATHS, comma-separated absolute paths; default {@value
+ *     #DEFAULT_CONTENT_PATHS}): the daemon's init container hands that directory to the daemon's
+ *     user as root, so whoever may write a DistributionPoint must not choose any directory
  */
 public record OperatorSettings(
     String daemonImage,
@@ -24,7 +31,10 @@ public record OperatorSettings(
     Path mediaDirectory,
     int mediaPort,
     String mediaUrl,
-    Set<String> watchNamespaces) {
+    Set<String> watchNamespaces,
+    List<Path> contentPaths) {
+  public static final String CONTENT_PATHS = "OSDEPLOY_CONTENT_PATHS";
+  public static final String DEFAULT_CONTENT_PATHS = "/var/lib/osdeploy";
   public static final String DEFAULT_DAEMON_IMAGE = "osdeploy/daemon:0.1.0-SNAPSHOT";
   public static final int DEFAULT_MEDIA_PORT = 8088;
 
@@ -35,7 +45,58 @@ public record OperatorSettings(
         Path.of(env("OSDEPLOY_MEDIA_DIR", "/var/lib/osdeploy/media")),
         Integer.parseInt(env("OSDEPLOY_MEDIA_PORT", Integer.toString(DEFAULT_MEDIA_PORT))),
         env("OSDEPLOY_MEDIA_URL", null),
-        namespaces(WATCH_NAMESPACES, env(WATCH_NAMESPACES, "")));
+        namespaces(WATCH_NAMESPACES, env(WATCH_NAMESPACES, "")),
+        contentPaths(CONTENT_PATHS, env(CONTENT_PATHS, DEFAULT_CONTENT_PATHS)));
+  }
+
+  /**
+   * The directories in {@code value}, a comma-separated list of absolute, normalized paths; an
+   * entry that is not one is an error naming {@code variable}.
+   */
+  public static List<Path> contentPaths(String variable, String value) {
+    List<Path> paths = new ArrayList<>();
+    for (String part : value.split(",", -1)) {
+      String entry = part.trim();
+      if (entry.isEmpty()) {
+        continue;
+      }
+      Path path = Path.of(entry);
+      if (!path.isAbsolute() || !path.normalize().toString().equals(entry)) {
+        throw new IllegalArgumentException(
+            variable
+                + ": \""
+                + entry
+                + "\" is not an absolute path without . or .. or a trailing /");
+      }
+      paths.add(path);
+    }
+    if (paths.isEmpty()) {
+      throw new IllegalArgumentException(variable + ": names no directory");
+    }
+    return List.copyOf(paths);
+  }
+
+  /**
+   * Why {@code contentPath} may not be used, or empty when it lies in (or is) one of {@link
+   * #contentPaths}.
+   */
+  public Optional<String> contentPathProblem(String contentPath) {
+    Path path = Path.of(contentPath);
+    if (!path.isAbsolute() || !path.normalize().toString().equals(contentPath)) {
+      return Optional.of(
+          "spec.contentPath: \"" + contentPath + "\" must be an absolute path without . or ..");
+    }
+    if (contentPaths.stream().anyMatch(path::startsWith)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "spec.contentPath: "
+            + contentPath
+            + " is not under a directory this operator allows ("
+            + String.join(", ", contentPaths.stream().map(Path::toString).toList())
+            + "; the operator's "
+            + CONTENT_PATHS
+            + " sets them)");
   }
 
   public static final String WATCH_NAMESPACES = "OSDEPLOY_WATCH_NAMESPACES";

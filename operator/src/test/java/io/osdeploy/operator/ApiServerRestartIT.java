@@ -13,15 +13,13 @@ import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.operator.local.MachinePolicy;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.RestartableControlPlane;
 import io.osdeploy.operator.testing.SiteObjects;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -158,17 +156,11 @@ class ApiServerRestartIT {
                       .getStatus()
                       .getNodes()
                       .get(0);
-              HttpResponse<String> answer =
-                  HttpClient.newHttpClient()
-                      .send(
-                          HttpRequest.newBuilder(
-                                  URI.create(
-                                      node.getEndpoint() + "/v1/policy?source=pxe&mac=" + mac))
-                              .build(),
-                          HttpResponse.BodyHandlers.ofString());
-              assertEquals(200, answer.statusCode(), answer.body());
-              JsonNode policy = new ObjectMapper().readTree(answer.body());
-              assertEquals(count, policy.path("deployments").size(), answer.body());
+              String answer =
+                  MachinePolicy.fetch(
+                      HttpClient.newHttpClient(), node.getEndpoint(), "source=pxe&mac=" + mac);
+              JsonNode policy = new ObjectMapper().readTree(answer);
+              assertEquals(count, policy.path("deployments").size(), answer);
             });
   }
 

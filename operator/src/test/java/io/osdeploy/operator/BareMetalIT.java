@@ -10,6 +10,7 @@ import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.operator.local.MachinePolicy;
 import io.osdeploy.operator.testing.BareMetalSite;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.SiteNode;
@@ -141,7 +142,10 @@ class BareMetalIT {
         node.daemon()::log);
     await("the deployment published on the node; see the daemon's log")
         .atMost(OperatorTests.TIMEOUT)
-        .until(() -> get(server + "/v1/policy?source=media&mac=" + MAC).contains("bare-metal"));
+        .until(
+            () ->
+                MachinePolicy.fetch(HttpClient.newHttpClient(), server, "source=media&mac=" + MAC)
+                    .contains("bare-metal"));
     return site;
   }
 

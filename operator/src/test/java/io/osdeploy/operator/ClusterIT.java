@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -118,6 +119,14 @@ class ClusterIT {
     kubectl("apply", "-f", volume.toString());
 
     kubectl("apply", "--server-side", "-k", "deploy/");
+    // The site keeps its content in the test's directory: allowed as the guide says.
+    kubectl(
+        "-n",
+        SYSTEM,
+        "set",
+        "env",
+        "deployment/osdeploy-operator",
+        "OSDEPLOY_CONTENT_PATHS=/var/lib/osdeploy," + DIR);
     kubectl("-n", SYSTEM, "rollout", "status", "deployment/osdeploy-operator", "--timeout=5m");
 
     Pod operator = operatorPod();
@@ -206,26 +215,59 @@ class ClusterIT {
     assertEquals(ImageState.Phase.Verified, node.getImages().get(0).getState(), node.toString());
     assertEquals(1, imageDownloads.get());
 
-    // A machine on the LAN gets the image by multicast from the pod.
+    // The pod signs machines' tokens with the keys of the operator's Secret, mounted.
+    Secret keys = client.secrets().inNamespace(SITE).withName("site-daemon-machine-tokens").get();
+    assertEquals(1, keys.getData().size(), keys.getData().keySet().toString());
+    String podLog =
+        client.pods().inNamespace(SITE).withName(daemon.getMetadata().getName()).getLog();
+    assertTrue(
+        podLog.contains(
+            "machine-token keys from /etc/osdeploy/machine-tokens: " + keys.getData().keySet()),
+        podLog);
+
+    // A machine on the LAN gets its token as the targeted machine, then the image by multicast
+    // from the pod; without a token it gets nothing.
     NetnsLan.Node machine = cluster.addMachine("desk");
-    Path received = DIR.resolve("received.img");
-    ContainerEngines.Result receive =
+    String server = "http://" + cluster.nodeAddress() + ":9080";
+    ContainerEngines.Result issued =
         run(
             NetnsLan.exec(
                 machine.namespace(),
                 List.of(
-                    "java",
-                    "-jar",
-                    REPO.resolve("multicast-daemon/target/osdeploy-daemon.jar").toString(),
-                    "receive",
-                    "--server",
-                    "http://" + cluster.nodeAddress() + ":9080",
-                    "--image",
-                    "test-image",
-                    "--out",
-                    received.toString(),
-                    "--multicast-only")));
-    assertEquals(0, receive.status(), receive.output());
+                    "curl",
+                    "-sSf",
+                    "-X",
+                    "POST",
+                    server + "/v1/token?source=pxe&mac=52:54:00:21:00:01")));
+    assertEquals(0, issued.status(), issued.output());
+    Path token = DIR.resolve("machine.token");
+    Files.writeString(
+        token,
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(issued.output())
+            .path("token")
+            .asText());
+    Path received = DIR.resolve("received.img");
+    List<String> receive =
+        List.of(
+            "java",
+            "-jar",
+            REPO.resolve("multicast-daemon/target/osdeploy-daemon.jar").toString(),
+            "receive",
+            "--server",
+            server,
+            "--image",
+            "test-image",
+            "--out",
+            received.toString(),
+            "--multicast-only");
+    ContainerEngines.Result refused = run(NetnsLan.exec(machine.namespace(), receive));
+    assertTrue(refused.status() != 0, refused.output());
+    assertTrue(refused.output().contains("401"), refused.output());
+    List<String> withToken = new java.util.ArrayList<>(receive);
+    withToken.addAll(List.of("--token-file", token.toString()));
+    ContainerEngines.Result received0 = run(NetnsLan.exec(machine.namespace(), withToken));
+    assertEquals(0, received0.status(), received0.output());
     assertEquals(sha256(IMAGE), sha256(Files.readAllBytes(received)));
 
     // The boot media downloads through the operator's Service.
@@ -325,7 +367,8 @@ class ClusterIT {
                     && client.services().inNamespace(SITE).list().getItems().isEmpty()
                     && client.configMaps().inNamespace(SITE).list().getItems().stream()
                         .allMatch(c -> c.getMetadata().getName().equals("kube-root-ca.crt"))
-                    && client.pods().inNamespace(SITE).list().getItems().isEmpty());
+                    && client.pods().inNamespace(SITE).list().getItems().isEmpty()
+                    && client.secrets().inNamespace(SITE).list().getItems().isEmpty());
   }
 
   /** An overlay of deploy/ with the operator's tag and the daemon's tag given. */

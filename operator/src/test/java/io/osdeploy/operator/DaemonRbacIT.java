@@ -61,6 +61,7 @@ class DaemonRbacIT {
     };
     String[][] denied = {
       {"get", "", "secrets", ns, "media-password"},
+      {"get", "", "secrets", ns, name + "-machine-tokens"},
       {"list", "", "secrets", ns, null},
       {"watch", "", "secrets", null, null},
       {"get", "", "configmaps", ns, "another-config"},

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -33,11 +34,13 @@ import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.dependent.DaemonResources;
 import io.osdeploy.operator.testing.InvalidSample;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.TestCluster;
+import io.osdeploy.operator.tokens.MachineTokenSecret;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -256,6 +259,62 @@ class DistributionPointIT {
   }
 
   @Test
+  void machineTokenKeysComeFirstAreMountedAndRotateKeepingTheOlderKey() throws IOException {
+    applySample("osimage.yaml", OSImage.class);
+    DistributionPoint dp = applySample("distributionpoint.yaml", DistributionPoint.class);
+    String name = MachineTokenSecret.name(dp);
+    Secret keys = awaitDependent(Secret.class, name);
+    assertEquals(1, keys.getData().size(), keys.getData().keySet().toString());
+    assertEquals("DistributionPoint", keys.getMetadata().getOwnerReferences().get(0).getKind());
+    DaemonSet ds = awaitDependent(DaemonSet.class, "site-berlin-daemon");
+    var pod = ds.getSpec().getTemplate().getSpec();
+    assertEquals(
+        name,
+        pod.getVolumes().stream()
+            .filter(v -> v.getSecret() != null && name.equals(v.getSecret().getSecretName()))
+            .findFirst()
+            .orElseThrow()
+            .getSecret()
+            .getSecretName());
+    assertTrue(
+        pod.getContainers().get(0).getVolumeMounts().stream()
+            .anyMatch(
+                m ->
+                    m.getMountPath().equals(DaemonConfig.MACHINE_TOKEN_DIRECTORY)
+                        && Boolean.TRUE.equals(m.getReadOnly())));
+
+    // A key two days old is due for rotation: the next reconcile adds one and keeps it.
+    MachineTokenKeys.Key old =
+        MachineTokenKeys.generate(java.time.Instant.now().minus(java.time.Duration.ofDays(2)));
+    String oldText =
+        java.util.Base64.getEncoder()
+            .encodeToString(
+                MachineTokenKeys.encode(old).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    keys.setData(Map.of(old.id(), oldText));
+    keys.getMetadata().setManagedFields(null);
+    client.secrets().inNamespace(ns()).resource(keys).update();
+    client
+        .resources(DistributionPoint.class)
+        .inNamespace(ns())
+        .withName(dp.getMetadata().getName())
+        .edit(
+            d -> {
+              Map<String, String> annotations = new java.util.HashMap<>();
+              if (d.getMetadata().getAnnotations() != null) {
+                annotations.putAll(d.getMetadata().getAnnotations());
+              }
+              annotations.put("osdeploy.io/test-touch", "1");
+              d.getMetadata().setAnnotations(annotations);
+              return d;
+            });
+    org.awaitility.Awaitility.await()
+        .atMost(OperatorTests.TIMEOUT)
+        .until(() -> client.secrets().inNamespace(ns()).withName(name).get().getData().size() == 2);
+    Map<String, String> rotated = client.secrets().inNamespace(ns()).withName(name).get().getData();
+    assertEquals(oldText, rotated.get(old.id()), "the older key is kept as it was");
+  }
+
+  @Test
   void readyWhenEveryNodeHoldsEveryImageVerifiedAndChecksumMismatchShows() throws IOException {
     OSImage image = applySample("osimage.yaml", OSImage.class);
     applySample("distributionpoint.yaml", DistributionPoint.class);
@@ -325,6 +384,105 @@ class DistributionPointIT {
   }
 
   @Test
+  void aSitePxePasswordWaitsForItsSecretAndReachesTheDaemonsOnlyAsAHash() throws Exception {
+    applySample("osimage.yaml", OSImage.class);
+    DistributionPoint dp = loadSample("distributionpoint.yaml", DistributionPoint.class);
+    BootableMediaSpec.SecretKeyRef ref = new BootableMediaSpec.SecretKeyRef();
+    ref.setName("berlin-pxe");
+    dp.getSpec().getPxe().setPasswordSecretRef(ref);
+    apply(dp);
+    DistributionPoint waiting =
+        awaitCondition(
+            DistributionPoint.class,
+            "site-berlin",
+            ConditionType.RECONCILING,
+            "True",
+            "WaitingForReferences");
+    assertTrue(
+        message(waiting, ConditionType.RECONCILING)
+            .contains(
+                "spec.pxe.passwordSecretRef: a non-empty key password in Secret "
+                    + ns()
+                    + "/berlin-pxe"),
+        message(waiting, ConditionType.RECONCILING));
+
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("berlin-pxe")
+                .withNamespace(ns())
+                .endMetadata()
+                .addToStringData("password", "pxe secret\n")
+                .build())
+        .create();
+    String name = "site-berlin-daemon";
+    String hash =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () ->
+                    assertDoesNotThrowParse(
+                            client
+                                .configMaps()
+                                .inNamespace(ns())
+                                .withName(name)
+                                .get()
+                                .getData()
+                                .get(DaemonConfig.CONFIG_KEY))
+                        .getPxePasswordHash(),
+                h -> h != null);
+    assertTrue(io.osdeploy.auth.MediaPassword.verify("pxe secret".toCharArray(), hash));
+    assertFalse(
+        client
+            .configMaps()
+            .inNamespace(ns())
+            .withName(name)
+            .get()
+            .toString()
+            .contains("pxe secret"),
+        "only the hash reaches the daemons");
+  }
+
+  @Test
+  void aContentPathOutsideTheAllowedDirectoriesChangesNothingOnTheNodes() throws Exception {
+    applySample("osimage.yaml", OSImage.class);
+    DistributionPoint dp = loadSample("distributionpoint.yaml", DistributionPoint.class);
+    apply(dp);
+    String name = "site-berlin-daemon";
+    DaemonSet before = awaitDependent(DaemonSet.class, name);
+    assertEquals(
+        "/var/lib/osdeploy/content",
+        before.getSpec().getTemplate().getSpec().getVolumes().get(0).getHostPath().getPath());
+
+    for (String hostile : List.of("/etc", "/var/lib/osdeploy/../../etc", "/var/lib/osdeploy2")) {
+      dp.getSpec().setContentPath(hostile);
+      apply(dp);
+      // Each refusal names the path it refuses: this generation's.
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  awaitCondition(
+                      DistributionPoint.class,
+                      "site-berlin",
+                      ConditionType.STALLED,
+                      "True",
+                      "ContentPathNotAllowed"),
+              stalled ->
+                  message(stalled, ConditionType.STALLED).startsWith("spec.contentPath: ")
+                      && message(stalled, ConditionType.STALLED).contains(hostile));
+      DaemonSet after = client.apps().daemonSets().inNamespace(ns()).withName(name).get();
+      assertEquals(
+          "/var/lib/osdeploy/content",
+          after.getSpec().getTemplate().getSpec().getVolumes().get(0).getHostPath().getPath(),
+          hostile + " reached the DaemonSet");
+      assertEquals(
+          before.getMetadata().getGeneration(), after.getMetadata().getGeneration(), hostile);
+    }
+  }
+
+  @Test
   void httpsWaitsForItsSecretAndEveryNodeAndPinnedMediaUseItsEndpoints() throws Exception {
     OSImage image = applySample("osimage.yaml", OSImage.class);
     DistributionPoint dp = loadSample("distributionpoint.yaml", DistributionPoint.class);
@@ -353,7 +511,10 @@ class DistributionPointIT {
     assertEquals(DaemonConfig.TLS_DIRECTORY, config.getTlsDirectory());
     var pod = awaitDependent(DaemonSet.class, name).getSpec().getTemplate().getSpec();
     var volume =
-        pod.getVolumes().stream().filter(v -> v.getSecret() != null).findFirst().orElseThrow();
+        pod.getVolumes().stream()
+            .filter(v -> v.getSecret() != null && v.getName().equals("tls"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("berlin-tls", volume.getSecret().getSecretName());
     assertTrue(volume.getSecret().getOptional(), "a missing Secret does not hold the pod");
     var daemon = pod.getContainers().get(0);

@@ -20,6 +20,7 @@ import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.api.v1alpha1.ProgressReport;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
+import io.osdeploy.operator.local.MachinePolicy;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.PointerScript;
 import io.osdeploy.operator.testing.DaemonProcess;
@@ -121,14 +122,22 @@ class DistributionPointNodesIT {
   }
 
   private static JsonNode policy(NodeStatus node, String query) throws Exception {
-    HttpResponse<String> response =
+    return new ObjectMapper()
+        .readTree(MachinePolicy.fetch(HttpClient.newHttpClient(), node.getEndpoint(), query));
+  }
+
+  /** The token {@code endpoint} gives machine {@code mac} booting by PXE; null: none offered. */
+  private static String tokenAt(String endpoint, String mac) throws Exception {
+    HttpResponse<String> issued =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(URI.create(node.getEndpoint() + "/v1/policy?" + query))
+                HttpRequest.newBuilder(URI.create(endpoint + "/v1/token?source=pxe&mac=" + mac))
+                    .POST(HttpRequest.BodyPublishers.noBody())
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode(), response.body());
-    return new ObjectMapper().readTree(response.body());
+    return issued.statusCode() == 200
+        ? new ObjectMapper().readTree(issued.body()).path("token").asText()
+        : null;
   }
 
   @Test
@@ -155,20 +164,6 @@ class DistributionPointNodesIT {
     }
     OperatorTests.awaitEvent(client, ns(), DP, "ContentVerified", "verified on every node");
 
-    // Each node serves the verified image by unicast, with its SHA-256 as ETag.
-    for (NodeStatus node : ready.getStatus().getNodes()) {
-      HttpResponse<byte[]> response =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create(node.getEndpoint() + "/content/" + IMAGE))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofByteArray());
-      assertEquals(200, response.statusCode(), node.getName());
-      assertTrue(java.util.Arrays.equals(content, response.body()), node.getName());
-      assertEquals(
-          "\"" + sha256 + "\"", response.headers().firstValue("ETag").orElse(""), node.getName());
-    }
-
     // The deployment is published once its content is verified: every node serves its policy.
     deployment();
     awaitCondition(TaskSequenceDeployment.class, "bare-metal", "Ready", "True", "ContentReady");
@@ -185,6 +180,29 @@ class DistributionPointNodesIT {
                 assertEquals(
                     node.getEndpoint() + "/content/" + IMAGE, content.path("unicastUrl").asText());
               });
+      // Each node serves the verified image by unicast to the machine's token, with its SHA-256
+      // as ETag; without a token, nothing.
+      HttpResponse<byte[]> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(node.getEndpoint() + "/content/" + IMAGE))
+                      .header(
+                          "Authorization",
+                          "Bearer " + tokenAt(node.getEndpoint(), "52:54:00:00:00:01"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, response.statusCode(), node.getName());
+      assertTrue(java.util.Arrays.equals(content, response.body()), node.getName());
+      assertEquals(
+          "\"" + sha256 + "\"", response.headers().firstValue("ETag").orElse(""), node.getName());
+      assertEquals(
+          401,
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(node.getEndpoint() + "/content/" + IMAGE))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray())
+              .statusCode());
       // PXE-booting, the machine is offered the deployment; these daemons ship no boot environment
       // and the distribution point names none, so the script says so (BareMetalIT boots one).
       HttpResponse<String> script =
@@ -221,14 +239,21 @@ class DistributionPointNodesIT {
     awaitCondition(OSImage.class, IMAGE, "Ready", "True", "Distributed");
   }
 
+  /**
+   * {@code json} posted to {@code endpoint} as its machine posts it: with the token that node gives
+   * the machine the report names (none for a machine nothing is offered to).
+   */
   private static HttpResponse<String> report(String endpoint, String json) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(endpoint + "/v1/status"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    String mac = new ObjectMapper().readTree(json).path("mac").asText();
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(endpoint + "/v1/status"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json));
+    String token = tokenAt(endpoint, mac);
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static String report(String mac, String state, int step, String message) {
@@ -318,12 +343,12 @@ class DistributionPointNodesIT {
     assertEquals(202, report(b, report(m1, "succeeded", 0, "done")).statusCode());
     assertEquals(
         202, report(a, report(m2, "failed", 0, "disk 0 is smaller than the image")).statusCode());
+    // A machine nothing is offered to has no token; a token covers its own deployments only.
     HttpResponse<String> stranger = report(a, report("52:54:00:00:00:99", "running", 0, "x"));
-    assertEquals(403, stranger.statusCode(), stranger.body());
-    assertTrue(stranger.body().contains("is not for machine 52:54:00:00:00:99"), stranger.body());
+    assertEquals(401, stranger.statusCode(), stranger.body());
     HttpResponse<String> unknown =
         report(a, report(m1, "running", 0, "x").replace("bare-metal", "no-such-deployment"));
-    assertEquals(404, unknown.statusCode(), unknown.body());
+    assertEquals(403, unknown.statusCode(), unknown.body());
 
     awaitCounts(3, 1, 0, 1, 1);
     TaskSequenceDeploymentStatus status = deploymentStatus();

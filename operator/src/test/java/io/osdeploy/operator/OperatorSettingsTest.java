@@ -27,4 +27,31 @@ class OperatorSettingsTest {
     assertTrue(
         e.getMessage().startsWith("OSDEPLOY_WATCH_NAMESPACES: \"Site_Paris\""), e.getMessage());
   }
+
+  @Test
+  void aContentPathMustLieUnderAnAllowedDirectory() {
+    OperatorSettings settings =
+        new OperatorSettings(
+            "daemon",
+            "IfNotPresent",
+            java.nio.file.Path.of("/media"),
+            8088,
+            null,
+            Set.of(),
+            OperatorSettings.contentPaths("V", "/var/lib/osdeploy, /srv/osdeploy"));
+    assertEquals(java.util.Optional.empty(), settings.contentPathProblem("/var/lib/osdeploy"));
+    assertEquals(
+        java.util.Optional.empty(), settings.contentPathProblem("/srv/osdeploy/site-a/content"));
+    for (String hostile :
+        java.util.List.of(
+            "/etc", "/var/lib/osdeploy2", "/var/lib/osdeploy/../../etc", "/srv/./osdeploy", "x")) {
+      String problem = settings.contentPathProblem(hostile).orElseThrow();
+      assertTrue(problem.startsWith("spec.contentPath: "), problem);
+    }
+    IllegalArgumentException relative =
+        assertThrows(
+            IllegalArgumentException.class, () -> OperatorSettings.contentPaths("V", "srv"));
+    assertTrue(relative.getMessage().startsWith("V: "), relative.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> OperatorSettings.contentPaths("V", " "));
+  }
 }

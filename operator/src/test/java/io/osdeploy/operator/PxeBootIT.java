@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.daemon.testing.TestContentServer;
+import io.osdeploy.operator.local.MachinePolicy;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
@@ -200,7 +201,10 @@ class PxeBootIT {
     // The deployment is published on the node before a machine asks.
     await()
         .atMost(OperatorTests.TIMEOUT)
-        .until(() -> get(dpUrl + "/v1/policy?source=pxe&uuid=" + UUID).contains("pxe-rollout"));
+        .until(
+            () ->
+                MachinePolicy.fetch(HttpClient.newHttpClient(), dpUrl, "source=pxe&uuid=" + UUID)
+                    .contains("pxe-rollout"));
 
     Path targeted = dir.resolve("targeted.console");
     Path stranger = dir.resolve("stranger.console");

@@ -248,6 +248,20 @@ public class DistributionPointSpec {
             + " for).")
     private Boolean answerAll;
 
+    @JsonPropertyDescription(
+        "A site PXE password: a machine booting by PXE is asked for it (user osdeploy) before it"
+            + " gets its boot script and token. The Secret's key (default \"password\") holds"
+            + " it; the daemons get only a salted PBKDF2 hash.")
+    private BootableMediaSpec.SecretKeyRef passwordSecretRef;
+
+    public BootableMediaSpec.SecretKeyRef getPasswordSecretRef() {
+      return passwordSecretRef;
+    }
+
+    public void setPasswordSecretRef(BootableMediaSpec.SecretKeyRef passwordSecretRef) {
+      this.passwordSecretRef = passwordSecretRef;
+    }
+
     public Boolean getEnabled() {
       return enabled;
     }

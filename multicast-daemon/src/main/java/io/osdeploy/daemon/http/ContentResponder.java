@@ -54,6 +54,11 @@ final class ContentResponder {
     this.prefix = prefix;
   }
 
+  /** Whether {@code name} is well-formed as an image's name. */
+  static boolean isImageName(String name) {
+    return IMAGE_NAME.matcher(name).matches();
+  }
+
   void respond(ChannelHandlerContext ctx, HttpRequest request, String path) {
     String image = path.substring(prefix.length());
     // Only a name that could be an image's reaches the library: no slash, no dot segments.

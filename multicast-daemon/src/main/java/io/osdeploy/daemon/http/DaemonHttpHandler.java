@@ -13,13 +13,19 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslHandler;
+import io.osdeploy.auth.MachineToken;
+import io.osdeploy.auth.MachineTokenKeys;
+import io.osdeploy.daemon.auth.MachineAccess;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
+import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.transfer.wire.JoinTicket;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +63,14 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       report(ctx, request);
       return;
     }
+    if (path.equals("/v1/token")) {
+      if (HttpMethod.POST.equals(request.method())) {
+        token(ctx, request);
+      } else {
+        Responses.methodNotAllowed(ctx, request, "POST");
+      }
+      return;
+    }
     if (path.equals("/v1/multicast/join")) {
       if (HttpMethod.POST.equals(request.method())) {
         join(ctx, request);
@@ -71,6 +85,16 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       return;
     }
     if (path.startsWith(ContentResponder.PREFIX)) {
+      MachineToken token = bearer(ctx, request);
+      if (token == null) {
+        return;
+      }
+      String image = path.substring(ContentResponder.PREFIX.length());
+      // A malformed name is answered as malformed; a well-formed one must be the machine's.
+      if (ContentResponder.isImageName(image) && !endpoints.access().mayFetch(token, image)) {
+        forbidden(ctx, request, "image " + image + " is not applied by this machine's deployments");
+        return;
+      }
       content.respond(ctx, request, path);
       return;
     }
@@ -111,6 +135,77 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
    */
   private void policy(ChannelHandlerContext ctx, FullHttpRequest request) {
     QueryStringDecoder query = new QueryStringDecoder(request.uri());
+    PolicyRequest named;
+    try {
+      // The query's machine must be the token's; the token says where it booted from.
+      named =
+          new PolicyRequest(
+              param(query, "mac"),
+              param(query, "uuid"),
+              PolicyRequest.Source.CLIENT,
+              param(query, "deployment"));
+    } catch (IllegalArgumentException e) {
+      if (!e.getMessage().startsWith("mac or uuid")) {
+        Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+        return;
+      }
+      named = null;
+    }
+    MachineToken token = bearer(ctx, request);
+    if (token == null) {
+      return;
+    }
+    String deployment = named == null ? param(query, "deployment") : named.deployment();
+    if (!endpoints
+        .access()
+        .mayActFor(
+            token,
+            deployment,
+            named == null ? null : named.mac(),
+            named == null ? null : named.uuid())) {
+      forbidden(ctx, request, "this machine's token does not cover what was asked");
+      return;
+    }
+    Map<String, Object> answer =
+        new LinkedHashMap<>(endpoints.policy().apply(MachineAccess.requestOf(token, deployment)));
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> offered = (List<Map<String, Object>>) answer.get("deployments");
+    answer.put(
+        "deployments",
+        offered.stream().filter(d -> token.deployments().contains(d.get("name"))).toList());
+    try {
+      Responses.json(ctx, request, JSON.writeValueAsBytes(answer));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a policy document always serializes", e);
+    }
+  }
+
+  /**
+   * {@code POST /v1/token}: with a valid token as {@code Authorization: Bearer}, a renewed one;
+   * else {@code ?mac=..&uuid=..&source=..[&deployment=..][&media=..]} identifies the machine as its
+   * boot script does (the media's password by Basic authentication where the media has one) and
+   * gets a token for the deployments offered to it. 404 when none is.
+   */
+  private void token(ChannelHandlerContext ctx, FullHttpRequest request) {
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      MachineToken held = bearer(ctx, request);
+      if (held == null) {
+        return;
+      }
+      endpoints
+          .access()
+          .renew(held)
+          .ifPresentOrElse(
+              t -> tokenAnswer(ctx, request, t),
+              () ->
+                  forbidden(
+                      ctx,
+                      request,
+                      "no deployment of this token targets " + held.machine() + " now"));
+      return;
+    }
+    QueryStringDecoder query = new QueryStringDecoder(request.uri());
     PolicyRequest asked;
     try {
       asked =
@@ -123,12 +218,93 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
       return;
     }
-    asked = endpoints.media().apply(asked, param(query, "media"));
-    try {
-      Responses.json(ctx, request, JSON.writeValueAsBytes(endpoints.policy().apply(asked)));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a policy document always serializes", e);
+    String media = param(query, "media");
+    PolicyRequest pinned = endpoints.media().apply(asked, media);
+    boolean pxePassword =
+        asked.source() == PolicyRequest.Source.PXE && endpoints.mediaPasswords().pxeRequired();
+    if (!pxePassword && !endpoints.mediaPasswords().required(media)) {
+      issue(ctx, request, pinned);
+      return;
     }
+    HttpRequest head = new DefaultHttpRequest(request.protocolVersion(), request.method(), "/");
+    head.headers().set(request.headers());
+    (pxePassword
+            ? endpoints.mediaPasswords().admitsPxe(authorization)
+            : endpoints.mediaPasswords().admits(media, authorization))
+        .whenComplete(
+            (admitted, error) -> {
+              if (error == null && admitted) {
+                issue(ctx, head, pinned);
+              } else {
+                refused(ctx, head, error);
+              }
+            });
+  }
+
+  /** A password refused (401), or not checked because too many checks wait (503). */
+  private static void refused(ChannelHandlerContext ctx, HttpRequest request, Throwable error) {
+    Throwable cause =
+        error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+    if (cause instanceof MediaPasswords.Busy) {
+      Responses.text(
+          ctx,
+          request,
+          HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "too many password checks are waiting; try again\n");
+    } else {
+      Responses.unauthorized(ctx, request, "osdeploy");
+    }
+  }
+
+  private void issue(ChannelHandlerContext ctx, HttpRequest request, PolicyRequest pinned) {
+    endpoints
+        .access()
+        .issue(pinned, endpoints.offered().apply(pinned))
+        .ifPresentOrElse(
+            t -> tokenAnswer(ctx, request, t),
+            () ->
+                Responses.text(
+                    ctx,
+                    request,
+                    HttpResponseStatus.NOT_FOUND,
+                    "no deployment is offered to "
+                        + (pinned.mac() != null ? pinned.mac() : pinned.uuid())
+                        + "\n"));
+  }
+
+  private static void tokenAnswer(ChannelHandlerContext ctx, HttpRequest request, String token) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("token", token);
+    body.put("expiresInSeconds", MachineTokenKeys.TOKEN_LIFETIME.toSeconds());
+    try {
+      Responses.json(ctx, request, JSON.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a token answer always serializes", e);
+    }
+  }
+
+  /**
+   * The claims of the request's bearer token; null once 401 is answered for a missing or invalid
+   * one.
+   */
+  private MachineToken bearer(ChannelHandlerContext ctx, HttpRequest request) {
+    MachineTokenKeys.Verification v =
+        endpoints.access().check(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    if (v.valid()) {
+      return v.token();
+    }
+    Responses.bearerRequired(
+        ctx,
+        request,
+        v.failure().equals("missing")
+            ? "a machine token is required (Authorization: Bearer; from the boot script or POST"
+                + " /v1/token)"
+            : "the machine token is " + v.failure().replace('-', ' '));
+    return null;
+  }
+
+  private static void forbidden(ChannelHandlerContext ctx, HttpRequest request, String why) {
+    Responses.text(ctx, request, HttpResponseStatus.FORBIDDEN, why + "\n");
   }
 
   /**
@@ -153,26 +329,71 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     PolicyRequest pinned = endpoints.media().apply(asked, media);
     // Asked over HTTPS, the script names this node's HTTPS endpoint for what follows.
     boolean secure = ctx.pipeline().get(SslHandler.class) != null;
-    if (!endpoints.mediaPasswords().required(media)) {
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    boolean pxePassword = media == null && endpoints.mediaPasswords().pxeRequired();
+    if (!pxePassword && !endpoints.mediaPasswords().required(media)) {
       Responses.text(
           ctx, request, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned, secure));
       return;
     }
-    // Media with a password: iPXE sends it by Basic authentication once asked with a 401.
+    if (pxePassword && authorization == null && param(query, "login") == null) {
+      // PXE's iPXE has no password to send: a script that asks for it and comes back with it.
+      String host = request.headers().get(HttpHeaderNames.HOST);
+      if (host == null
+          || !host.matches("^([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:]{2,45}\\])(:[0-9]{1,5})?$")) {
+        Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "Host: required\n");
+        return;
+      }
+      Responses.text(ctx, request, HttpResponseStatus.OK, pxeLogin(secure, host, asked));
+      return;
+    }
+    // A password: iPXE sends it by Basic authentication once asked with a 401.
     HttpRequest head = new DefaultHttpRequest(request.protocolVersion(), request.method(), "/");
     head.headers().set(request.headers());
-    endpoints
-        .mediaPasswords()
-        .admits(media, request.headers().get(HttpHeaderNames.AUTHORIZATION))
+    (pxePassword
+            ? endpoints.mediaPasswords().admitsPxe(authorization)
+            : endpoints.mediaPasswords().admits(media, authorization))
         .whenComplete(
             (admitted, error) -> {
               if (error == null && admitted) {
                 Responses.text(
                     ctx, head, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned, secure));
               } else {
-                Responses.unauthorized(ctx, head, "osdeploy");
+                refused(ctx, head, error);
               }
             });
+  }
+
+  /**
+   * The script a machine booting by PXE gets first where the site has a PXE password: iPXE's login
+   * screen, then the boot script again with the password in the URL's credentials (sent once the
+   * server asks). Every value in it has been validated.
+   */
+  private static String pxeLogin(boolean secure, String host, PolicyRequest asked) {
+    StringBuilder query = new StringBuilder();
+    if (asked.mac() != null) {
+      query.append("mac=").append(asked.mac()).append('&');
+    }
+    if (asked.uuid() != null) {
+      query.append("uuid=").append(asked.uuid()).append('&');
+    }
+    if (asked.deployment() != null) {
+      query.append("deployment=").append(asked.deployment()).append('&');
+    }
+    return "#!ipxe\n"
+        + "echo osdeploy: this site asks for its PXE password\n"
+        + "set username "
+        + MediaPasswords.USER
+        + "\n"
+        + "login || exit 1\n"
+        + "chain --replace "
+        + (secure ? "https://" : "http://")
+        + MediaPasswords.USER
+        + ":${password:uristring}@"
+        + host
+        + "/v1/boot.ipxe?"
+        + query
+        + "login=1 || exit 1\n";
   }
 
   /**
@@ -188,6 +409,20 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       report = AgentReport.parse(body);
     } catch (IllegalArgumentException e) {
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+      return;
+    }
+    MachineToken token = bearer(ctx, request);
+    if (token == null) {
+      return;
+    }
+    if (!endpoints.access().mayActFor(token, report.deployment(), report.mac(), report.uuid())) {
+      forbidden(
+          ctx,
+          request,
+          "this machine's token is not for reports on "
+              + report.deployment()
+              + " from "
+              + report.machine());
       return;
     }
     // The request's content is released when this method returns; its headers stay readable.
@@ -262,6 +497,14 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
           request,
           HttpResponseStatus.BAD_REQUEST,
           "client: required, at most 128 characters\n");
+      return;
+    }
+    MachineToken token = bearer(ctx, request);
+    if (token == null) {
+      return;
+    }
+    if (!endpoints.access().mayFetch(token, image)) {
+      forbidden(ctx, request, "image " + image + " is not applied by this machine's deployments");
       return;
     }
     try {

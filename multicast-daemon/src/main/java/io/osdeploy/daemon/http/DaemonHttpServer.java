@@ -150,7 +150,8 @@ public final class DaemonHttpServer implements AutoCloseable {
                     ch.pipeline().addLast(new HttpServerCodec());
                     if (endpoints.userState() != null) {
                       // Before the aggregator: user state archives stream to disk.
-                      ch.pipeline().addLast(new UserStateHandler(endpoints.userState()));
+                      ch.pipeline()
+                          .addLast(new UserStateHandler(endpoints.userState(), endpoints.access()));
                     }
                     ch.pipeline()
                         .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))

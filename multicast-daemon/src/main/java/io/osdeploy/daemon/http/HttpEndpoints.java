@@ -1,6 +1,8 @@
 package io.osdeploy.daemon.http;
 
 import io.osdeploy.api.v1alpha1.NodeStatus;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.daemon.auth.MachineAccess;
 import io.osdeploy.daemon.content.VerifiedContent;
 import io.osdeploy.daemon.multicast.MulticastJoin;
 import io.osdeploy.daemon.policy.MediaPasswords;
@@ -8,6 +10,7 @@ import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.daemon.userstate.UserStateStore;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
@@ -19,7 +22,8 @@ import java.util.function.Supplier;
  * What the HTTP server answers from: whether the daemon is ready, the node's status, the verified
  * content it serves, the deployment policy it publishes, and which deployment a boot media (by
  * name) pins; where agents' progress reports go; boot media passwords; multicast joins; and the
- * state store for user state (null: none); the files of the boot environment this node serves.
+ * state store for user state (null: none); the files of the boot environment this node serves; the
+ * deployments offered to a machine that identifies itself, and what its token lets it do.
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
@@ -33,4 +37,6 @@ public record HttpEndpoints(
     MulticastJoin multicastJoin,
     Supplier<String> metrics,
     UserStateStore userState,
-    VerifiedContent bootEnvironment) {}
+    VerifiedContent bootEnvironment,
+    Function<PolicyRequest, List<TaskSequenceDeployment>> offered,
+    MachineAccess access) {}

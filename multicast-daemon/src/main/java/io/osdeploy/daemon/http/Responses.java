@@ -55,14 +55,24 @@ final class Responses {
 
   /** 401 asking for Basic authentication in {@code realm}. */
   static void unauthorized(ChannelHandlerContext ctx, HttpRequest request, String realm) {
-    byte[] body = "password required\n".getBytes(StandardCharsets.UTF_8);
+    challenge(ctx, request, "Basic realm=\"" + realm + "\"", "password required");
+  }
+
+  /** 401 for a request without a valid machine token, saying why. */
+  static void bearerRequired(ChannelHandlerContext ctx, HttpRequest request, String why) {
+    challenge(ctx, request, "Bearer realm=\"osdeploy\"", why);
+  }
+
+  private static void challenge(
+      ChannelHandlerContext ctx, HttpRequest request, String challenge, String why) {
+    byte[] body = (why + "\n").getBytes(StandardCharsets.UTF_8);
     boolean head = HttpMethod.HEAD.equals(request.method());
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
             HttpResponseStatus.UNAUTHORIZED,
             head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-    response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"" + realm + "\"");
+    response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge);
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     HttpUtil.setContentLength(response, body.length);
     finish(ctx, request, response);

@@ -21,6 +21,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedNioFile;
+import io.osdeploy.api.v1alpha1.MacAddress;
+import io.osdeploy.api.v1alpha1.SmbiosUuid;
+import io.osdeploy.auth.MachineTokenKeys;
+import io.osdeploy.daemon.auth.MachineAccess;
 import io.osdeploy.daemon.userstate.UserStateStore;
 import io.osdeploy.digest.Sha256;
 import java.io.IOException;
@@ -51,6 +55,7 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(UserStateHandler.class);
 
   private final UserStateStore store;
+  private final MachineAccess access;
 
   // The request being handled here, until its last content.
   private HttpRequest head;
@@ -62,8 +67,9 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
   private MessageDigest digest;
   private long received;
 
-  UserStateHandler(UserStateStore store) {
+  UserStateHandler(UserStateStore store, MachineAccess access) {
     this.store = store;
+    this.access = access;
   }
 
   @Override
@@ -104,6 +110,31 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     QueryStringDecoder query = new QueryStringDecoder(request.uri());
+    // Only the machine itself, with its token for the deployment, reads or writes its state.
+    MachineTokenKeys.Verification token =
+        access.check(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    if (!token.valid()) {
+      refuse(
+          HttpResponseStatus.UNAUTHORIZED,
+          "a valid machine token is required (" + token.failure() + ")");
+      return;
+    }
+    String mac;
+    String uuid;
+    try {
+      mac = MacAddress.parse(param(query, "mac"), "mac");
+      uuid = SmbiosUuid.parse(param(query, "uuid"), "uuid");
+    } catch (IllegalArgumentException e) {
+      refuse(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+      return;
+    }
+    if ((mac == null && uuid == null)
+        || !access.mayActFor(token.token(), param(query, "deployment"), mac, uuid)) {
+      refuse(
+          HttpResponseStatus.FORBIDDEN,
+          "this machine's token is not for the user state of that deployment and machine");
+      return;
+    }
     try {
       grant =
           store.authorize(

@@ -22,7 +22,10 @@ public record DaemonMetrics(
     TftpMetrics tftp,
     Map<String, Long> progressReports,
     long mediaPasswordsRefused,
-    ConnectionLimits.Counts http) {
+    long passwordChecksBusy,
+    ConnectionLimits.Counts http,
+    Map<String, Long> tokensRefused,
+    long tokensIssued) {
 
   public String render() {
     PrometheusText t = new PrometheusText();
@@ -134,8 +137,20 @@ public record DaemonMetrics(
         progressReports);
     t.counter(
         "osdeploy_media_password_refused_total",
-        "Boot requests refused for a wrong or malformed media password.",
+        "Boot and token requests refused for a wrong or malformed media or PXE password.",
         mediaPasswordsRefused);
+    t.counter(
+        "osdeploy_password_checks_busy_total",
+        "Boot requests answered 503 because too many password checks were waiting.",
+        passwordChecksBusy);
+    t.counter(
+        "osdeploy_http_unauthorized_total",
+        "Requests refused for their machine token (401), or beyond what it allows (403, scope),"
+            + " by reason.",
+        "reason",
+        tokensRefused);
+    t.counter(
+        "osdeploy_machine_tokens_issued_total", "Machine tokens issued or renewed.", tokensIssued);
     return t.toString();
   }
 }

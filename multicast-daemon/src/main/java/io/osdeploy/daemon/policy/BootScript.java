@@ -57,12 +57,13 @@ public final class BootScript {
       String distributionPoint,
       String caFingerprint) {
     return render(
-        request, offered, List.of(), environment, endpoint, distributionPoint, caFingerprint);
+        request, offered, List.of(), environment, endpoint, distributionPoint, caFingerprint, null);
   }
 
   /**
    * With {@code done}, the required deployments this machine has already succeeded: with nothing
-   * else offered, the machine starts from its own disk.
+   * else offered, the machine starts from its own disk. {@code token} is the machine's token for
+   * what follows ({@code osdeploy.token=}); null leaves it out.
    */
   public static String render(
       PolicyRequest request,
@@ -71,7 +72,8 @@ public final class BootScript {
       BootEnvironment environment,
       String endpoint,
       String distributionPoint,
-      String caFingerprint) {
+      String caFingerprint,
+      String token) {
     String machine = request.mac() != null ? request.mac() : request.uuid();
     StringBuilder s = new StringBuilder("#!ipxe\n");
     s.append("# osdeploy: DistributionPoint ").append(distributionPoint).append('\n');
@@ -123,6 +125,9 @@ public final class BootScript {
     }
     if (request.deployment() != null) {
       s.append(" osdeploy.deployment=").append(request.deployment());
+    }
+    if (token != null) {
+      s.append(" osdeploy.token=").append(token);
     }
     if (environment.getArgs() != null && !environment.getArgs().isBlank()) {
       s.append(' ').append(environment.getArgs());

@@ -11,26 +11,57 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The password hashes of this namespace's boot media (from the operator's {@code
- * osdeploy-media-passwords} ConfigMap), and the check of what a machine's user typed: iPXE sends it
- * by HTTP Basic authentication, user {@code osdeploy}. Checking is slow on purpose (PBKDF2), so it
- * runs on one thread of its own, which also bounds how fast anyone can guess.
+ * osdeploy-media-passwords} ConfigMap) and the site PXE password's (from the daemon's
+ * configuration), and the check of what a machine's user typed: iPXE sends it by HTTP Basic
+ * authentication, user {@code osdeploy}. Checking is slow on purpose (PBKDF2), so it runs on one
+ * thread of its own, which also bounds how fast anyone can guess.
  */
 public final class MediaPasswords implements AutoCloseable {
   public static final String CONFIG_MAP = "osdeploy-media-passwords";
   public static final String USER = "osdeploy";
 
+  /** Checks waiting beyond the one running: more are refused at once as busy. */
+  static final int MAX_WAITING = 16;
+
   private final ExecutorService checker =
-      Executors.newSingleThreadExecutor(Threads.named("media-password"));
+      new ThreadPoolExecutor(
+          1,
+          1,
+          0,
+          TimeUnit.MILLISECONDS,
+          new ArrayBlockingQueue<>(MAX_WAITING),
+          Threads.named("media-password"));
+
+  private final AtomicLong busy = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private volatile String namespace;
   private volatile Map<String, String> hashes = Map.of();
+  private volatile String pxeHash;
+
+  /** The site PXE password's hash (the distribution point's {@code pxe.passwordSecretRef}). */
+  public void publishPxe(String hash) {
+    this.pxeHash = hash == null || hash.isEmpty() ? null : hash;
+  }
+
+  /** Whether a machine booting by PXE must give the site PXE password. */
+  public boolean pxeRequired() {
+    return pxeHash != null;
+  }
+
+  /** As {@link #admits}, for the site PXE password. */
+  public CompletableFuture<Boolean> admitsPxe(String authorization) {
+    return check(pxeHash, authorization);
+  }
 
   /** Replaces the hashes: media name to {@link MediaPassword} hash, for media in {@code ns}. */
   public void publish(String ns, Map<String, String> byMediaName) {
@@ -48,7 +79,10 @@ public final class MediaPasswords implements AutoCloseable {
    * for media without a password, otherwise only with the right password.
    */
   public CompletableFuture<Boolean> admits(String media, String authorization) {
-    String hash = hash(media);
+    return check(hash(media), authorization);
+  }
+
+  private CompletableFuture<Boolean> check(String hash, String authorization) {
     if (hash == null) {
       return CompletableFuture.completedFuture(true);
     }
@@ -61,19 +95,38 @@ public final class MediaPasswords implements AutoCloseable {
       refused.incrementAndGet();
       return CompletableFuture.completedFuture(false);
     }
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            boolean ok = MediaPassword.verify(password, hash);
-            if (!ok) {
-              refused.incrementAndGet();
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              boolean ok = MediaPassword.verify(password, hash);
+              if (!ok) {
+                refused.incrementAndGet();
+              }
+              return ok;
+            } finally {
+              MediaPassword.wipe(password);
             }
-            return ok;
-          } finally {
-            MediaPassword.wipe(password);
-          }
-        },
-        checker);
+          },
+          checker);
+    } catch (RejectedExecutionException e) {
+      // Many guesses at once: the machine's user sees "busy" and tries again.
+      MediaPassword.wipe(password);
+      busy.incrementAndGet();
+      return CompletableFuture.failedFuture(new Busy());
+    }
+  }
+
+  /** The password could not be checked now: too many checks are waiting. */
+  public static final class Busy extends RuntimeException {
+    Busy() {
+      super("too many password checks waiting", null, false, false);
+    }
+  }
+
+  /** Requests answered 503 because too many password checks were waiting. */
+  public long busy() {
+    return busy.get();
   }
 
   /** Requests refused so far for a wrong or malformed password (not for a missing one). */

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -30,14 +29,14 @@ public final class PolicyBook {
 
   private record Published(
       PolicyIndex index,
-      Set<String> deployments,
+      Map<String, TaskSequenceDeployment> deployments,
       Map<String, OSImage> images,
       Map<String, String> mediaPins) {}
 
   private final Clock clock;
   private volatile Completions completions = Completions.NONE;
   private volatile Published published =
-      new Published(PolicyIndex.of(List.of()), Set.of(), Map.of(), Map.of());
+      new Published(PolicyIndex.of(List.of()), Map.of(), Map.of(), Map.of());
 
   /** Whether this distribution point runs multicast sessions (spec.multicast.enabled). */
   private volatile boolean multicastEnabled = true;
@@ -83,7 +82,10 @@ public final class PolicyBook {
     published =
         new Published(
             PolicyIndex.of(deployments),
-            deployments.stream().map(d -> d.getMetadata().getName()).collect(Collectors.toSet()),
+            deployments.stream()
+                .collect(
+                    Collectors.toMap(
+                        d -> d.getMetadata().getName(), Function.identity(), (a, b) -> a)),
             images.stream()
                 .collect(Collectors.toMap(i -> i.getMetadata().getName(), Function.identity())),
             Map.copyOf(mediaPins));
@@ -114,7 +116,55 @@ public final class PolicyBook {
 
   /** Whether this distribution point publishes a deployment of that name. */
   public boolean publishes(String deployment) {
-    return published.deployments().contains(deployment);
+    return published.deployments().containsKey(deployment);
+  }
+
+  /**
+   * The OS images the named deployments need, in name order: what a machine running them may fetch.
+   * That is the images their steps apply, and the packages their steps fetch from a distribution
+   * point's {@code /content/<image>} when this distribution point holds that image. Deployments no
+   * longer published count for nothing.
+   */
+  public List<String> imagesOf(Collection<String> deployments) {
+    Published current = published;
+    List<String> images = new ArrayList<>();
+    for (String name : deployments) {
+      TaskSequenceDeployment d = current.deployments().get(name);
+      if (d == null) {
+        continue;
+      }
+      for (Step step : d.getSpec().getTaskSequence().getSteps()) {
+        if (step.getApplyOperatingSystem() != null
+            && step.getApplyOperatingSystem().getOsImage() != null) {
+          images.add(step.getApplyOperatingSystem().getOsImage());
+        }
+        for (Step.Content pkg :
+            java.util.Arrays.asList(step.getApplyDriverPackage(), step.getInstallPackage())) {
+          String held = contentImage(pkg, current.images());
+          if (held != null) {
+            images.add(held);
+          }
+        }
+      }
+    }
+    return images.stream().distinct().sorted().toList();
+  }
+
+  /** The image a package's URL names as {@code .../content/<image>}, if this DP holds it. */
+  private static String contentImage(Step.Content pkg, Map<String, OSImage> images) {
+    if (pkg == null || pkg.getUrl() == null) {
+      return null;
+    }
+    try {
+      String path = java.net.URI.create(pkg.getUrl()).getPath();
+      if (path == null || !path.startsWith("/content/")) {
+        return null;
+      }
+      String image = path.substring("/content/".length());
+      return images.containsKey(image) ? image : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /**

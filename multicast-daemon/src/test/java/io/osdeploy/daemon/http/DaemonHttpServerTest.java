@@ -8,6 +8,8 @@ import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.MachineProgress;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.auth.MediaPassword;
+import io.osdeploy.daemon.auth.MachineAccess;
+import io.osdeploy.daemon.auth.MachineTokens;
 import io.osdeploy.daemon.boot.BootEnvironmentFilesTest;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
@@ -57,6 +59,27 @@ class DaemonHttpServerTest {
   private int port;
   private final PolicyBook userStatePolicy = new PolicyBook();
   private final UserStateStore userState = new UserStateStore(userStatePolicy, 1 << 20);
+  private final MachineTokens tokens = new MachineTokens();
+  private final MachineAccess access = new MachineAccess(tokens, userStatePolicy);
+
+  /** The token of the machine most requests here come from: every deployment the stubs know. */
+  private final String machine =
+      tokens.issue(
+          "52:54:00:ab:cd:ef",
+          null,
+          "pxe",
+          List.of("win11-rollout", "other-site", "nowhere", "disk-full", "x"),
+          List.of("win11", "win10"));
+
+  /** A token for the machine the user-state query names, for the user-state deployments. */
+  private String userStateToken(String query) {
+    java.util.regex.Matcher mac =
+        java.util.regex.Pattern.compile("mac=([0-9a-fA-F:-]{17})").matcher(query);
+    String normalized =
+        io.osdeploy.api.v1alpha1.MacAddress.parse(mac.find() ? mac.group(1) : null, "mac");
+    return tokens.issue(
+        normalized, null, "pxe", List.of("capture-old", "restore-new", "elsewhere"), List.of());
+  }
 
   @BeforeEach
   void start() throws Exception {
@@ -118,7 +141,9 @@ class DaemonHttpServerTest {
         },
         () -> "osdeploy_test_total 7\n",
         userState,
-        BootEnvironmentFilesTest.write(dir.resolve("boot")));
+        BootEnvironmentFilesTest.write(dir.resolve("boot")),
+        userStatePolicy::offered,
+        access);
   }
 
   @Test
@@ -246,7 +271,9 @@ class DaemonHttpServerTest {
     assertTrue(script.body().contains("over https"), "the script knows it was asked over TLS");
     HttpResponse<byte[]> content =
         https.send(
-            HttpRequest.newBuilder(URI.create(base + "/content/win11")).build(),
+            HttpRequest.newBuilder(URI.create(base + "/content/win11"))
+                .header("Authorization", "Bearer " + machine)
+                .build(),
             HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, content.statusCode());
     assertArrayEquals(BYTES, content.body(), "content through TLS, in chunks");
@@ -318,6 +345,7 @@ class DaemonHttpServerTest {
   private HttpResponse<String> putState(String query, byte[] body, String sha) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/userstate?" + query))
+            .header("Authorization", "Bearer " + userStateToken(query))
             .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
     if (sha != null) {
       b.header("X-Osdeploy-Sha256", sha);
@@ -343,6 +371,7 @@ class DaemonHttpServerTest {
                             + port
                             + "/v1/userstate?deployment=restore-new&mac=52-54-00-00-00-02"
                             + "&key=alice-desk"))
+                .header("Authorization", "Bearer " + userStateToken("mac=52:54:00:00:00:02"))
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, restored.statusCode());
@@ -404,6 +433,7 @@ class DaemonHttpServerTest {
                             + port
                             + "/v1/userstate?deployment=restore-new&mac=52:54:00:00:00:02"
                             + "&key=alice-desk"))
+                .header("Authorization", "Bearer " + userStateToken("mac=52:54:00:00:00:02"))
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
     assertArrayEquals(archive, restored.body());
@@ -433,20 +463,31 @@ class DaemonHttpServerTest {
   void mutatedRequestsGetAnAnswerOrAClosedConnectionAndTheServerKeepsServing() throws Exception {
     publishUserStateDeployments();
     ready.set(true);
+    String bearer = "Authorization: Bearer " + machine + "\r\n";
     List<byte[]> seeds =
         java.util.stream.Stream.of(
-                "GET /v1/policy?mac=52:54:00:00:00:01&source=pxe HTTP/1.1\r\nHost: dp\r\n\r\n",
+                "GET /v1/policy?mac=52:54:00:ab:cd:ef&source=pxe HTTP/1.1\r\nHost: dp\r\n"
+                    + bearer
+                    + "\r\n",
                 "GET /content/win11 HTTP/1.1\r\nHost: dp\r\nRange: bytes=0-99,200-\r\n"
+                    + bearer
                     + "If-Range: "
                     + ETAG
                     + "\r\n\r\n",
                 "POST /v1/status HTTP/1.1\r\nHost: dp\r\nContent-Type: application/json\r\n"
+                    + bearer
                     + "Content-Length: 71\r\n\r\n"
-                    + "{\"deployment\":\"win11-rollout\",\"mac\":\"52:54:00:00:00:01\",\"state\":\"running\"}",
+                    + "{\"deployment\":\"win11-rollout\",\"mac\":\"52:54:00:ab:cd:ef\",\"state\":\"running\"}",
                 "POST /v1/multicast/join?image=win11&client=a HTTP/1.1\r\nHost: dp\r\n"
+                    + bearer
                     + "Content-Length: 0\r\n\r\n",
                 "PUT /v1/userstate?deployment=capture-old&mac=52:54:00:00:00:01&key=alice-desk"
-                    + " HTTP/1.1\r\nHost: dp\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                    + " HTTP/1.1\r\nHost: dp\r\nTransfer-Encoding: chunked\r\n"
+                    + "Authorization: Bearer "
+                    + userStateToken("mac=52:54:00:00:00:01")
+                    + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                "POST /v1/token?mac=52:54:00:00:00:01&source=pxe HTTP/1.1\r\nHost: dp\r\n"
+                    + "Content-Length: 0\r\n\r\n",
                 "GET /v1/boot.ipxe?mac=52:54:00:00:00:01&media=usb HTTP/1.1\r\nHost: dp\r\n"
                     + "Authorization: Basic b3NkZXBsb3k6c2VjcmV0\r\n\r\n")
             .map(r -> r.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))
@@ -541,6 +582,7 @@ class DaemonHttpServerTest {
     HttpResponse<byte[]> response =
         client.send(
             HttpRequest.newBuilder(uri("/content/win11"))
+                .header("Authorization", "Bearer " + machine)
                 .method("HEAD", HttpRequest.BodyPublishers.noBody())
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
@@ -605,7 +647,9 @@ class DaemonHttpServerTest {
     passwords.publish("lab", Map.of("usb-locked", MediaPassword.hash("open sesame".toCharArray())));
     String path = "/v1/boot.ipxe?mac=52:54:00:ab:cd:ef&source=media&media=lab/usb-locked";
 
-    HttpResponse<byte[]> challenge = get(path);
+    HttpResponse<byte[]> challenge =
+        client.send(
+            HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(401, challenge.statusCode());
     assertEquals("Basic realm=\"osdeploy\"", header(challenge, "WWW-Authenticate"));
     assertEquals(401, get(path, "Authorization", basic("osdeploy", "open sesame!")).statusCode());
@@ -619,6 +663,59 @@ class DaemonHttpServerTest {
     // Media without a password, or of another namespace, need none.
     assertEquals(200, get(path.replace("usb-locked", "usb-open")).statusCode());
     assertEquals(200, get(path.replace("lab/", "other/")).statusCode());
+  }
+
+  @Test
+  void aSitePxePasswordIsAskedForBeforeTheBootScriptAndTheToken() throws Exception {
+    publishUserStateDeployments();
+    passwords.publishPxe(MediaPassword.hash("pxe secret".toCharArray()));
+    String path = "/v1/boot.ipxe?mac=52-54-00-00-00-01&uuid=${uuid}";
+
+    HttpResponse<byte[]> login = anonymous(path.replace("&uuid=${uuid}", ""), null);
+    assertEquals(200, login.statusCode());
+    String script = new String(login.body(), StandardCharsets.UTF_8);
+    assertTrue(script.contains("\nlogin || exit 1\n"), script);
+    assertTrue(
+        script.contains(
+            "\nchain --replace http://osdeploy:${password:uristring}@127.0.0.1:"
+                + port
+                + "/v1/boot.ipxe?mac=52:54:00:00:00:01&login=1 || exit 1\n"),
+        script);
+
+    String again = "/v1/boot.ipxe?mac=52:54:00:00:00:01&login=1";
+    HttpResponse<byte[]> challenge = anonymous(again, null);
+    assertEquals(401, challenge.statusCode());
+    assertEquals("Basic realm=\"osdeploy\"", header(challenge, "WWW-Authenticate"));
+    assertEquals(401, anonymous(again, basic("osdeploy", "wrong")).statusCode());
+    HttpResponse<byte[]> admitted = anonymous(again, basic("osdeploy", "pxe secret"));
+    assertEquals(200, admitted.statusCode());
+    assertEquals(
+        "#!ipxe\necho PXE 52:54:00:00:00:01\n",
+        new String(admitted.body(), StandardCharsets.UTF_8));
+    // Media keep their own passwords (none here).
+    assertEquals(
+        200, anonymous("/v1/boot.ipxe?mac=52:54:00:00:00:01&media=usb-1", null).statusCode());
+
+    // A token by PXE identity needs the password too; a client's does not.
+    assertEquals(401, postToken("?mac=52:54:00:00:00:01&source=pxe", null).statusCode());
+    assertEquals(
+        401,
+        postToken("?mac=52:54:00:00:00:01&source=pxe", basic("osdeploy", "nope")).statusCode());
+    assertEquals(
+        200,
+        postToken("?mac=52:54:00:00:00:01&source=pxe", basic("osdeploy", "pxe secret"))
+            .statusCode());
+    assertEquals(200, postToken("?mac=52:54:00:00:00:01&source=client", null).statusCode());
+    assertEquals(2, passwords.refused(), "wrong passwords are counted");
+  }
+
+  /** GET without the machine token, with {@code authorization} if not null. */
+  private HttpResponse<byte[]> anonymous(String path, String authorization) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path.replace("${uuid}", "")));
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private static String basic(String user, String password) {
@@ -640,6 +737,7 @@ class DaemonHttpServerTest {
     HttpResponse<String> ticket =
         client.send(
             HttpRequest.newBuilder(uri("/v1/multicast/join?image=win11&client=52:54:00:ab:cd:ef"))
+                .header("Authorization", "Bearer " + machine)
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -649,6 +747,7 @@ class DaemonHttpServerTest {
     HttpResponse<String> unknown =
         client.send(
             HttpRequest.newBuilder(uri("/v1/multicast/join?image=win10&client=m1"))
+                .header("Authorization", "Bearer " + machine)
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -715,26 +814,121 @@ class DaemonHttpServerTest {
     return client.send(
         HttpRequest.newBuilder(uri("/v1/status"))
             .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + machine)
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
-  void policyParsesTheMachineAndNamesABadParameter() throws Exception {
+  void policyIsForTheTokensMachineAndNamesABadParameter() throws Exception {
     HttpResponse<byte[]> ok = get("/v1/policy?mac=52-54-00-AB-CD-EF&source=pxe");
     assertEquals(200, ok.statusCode());
     String json = new String(ok.body(), StandardCharsets.UTF_8);
     assertTrue(json.contains("\"mac\":\"52:54:00:ab:cd:ef\""), json);
-
-    HttpResponse<byte[]> noSource = get("/v1/policy?mac=52:54:00:ab:cd:ef");
-    assertEquals(400, noSource.statusCode());
-    assertEquals(
-        "source: must be client, media or pxe (got null)\n",
-        new String(noSource.body(), StandardCharsets.UTF_8));
+    // The token names the machine: a query may leave it out, but not name another.
+    assertEquals(200, get("/v1/policy").statusCode());
+    assertEquals(403, get("/v1/policy?mac=52:54:00:00:00:99&source=pxe").statusCode());
     HttpResponse<byte[]> badMac = get("/v1/policy?mac=zz&source=client");
     assertEquals(400, badMac.statusCode());
     assertEquals("mac: not a MAC address: zz\n", new String(badMac.body(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void everyRequestAfterBootNeedsAValidTokenAndGetsOnlyWhatItCovers() throws Exception {
+    String none = "Bearer";
+    String forged =
+        "Bearer "
+            + new MachineTokens()
+                .issue(
+                    "52:54:00:ab:cd:ef", null, "pxe", List.of("win11-rollout"), List.of("win11"));
+    for (String authorization : List.of(none, forged, "Bearer x.y", "Basic b3NkZXBsb3k6eA==")) {
+      for (String path : List.of("/content/win11", "/v1/policy?mac=52:54:00:ab:cd:ef")) {
+        HttpResponse<byte[]> refused = get(path, "Authorization", authorization);
+        assertEquals(401, refused.statusCode(), path + " with " + authorization);
+        assertEquals("Bearer realm=\"osdeploy\"", header(refused, "WWW-Authenticate"));
+      }
+      for (String path : List.of("/v1/status", "/v1/multicast/join?image=win11&client=a")) {
+        HttpResponse<String> refused =
+            client.send(
+                HttpRequest.newBuilder(uri(path))
+                    .header("Authorization", authorization)
+                    .POST(HttpRequest.BodyPublishers.ofString(body("win11-rollout", "running")))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, refused.statusCode(), path + " with " + authorization);
+      }
+    }
+    assertTrue(reports.isEmpty(), "no report without a token reached the collector");
+    Map<String, Long> refused = tokens.refused();
+    assertEquals(8, refused.get("missing"), refused.toString());
+    // Another daemon's key has the same name only when made in the same second.
+    assertEquals(4, refused.get("bad_signature") + refused.get("unknown_key"), refused.toString());
+    assertEquals(4, refused.get("malformed"), refused.toString());
+
+    // A valid token of a machine whose deployment applies win10 only.
+    String other =
+        "Bearer "
+            + tokens.issue(
+                "52:54:00:00:00:42", null, "pxe", List.of("win10-lab"), List.of("win10"));
+    assertEquals(403, get("/content/win11", "Authorization", other).statusCode());
+    HttpResponse<String> join =
+        client.send(
+            HttpRequest.newBuilder(uri("/v1/multicast/join?image=win11&client=a"))
+                .header("Authorization", other)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, join.statusCode());
+    // Reports for another machine, or for a deployment the token does not cover.
+    for (String body :
+        List.of(
+            body("win10-lab", "succeeded"),
+            "{\"deployment\":\"win11-rollout\",\"mac\":\"52:54:00:00:00:42\",\"state\":\"succeeded\"}")) {
+      HttpResponse<String> report =
+          client.send(
+              HttpRequest.newBuilder(uri("/v1/status"))
+                  .header("Authorization", other)
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(403, report.statusCode(), body);
+    }
+    assertTrue(reports.isEmpty(), "no report for another machine reached the collector");
+    assertEquals(4, tokens.refused().get("scope"));
+  }
+
+  @Test
+  void aMachineGetsATokenForWhatIsOfferedToItAndRenewsIt() throws Exception {
+    publishUserStateDeployments();
+    HttpResponse<String> issued = postToken("?mac=52-54-00-00-00-01&source=pxe", null);
+    assertEquals(200, issued.statusCode(), issued.body());
+    String token =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(issued.body())
+            .get("token")
+            .asText();
+    io.osdeploy.auth.MachineToken claims = tokens.check("Bearer " + token).token();
+    assertEquals("52:54:00:00:00:01", claims.mac());
+    assertEquals(List.of("capture-old"), claims.deployments());
+
+    HttpResponse<String> renewed = postToken("", "Bearer " + token);
+    assertEquals(200, renewed.statusCode(), renewed.body());
+    assertTrue(renewed.body().contains("\"expiresInSeconds\":3600"), renewed.body());
+
+    assertEquals(404, postToken("?mac=52:54:00:00:00:77&source=pxe", null).statusCode());
+    assertEquals(400, postToken("?mac=52:54:00:00:00:01", null).statusCode());
+    assertEquals(401, postToken("", "Bearer " + token + "x").statusCode());
+    assertEquals(405, get("/v1/token?mac=52:54:00:00:00:01&source=pxe").statusCode());
+  }
+
+  private HttpResponse<String> postToken(String query, String authorization) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri("/v1/token" + query)).POST(HttpRequest.BodyPublishers.noBody());
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -767,10 +961,16 @@ class DaemonHttpServerTest {
     assertEquals(200, get("/healthz").statusCode());
   }
 
+  /** GET with the machine's token, unless the headers carry an Authorization of their own. */
   private HttpResponse<byte[]> get(String path, String... headers) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
+    boolean authorization = false;
     for (int i = 0; i < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
+      authorization |= headers[i].equalsIgnoreCase("Authorization");
+    }
+    if (!authorization) {
+      request.header("Authorization", "Bearer " + machine);
     }
     return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
@@ -788,7 +988,11 @@ class DaemonHttpServerTest {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       OutputStream out = socket.getOutputStream();
       out.write(
-          ("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+          ("GET "
+                  + path
+                  + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                  + machine
+                  + "\r\nConnection: close\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();

@@ -40,8 +40,13 @@ class PrometheusTextTest {
                 null,
                 Map.of("accepted", 4L),
                 2,
-                null)
+                1,
+                null,
+                Map.of("missing", 3L),
+                5)
             .render();
+    assertTrue(text.contains("osdeploy_http_unauthorized_total{reason=\"missing\"} 3\n"), text);
+    assertTrue(text.contains("osdeploy_machine_tokens_issued_total 5\n"), text);
     assertTrue(text.contains("osdeploy_images{state=\"Verified\"} 1\n"), text);
     assertTrue(text.contains("osdeploy_images{state=\"Failed\"} 0\n"), text);
     assertTrue(text.contains("osdeploy_multicast_sessions_active 0\n"), text);

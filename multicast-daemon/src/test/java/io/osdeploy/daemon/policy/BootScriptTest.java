@@ -106,11 +106,33 @@ class BootScriptTest {
   void aRequiredDeploymentAlreadySucceededStartsTheLocalDisk() {
     String script =
         BootScript.render(
-            PXE, List.of(), List.of("win11"), environment(), "http://dp:9080", "site/berlin", null);
+            PXE,
+            List.of(),
+            List.of("win11"),
+            environment(),
+            "http://dp:9080",
+            "site/berlin",
+            null,
+            null);
     assertEquals(
         "echo osdeploy: win11 already succeeded on 52:54:00:00:00:01; starting from the local disk",
         script.lines().toList().get(2));
     assertTrue(script.endsWith("sanboot --no-describe --drive 0x80 ||\nexit 1\n"), script);
     assertTrue(!script.contains("kernel "), script);
+  }
+
+  @Test
+  void theMachinesTokenGoesOnTheKernelCommandLine() {
+    String script =
+        BootScript.render(
+            PXE,
+            List.of(deployment("win11")),
+            List.of(),
+            environment(),
+            "http://dp:9080",
+            "site/berlin",
+            null,
+            "eyJhIjoxfQ.c2ln");
+    assertTrue(script.contains(" osdeploy.token=eyJhIjoxfQ.c2ln"), script);
   }
 }

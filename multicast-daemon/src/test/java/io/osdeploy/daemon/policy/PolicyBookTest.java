@@ -162,4 +162,29 @@ class PolicyBookTest {
     book.setVerifiedSizes(image -> image.equals("win11") ? 4096L : null);
     assertEquals(4096L, content(deployments(book).get(0)).get("sizeBytes"));
   }
+
+  @Test
+  void aTokenCoversTheImagesADeploymentAppliesAndThePackagesThisDistributionPointHolds() {
+    TaskSequenceDeployment d = deployment("rollout", Purpose.Available, null, Delivery.Unicast);
+    List<Step> steps = new java.util.ArrayList<>(d.getSpec().getTaskSequence().getSteps());
+    for (String url :
+        List.of(
+            "http://dp:9080/content/tools",
+            "http://dp:9080/content/not-held",
+            "https://files.example/drivers.zip",
+            "not a url at all")) {
+      Step pkg = new Step();
+      pkg.setName("Package");
+      pkg.setInstallPackage(new Step.Content());
+      pkg.getInstallPackage().setUrl(url);
+      steps.add(pkg);
+    }
+    d.getSpec().getTaskSequence().setSteps(steps);
+    OSImage tools = image(false);
+    tools.getMetadata().setName("tools");
+    PolicyBook book = new PolicyBook(NOW);
+    book.publish(List.of(d), List.of(image(false), tools));
+    assertEquals(List.of("tools", "win11"), book.imagesOf(List.of("rollout", "gone")));
+    assertEquals(List.of(), book.imagesOf(List.of("gone")));
+  }
 }

@@ -10,6 +10,7 @@ import io.osdeploy.daemon.Daemon;
 import io.osdeploy.daemon.DaemonSettings;
 import io.osdeploy.daemon.config.ConfigFileSource;
 import io.osdeploy.daemon.testing.TestContentServer;
+import io.osdeploy.daemon.testing.TestTokenKeys;
 import io.osdeploy.transfer.receive.ImageDownload;
 import java.io.IOException;
 import java.net.NetworkInterface;
@@ -100,7 +101,8 @@ class ImageDownloadTest {
 
   private ImageDownload.Outcome download(URI server, List<URI> others, Duration retry)
       throws Exception {
-    return new ImageDownload()
+    String token = keys().token("52:54:00:00:00:07", "win11");
+    return new ImageDownload(null, () -> token)
         .fetch(
             new ImageDownload.Request(
                     server,
@@ -132,6 +134,7 @@ class ImageDownloadTest {
             null,
             null);
     daemons.add(daemon);
+    daemon.readTokenKeysFrom(keys().dir());
     daemon.start();
     Path config = dir.resolve(node + ".json");
     Files.writeString(
@@ -153,12 +156,25 @@ class ImageDownloadTest {
                 client
                         .send(
                             HttpRequest.newBuilder(url.resolve("/content/win11"))
+                                .header(
+                                    "Authorization",
+                                    "Bearer " + keys().token("52:54:00:00:00:07", "win11"))
                                 .method("HEAD", HttpRequest.BodyPublishers.noBody())
                                 .build(),
                             HttpResponse.BodyHandlers.discarding())
                         .statusCode()
                     == 200);
     return url;
+  }
+
+  private TestTokenKeys tokenKeys;
+
+  /** The keys every daemon of this test shares, as nodes of one distribution point do. */
+  private TestTokenKeys keys() throws IOException {
+    if (tokenKeys == null) {
+      tokenKeys = TestTokenKeys.create(dir.resolve("machine-tokens"));
+    }
+    return tokenKeys;
   }
 
   private static int freePort() throws IOException {

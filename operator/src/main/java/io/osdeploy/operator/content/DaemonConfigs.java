@@ -30,6 +30,7 @@ public final class DaemonConfigs {
         spec.getPxe() != null && Boolean.TRUE.equals(spec.getPxe().getAnswerAll()));
     config.setMulticast(spec.getMulticast());
     config.setBootEnvironment(spec.getBootEnvironment());
+    config.setMachineTokenDirectory(DaemonConfig.MACHINE_TOKEN_DIRECTORY);
     if (spec.getTls() != null) {
       config.setHttpsPort(spec.getTls().port());
       config.setTlsDirectory(DaemonConfig.TLS_DIRECTORY);
@@ -53,13 +54,15 @@ public final class DaemonConfigs {
 
   /**
    * Hash of the settings that need a daemon restart (ports, paths, multicast and PXE). The image
-   * list, the boot environment and the generation are left out: the daemon picks those up live, so
-   * adding an image does not roll the pods and interrupt running multicast sessions.
+   * list, the boot environment, the PXE password and the generation are left out: the daemon picks
+   * those up live, so adding an image does not roll the pods and interrupt running multicast
+   * sessions.
    */
   public static String restartHash(DaemonConfig config) {
     DaemonConfig copy = DaemonConfig.copyOf(config);
     copy.setImages(List.of());
     copy.setBootEnvironment(null);
+    copy.setPxePasswordHash(null);
     copy.setGeneration(0);
     return sha256(copy.toJson());
   }

@@ -27,6 +27,7 @@ import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.OperatorSettings;
 import io.osdeploy.operator.content.DaemonConfigs;
 import io.osdeploy.operator.reconciler.DistributionPointContext;
+import io.osdeploy.operator.tokens.MachineTokenSecret;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,7 @@ public class DaemonSetDependent
   static final long DAEMON_UID = 65532;
 
   static final String TLS_VOLUME = "tls";
+  static final String TOKEN_KEYS_VOLUME = "machine-tokens";
 
   public DaemonSetDependent() {
     super(DaemonSet.class);
@@ -85,9 +87,9 @@ public class DaemonSetDependent
         .withRunAsNonRoot(true)
         .withRunAsUser(DAEMON_UID)
         .withRunAsGroup(DAEMON_UID)
-        // The Secret of spec.tls is mounted readable by this group only. Only then: a new field in
-        // the pod template would roll every distribution point's pods.
-        .withFsGroup(dp.getSpec().getTls() != null ? DAEMON_UID : null)
+        // The machine-token keys (and the Secret of spec.tls) are mounted readable by this group
+        // only.
+        .withFsGroup(DAEMON_UID)
         .withNewSeccompProfile()
         .withType("RuntimeDefault")
         .endSeccompProfile()
@@ -112,6 +114,15 @@ public class DaemonSetDependent
             .endHostPath()
             .build());
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    // The operator creates the keys before the DaemonSet: a pod never starts without them.
+    volumes.add(
+        new VolumeBuilder()
+            .withName(TOKEN_KEYS_VOLUME)
+            .withNewSecret()
+            .withSecretName(MachineTokenSecret.name(dp))
+            .withDefaultMode(0440)
+            .endSecret()
+            .build());
     if (dp.getSpec().getTls() != null) {
       // Optional: a missing Secret leaves the daemon serving HTTP, and the DistributionPoint says
       // which Secret it waits for, rather than a pod stuck in ContainerCreating.
@@ -241,6 +252,14 @@ public class DaemonSetDependent
             .withMountPath(config.getContentPath())
             .build());
     mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    if (config.getMachineTokenDirectory() != null) {
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName(TOKEN_KEYS_VOLUME)
+              .withMountPath(config.getMachineTokenDirectory())
+              .withReadOnly(true)
+              .build());
+    }
     if (config.getTlsDirectory() != null) {
       mounts.add(
           new VolumeMountBuilder()

@@ -10,10 +10,7 @@ import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -175,13 +172,7 @@ final class LocalMachines {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try {
-        String body =
-            http.send(
-                    HttpRequest.newBuilder(
-                            URI.create(endpoint + "/v1/policy?source=client&mac=" + mac))
-                        .build(),
-                    HttpResponse.BodyHandlers.ofString())
-                .body();
+        String body = MachinePolicy.fetch(http, endpoint, "source=client&mac=" + mac);
         if (body.contains("\"" + name + "\"")) {
           return true;
         }

@@ -8,7 +8,10 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.auth.MachineToken;
+import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.operator.dependent.DaemonResources;
+import io.osdeploy.operator.tokens.MachineTokenSecret;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -101,6 +105,9 @@ public final class LocalSite implements AutoCloseable {
 
   private final Map<String, String> advertised = new HashMap<>();
 
+  /** Each distribution point's machine-token keys, as its local node reads them. */
+  private final Map<String, Path> tokenKeys = new HashMap<>();
+
   /**
    * The daemon of distribution point {@code dp} listens on loopback as the others do, but names
    * {@code address} in its endpoint: where its machines reach this computer.
@@ -113,12 +120,12 @@ public final class LocalSite implements AutoCloseable {
    * One node per distribution point: a Node object with the labels its selector asks for, and a
    * daemon process on this machine that runs as that node.
    */
-  void startNodes() throws IOException {
+  void startNodes() throws IOException, InterruptedException {
     startNodes(null);
   }
 
   /** As {@link #startNodes()}, for the distribution points of {@code namespace} (null: all). */
-  public void startNodes(String namespace) throws IOException {
+  public void startNodes(String namespace) throws IOException, InterruptedException {
     var dps = client.resources(DistributionPoint.class);
     // Nodes whose machines reach this computer at another address (QEMU's user network).
     for (DistributionPoint dp :
@@ -143,6 +150,15 @@ public final class LocalSite implements AutoCloseable {
       Path content = home.resolve("nodes").resolve(node).resolve("content");
       Files.createDirectories(content);
       Path log = home.resolve("nodes").resolve(node).resolve("daemon.log");
+      // As a pod has them mounted: the keys that sign and check machines' tokens.
+      Path keys = home.resolve("nodes").resolve(node).resolve("machine-tokens");
+      if (!MachineTokenSecret.writeKeys(client, dp, keys, Duration.ofSeconds(60))) {
+        notes.add(
+            "DistributionPoint "
+                + dp.getMetadata().getName()
+                + " has no machine-token keys yet; its node signs with a key of its own");
+      }
+      tokenKeys.put(dp.getMetadata().getName(), keys);
       Process p =
           new ProcessBuilder(
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -156,7 +172,8 @@ public final class LocalSite implements AutoCloseable {
                   "--bind-address=127.0.0.1",
                   "--advertise-address="
                       + advertised.getOrDefault(dp.getMetadata().getName(), "127.0.0.1"),
-                  "--content-path=" + content)
+                  "--content-path=" + content,
+                  "--token-keys=" + keys)
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
@@ -185,18 +202,44 @@ public final class LocalSite implements AutoCloseable {
     for (LocalProcesses.Site site : LocalProcesses.multicastSites(client)) {
       String endpoint = site.dp().getStatus().getNodes().get(0).getEndpoint();
       for (String image : site.dp().getSpec().getOsImages().getNames()) {
-        lines.add(receive(endpoint, image, site.machines()));
+        lines.add(
+            receive(
+                endpoint,
+                image,
+                site.machines(),
+                tokenKeys.get(site.dp().getMetadata().getName())));
       }
     }
     return lines;
   }
 
-  private String receive(String endpoint, String image, int receivers)
+  /**
+   * The receivers stand in for machines a deployment targets: each gets a token for {@code image}
+   * signed with the distribution point's keys, as its boot script would hand it one.
+   */
+  private String receive(String endpoint, String image, int receivers, Path keys)
       throws IOException, InterruptedException {
     Path dir = home.resolve("receivers");
     Files.createDirectories(dir);
+    MachineTokenKeys signing = keys == null ? null : MachineTokenKeys.fromDirectory(keys);
     List<LocalProcesses.Launch> launches = new ArrayList<>();
     for (int i = 1; i <= receivers; i++) {
+      Path token = dir.resolve(image + "-" + i + ".token");
+      if (signing != null && !signing.isEmpty()) {
+        java.time.Instant now = java.time.Instant.now();
+        Files.writeString(
+            token,
+            signing.sign(
+                new MachineToken(
+                    signing.signing(now).id(),
+                    String.format("02:00:00:00:00:%02x", i),
+                    null,
+                    "client",
+                    List.of(),
+                    List.of(image),
+                    now.getEpochSecond(),
+                    now.plus(MachineTokenKeys.TOKEN_LIFETIME).getEpochSecond())));
+      }
       launches.add(
           new LocalProcesses.Launch(
               List.of(
@@ -204,6 +247,7 @@ public final class LocalSite implements AutoCloseable {
                   "--server=" + endpoint,
                   "--image=" + image,
                   "--out=" + dir.resolve(image + "-" + i + ".img"),
+                  "--token-file=" + token,
                   "--client=local-receiver-" + i,
                   "--interface=lo",
                   "--multicast-timeout=120"),

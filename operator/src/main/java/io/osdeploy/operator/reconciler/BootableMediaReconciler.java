@@ -16,30 +16,21 @@ import io.osdeploy.api.v1alpha1.BootableMediaStatus;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
-import io.osdeploy.auth.MediaPassword;
 import io.osdeploy.operator.media.Artifact;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.MediaInputs;
 import io.osdeploy.operator.media.MediaPasswordBook;
 import io.osdeploy.operator.media.MediaStore;
+import io.osdeploy.operator.media.PasswordHashes;
 import io.osdeploy.operator.status.Assessment;
 import io.osdeploy.operator.status.StatusAggregator;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +56,10 @@ public class BootableMediaReconciler
   private final MediaPasswordBook passwords = new MediaPasswordBook();
 
   /** PBKDF2 is slow on purpose: a hash is made once per media, Secret version and key. */
-  private final Map<String, String> passwordHashes = new ConcurrentHashMap<>();
+  private final PasswordHashes passwordHashes = new PasswordHashes();
+
+  /** What media passwords are hashed for: part of their salt. */
+  private static final String MEDIA_PASSWORD = "media-password";
 
   /** Whether the store has been swept of what an earlier process left. */
   private volatile boolean swept;
@@ -287,57 +281,8 @@ public class BootableMediaReconciler
                 media.getMetadata().getNamespace(),
                 spec.getPasswordSecretRef().getName())
             .orElse(null);
-    String key = secretKey(spec);
-    if (secret == null || secret.getData() == null || secret.getData().get(key) == null) {
-      return Optional.empty();
-    }
-    String cacheKey =
-        media.getMetadata().getUid()
-            + "/"
-            + secret.getMetadata().getUid()
-            + "/"
-            + secret.getMetadata().getResourceVersion()
-            + "/"
-            + key;
-    String cached = passwordHashes.get(cacheKey);
-    if (cached != null) {
-      return Optional.of(cached);
-    }
-    byte[] bytes = Base64.getDecoder().decode(secret.getData().get(key));
-    CharBuffer decoded = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes));
-    Arrays.fill(bytes, (byte) 0);
-    // A Secret made from a file often ends in a newline that nobody types at boot.
-    int length = decoded.limit();
-    while (length > 0 && (decoded.get(length - 1) == '\n' || decoded.get(length - 1) == '\r')) {
-      length--;
-    }
-    char[] password = new char[length];
-    decoded.get(password, 0, length);
-    Arrays.fill(decoded.array(), '\0');
-    try {
-      if (password.length == 0) {
-        return Optional.empty();
-      }
-      String hash = MediaPassword.hash(password, salt(media));
-      passwordHashes.keySet().removeIf(k -> k.startsWith(media.getMetadata().getUid() + "/"));
-      passwordHashes.put(cacheKey, hash);
-      return Optional.of(hash);
-    } finally {
-      MediaPassword.wipe(password);
-    }
-  }
-
-  private static byte[] salt(BootableMedia media) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(
-                  ("osdeploy-media-password\0" + media.getMetadata().getUid())
-                      .getBytes(StandardCharsets.UTF_8));
-      return Arrays.copyOf(digest, MediaPassword.SALT_BYTES);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
+    return passwordHashes.hash(
+        secret, secretKey(spec), media.getMetadata().getUid(), MEDIA_PASSWORD);
   }
 
   /** The finalizer earlier versions put on every media; lifted wherever it is found. */
@@ -374,7 +319,7 @@ public class BootableMediaReconciler
     if (media.getStatus() != null && media.getStatus().getArtifact() != null) {
       removeQuietly(media, media.getStatus().getArtifact().getSha256());
     }
-    passwordHashes.keySet().removeIf(k -> k.startsWith(media.getMetadata().getUid() + "/"));
+    passwordHashes.forget(media.getMetadata().getUid(), MEDIA_PASSWORD);
     try {
       passwords.publish(context.getClient(), media, null);
     } catch (KubernetesClientException e) {

@@ -18,7 +18,9 @@ import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.DistributionPointStatus;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.config.DaemonConfig;
+import io.osdeploy.operator.OperatorSettings;
 import io.osdeploy.operator.content.ImageAssignment;
 import io.osdeploy.operator.content.MulticastConflicts;
 import io.osdeploy.operator.dependent.DaemonConfigMapDependent;
@@ -33,7 +35,9 @@ import io.osdeploy.operator.status.ContentReadiness;
 import io.osdeploy.operator.status.DaemonPods;
 import io.osdeploy.operator.status.ResourceEvents;
 import io.osdeploy.operator.status.StatusAggregator;
+import io.osdeploy.operator.tokens.MachineTokenSecret;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -136,10 +140,17 @@ public class DistributionPointReconciler
             DistributionPointReconciler::tlsSecret));
   }
 
+  /** The Secrets a distribution point names: its TLS certificate and its PXE password. */
   static List<String> tlsSecret(DistributionPoint dp) {
-    return dp.getSpec() == null || dp.getSpec().getTls() == null
-        ? List.of()
-        : List.of(dp.getSpec().getTls().getSecretName());
+    if (dp.getSpec() == null) {
+      return List.of();
+    }
+    List<String> names = new ArrayList<>();
+    if (dp.getSpec().getTls() != null) {
+      names.add(dp.getSpec().getTls().getSecretName());
+    }
+    DistributionPointContext.pxePasswordSecret(dp).ifPresent(names::add);
+    return names;
   }
 
   private static boolean names(DistributionPoint dp, OSImage image) {
@@ -212,6 +223,12 @@ public class DistributionPointReconciler
     if (!problems.isEmpty()) {
       return Assessment.stalled("InvalidConfiguration", String.join("; ", problems));
     }
+    // A directory the operator does not allow: nothing is changed on any node.
+    Optional<String> hostile =
+        OperatorSettings.current().contentPathProblem(config.getContentPath());
+    if (hostile.isPresent()) {
+      return Assessment.stalled("ContentPathNotAllowed", hostile.get());
+    }
     @SuppressWarnings("unchecked")
     InformerEventSource<DistributionPoint, DistributionPoint> peers =
         (InformerEventSource<DistributionPoint, DistributionPoint>)
@@ -237,10 +254,14 @@ public class DistributionPointReconciler
               + other.getSpec().getMulticast().getPortRange().getEnd()
               + "); choose ranges that do not overlap");
     }
+    // The keys first: the daemon pods mount them.
+    MachineTokenSecret.reconcile(
+        context.getClient(), dp, java.time.Instant.now(), MachineTokenKeys.ROTATION);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     List<String> missing = missingImages(dp, context);
     tlsProblem(dp, context).ifPresent(missing::add);
+    pxePasswordProblem(dp, context).ifPresent(missing::add);
     DaemonSet ds = context.getSecondaryResource(DaemonSet.class).orElse(null);
     if (ds != null && ds.getStatus() != null) {
       next.setDesiredNodes(ds.getStatus().getDesiredNumberScheduled());
@@ -304,6 +325,21 @@ public class DistributionPointReconciler
             || "DaemonPodsNotCreated".equals(assessment.reason())
         ? RECHECK_ROLLOUT
         : super.recheckAfter(assessment);
+  }
+
+  /** The Secret of {@code spec.pxe.passwordSecretRef}: missing, or without a password. */
+  private static Optional<String> pxePasswordProblem(
+      DistributionPoint dp, Context<DistributionPoint> context) {
+    return DistributionPointContext.pxePasswordSecret(dp)
+        .filter(name -> DistributionPointContext.pxePasswordHash(dp, context).isEmpty())
+        .map(
+            name ->
+                "spec.pxe.passwordSecretRef: a non-empty key "
+                    + DistributionPointContext.pxePasswordKey(dp)
+                    + " in Secret "
+                    + dp.getMetadata().getNamespace()
+                    + "/"
+                    + name);
   }
 
   /** The Secret of {@code spec.tls}: missing, or without a certificate and key. */

@@ -181,6 +181,8 @@ class DeployManifestsIT {
     "patch, rbac.authorization.k8s.io, rolebindings, site, dp-daemon",
     "watch, '', secrets, , ",
     "get, '', secrets, site, media-password",
+    "create, '', secrets, site, ",
+    "update, '', secrets, site, dp-daemon-machine-tokens",
     "patch, apiextensions.k8s.io, customresourcedefinitions, , osimages.osdeploy.io",
     "watch, apiextensions.k8s.io, customresourcedefinitions, , bootablemedias.osdeploy.io",
     "create, coordination.k8s.io, leases, osdeploy-system, ",
@@ -199,8 +201,6 @@ class DeployManifestsIT {
   @ParameterizedTest(name = "{0} {2} in \"{3}\" {4}")
   @CsvSource({
     // Secrets are read, never written.
-    "create, '', secrets, site, ",
-    "update, '', secrets, site, media-password",
     "patch, '', secrets, site, media-password",
     "delete, '', secrets, site, media-password",
     // The cluster is not its to reshape.

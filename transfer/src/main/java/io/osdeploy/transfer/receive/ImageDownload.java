@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,18 +173,34 @@ public final class ImageDownload {
       new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final HttpClient http;
+  private final Supplier<String> token;
 
   public ImageDownload() {
-    this(null);
+    this(null, () -> null);
   }
 
-  /** With {@code tls} (e.g. {@link io.osdeploy.transfer.tls.PinnedCa}) for https:// servers. */
-  public ImageDownload(SSLContext tls) {
+  /**
+   * With {@code tls} (e.g. {@link io.osdeploy.transfer.tls.PinnedCa}) for https:// servers, and the
+   * machine's token for every request ({@code token} gives null: none; it is asked again for each
+   * request, so a renewed token is used as soon as it exists).
+   */
+  public ImageDownload(SSLContext tls, Supplier<String> token) {
     HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
     if (tls != null) {
       builder.sslContext(tls);
     }
     this.http = builder.build();
+    this.token = token;
+  }
+
+  /** A request to {@code uri} carrying the machine's token. */
+  private HttpRequest.Builder request(URI uri) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
+    String bearer = token.get();
+    if (bearer != null) {
+      builder.header("Authorization", "Bearer " + bearer);
+    }
+    return builder;
   }
 
   /**
@@ -306,7 +323,7 @@ public final class ImageDownload {
     try {
       HttpResponse<byte[]> answer =
           http.send(
-              HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+              request(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
               HttpResponse.BodyHandlers.ofByteArray());
       if (answer.statusCode() != 200) {
         log.info(
@@ -367,7 +384,7 @@ public final class ImageDownload {
       throws IOException, InterruptedException {
     URI uri = content(server, r.image());
     HttpRequest request =
-        HttpRequest.newBuilder(uri)
+        request(uri)
             .header("Range", "bytes=" + from + "-" + to)
             .header("If-Range", "\"" + sha256 + "\"")
             .build();
@@ -404,7 +421,7 @@ public final class ImageDownload {
   private Whole whole(Request r, URI server) throws IOException, InterruptedException {
     URI uri = content(server, r.image());
     HttpResponse<InputStream> answer =
-        http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
+        http.send(request(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
     if (answer.statusCode() != 200) {
       answer.body().close();
       throw new IOException("GET " + uri + ": HTTP " + answer.statusCode());

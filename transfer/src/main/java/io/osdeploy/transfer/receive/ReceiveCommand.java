@@ -24,6 +24,8 @@ public final class ReceiveCommand {
           "  --image NAME            the OSImage to fetch",
           "  --out PATH              file or block device to write",
           "  --client ID             how this machine names itself (default: the host name)",
+          "  --token-file FILE       the machine's token (from its boot script's osdeploy.token,",
+          "                          or POST /v1/token), sent with every request",
           "  --interface NAME        interface facing the distribution point (default: the one",
           "                          routing to the server)",
           "  --multicast-only        never fall back to unicast",
@@ -40,6 +42,7 @@ public final class ReceiveCommand {
           "--image",
           "--out",
           "--client",
+          "--token-file",
           "--interface",
           "--multicast-timeout",
           "--also-from",
@@ -78,8 +81,18 @@ public final class ReceiveCommand {
                 .map(URI::create)
                 .toList()
             : List.of();
+    String token = null;
+    if (o.has("--token-file")) {
+      try {
+        token = java.nio.file.Files.readString(o.path("--token-file")).strip();
+      } catch (java.io.IOException e) {
+        System.err.println("--token-file: cannot read " + o.get("--token-file") + ": " + e);
+        return 2;
+      }
+    }
+    String bearer = token;
     ImageDownload.Outcome outcome =
-        new ImageDownload()
+        new ImageDownload(null, () -> bearer)
             .fetch(
                 new ImageDownload.Request(
                         server,
