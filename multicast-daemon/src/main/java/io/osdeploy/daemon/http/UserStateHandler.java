@@ -33,7 +33,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -51,6 +50,7 @@ import org.slf4j.LoggerFactory;
 final class UserStateHandler extends ChannelInboundHandlerAdapter {
   static final String PATH = "/v1/userstate";
   static final String SHA256_HEADER = "X-Osdeploy-Sha256";
+  static final String VERSION_HEADER = "X-Osdeploy-Version";
 
   private static final Logger log = LoggerFactory.getLogger(UserStateHandler.class);
 
@@ -66,6 +66,7 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
   private Path partial;
   private MessageDigest digest;
   private long received;
+  private long usedAtStart;
 
   UserStateHandler(UserStateStore store, MachineAccess access) {
     this.store = store;
@@ -158,13 +159,17 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     try {
-      Files.createDirectories(grant.archive().getParent());
-      partial = Files.createTempFile(grant.archive().getParent(), grant.key(), ".partial");
+      usedAtStart = store.usedBytes();
+      if (usedAtStart + Math.max(0, declared) > store.quotaBytes()) {
+        refuse(HttpResponseStatus.INSUFFICIENT_STORAGE, full());
+        return;
+      }
+      partial = grant.versions().newUpload();
       upload = FileChannel.open(partial, StandardOpenOption.WRITE);
       digest = Sha256.newDigest();
       received = 0;
     } catch (IOException e) {
-      log.error("state store: cannot write under {}", grant.archive().getParent(), e);
+      log.error("state store: cannot write under {}", grant.versions().dir(), e);
       refuse(HttpResponseStatus.INSUFFICIENT_STORAGE, "the state store cannot take it now");
       return;
     }
@@ -189,6 +194,9 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
           refuse(
               HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
               "body: more than the " + store.maxBytes() + " bytes the state store takes");
+        } else if (usedAtStart + received > store.quotaBytes()) {
+          discardUpload();
+          refuse(HttpResponseStatus.INSUFFICIENT_STORAGE, full());
         }
       }
     } catch (IOException e) {
@@ -241,29 +249,23 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
                 + "\n");
         return;
       }
-      Path shaTmp = grant.sha256().resolveSibling(grant.sha256().getFileName() + ".tmp");
-      Files.writeString(shaTmp, actual + "\n");
-      Files.move(
-          partial,
-          grant.archive(),
-          StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-      Files.move(
-          shaTmp,
-          grant.sha256(),
-          StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+      long version = store.keep(grant, partial, actual, received);
       partial = null;
-      log.info("state store: {} stored ({} bytes, SHA-256 {})", grant.key(), received, actual);
+      log.info(
+          "state store: {} version {} stored ({} bytes, SHA-256 {})",
+          grant.key(),
+          version,
+          received,
+          actual);
       Responses.send(
           ctx,
           request,
           HttpResponseStatus.CREATED,
-          ("stored " + received + " bytes as " + grant.key() + "\n")
+          ("stored " + received + " bytes as " + grant.key() + " version " + version + "\n")
               .getBytes(StandardCharsets.UTF_8),
           "text/plain; charset=utf-8");
     } catch (IOException e) {
-      log.error("state store: keeping {} failed", grant.archive(), e);
+      log.error("state store: keeping {} failed", grant.versions().dir(), e);
       discardUpload();
       Responses.text(
           ctx,
@@ -276,9 +278,11 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
   private void restore(ChannelHandlerContext ctx, HttpRequest request) {
     FileChannel file;
     String sha;
+    UserStateStore.Stored stored;
     try {
-      sha = Files.readString(grant.sha256()).strip();
-      file = FileChannel.open(grant.archive(), StandardOpenOption.READ);
+      stored = store.newest(grant).orElseThrow(() -> new java.nio.file.NoSuchFileException("none"));
+      sha = stored.sha256();
+      file = FileChannel.open(stored.archive(), StandardOpenOption.READ);
     } catch (IOException e) {
       Responses.text(
           ctx,
@@ -294,6 +298,7 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
           .headers()
           .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
       response.headers().set(SHA256_HEADER, sha);
+      response.headers().set(VERSION_HEADER, stored.version());
       HttpUtil.setContentLength(response, size);
       boolean keepAlive = HttpUtil.isKeepAlive(request);
       HttpUtil.setKeepAlive(response, keepAlive);
@@ -314,9 +319,15 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
         last.addListener(ChannelFutureListener.CLOSE);
       }
     } catch (IOException e) {
-      log.error("state store: cannot send {}", grant.archive(), e);
+      log.error("state store: cannot send {}", stored.archive(), e);
       ctx.close();
     }
+  }
+
+  private String full() {
+    return "the state store is full: it keeps at most "
+        + store.quotaBytes()
+        + " bytes, older versions included";
   }
 
   private void refuse(HttpResponseStatus status, String message) {

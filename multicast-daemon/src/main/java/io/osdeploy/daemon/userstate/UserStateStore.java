@@ -7,8 +7,14 @@ import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.daemon.policy.PolicyBook;
 import io.osdeploy.daemon.policy.PolicyIndex;
 import io.osdeploy.daemon.policy.PolicyRequest;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The distribution point's state store: user state captured from a machine, kept as one archive per
@@ -22,6 +28,11 @@ public final class UserStateStore {
 
   /** Archives larger than this are refused while they arrive. */
   public static final long DEFAULT_MAX_BYTES = 8L << 30;
+
+  /** What the whole store may hold, every key's kept versions together. */
+  public static final long DEFAULT_QUOTA_BYTES = 64L << 30;
+
+  private static final Logger log = LoggerFactory.getLogger(UserStateStore.class);
 
   /** Why a request is refused, with the HTTP status that says so. */
   public static final class Refusal extends Exception {
@@ -37,25 +48,91 @@ public final class UserStateStore {
     }
   }
 
-  /** Where a permitted key's archive and its SHA-256 live. */
-  public record Grant(String key, Path archive, Path sha256) {}
+  /** A permitted key, and its kept versions. */
+  public record Grant(String key, StoredVersions versions) {}
+
+  /** An archive to restore: where it is, its SHA-256 and its version. */
+  public record Stored(Path archive, String sha256, long version) {}
 
   private final PolicyBook policy;
   private final long maxBytes;
+  private final long quotaBytes;
   private volatile Path root;
 
   public UserStateStore(PolicyBook policy, long maxBytes) {
-    this.policy = policy;
-    this.maxBytes = maxBytes;
+    this(policy, maxBytes, DEFAULT_QUOTA_BYTES);
   }
 
-  /** Keeps archives under {@code contentPath}; until then every request is refused with 503. */
+  public UserStateStore(PolicyBook policy, long maxBytes, long quotaBytes) {
+    this.policy = policy;
+    this.maxBytes = maxBytes;
+    this.quotaBytes = quotaBytes;
+  }
+
+  /**
+   * Keeps archives under {@code contentPath}; until then every request is refused with 503. What a
+   * crash left behind (unfinished uploads, versions no manifest names) is swept away, and archives
+   * stored before versions existed are moved in as version 1.
+   */
   public void open(Path contentPath) {
-    this.root = contentPath.resolve(DIR);
+    Path dir = contentPath.resolve(DIR);
+    try {
+      if (Files.isDirectory(dir)) {
+        try (Stream<Path> entries = Files.list(dir)) {
+          for (Path entry : entries.toList()) {
+            String name = entry.getFileName().toString();
+            if (Files.isDirectory(entry)) {
+              new StoredVersions(entry).sweep();
+            } else if (name.endsWith(".zip")
+                && Files.exists(entry.resolveSibling(name + ".sha256"))) {
+              new StoredVersions(dir.resolve(name.substring(0, name.length() - 4)))
+                  .adopt(entry, entry.resolveSibling(name + ".sha256"), Instant.now());
+            } else if (name.endsWith(".partial") || name.endsWith(".tmp")) {
+              Files.deleteIfExists(entry);
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      log.warn("state store: cannot tidy {} ({})", dir, e.toString());
+    }
+    this.root = dir;
   }
 
   public long maxBytes() {
     return maxBytes;
+  }
+
+  public long quotaBytes() {
+    return quotaBytes;
+  }
+
+  /** Bytes the store holds now, every key's versions and uploads together. */
+  public long usedBytes() throws IOException {
+    Path dir = root;
+    if (dir == null || !Files.isDirectory(dir)) {
+      return 0;
+    }
+    long total = 0;
+    try (Stream<Path> keys = Files.list(dir)) {
+      for (Path key : keys.toList()) {
+        total += Files.isDirectory(key) ? new StoredVersions(key).bytes() : Files.size(key);
+      }
+    }
+    return total;
+  }
+
+  /** Keeps a complete, synced upload as the key's newest version; returns its number. */
+  public long keep(Grant grant, Path upload, String sha256, long bytes) throws IOException {
+    return grant.versions().keep(upload, sha256, bytes, Instant.now()).version();
+  }
+
+  /** The key's newest version, if anything is stored under it. */
+  public Optional<Stored> newest(Grant grant) throws IOException {
+    return grant
+        .versions()
+        .newest()
+        .map(v -> new Stored(grant.versions().archive(v), v.sha256(), v.version()));
   }
 
   /**
@@ -113,6 +190,6 @@ public final class UserStateStore {
           403,
           "key: deployment " + deployment + " has no " + action + " step for store key " + wanted);
     }
-    return new Grant(wanted, dir.resolve(wanted + ".zip"), dir.resolve(wanted + ".zip.sha256"));
+    return new Grant(wanted, new StoredVersions(dir.resolve(wanted)));
   }
 }

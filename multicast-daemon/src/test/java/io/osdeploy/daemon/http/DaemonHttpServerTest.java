@@ -381,7 +381,8 @@ class DaemonHttpServerTest {
     // Without a key, a machine captures under its own name in the target.
     assertEquals(
         201, putState("deployment=capture-old&mac=52:54:00:00:00:01", archive, null).statusCode());
-    assertTrue(Files.exists(dir.resolve(".osdeploy-userstate").resolve("old-desk.zip")));
+    assertTrue(
+        Files.exists(dir.resolve(".osdeploy-userstate").resolve("old-desk").resolve("v1.zip")));
   }
 
   @Test
@@ -437,9 +438,9 @@ class DaemonHttpServerTest {
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
     assertArrayEquals(archive, restored.body());
-    try (var files = Files.list(dir.resolve(".osdeploy-userstate"))) {
+    try (var files = Files.list(dir.resolve(".osdeploy-userstate").resolve("alice-desk"))) {
       assertEquals(
-          List.of("alice-desk.zip", "alice-desk.zip.sha256"),
+          List.of("manifest.json", "v1.zip"),
           files.map(f -> f.getFileName().toString()).sorted().toList());
     }
     // Other endpoints keep their small request limit.
@@ -452,6 +453,101 @@ class DaemonHttpServerTest {
                     .build(),
                 HttpResponse.BodyHandlers.ofString())
             .statusCode());
+  }
+
+  @Test
+  void userStateKeepsVersionsSweepsWhatACrashLeftAndStaysWithinItsQuota() throws Exception {
+    publishUserStateDeployments();
+    String capture = "deployment=capture-old&mac=52:54:00:00:00:01&key=alice-desk";
+    List<byte[]> archives = new java.util.ArrayList<>();
+    for (int i = 1; i <= 4; i++) {
+      byte[] archive = TestContentServer.bytes(10_000 + i, i);
+      archives.add(archive);
+      HttpResponse<String> stored = putState(capture, archive, TestContentServer.sha256(archive));
+      assertEquals(201, stored.statusCode(), stored.body());
+      assertTrue(stored.body().contains("version " + i), stored.body());
+    }
+    Path key = dir.resolve(".osdeploy-userstate").resolve("alice-desk");
+    try (var files = Files.list(key)) {
+      assertEquals(
+          List.of("manifest.json", "v2.zip", "v3.zip", "v4.zip"),
+          files.map(f -> f.getFileName().toString()).sorted().toList(),
+          "the newest three are kept");
+    }
+    HttpResponse<byte[]> restored =
+        client.send(
+            HttpRequest.newBuilder(
+                    uri(
+                        "/v1/userstate?deployment=restore-new&mac=52:54:00:00:00:02&key=alice-desk"))
+                .header("Authorization", "Bearer " + userStateToken("mac=52:54:00:00:00:02"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertArrayEquals(archives.get(3), restored.body());
+    assertEquals("4", header(restored, "X-Osdeploy-Version"));
+
+    // What a crash can leave: an unfinished upload, an archive no manifest names, a half-written
+    // manifest, and an archive stored the way earlier versions stored them.
+    Files.writeString(key.resolve(".upload-123.partial"), "half");
+    Files.writeString(key.resolve("v9.zip"), "never committed");
+    Files.writeString(key.resolve("manifest.json.tmp"), "{");
+    Path store = dir.resolve(".osdeploy-userstate");
+    byte[] legacy = TestContentServer.bytes(5_000, 77);
+    Files.write(store.resolve("old-desk.zip"), legacy);
+    Files.writeString(
+        store.resolve("old-desk.zip.sha256"), TestContentServer.sha256(legacy) + "\n");
+    Files.writeString(store.resolve("old-desk7.partial"), "half");
+    userState.open(dir);
+    try (var files = Files.list(key)) {
+      assertEquals(
+          List.of("manifest.json", "v2.zip", "v3.zip", "v4.zip"),
+          files.map(f -> f.getFileName().toString()).sorted().toList());
+    }
+    try (var files = Files.list(store)) {
+      assertEquals(
+          List.of("alice-desk", "old-desk"),
+          files.map(f -> f.getFileName().toString()).sorted().toList());
+    }
+    assertArrayEquals(legacy, Files.readAllBytes(store.resolve("old-desk").resolve("v1.zip")));
+
+    // A store at its quota refuses more, and keeps what it has.
+    UserStateStore small =
+        new UserStateStore(userStatePolicy, 1 << 20, userState.usedBytes() + 100);
+    small.open(dir);
+    try (DaemonHttpServer limited =
+        new DaemonHttpServer(
+            new HttpEndpoints(
+                ready::get,
+                () -> null,
+                image -> Optional.empty(),
+                request -> Map.of(),
+                (request, secure) -> "",
+                (request, media) -> request,
+                report -> CompletableFuture.completedFuture(ProgressCollector.Outcome.ACCEPTED),
+                passwords,
+                (image, client) -> {
+                  throw new JoinRefusedException(JoinRefusedException.Reason.UNKNOWN_IMAGE, "no");
+                },
+                () -> "",
+                small,
+                BootEnvironmentFilesTest.write(dir.resolve("boot2")),
+                userStatePolicy::offered,
+                access))) {
+      int smallPort = limited.listen("127.0.0.1", 0).getPort();
+      HttpResponse<String> full =
+          client.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + smallPort + "/v1/userstate?" + capture))
+                  .header("Authorization", "Bearer " + userStateToken(capture))
+                  .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1000]))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(507, full.statusCode(), full.body());
+      assertTrue(full.body().contains("the state store is full"), full.body());
+    }
+    assertEquals("4", header(restored, "X-Osdeploy-Version"));
+    try (var files = Files.list(key)) {
+      assertEquals(4, files.count(), "nothing kept was lost");
+    }
   }
 
   /**
