@@ -2,6 +2,7 @@ package io.osdeploy.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.osdeploy.digest.Sha256;
+import io.osdeploy.transfer.receive.Bearer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -118,8 +119,7 @@ final class DistributionPointClient {
         byte[] renewed =
             retrying(
                 "POST token (renewal)",
-                HttpRequest.newBuilder(server.resolve("/v1/token"))
-                    .header("Authorization", "Bearer " + held)
+                Bearer.request(server.resolve("/v1/token"), held)
                     .POST(HttpRequest.BodyPublishers.noBody())
                     .build());
         keep(renewed);
@@ -189,12 +189,7 @@ final class DistributionPointClient {
 
   /** A request to the distribution point carrying the machine's token. */
   HttpRequest.Builder request(URI url) throws IOException, InterruptedException {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(url);
-    String bearer = tokenFor(url);
-    if (bearer != null) {
-      builder.header("Authorization", "Bearer " + bearer);
-    }
-    return builder;
+    return Bearer.request(url, tokenFor(url));
   }
 
   /** The token for a request made by another client, or null; never thrown over. */

@@ -2,6 +2,7 @@ package io.osdeploy.agent;
 
 import io.osdeploy.agent.TaskSequenceRunner.StepFailed;
 import io.osdeploy.digest.Sha256;
+import io.osdeploy.transfer.receive.Bearer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -229,11 +230,6 @@ final class UserStateStore {
 
   /** A request carrying the machine's token, when it has one. */
   private HttpRequest.Builder authorized(URI uri) {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
-    String bearer = token.get();
-    if (bearer != null) {
-      builder.header("Authorization", "Bearer " + bearer);
-    }
-    return builder;
+    return Bearer.request(uri, token.get());
   }
 }

@@ -66,6 +66,17 @@ public class DaemonConfig {
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
   private boolean pxeAnswerAll;
 
+  /** Whether plain HTTP serves machines nothing but health, metrics and boot files. */
+  private boolean tlsRequired;
+
+  public boolean isTlsRequired() {
+    return tlsRequired;
+  }
+
+  public void setTlsRequired(boolean tlsRequired) {
+    this.tlsRequired = tlsRequired;
+  }
+
   /** The site PXE password's hash ({@code MediaPassword}); null: PXE asks for none. */
   private String pxePasswordHash;
 

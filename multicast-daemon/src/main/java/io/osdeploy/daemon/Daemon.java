@@ -163,7 +163,11 @@ public final class Daemon implements AutoCloseable {
                 userState,
                 this::bootFile,
                 policy::offered,
-                access));
+                access,
+                () -> {
+                  DaemonConfig current = config;
+                  return current != null && current.isTlsRequired();
+                }));
     policy.setVerifiedSizes(image -> served(image).map(VerifiedFile::size).orElse(null));
     this.reporter =
         statusWriter == null

@@ -11,6 +11,7 @@ import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.operator.reconciler.References;
 import io.osdeploy.operator.testing.BareMetalSite;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
@@ -100,6 +101,7 @@ class BareMetalFleetIT {
                 .withNewMetadata()
                 .withName("site-fleet-tls")
                 .withNamespace(ns)
+                .addToLabels(References.SECRET_LABEL, "true")
                 .endMetadata()
                 .withType("kubernetes.io/tls")
                 .addToStringData("tls.crt", Files.readString(tls.resolve("tls.crt")))

@@ -15,6 +15,7 @@ import io.osdeploy.api.v1alpha1.BootableMediaSpec;
 import io.osdeploy.api.v1alpha1.BootableMediaStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.operator.media.BootFiles;
+import io.osdeploy.operator.reconciler.References;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.TestCluster;
@@ -199,6 +200,7 @@ class BootableMediaIT {
         "True",
         "WaitingForPassword",
         () -> "");
+    // The operator sees only Secrets labelled for it: this one, not yet.
     client
         .resource(
             new SecretBuilder()
@@ -209,6 +211,27 @@ class BootableMediaIT {
                 .withStringData(Map.of("password", PASSWORD + "\n"))
                 .build())
         .create();
+    Thread.sleep(3000);
+    BootableMedia waiting =
+        client.resources(BootableMedia.class).inNamespace(ns()).withName("usb-locked").get();
+    String why =
+        waiting.getStatus().getConditions().stream()
+            .filter(c -> c.getType().equals("Reconciling"))
+            .findFirst()
+            .orElseThrow()
+            .getMessage();
+    assertTrue(why.contains("labelled " + References.SECRET_LABEL + "=true"), why);
+    assertTrue(
+        waiting.getStatus().getArtifact() == null, "nothing built from an unlabelled Secret");
+    client
+        .secrets()
+        .inNamespace(ns())
+        .withName("usb-password")
+        .edit(
+            s -> {
+              s.getMetadata().setLabels(Map.of(References.SECRET_LABEL, "true"));
+              return s;
+            });
     BootableMediaStatus.Artifact locked = awaitArtifact(media.getMetadata().getName(), null);
     String iso = new String(get(locked.getUrl()).body(), StandardCharsets.ISO_8859_1);
     assertTrue(iso.contains("login"), "the pointer script asks for the password");

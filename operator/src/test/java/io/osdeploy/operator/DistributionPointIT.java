@@ -37,6 +37,7 @@ import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.dependent.DaemonResources;
+import io.osdeploy.operator.reconciler.References;
 import io.osdeploy.operator.testing.InvalidSample;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.TestCluster;
@@ -97,6 +98,21 @@ class DistributionPointIT {
 
   private static String message(CustomResource<?, ? extends OsdeployStatus> r, String type) {
     return r.getStatus().condition(type).orElseThrow().getMessage();
+  }
+
+  private void createSecret(String name, String type, Map<String, String> data) {
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns())
+                .addToLabels(References.SECRET_LABEL, "true")
+                .endMetadata()
+                .withType(type)
+                .withStringData(data)
+                .build())
+        .create();
   }
 
   private <T extends HasMetadata> T awaitDependent(Class<T> kind, String name) {
@@ -406,16 +422,7 @@ class DistributionPointIT {
                     + "/berlin-pxe"),
         message(waiting, ConditionType.RECONCILING));
 
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("berlin-pxe")
-                .withNamespace(ns())
-                .endMetadata()
-                .addToStringData("password", "pxe secret\n")
-                .build())
-        .create();
+    createSecret("berlin-pxe", "Opaque", Map.of("password", "pxe secret\n"));
     String name = "site-berlin-daemon";
     String hash =
         await()
@@ -488,6 +495,7 @@ class DistributionPointIT {
     DistributionPoint dp = loadSample("distributionpoint.yaml", DistributionPoint.class);
     DistributionPointSpec.Tls tls = new DistributionPointSpec.Tls();
     tls.setSecretName("berlin-tls");
+    tls.setRequired(true);
     dp.getSpec().setTls(tls);
     apply(dp);
     DistributionPoint waiting =
@@ -509,6 +517,7 @@ class DistributionPointIT {
             awaitDependent(ConfigMap.class, name).getData().get(DaemonConfig.CONFIG_KEY));
     assertEquals(DistributionPointSpec.Tls.DEFAULT_PORT, config.getHttpsPort());
     assertEquals(DaemonConfig.TLS_DIRECTORY, config.getTlsDirectory());
+    assertTrue(config.isTlsRequired(), "plain HTTP off for machines");
     var pod = awaitDependent(DaemonSet.class, name).getSpec().getTemplate().getSpec();
     var volume =
         pod.getVolumes().stream()
@@ -534,18 +543,8 @@ class DistributionPointIT {
         List.of("http", "https"),
         service.getSpec().getPorts().stream().map(p -> p.getName()).toList());
 
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("berlin-tls")
-                .withNamespace(ns())
-                .endMetadata()
-                .withType("kubernetes.io/tls")
-                .addToStringData("tls.crt", "certificate")
-                .addToStringData("tls.key", "key")
-                .build())
-        .create();
+    createSecret(
+        "berlin-tls", "kubernetes.io/tls", Map.of("tls.crt", "certificate", "tls.key", "key"));
     awaitCondition(
         DistributionPoint.class, "site-berlin", ConditionType.RECONCILING, "True", "RollingOut");
     rollOut("site-berlin", 2);

@@ -23,6 +23,7 @@ import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
 import io.osdeploy.operator.local.MachinePolicy;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.PointerScript;
+import io.osdeploy.operator.reconciler.References;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
@@ -437,6 +438,7 @@ class DistributionPointNodesIT {
                 .withNewMetadata()
                 .withName("usb-password")
                 .withNamespace(ns())
+                .addToLabels(References.SECRET_LABEL, "true")
                 .endMetadata()
                 .withStringData(java.util.Map.of("password", "s3cret"))
                 .build())

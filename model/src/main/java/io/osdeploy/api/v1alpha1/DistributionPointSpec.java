@@ -215,6 +215,21 @@ public class DistributionPointSpec {
     @JsonPropertyDescription("HTTPS port on the nodes; default 9443.")
     private Integer port;
 
+    @JsonPropertyDescription(
+        "Turn plain HTTP off for machines: over HTTP the daemons then answer only health, metrics"
+            + " and the boot environment's files, and the boot script sends iPXE on to HTTPS, so a"
+            + " machine's token and policy never travel in clear text. PXE then needs an iPXE that"
+            + " trusts the certificate. Default false.")
+    private Boolean required;
+
+    public Boolean getRequired() {
+      return required;
+    }
+
+    public void setRequired(Boolean required) {
+      this.required = required;
+    }
+
     public String getSecretName() {
       return secretName;
     }

@@ -59,6 +59,16 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed path\n");
       return;
     }
+    if (ctx.pipeline().get(SslHandler.class) == null
+        && endpoints.tlsRequired().getAsBoolean()
+        && !servedOverPlainHttp(path, request.method())) {
+      if (path.equals("/v1/boot.ipxe")) {
+        toHttps(ctx, request);
+      } else {
+        Responses.text(ctx, request, HttpResponseStatus.FORBIDDEN, PLAIN_HTTP_OFF);
+      }
+      return;
+    }
     if (HttpMethod.POST.equals(request.method()) && path.equals("/v1/status")) {
       report(ctx, request);
       return;
@@ -127,6 +137,82 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       case "/v1/boot.ipxe" -> bootScript(ctx, request);
       default -> Responses.text(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
     }
+  }
+
+  static final String PLAIN_HTTP_OFF =
+      "plain HTTP is off on this distribution point (spec.tls.required): use its HTTPS endpoint\n";
+
+  /** What plain HTTP still serves with spec.tls.required: probes, metrics, boot files. */
+  private static boolean servedOverPlainHttp(String path, HttpMethod method) {
+    boolean read = HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method);
+    return read
+        && (path.equals("/healthz")
+            || path.equals("/readyz")
+            || path.equals("/metrics")
+            || path.equals("/v1/status")
+            || path.startsWith(ContentResponder.BOOT_PREFIX));
+  }
+
+  private static final java.util.regex.Pattern MEDIA_NAME =
+      java.util.regex.Pattern.compile(
+          "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$");
+
+  /**
+   * With plain HTTP off, the boot script asked over HTTP sends iPXE on to the node's HTTPS
+   * endpoint, where it gets its script and token; every value in it has been validated.
+   */
+  private void toHttps(ChannelHandlerContext ctx, FullHttpRequest request) {
+    QueryStringDecoder query = new QueryStringDecoder(request.uri());
+    PolicyRequest asked;
+    try {
+      asked =
+          new PolicyRequest(
+              param(query, "mac"),
+              param(query, "uuid"),
+              PolicyRequest.Source.PXE,
+              param(query, "deployment"));
+    } catch (IllegalArgumentException e) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+      return;
+    }
+    String media = param(query, "media");
+    if (media != null && !MEDIA_NAME.matcher(media).matches()) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "media: not a media name\n");
+      return;
+    }
+    String https = endpoints.status().get().getHttpsEndpoint();
+    if (https == null) {
+      Responses.text(
+          ctx,
+          request,
+          HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "this node serves no HTTPS yet, and plain HTTP is off (spec.tls.required)\n");
+      return;
+    }
+    StringBuilder q = new StringBuilder();
+    if (asked.mac() != null) {
+      q.append("mac=").append(asked.mac()).append('&');
+    }
+    if (asked.uuid() != null) {
+      q.append("uuid=").append(asked.uuid()).append('&');
+    }
+    if (asked.deployment() != null) {
+      q.append("deployment=").append(asked.deployment()).append('&');
+    }
+    if (media != null) {
+      q.append("media=").append(media).append('&');
+    }
+    Responses.text(
+        ctx,
+        request,
+        HttpResponseStatus.OK,
+        "#!ipxe\n"
+            + "echo osdeploy: this distribution point serves machines over HTTPS only\n"
+            + "chain --replace "
+            + https
+            + "/v1/boot.ipxe?"
+            + q.substring(0, q.length() - 1)
+            + " || exit 1\n");
   }
 
   /**
@@ -226,15 +312,31 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       issue(ctx, request, pinned);
       return;
     }
+    withPassword(ctx, request, pxePassword, media, head -> issue(ctx, head, pinned));
+  }
+
+  /**
+   * Goes on with {@code admitted} once the request's Basic password is the site PXE password (with
+   * {@code pxe}) or {@code media}'s; otherwise answers 401, or 503 while too many checks wait. The
+   * check runs on another thread: {@code admitted} gets the request's head, which outlives its
+   * body.
+   */
+  private void withPassword(
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      boolean pxe,
+      String media,
+      java.util.function.Consumer<HttpRequest> admitted) {
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
     HttpRequest head = new DefaultHttpRequest(request.protocolVersion(), request.method(), "/");
     head.headers().set(request.headers());
-    (pxePassword
+    (pxe
             ? endpoints.mediaPasswords().admitsPxe(authorization)
             : endpoints.mediaPasswords().admits(media, authorization))
         .whenComplete(
-            (admitted, error) -> {
-              if (error == null && admitted) {
-                issue(ctx, head, pinned);
+            (ok, error) -> {
+              if (error == null && ok) {
+                admitted.accept(head);
               } else {
                 refused(ctx, head, error);
               }
@@ -348,20 +450,14 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       return;
     }
     // A password: iPXE sends it by Basic authentication once asked with a 401.
-    HttpRequest head = new DefaultHttpRequest(request.protocolVersion(), request.method(), "/");
-    head.headers().set(request.headers());
-    (pxePassword
-            ? endpoints.mediaPasswords().admitsPxe(authorization)
-            : endpoints.mediaPasswords().admits(media, authorization))
-        .whenComplete(
-            (admitted, error) -> {
-              if (error == null && admitted) {
-                Responses.text(
-                    ctx, head, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned, secure));
-              } else {
-                refused(ctx, head, error);
-              }
-            });
+    withPassword(
+        ctx,
+        request,
+        pxePassword,
+        media,
+        head ->
+            Responses.text(
+                ctx, head, HttpResponseStatus.OK, endpoints.bootScript().apply(pinned, secure)));
   }
 
   /**

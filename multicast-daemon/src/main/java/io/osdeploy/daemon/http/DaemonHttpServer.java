@@ -151,7 +151,11 @@ public final class DaemonHttpServer implements AutoCloseable {
                     if (endpoints.userState() != null) {
                       // Before the aggregator: user state archives stream to disk.
                       ch.pipeline()
-                          .addLast(new UserStateHandler(endpoints.userState(), endpoints.access()));
+                          .addLast(
+                              new UserStateHandler(
+                                  endpoints.userState(),
+                                  endpoints.access(),
+                                  endpoints.tlsRequired()));
                     }
                     ch.pipeline()
                         .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))

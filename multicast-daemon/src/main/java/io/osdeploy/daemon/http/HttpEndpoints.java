@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * content it serves, the deployment policy it publishes, and which deployment a boot media (by
  * name) pins; where agents' progress reports go; boot media passwords; multicast joins; and the
  * state store for user state (null: none); the files of the boot environment this node serves; the
- * deployments offered to a machine that identifies itself, and what its token lets it do.
+ * deployments offered to a machine that identifies itself, and what its token lets it do; whether
+ * plain HTTP is off for machines (spec.tls.required).
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
@@ -39,4 +40,5 @@ public record HttpEndpoints(
     UserStateStore userState,
     VerifiedContent bootEnvironment,
     Function<PolicyRequest, List<TaskSequenceDeployment>> offered,
-    MachineAccess access) {}
+    MachineAccess access,
+    BooleanSupplier tlsRequired) {}

@@ -68,9 +68,13 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
   private long received;
   private long usedAtStart;
 
-  UserStateHandler(UserStateStore store, MachineAccess access) {
+  private final java.util.function.BooleanSupplier tlsRequired;
+
+  UserStateHandler(
+      UserStateStore store, MachineAccess access, java.util.function.BooleanSupplier tlsRequired) {
     this.store = store;
     this.access = access;
+    this.tlsRequired = tlsRequired;
   }
 
   @Override
@@ -108,6 +112,10 @@ final class UserStateHandler extends ChannelInboundHandlerAdapter {
     }
     if (!request.decoderResult().isSuccess()) {
       refuse(HttpResponseStatus.BAD_REQUEST, "malformed request");
+      return;
+    }
+    if (ctx.pipeline().get(SslHandler.class) == null && tlsRequired.getAsBoolean()) {
+      refuse(HttpResponseStatus.FORBIDDEN, DaemonHttpHandler.PLAIN_HTTP_OFF.strip());
       return;
     }
     QueryStringDecoder query = new QueryStringDecoder(request.uri());

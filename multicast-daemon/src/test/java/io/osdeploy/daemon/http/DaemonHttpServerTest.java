@@ -52,6 +52,8 @@ class DaemonHttpServerTest {
 
   @TempDir Path dir;
   private final AtomicBoolean ready = new AtomicBoolean();
+  private final AtomicBoolean tlsRequired = new AtomicBoolean();
+  private final NodeStatus status = new NodeStatus();
   private final HttpClient client = HttpClient.newHttpClient();
   private final List<AgentReport> reports = new CopyOnWriteArrayList<>();
   private final MediaPasswords passwords = new MediaPasswords();
@@ -91,7 +93,6 @@ class DaemonHttpServerTest {
     Path file = dir.resolve(SHA);
     Files.write(file, BYTES);
     VerifiedFile win11 = new VerifiedFile("win11", SHA, file, BYTES.length);
-    NodeStatus status = new NodeStatus();
     status.setName("node-a");
     status.setImages(List.of(new ImageState("win11", SHA, ImageState.Phase.Verified)));
     return new HttpEndpoints(
@@ -143,7 +144,8 @@ class DaemonHttpServerTest {
         userState,
         BootEnvironmentFilesTest.write(dir.resolve("boot")),
         userStatePolicy::offered,
-        access);
+        access,
+        tlsRequired::get);
   }
 
   @Test
@@ -296,6 +298,54 @@ class DaemonHttpServerTest {
     server.closeTls();
     assertEquals(null, server.tlsAddress());
     assertEquals(200, get("/healthz").statusCode(), "plain HTTP goes on");
+  }
+
+  @Test
+  void withTlsRequiredPlainHttpServesMachinesOnlyProbesAndBootFiles() throws Exception {
+    Prerequisites.require(OpensslCa.available(), "openssl (Debian package openssl)");
+    publishUserStateDeployments();
+    OpensslCa ca = OpensslCa.create(dir.resolve("ca"), "site CA");
+    Path tls = ca.issue(dir.resolve("tls"), "127.0.0.1");
+    int httpsPort = server.listenTls("127.0.0.1", 0, TlsMaterial.load(tls).context()).getPort();
+    String base = "https://127.0.0.1:" + httpsPort;
+    status.setHttpsEndpoint(base);
+    tlsRequired.set(true);
+
+    assertEquals(200, anonymous("/healthz", null).statusCode());
+    assertEquals(200, anonymous("/boot/vmlinuz", null).statusCode());
+    for (String path : List.of("/content/win11", "/v1/policy")) {
+      HttpResponse<byte[]> off = get(path);
+      assertEquals(403, off.statusCode(), path);
+      assertTrue(new String(off.body(), StandardCharsets.UTF_8).contains("spec.tls.required"));
+    }
+    assertEquals(403, postToken("?mac=52:54:00:00:00:01&source=pxe", null).statusCode());
+    assertEquals(
+        403,
+        putState("deployment=capture-old&mac=52:54:00:00:00:01", new byte[10], null).statusCode());
+    HttpResponse<byte[]> script =
+        anonymous("/v1/boot.ipxe?mac=52-54-00-00-00-01&media=lab/usb", null);
+    assertEquals(200, script.statusCode());
+    String text = new String(script.body(), StandardCharsets.UTF_8);
+    assertTrue(
+        text.contains(
+            "\nchain --replace "
+                + base
+                + "/v1/boot.ipxe?mac=52:54:00:00:00:01&media=lab/usb || exit 1\n"),
+        text);
+    assertTrue(!text.contains("osdeploy.token"), "no token in clear text");
+    assertEquals(
+        400, anonymous("/v1/boot.ipxe?mac=52:54:00:00:00:01&media=a%0Ab", null).statusCode());
+
+    // Over HTTPS everything is served as before.
+    HttpClient https = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
+    HttpResponse<byte[]> content =
+        https.send(
+            HttpRequest.newBuilder(URI.create(base + "/content/win11"))
+                .header("Authorization", "Bearer " + machine)
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, content.statusCode());
+    assertArrayEquals(BYTES, content.body());
   }
 
   private static String serial(HttpResponse<?> response) throws Exception {
@@ -531,7 +581,8 @@ class DaemonHttpServerTest {
                 small,
                 BootEnvironmentFilesTest.write(dir.resolve("boot2")),
                 userStatePolicy::offered,
-                access))) {
+                access,
+                () -> false))) {
       int smallPort = limited.listen("127.0.0.1", 0).getPort();
       HttpResponse<String> full =
           client.send(

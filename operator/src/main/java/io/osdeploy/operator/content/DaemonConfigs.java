@@ -34,6 +34,7 @@ public final class DaemonConfigs {
     if (spec.getTls() != null) {
       config.setHttpsPort(spec.getTls().port());
       config.setTlsDirectory(DaemonConfig.TLS_DIRECTORY);
+      config.setTlsRequired(Boolean.TRUE.equals(spec.getTls().getRequired()));
     }
     config.setImages(
         assigned.stream()

@@ -92,8 +92,7 @@ public class BootableMediaReconciler
             BootableMedia.class,
             BootableMediaReconciler::deployments),
         // A new password rebuilds the media at once.
-        References.watchReferenced(
-            context, Secret.class, BootableMedia.class, BootableMediaReconciler::secrets),
+        References.watchSecrets(context, BootableMedia.class, BootableMediaReconciler::secrets),
         new InformerEventSource<>(dps, context));
   }
 
@@ -151,10 +150,8 @@ public class BootableMediaReconciler
         String key = secretKey(spec);
         return Assessment.reconciling(
             "WaitingForPassword",
-            "spec.passwordSecretRef: Secret "
-                + ns
-                + "/"
-                + spec.getPasswordSecretRef().getName()
+            "spec.passwordSecretRef: "
+                + References.secretWanted(ns, spec.getPasswordSecretRef().getName())
                 + " with a non-empty key "
                 + key
                 + " not found");

@@ -133,11 +133,8 @@ public class DistributionPointReconciler
         new InformerEventSource<>(peers, context),
         new InformerEventSource<>(pods, context),
         // The certificate's Secret appearing or changing is seen at once.
-        References.watchReferenced(
-            context,
-            Secret.class,
-            DistributionPoint.class,
-            DistributionPointReconciler::tlsSecret));
+        References.watchSecrets(
+            context, DistributionPoint.class, DistributionPointReconciler::tlsSecret));
   }
 
   /** The Secrets a distribution point names: its TLS certificate and its PXE password. */
@@ -336,10 +333,8 @@ public class DistributionPointReconciler
             name ->
                 "spec.pxe.passwordSecretRef: a non-empty key "
                     + DistributionPointContext.pxePasswordKey(dp)
-                    + " in Secret "
-                    + dp.getMetadata().getNamespace()
-                    + "/"
-                    + name);
+                    + " in "
+                    + References.secretWanted(dp.getMetadata().getNamespace(), name));
   }
 
   /** The Secret of {@code spec.tls}: missing, or without a certificate and key. */
@@ -352,7 +347,7 @@ public class DistributionPointReconciler
     String name = dp.getSpec().getTls().getSecretName();
     Optional<Secret> secret = References.lookup(context, Secret.class, ns, name);
     if (secret.isEmpty()) {
-      return Optional.of("spec.tls.secretName: Secret " + ns + "/" + name);
+      return Optional.of("spec.tls.secretName: " + References.secretWanted(ns, name));
     }
     Map<String, String> data = secret.get().getData();
     if (data == null || !data.containsKey("tls.crt") || !data.containsKey("tls.key")) {

@@ -1,6 +1,7 @@
 package io.osdeploy.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -16,7 +17,7 @@ import java.util.stream.Collectors;
  * by a call to the API server) and indexed so that a change to the referenced object wakes every
  * resource that refers to it.
  */
-final class References {
+public final class References {
   private References() {}
 
   /**
@@ -28,6 +29,33 @@ final class References {
       Class<T> referenced,
       Class<P> primary,
       Function<P, List<String>> names) {
+    return watchReferenced(context, referenced, primary, names, null);
+  }
+
+  /**
+   * The label a Secret needs for the operator to see it: the operator caches no other Secret, so a
+   * password or certificate it is not meant to read never enters its memory.
+   */
+  public static final String SECRET_LABEL = "osdeploy.io/secret";
+
+  /** How a resource's status names a Secret it waits for. */
+  static String secretWanted(String namespace, String name) {
+    return "Secret " + namespace + "/" + name + " labelled " + SECRET_LABEL + "=true";
+  }
+
+  /** As {@link #watchReferenced}, for Secrets, and only those labelled {@link #SECRET_LABEL}. */
+  static <P extends HasMetadata> InformerEventSource<Secret, P> watchSecrets(
+      EventSourceContext<P> context, Class<P> primary, Function<P, List<String>> names) {
+    return watchReferenced(context, Secret.class, primary, names, SECRET_LABEL + "=true");
+  }
+
+  private static <P extends HasMetadata, T extends HasMetadata>
+      InformerEventSource<T, P> watchReferenced(
+          EventSourceContext<P> context,
+          Class<T> referenced,
+          Class<P> primary,
+          Function<P, List<String>> names,
+          String labelSelector) {
     String index = "ref-" + referenced.getSimpleName();
     context
         .getPrimaryCache()
@@ -52,6 +80,7 @@ final class References {
                         .map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
             .withNamespacesInheritedFromController()
+            .withLabelSelector(labelSelector)
             .build();
     return new InformerEventSource<>(config, context);
   }

@@ -35,6 +35,7 @@ import io.osdeploy.operator.OsdeployOperator;
 import io.osdeploy.operator.local.Crds;
 import io.osdeploy.operator.local.LocalApiServer;
 import io.osdeploy.operator.media.MediaPasswordBook;
+import io.osdeploy.operator.reconciler.References;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.TestCluster;
@@ -306,6 +307,7 @@ class DeployManifestsIT {
                 .withNewMetadata()
                 .withName("media-password")
                 .withNamespace(SITE_NS)
+                .addToLabels(References.SECRET_LABEL, "true")
                 .endMetadata()
                 .addToStringData("password", "correct horse battery staple")
                 .build())

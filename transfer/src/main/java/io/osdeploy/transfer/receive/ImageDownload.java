@@ -195,12 +195,7 @@ public final class ImageDownload {
 
   /** A request to {@code uri} carrying the machine's token. */
   private HttpRequest.Builder request(URI uri) {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
-    String bearer = token.get();
-    if (bearer != null) {
-      builder.header("Authorization", "Bearer " + bearer);
-    }
-    return builder;
+    return Bearer.request(uri, token.get());
   }
 
   /**
