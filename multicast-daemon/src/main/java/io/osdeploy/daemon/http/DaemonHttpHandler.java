@@ -163,16 +163,8 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
    */
   private void toHttps(ChannelHandlerContext ctx, FullHttpRequest request) {
     QueryStringDecoder query = new QueryStringDecoder(request.uri());
-    PolicyRequest asked;
-    try {
-      asked =
-          new PolicyRequest(
-              param(query, "mac"),
-              param(query, "uuid"),
-              PolicyRequest.Source.PXE,
-              param(query, "deployment"));
-    } catch (IllegalArgumentException e) {
-      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+    PolicyRequest asked = machine(ctx, request, query, () -> PolicyRequest.Source.PXE);
+    if (asked == null) {
       return;
     }
     String media = param(query, "media");
@@ -189,19 +181,6 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
           "this node serves no HTTPS yet, and plain HTTP is off (spec.tls.required)\n");
       return;
     }
-    StringBuilder q = new StringBuilder();
-    if (asked.mac() != null) {
-      q.append("mac=").append(asked.mac()).append('&');
-    }
-    if (asked.uuid() != null) {
-      q.append("uuid=").append(asked.uuid()).append('&');
-    }
-    if (asked.deployment() != null) {
-      q.append("deployment=").append(asked.deployment()).append('&');
-    }
-    if (media != null) {
-      q.append("media=").append(media).append('&');
-    }
     Responses.text(
         ctx,
         request,
@@ -211,7 +190,7 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
             + "chain --replace "
             + https
             + "/v1/boot.ipxe?"
-            + q.substring(0, q.length() - 1)
+            + identityQuery(asked, media)
             + " || exit 1\n");
   }
 
@@ -292,16 +271,9 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       return;
     }
     QueryStringDecoder query = new QueryStringDecoder(request.uri());
-    PolicyRequest asked;
-    try {
-      asked =
-          new PolicyRequest(
-              param(query, "mac"),
-              param(query, "uuid"),
-              PolicyRequest.Source.parse(param(query, "source")),
-              param(query, "deployment"));
-    } catch (IllegalArgumentException e) {
-      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+    PolicyRequest asked =
+        machine(ctx, request, query, () -> PolicyRequest.Source.parse(param(query, "source")));
+    if (asked == null) {
       return;
     }
     String media = param(query, "media");
@@ -415,16 +387,16 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
    */
   private void bootScript(ChannelHandlerContext ctx, FullHttpRequest request) {
     QueryStringDecoder query = new QueryStringDecoder(request.uri());
-    PolicyRequest asked;
-    try {
-      asked =
-          new PolicyRequest(
-              param(query, "mac"),
-              param(query, "uuid"),
-              param(query, "media") != null ? PolicyRequest.Source.MEDIA : PolicyRequest.Source.PXE,
-              param(query, "deployment"));
-    } catch (IllegalArgumentException e) {
-      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+    PolicyRequest asked =
+        machine(
+            ctx,
+            request,
+            query,
+            () ->
+                param(query, "media") != null
+                    ? PolicyRequest.Source.MEDIA
+                    : PolicyRequest.Source.PXE);
+    if (asked == null) {
       return;
     }
     String media = param(query, "media");
@@ -466,16 +438,6 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
    * server asks). Every value in it has been validated.
    */
   private static String pxeLogin(boolean secure, String host, PolicyRequest asked) {
-    StringBuilder query = new StringBuilder();
-    if (asked.mac() != null) {
-      query.append("mac=").append(asked.mac()).append('&');
-    }
-    if (asked.uuid() != null) {
-      query.append("uuid=").append(asked.uuid()).append('&');
-    }
-    if (asked.deployment() != null) {
-      query.append("deployment=").append(asked.deployment()).append('&');
-    }
     return "#!ipxe\n"
         + "echo osdeploy: this site asks for its PXE password\n"
         + "set username "
@@ -488,8 +450,8 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
         + ":${password:uristring}@"
         + host
         + "/v1/boot.ipxe?"
-        + query
-        + "login=1 || exit 1\n";
+        + identityQuery(asked, null)
+        + "&login=1 || exit 1\n";
   }
 
   /**
@@ -615,6 +577,42 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a ticket always serializes", e);
     }
+  }
+
+  /**
+   * The machine a boot or token request names, from {@code source}; null once 400 is answered for a
+   * bad MAC, UUID, deployment or source.
+   */
+  private static PolicyRequest machine(
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      QueryStringDecoder query,
+      java.util.function.Supplier<PolicyRequest.Source> source) {
+    try {
+      return new PolicyRequest(
+          param(query, "mac"), param(query, "uuid"), source.get(), param(query, "deployment"));
+    } catch (IllegalArgumentException e) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+      return null;
+    }
+  }
+
+  /** The validated identity of a boot request, as a query to send it on with. */
+  private static String identityQuery(PolicyRequest asked, String media) {
+    StringBuilder q = new StringBuilder();
+    if (asked.mac() != null) {
+      q.append("&mac=").append(asked.mac());
+    }
+    if (asked.uuid() != null) {
+      q.append("&uuid=").append(asked.uuid());
+    }
+    if (asked.deployment() != null) {
+      q.append("&deployment=").append(asked.deployment());
+    }
+    if (media != null) {
+      q.append("&media=").append(media);
+    }
+    return q.substring(1);
   }
 
   private static String param(QueryStringDecoder query, String name) {
