@@ -253,7 +253,7 @@ class MediaBootIT {
       assertTrue(
           machine.awaitConsole(
               MediaBuilder.UEFI_ONLY_MESSAGE, Duration.ofSeconds(BOOT_TIMEOUT_SECONDS)),
-          "no message under BIOS:\n" + machine.console());
+          "no message under BIOS:\n" + machine.consoleBytes());
       assertTrue(
           !machine.console().contains("osdeploy: asking"),
           "no iPXE asked a server under BIOS:\n" + machine.console());

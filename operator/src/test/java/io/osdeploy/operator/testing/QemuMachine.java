@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * A QEMU x86-64 machine with one e1000 NIC on user-mode networking (the host is 10.0.2.2), its
@@ -20,6 +21,14 @@ import java.util.concurrent.TimeUnit;
 public final class QemuMachine implements AutoCloseable {
   public static final String BINARY = "qemu-system-x86_64";
   public static final String MAC = "52:54:00:12:34:56";
+
+  /**
+   * What the firmware's serial console adds around the text (SeaBIOS mirrors the VGA screen with
+   * escape sequences, carriage returns, cursor moves): removed before the console is searched, so a
+   * line redrawn under load still reads as the line.
+   */
+  private static final Pattern TERMINAL_CONTROL =
+      Pattern.compile("\\x1b\\[[0-9;?]*[ -/]*[@-~]|\\x1b[^\\[]|[\\x00-\\x09\\x0b-\\x1f]");
 
   private final Process process;
   private final Path console;
@@ -112,6 +121,26 @@ public final class QemuMachine implements AutoCloseable {
   }
 
   public String console() throws IOException {
+    return TERMINAL_CONTROL.matcher(rawConsole()).replaceAll("");
+  }
+
+  /**
+   * The console's bytes as written, terminal control sequences included, with each control
+   * character shown as {@code \xNN} so that a failure message shows what a match missed.
+   */
+  public String consoleBytes() throws IOException {
+    StringBuilder shown = new StringBuilder();
+    for (char c : rawConsole().toCharArray()) {
+      if (c == '\n' || (c >= 0x20 && c < 0x7f)) {
+        shown.append(c);
+      } else {
+        shown.append(String.format("\\x%02x", (int) c));
+      }
+    }
+    return shown.toString();
+  }
+
+  private String rawConsole() throws IOException {
     return Files.exists(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
   }
 
