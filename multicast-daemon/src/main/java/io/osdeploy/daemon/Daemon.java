@@ -336,14 +336,15 @@ public final class Daemon implements AutoCloseable {
         tokens.issued());
   }
 
-  private JoinTicket joinMulticast(String image, String client) throws JoinRefusedException {
+  private JoinTicket joinMulticast(String image, String client, java.net.InetAddress from)
+      throws JoinRefusedException {
     MulticastSessions current = multicast;
     if (current == null) {
       throw new JoinRefusedException(
           JoinRefusedException.Reason.UNKNOWN_IMAGE,
           "multicast is not enabled on this distribution point (spec.multicast.enabled)");
     }
-    return current.join(image, client);
+    return current.join(image, client, from);
   }
 
   /**

@@ -65,10 +65,12 @@ class DaemonKilledMidSessionTest {
   /** A machine's token, signed with those keys: both nodes accept it. */
   private String token;
 
+  private TestTokenKeys shared;
+
   @BeforeEach
   void start() throws Exception {
     source = new TestContentServer().serve("/win11.wim", IMAGE);
-    TestTokenKeys shared = TestTokenKeys.create(dir.resolve("machine-tokens"));
+    shared = TestTokenKeys.create(dir.resolve("machine-tokens"));
     keys = shared.dir();
     token = shared.token("52:54:00:00:00:01", "win11");
   }
@@ -142,11 +144,14 @@ class DaemonKilledMidSessionTest {
     NetworkInterface lo = NetworkInterface.getByName("lo");
     List<CompletableFuture<ImageDownload.Outcome>> downloads = new ArrayList<>();
     for (int i = 0; i < RECEIVERS; i++) {
+      // Each receiver is its own machine, with its own token: a token joins as its machine only.
+      String mac = "52:54:00:00:01:0" + i;
+      String own = shared.token(mac, "win11");
       ImageDownload.Request request =
           new ImageDownload.Request(
                   server,
                   "win11",
-                  "52:54:00:00:01:0" + i,
+                  mac,
                   target(i),
                   0,
                   lo,
@@ -160,7 +165,7 @@ class DaemonKilledMidSessionTest {
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  return new ImageDownload(null, () -> token).fetch(request);
+                  return new ImageDownload(null, () -> own).fetch(request);
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
                 }

@@ -23,6 +23,8 @@ import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.transfer.wire.JoinTicket;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -536,8 +538,10 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
   }
 
   /**
-   * {@code POST /v1/multicast/join?image=..&client=..}: the receiver's ticket for a session of the
-   * image (group, port, session key, SHA-256). The only place a session key travels.
+   * {@code POST /v1/multicast/join?image=..[&client=..]}: the receiver's ticket for a session of
+   * the image (group, port, secrets, section digests, SHA-256). The only place session secrets
+   * travel. The receiver is the machine the token names; {@code client}, when given, must name it
+   * too, so one token holds one ticket per image.
    */
   private void join(ChannelHandlerContext ctx, FullHttpRequest request) {
     QueryStringDecoder query = new QueryStringDecoder(request.uri());
@@ -549,12 +553,9 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "image: not an image name\n");
       return;
     }
-    if (client == null || client.isBlank() || client.length() > 128) {
+    if (client != null && (client.isBlank() || client.length() > 128)) {
       Responses.text(
-          ctx,
-          request,
-          HttpResponseStatus.BAD_REQUEST,
-          "client: required, at most 128 characters\n");
+          ctx, request, HttpResponseStatus.BAD_REQUEST, "client: at most 128 characters\n");
       return;
     }
     MachineToken token = bearer(ctx, request);
@@ -565,8 +566,14 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       forbidden(ctx, request, "image " + image + " is not applied by this machine's deployments");
       return;
     }
+    String machine = token.mac() != null ? token.mac() : token.uuid();
+    if (client != null && !sameMachine(client, machine)) {
+      forbidden(ctx, request, "client " + client + " is not the machine this token was issued to");
+      return;
+    }
+    InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
     try {
-      JoinTicket ticket = endpoints.multicastJoin().join(image, client);
+      JoinTicket ticket = endpoints.multicastJoin().join(image, machine, from);
       Responses.json(ctx, request, JSON.writeValueAsBytes(ticket));
     } catch (JoinRefusedException e) {
       HttpResponseStatus status =
@@ -577,6 +584,11 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a ticket always serializes", e);
     }
+  }
+
+  /** Whether a client id names {@code machine}: MACs with dashes or colons, any case. */
+  private static boolean sameMachine(String client, String machine) {
+    return machine != null && client.replace('-', ':').equalsIgnoreCase(machine.replace('-', ':'));
   }
 
   /**

@@ -9,7 +9,12 @@ public final class JoinRefusedException extends Exception {
     /** Every group:port pair of the DP's ranges is in use (503, retry later). */
     NO_FREE_GROUP,
     /** The DP is shutting down (503). */
-    CLOSED
+    CLOSED,
+    /**
+     * A limit on live sessions per node or live tickets per address is reached, or the image cannot
+     * be read to digest its sections (503, retry later or fetch by unicast).
+     */
+    BUSY
   }
 
   private final Reason reason;

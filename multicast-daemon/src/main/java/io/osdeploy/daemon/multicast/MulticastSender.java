@@ -24,9 +24,9 @@ import io.osdeploy.transfer.wire.Nak;
 import io.osdeploy.transfer.wire.ParityBlock;
 import io.osdeploy.transfer.wire.ParityCode;
 import io.osdeploy.transfer.wire.PassEnd;
+import io.osdeploy.transfer.wire.SenderSecrets;
 import io.osdeploy.transfer.wire.SessionCodec;
 import io.osdeploy.transfer.wire.SessionEnd;
-import io.osdeploy.transfer.wire.SessionKeys;
 import io.osdeploy.transfer.wire.Status;
 import io.osdeploy.transfer.wire.WireFormat;
 import java.io.IOException;
@@ -68,13 +68,15 @@ public final class MulticastSender implements SessionSender {
   // Parity is computed for this many groups at a time, then sent row by row across them, so a
   // burst of loss takes at most one row of each group.
   private static final int PARITY_BATCH_GROUPS = 64;
+  static final double EVICT_LOSS = 0.5;
+  static final int EVICT_AFTER_PASSES = 4;
 
   /** What the sender needs to run one session. */
   public record Config(
       InetSocketAddress group,
       NetworkInterface iface,
       int sessionId,
-      byte[] secret,
+      SenderSecrets secrets,
       boolean encrypt,
       double rateMbps,
       int blockSize,
@@ -92,14 +94,14 @@ public final class MulticastSender implements SessionSender {
         InetSocketAddress group,
         NetworkInterface iface,
         int sessionId,
-        byte[] secret,
+        SenderSecrets secrets,
         double rateMbps,
         int expectedReceivers) {
       return new Config(
           group,
           iface,
           sessionId,
-          secret,
+          secrets,
           false,
           rateMbps,
           WireFormat.DEFAULT_BLOCK_SIZE,
@@ -118,7 +120,7 @@ public final class MulticastSender implements SessionSender {
           group,
           iface,
           sessionId,
-          secret,
+          secrets,
           value,
           rateMbps,
           blockSize,
@@ -137,7 +139,7 @@ public final class MulticastSender implements SessionSender {
           group,
           iface,
           sessionId,
-          secret,
+          secrets,
           encrypt,
           value,
           blockSize,
@@ -156,7 +158,7 @@ public final class MulticastSender implements SessionSender {
           group,
           iface,
           sessionId,
-          secret,
+          secrets,
           encrypt,
           rateMbps,
           blockSize,
@@ -175,7 +177,7 @@ public final class MulticastSender implements SessionSender {
           group,
           iface,
           sessionId,
-          secret,
+          secrets,
           encrypt,
           rateMbps,
           blockSize,
@@ -194,7 +196,7 @@ public final class MulticastSender implements SessionSender {
           group,
           iface,
           sessionId,
-          secret,
+          secrets,
           encrypt,
           rateMbps,
           blockSize,
@@ -213,7 +215,7 @@ public final class MulticastSender implements SessionSender {
           group,
           iface,
           sessionId,
-          secret,
+          secrets,
           encrypt,
           rateMbps,
           blockSize,
@@ -250,7 +252,12 @@ public final class MulticastSender implements SessionSender {
   private final RepairPlanner planner;
   private final Set<Integer> verified = new HashSet<>();
   private final Set<Integer> heard = new HashSet<>();
+  // Receivers that left (forged traffic made them go unicast) or were evicted for NAKing most of
+  // every pass: the session no longer waits for them, and their NAKs are ignored.
+  private final Set<Integer> gone = new HashSet<>();
+  private final Map<Integer, Integer> lossyPasses = new java.util.HashMap<>();
   private final AtomicLong naksReceived = new AtomicLong();
+  private final AtomicLong evicted = new AtomicLong();
   private final AtomicLong bytesSent = new AtomicLong();
   private final AtomicLong repairBytes = new AtomicLong();
   private final CompletableFuture<Result> result = new CompletableFuture<>();
@@ -285,12 +292,7 @@ public final class MulticastSender implements SessionSender {
     this.planner =
         new RepairPlanner(
             announce.blockCount(), config.blocksPerSection(), config.fecGroupBlocks());
-    this.codec =
-        new SessionCodec(
-            SessionKeys.fromSecret(config.secret()),
-            config.sessionId(),
-            WireFormat.SENDER_SOURCE_ID,
-            config.encrypt());
+    this.codec = SessionCodec.forSender(config.secrets(), config.sessionId(), config.encrypt());
     this.expected = config.expectedReceivers();
     this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   }
@@ -450,6 +452,9 @@ public final class MulticastSender implements SessionSender {
           reason = SessionEnd.Reason.ALL_VERIFIED;
           break;
         }
+        if (sent + parity > 0) {
+          evictHopeless(sentBlocks, presentAtStart);
+        }
         double loss = planner.worstLoss(sentBlocks, presentAtStart);
         if (sent + parity > 0) {
           double before = rate.rateMbps();
@@ -501,7 +506,7 @@ public final class MulticastSender implements SessionSender {
               bytesSent.get(),
               repairBytes.get(),
               naksReceived.get(),
-              verifiedCount(),
+              verifiedOnly(),
               codec.rejectedTotal(),
               rate.rateMbps());
       LOG.info(
@@ -658,7 +663,7 @@ public final class MulticastSender implements SessionSender {
 
   private boolean finishedAllVerified() {
     synchronized (expectedLock) {
-      if (expected > 0 && verifiedCount() >= expected) {
+      if (expected > 0 && doneCount() >= expected) {
         ending = true;
         return true;
       }
@@ -668,13 +673,13 @@ public final class MulticastSender implements SessionSender {
 
   private boolean waitingForStragglers() {
     int e = expectedCount();
-    return e > 0 && verifiedCount() < e;
+    return e > 0 && doneCount() < e;
   }
 
   /** Ends on idle only if no late joiner slipped in since the last check. */
   private boolean endIfStillIdle() {
     synchronized (expectedLock) {
-      if (expected > 0 && verifiedCount() < expected) {
+      if (expected > 0 && doneCount() < expected) {
         return false;
       }
       ending = true;
@@ -688,10 +693,62 @@ public final class MulticastSender implements SessionSender {
     }
   }
 
-  private int verifiedCount() {
+  /** Receivers the session no longer waits for: verified, left or evicted. */
+  private int doneCount() {
+    Set<Integer> done;
+    synchronized (verified) {
+      done = new HashSet<>(verified);
+    }
+    synchronized (gone) {
+      done.addAll(gone);
+    }
+    return done.size();
+  }
+
+  private int verifiedOnly() {
     synchronized (verified) {
       return verified.size();
     }
+  }
+
+  private boolean isGone(int source) {
+    synchronized (gone) {
+      return gone.contains(source);
+    }
+  }
+
+  /**
+   * Evicts a receiver that NAKed at least {@link #EVICT_LOSS} of what {@link #EVICT_AFTER_PASSES}
+   * passes in a row sent: a receiver that cannot keep up, or one that asks for everything to keep
+   * the session busy. Either finishes by unicast; the others no longer wait for it.
+   */
+  private void evictHopeless(BitSet sent, Set<Integer> present) {
+    Map<Integer, Double> losses = planner.lossBySource(sent, present);
+    for (int source : present) {
+      double loss = losses.getOrDefault(source, 0.0);
+      if (loss < EVICT_LOSS) {
+        lossyPasses.remove(source);
+        continue;
+      }
+      if (lossyPasses.merge(source, 1, Integer::sum) >= EVICT_AFTER_PASSES && !isGone(source)) {
+        synchronized (gone) {
+          gone.add(source);
+        }
+        evicted.incrementAndGet();
+        LOG.warn(
+            "multicast receiver evicted session={} source={} loss={} passes={}: it finishes by"
+                + " unicast",
+            Integer.toUnsignedString(config.sessionId()),
+            Integer.toUnsignedString(source),
+            String.format("%.2f", loss),
+            EVICT_AFTER_PASSES);
+      }
+    }
+  }
+
+  /** Receivers evicted so far. */
+  public long evictedReceivers() {
+    return evicted.get();
   }
 
   @Override
@@ -724,6 +781,9 @@ public final class MulticastSender implements SessionSender {
         if (source == WireFormat.SENDER_SOURCE_ID) {
           return; // another sender with our key: not feedback
         }
+        if (isGone(source)) {
+          return;
+        }
         lastFeedbackNanos = System.nanoTime();
         synchronized (heard) {
           heard.add(source);
@@ -748,6 +808,18 @@ public final class MulticastSender implements SessionSender {
         if (first) {
           LOG.info(
               "multicast receiver verified session={} source={} from={}",
+              Integer.toUnsignedString(config.sessionId()),
+              Integer.toUnsignedString(source),
+              from);
+        }
+      } else if (status.state() == Status.State.LEAVING) {
+        boolean first;
+        synchronized (gone) {
+          first = gone.add(source);
+        }
+        if (first) {
+          LOG.warn(
+              "multicast receiver left session={} source={} from={}: it finishes by unicast",
               Integer.toUnsignedString(config.sessionId()),
               Integer.toUnsignedString(source),
               from);

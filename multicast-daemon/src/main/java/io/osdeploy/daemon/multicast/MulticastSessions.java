@@ -2,9 +2,12 @@ package io.osdeploy.daemon.multicast;
 
 import io.osdeploy.transfer.wire.DecodeException;
 import io.osdeploy.transfer.wire.JoinTicket;
+import io.osdeploy.transfer.wire.ReceiverSecrets;
+import io.osdeploy.transfer.wire.SectionDigests;
+import io.osdeploy.transfer.wire.SenderSecrets;
 import io.osdeploy.transfer.wire.SessionEnd;
-import io.osdeploy.transfer.wire.SessionKeys;
 import io.osdeploy.transfer.wire.WireFormat;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -20,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -34,10 +38,21 @@ import org.slf4j.LoggerFactory;
  * join while a session of the image is sending is a late join into it (the carousel brings the
  * receiver what it missed). A session holds at most {@code maxClients}; the next join opens a new
  * session for the image, which starts by the same rule. Sessions free their group:port when they
- * end. Thread-safe.
+ * end. At most {@link #MAX_LIVE_SESSIONS} sessions live at once, and one address holds at most
+ * {@link #MAX_TICKETS_PER_ADDRESS} tickets of live sessions. Each ticket carries the digests of the
+ * image's sections, computed once per image (outside the lock: a large image takes a while) and
+ * kept for the last {@link #DIGESTS_KEPT} images. Thread-safe.
  */
 public final class MulticastSessions implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MulticastSessions.class);
+
+  /** Live sessions per node: each has a sending thread and an event loop. */
+  static final int MAX_LIVE_SESSIONS = 32;
+
+  /** Tickets of live sessions one address may hold: more than a machine needs, few for a flood. */
+  static final int MAX_TICKETS_PER_ADDRESS = 16;
+
+  static final int DIGESTS_KEPT = 8;
 
   /** One session as the DP's status shows it. */
   public record SessionInfo(
@@ -56,6 +71,14 @@ public final class MulticastSessions implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final ScheduledExecutorService timers;
   private final Map<Integer, Session> sessions = new LinkedHashMap<>();
+  // Section digests by image SHA-256 and size; one computation per image even when joins race.
+  private final Map<String, CompletableFuture<String>> digests =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<String>> eldest) {
+          return size() > DIGESTS_KEPT;
+        }
+      };
   private final Set<Integer> sessionIdsInUse = new HashSet<>();
   private final Map<DecodeException.Reason, Long> rejectedDone =
       new EnumMap<>(DecodeException.Reason.class);
@@ -95,31 +118,88 @@ public final class MulticastSessions implements AutoCloseable {
             });
   }
 
+  /** A join from this host (receivers in the daemon's own process, and tests). */
+  public JoinTicket join(String image, String clientId) throws JoinRefusedException {
+    return join(image, clientId, InetAddress.getLoopbackAddress());
+  }
+
   /**
    * Puts {@code clientId} in a session of {@code image} and returns its ticket. Joining again with
    * the same client id while its session lives returns the same source id (a retried request).
    *
-   * @throws JoinRefusedException the image is unknown, every group:port is taken, or the DP is
-   *     closing
+   * @param from the address the join came from
+   * @throws JoinRefusedException the image is unknown, every group:port is taken, a limit is
+   *     reached, or the DP is closing
    */
-  public synchronized JoinTicket join(String image, String clientId) throws JoinRefusedException {
+  public JoinTicket join(String image, String clientId, InetAddress from)
+      throws JoinRefusedException {
+    MulticastImage img = find(image);
+    return join(img, sectionDigests(img), clientId, from);
+  }
+
+  private synchronized MulticastImage find(String image) throws JoinRefusedException {
     if (closed) {
       joinsRefused++;
       throw new JoinRefusedException(JoinRefusedException.Reason.CLOSED, "the DP is shutting down");
     }
+    return catalog
+        .find(image)
+        .orElseThrow(
+            () -> {
+              joinsRefused++;
+              return new JoinRefusedException(
+                  JoinRefusedException.Reason.UNKNOWN_IMAGE,
+                  "no verified multicast copy of image " + image + " on this DP");
+            });
+  }
+
+  /** The image's section digests (base64), computed by the first join that needs them. */
+  private String sectionDigests(MulticastImage img) throws JoinRefusedException {
+    CompletableFuture<String> future;
+    boolean mine = false;
+    String key = img.sha256() + "/" + img.size();
+    synchronized (digests) {
+      future = digests.get(key);
+      if (future == null) {
+        future = new CompletableFuture<>();
+        digests.put(key, future);
+        mine = true;
+      }
+    }
+    if (mine) {
+      try {
+        future.complete(
+            SectionDigests.compute(
+                    img.file(),
+                    img.size(),
+                    WireFormat.DEFAULT_BLOCK_SIZE,
+                    WireFormat.DEFAULT_BLOCKS_PER_SECTION)
+                .encoded());
+      } catch (IOException | RuntimeException e) {
+        synchronized (digests) {
+          digests.remove(key);
+        }
+        future.completeExceptionally(e);
+      }
+    }
+    try {
+      return future.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      synchronized (this) {
+        joinsRefused++;
+      }
+      throw new JoinRefusedException(
+          JoinRefusedException.Reason.BUSY,
+          "cannot read image " + img.name() + " to digest its sections: " + e.getCause());
+    }
+  }
+
+  private synchronized JoinTicket join(
+      MulticastImage img, String sectionDigests, String clientId, InetAddress from)
+      throws JoinRefusedException {
     if (clientId == null || clientId.isBlank()) {
       throw new IllegalArgumentException("clientId is required");
     }
-    MulticastImage img =
-        catalog
-            .find(image)
-            .orElseThrow(
-                () -> {
-                  joinsRefused++;
-                  return new JoinRefusedException(
-                      JoinRefusedException.Reason.UNKNOWN_IMAGE,
-                      "no verified multicast copy of image " + image + " on this DP");
-                });
     for (Session s : sessions.values()) {
       Integer source = s.clients.get(clientId);
       if (source != null && s.image.equals(img)) {
@@ -128,6 +208,19 @@ public final class MulticastSessions implements AutoCloseable {
         }
         return s.ticket(source);
       }
+    }
+    int fromAddress = 0;
+    for (Session s : sessions.values()) {
+      fromAddress += (int) s.addresses.values().stream().filter(from::equals).count();
+    }
+    if (fromAddress >= MAX_TICKETS_PER_ADDRESS) {
+      joinsRefused++;
+      throw new JoinRefusedException(
+          JoinRefusedException.Reason.BUSY,
+          from.getHostAddress()
+              + " already holds "
+              + MAX_TICKETS_PER_ADDRESS
+              + " tickets of live sessions");
     }
     Session session = null;
     // A running session first: a late join costs no extra bytes on the wire.
@@ -147,10 +240,11 @@ public final class MulticastSessions implements AutoCloseable {
       }
     }
     if (session == null) {
-      session = open(img);
+      session = open(img, sectionDigests);
     }
     int source = session.clients.size() + 1;
     session.clients.put(clientId, source);
+    session.addresses.put(clientId, from);
     clientsJoined++;
     LOG.info(
         "multicast join session={} image={} client={} source={} clients={} state={}",
@@ -211,7 +305,13 @@ public final class MulticastSessions implements AutoCloseable {
         byName);
   }
 
-  private Session open(MulticastImage img) throws JoinRefusedException {
+  private Session open(MulticastImage img, String sectionDigests) throws JoinRefusedException {
+    if (sessions.size() >= MAX_LIVE_SESSIONS) {
+      joinsRefused++;
+      throw new JoinRefusedException(
+          JoinRefusedException.Reason.BUSY,
+          MAX_LIVE_SESSIONS + " multicast sessions are live on this node");
+    }
     GroupPool.Pair pair =
         pool.allocate()
             .orElseThrow(
@@ -227,7 +327,7 @@ public final class MulticastSessions implements AutoCloseable {
     do {
       id = random.nextInt();
     } while (id == 0 || !sessionIdsInUse.add(id));
-    Session s = new Session(id, img, pair, SessionKeys.newSecret(random));
+    Session s = new Session(id, img, pair, SenderSecrets.generate(random), sectionDigests);
     sessions.put(id, s);
     Duration wait = settings.maxWait();
     s.startsBy = Instant.now().plus(wait);
@@ -255,7 +355,7 @@ public final class MulticastSessions implements AutoCloseable {
     }
     MulticastSender.Config config =
         MulticastSender.Config.defaults(
-                s.address(), iface, s.id, s.secret, settings.maxRateMbps(), s.clients.size())
+                s.address(), iface, s.id, s.secrets, settings.maxRateMbps(), s.clients.size())
             .withEncrypt(s.image.encrypt());
     try {
       s.sender = senders.start(config, s.image);
@@ -325,17 +425,25 @@ public final class MulticastSessions implements AutoCloseable {
     final int id;
     final MulticastImage image;
     final GroupPool.Pair pair;
-    final byte[] secret;
+    final SenderSecrets secrets;
+    final String sectionDigests;
     final Map<String, Integer> clients = new LinkedHashMap<>();
+    final Map<String, InetAddress> addresses = new LinkedHashMap<>();
     Instant startsBy;
     ScheduledFuture<?> timer;
     SessionSender sender;
 
-    Session(int id, MulticastImage image, GroupPool.Pair pair, byte[] secret) {
+    Session(
+        int id,
+        MulticastImage image,
+        GroupPool.Pair pair,
+        SenderSecrets secrets,
+        String sectionDigests) {
       this.id = id;
       this.image = image;
       this.pair = pair;
-      this.secret = secret;
+      this.secrets = secrets;
+      this.sectionDigests = sectionDigests;
     }
 
     boolean running() {
@@ -355,17 +463,23 @@ public final class MulticastSessions implements AutoCloseable {
     }
 
     JoinTicket ticket(int source) {
+      ReceiverSecrets receiver = secrets.receiver(source);
+      Base64.Encoder base64 = Base64.getEncoder();
       return new JoinTicket(
           Integer.toUnsignedLong(id),
           source,
           pair.groupDotted(),
           pair.port(),
-          Base64.getEncoder().encodeToString(secret),
+          base64.encodeToString(receiver.groupSecret()),
+          base64.encodeToString(receiver.feedbackKey()),
+          ReceiverSecrets.encodeKey(receiver.senderKey()),
           image.encrypt(),
           image.name(),
           image.size(),
           image.sha256(),
           WireFormat.DEFAULT_BLOCK_SIZE,
+          WireFormat.DEFAULT_BLOCKS_PER_SECTION,
+          sectionDigests,
           WireFormat.DEFAULT_FEC_GROUP_BLOCKS,
           settings.maxRateMbps(),
           running() ? JoinTicket.StartState.RUNNING : JoinTicket.StartState.WAITING,

@@ -106,6 +106,26 @@ final class RepairPlanner {
     return (double) worst / total;
   }
 
+  /**
+   * Per receiver of {@code present} that NAKed this window, the fraction of {@code sent} it NAKed.
+   * Call before {@link #take}.
+   */
+  synchronized Map<Integer, Double> lossBySource(BitSet sent, Set<Integer> present) {
+    Map<Integer, Double> out = new HashMap<>();
+    int total = sent.cardinality();
+    if (total == 0) {
+      return out;
+    }
+    for (Map.Entry<Integer, BitSet> e : bySource.entrySet()) {
+      if (present.contains(e.getKey())) {
+        BitSet lost = (BitSet) e.getValue().clone();
+        lost.and(sent);
+        out.put(e.getKey(), (double) lost.cardinality() / total);
+      }
+    }
+    return out;
+  }
+
   /** The plan for the next pass; starts a new window. */
   synchronized Plan take() {
     BitSet data = new BitSet();

@@ -119,7 +119,7 @@ class DaemonHttpServerTest {
               });
         },
         passwords,
-        (image, client) -> {
+        (image, client, from) -> {
           if (!image.equals("win11")) {
             throw new JoinRefusedException(
                 JoinRefusedException.Reason.UNKNOWN_IMAGE, "no verified copy of " + image);
@@ -130,11 +130,15 @@ class DaemonHttpServerTest {
               "239.1.1.1",
               40000,
               "c2VjcmV0",
+              "ZmVlZGJhY2s=",
+              "c2VuZGVy",
               false,
               image,
               BYTES.length,
               SHA,
               1400,
+              256,
+              "ZGlnZXN0cw==",
               64,
               100,
               JoinTicket.StartState.WAITING,
@@ -574,7 +578,7 @@ class DaemonHttpServerTest {
                 (request, media) -> request,
                 report -> CompletableFuture.completedFuture(ProgressCollector.Outcome.ACCEPTED),
                 passwords,
-                (image, client) -> {
+                (image, client, from) -> {
                   throw new JoinRefusedException(JoinRefusedException.Reason.UNKNOWN_IMAGE, "no");
                 },
                 () -> "",
@@ -893,13 +897,22 @@ class DaemonHttpServerTest {
     assertTrue(ticket.body().contains("\"sha256\":\"" + SHA + "\""), ticket.body());
     HttpResponse<String> unknown =
         client.send(
-            HttpRequest.newBuilder(uri("/v1/multicast/join?image=win10&client=m1"))
+            HttpRequest.newBuilder(uri("/v1/multicast/join?image=win10"))
                 .header("Authorization", "Bearer " + machine)
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(404, unknown.statusCode());
     assertEquals("no verified copy of win10\n", unknown.body());
+    // A token joins as its own machine only: one ticket per image, not one per made-up client.
+    HttpResponse<String> someoneElse =
+        client.send(
+            HttpRequest.newBuilder(uri("/v1/multicast/join?image=win11&client=52:54:00:00:00:99"))
+                .header("Authorization", "Bearer " + machine)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, someoneElse.statusCode(), someoneElse.body());
     HttpResponse<String> bad =
         client.send(
             HttpRequest.newBuilder(uri("/v1/multicast/join?image=../x&client=m1"))

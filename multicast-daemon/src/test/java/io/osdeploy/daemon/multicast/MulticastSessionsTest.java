@@ -15,6 +15,7 @@ import io.osdeploy.transfer.wire.DecodeException;
 import io.osdeploy.transfer.wire.JoinTicket;
 import io.osdeploy.transfer.wire.SessionEnd;
 import io.osdeploy.transfer.wire.WireFormat;
+import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +34,25 @@ import org.junit.jupiter.api.Test;
 class MulticastSessionsTest {
   private static final String SHA = "ab".repeat(32);
   private static final MulticastImage WIN11 =
-      new MulticastImage("win11", Path.of("/content/win11.wim"), 5_000_000, SHA, false);
+      new MulticastImage("win11", sparseFile(5_000_000), 5_000_000, SHA, false);
   private static final MulticastImage WIN10 =
-      new MulticastImage("win10", Path.of("/content/win10.wim"), 4_000_000, SHA, true);
+      new MulticastImage("win10", sparseFile(4_000_000), 4_000_000, SHA, true);
+
+  /**
+   * A file of {@code size} zero bytes that takes no disk: what a ticket's digests are read from.
+   */
+  private static Path sparseFile(long size) {
+    try {
+      Path file = java.nio.file.Files.createTempFile("osdeploy-image", ".img");
+      file.toFile().deleteOnExit();
+      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+        f.setLength(size);
+      }
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   private final List<FakeSender> started = new ArrayList<>();
   private MulticastSessions sessions;
@@ -207,6 +224,33 @@ class MulticastSessionsTest {
   }
 
   @Test
+  void oneAddressHoldsAtMostSixteenTicketsAndANodeAtMostThirtyTwoSessions() throws Exception {
+    // One client per session and 100 group:port pairs: every join opens a session.
+    sessions(scheduled(1, 600, 1));
+    InetAddress lab = InetAddress.getByName("10.0.0.7");
+    for (int i = 0; i < MulticastSessions.MAX_TICKETS_PER_ADDRESS; i++) {
+      sessions.join("win11", "lab-" + i, lab);
+    }
+    JoinRefusedException flood =
+        assertThrows(JoinRefusedException.class, () -> sessions.join("win11", "lab-x", lab));
+    assertEquals(JoinRefusedException.Reason.BUSY, flood.reason());
+    assertTrue(flood.getMessage().contains("10.0.0.7"), flood.getMessage());
+    // A retried join is not a new ticket, and another address is not limited by this one.
+    assertEquals(1, sessions.join("win11", "lab-0", lab).sourceId());
+    for (int i = MulticastSessions.MAX_TICKETS_PER_ADDRESS;
+        i < MulticastSessions.MAX_LIVE_SESSIONS;
+        i++) {
+      sessions.join("win11", "m-" + i, InetAddress.getByName("10.0.1." + i));
+    }
+    JoinRefusedException full =
+        assertThrows(
+            JoinRefusedException.class,
+            () -> sessions.join("win11", "one-more", InetAddress.getByName("10.0.2.1")));
+    assertEquals(JoinRefusedException.Reason.BUSY, full.reason());
+    assertEquals(MulticastSessions.MAX_LIVE_SESSIONS, sessions.sessions().size());
+  }
+
+  @Test
   void unknownImageIsRefused() throws Exception {
     sessions(scheduled(1, 60, 10));
     JoinRefusedException e =
@@ -229,11 +273,15 @@ class MulticastSessionsTest {
             "group",
             "port",
             "secret",
+            "feedbackKey",
+            "senderKey",
             "encrypted",
             "image",
             "imageSize",
             "sha256",
             "blockSize",
+            "blocksPerSection",
+            "sectionDigests",
             "fecGroupBlocks",
             "maxRateMbps",
             "state",
@@ -241,7 +289,13 @@ class MulticastSessionsTest {
         fieldNames(tree));
     assertEquals("WAITING", tree.get("state").asText());
     assertTrue(tree.get("encrypted").asBoolean());
-    assertEquals(32, t.secretBytes().length);
+    assertEquals(32, t.receiverSecrets().groupSecret().length);
+    assertEquals(32, t.receiverSecrets().feedbackKey().length);
+    assertEquals((t.imageSize() + 358_399) / 358_400, t.sections().count());
+    JoinTicket other = sessions.join("win10", "aa:02");
+    assertEquals(t.secret(), other.secret(), "one shared key per session");
+    assertNotEquals(t.feedbackKey(), other.feedbackKey(), "a feedback key per receiver");
+    assertEquals(t.senderKey(), other.senderKey());
     assertEquals(t, json.readValue(text, JoinTicket.class));
     assertTrue(tree.get("group").asText().startsWith("239.1.1."));
   }

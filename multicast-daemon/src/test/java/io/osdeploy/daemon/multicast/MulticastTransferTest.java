@@ -12,9 +12,10 @@ import io.osdeploy.transfer.receive.ReceiveResult;
 import io.osdeploy.transfer.wire.Announce;
 import io.osdeploy.transfer.wire.DataBlock;
 import io.osdeploy.transfer.wire.DecodeException;
+import io.osdeploy.transfer.wire.SectionDigests;
+import io.osdeploy.transfer.wire.SenderSecrets;
 import io.osdeploy.transfer.wire.SessionCodec;
 import io.osdeploy.transfer.wire.SessionEnd;
-import io.osdeploy.transfer.wire.SessionKeys;
 import io.osdeploy.transfer.wire.WireFormat;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -123,13 +124,10 @@ class MulticastTransferTest {
     Transfer t = new Transfer(this, dir, FOUR_MIB, false);
     t.rateMbps = 200;
     t.injector =
-        (group, session, secret) -> {
+        (group, session, secrets) -> {
+          // A host that never joined: none of the session's keys.
           SessionCodec forger =
-              new SessionCodec(
-                  SessionKeys.fromSecret(SessionKeys.newSecret(new SecureRandom())),
-                  session,
-                  0,
-                  false);
+              SessionCodec.forSender(SenderSecrets.generate(new SecureRandom()), session, false);
           try (MulticastSocket socket = new MulticastSocket(group.getPort())) {
             socket.setOption(StandardSocketOptions.IP_MULTICAST_IF, lo);
             socket.setSoTimeout(5000);
@@ -161,8 +159,264 @@ class MulticastTransferTest {
     MulticastReceiver receiver = t.receivers.get(0);
     assertEquals(50, receiver.rejected(DecodeException.Reason.AUTHENTICATION_FAILED));
     assertEquals(50, receiver.rejected(DecodeException.Reason.TRUNCATED));
-    // A captured datagram the receiver itself lost on the way would be a legitimate first copy.
-    assertTrue(receiver.rejected(DecodeException.Reason.REPLAYED) >= 45);
+    // A replayed control message is refused; a replayed block is a duplicate of one already held
+    // (or, if the receiver lost the original, a legitimate first copy).
+    assertTrue(
+        receiver.rejected(DecodeException.Reason.REPLAYED) + r.duplicateBlocks() >= 45,
+        "replays: "
+            + receiver.rejected(DecodeException.Reason.REPLAYED)
+            + " refused, "
+            + r.duplicateBlocks()
+            + " duplicates");
+  }
+
+  /**
+   * A receiver that joined (it holds the shared key, its own feedback key and the sender's public
+   * key, as every ticket holder does) forges the last block of three sections ahead of the sender,
+   * a SESSION_END, and VERIFIED reports in the other receivers' names. The others drop the three
+   * sections when they fail their digests and get them again by NAK, ignore the unsigned
+   * SESSION_END, and the sender counts the made-up reports as unauthenticated: every receiver ends
+   * with the exact image, and only they are counted verified.
+   */
+  @Test
+  void aJoinedReceiverForgingDataAndControlPoisonsNobody() throws Exception {
+    Transfer t = new Transfer(this, dir, FOUR_MIB, false);
+    t.rateMbps = 50;
+    t.injector =
+        (group, session, secrets) ->
+            new JoinedAttacker(group, session, secrets).forge(List.of(9, 10, 11), true);
+    List<ReceiveResult> results =
+        t.run(MulticastReceiver.DataDropFilter.NONE, MulticastReceiver.DataDropFilter.NONE);
+    for (ReceiveResult r : results) {
+      assertEquals(ReceiveResult.Outcome.VERIFIED, r.outcome(), r.toString());
+      assertEquals(t.sha256Hex, sha256Hex(r.file()));
+      assertEquals(3, r.forgedSections(), "each forged section was caught: " + r);
+      assertEquals(3, r.badSignatures(), "each forged SESSION_END was refused: " + r);
+    }
+    assertEquals(2, t.senderResult.verifiedReceivers());
+    assertTrue(
+        t.senderRejected.get(DecodeException.Reason.AUTHENTICATION_FAILED) >= 2,
+        "reports in another receiver's name: " + t.senderRejected);
+  }
+
+  /**
+   * Under sustained forgery (every section's last block) the receivers leave the session once
+   * forgery reaches {@link MulticastReceiver#FORGERIES_BEFORE_LEAVING}, instead of failing: they
+   * end INCOMPLETE holding only sections that matched their digests (all of them the image's
+   * bytes), which is what the unicast fallback then completes, and the sender stops waiting for
+   * them.
+   */
+  @Test
+  void receiversUnderSustainedForgeryLeaveKeepingOnlyCheckedSections() throws Exception {
+    Transfer t = new Transfer(this, dir, FOUR_MIB, false);
+    t.rateMbps = 50;
+    List<Integer> all = new ArrayList<>();
+    for (int s = 0; s < 12; s++) {
+      all.add(s);
+    }
+    t.injector =
+        (group, session, secrets) -> new JoinedAttacker(group, session, secrets).forge(all, false);
+    List<ReceiveResult> results = t.run(MulticastReceiver.DataDropFilter.NONE);
+    ReceiveResult r = results.get(0);
+    assertEquals(ReceiveResult.Outcome.INCOMPLETE, r.outcome(), r.toString());
+    assertTrue(
+        r.forgedSections() + r.badSignatures() >= MulticastReceiver.FORGERIES_BEFORE_LEAVING,
+        r.toString());
+    java.util.BitSet kept = t.receivers.get(0).heldBlocks();
+    byte[] image = Files.readAllBytes(t.image);
+    byte[] received = Files.readAllBytes(r.file());
+    for (int b = kept.nextSetBit(0); b >= 0; b = kept.nextSetBit(b + 1)) {
+      int from = b * 1400;
+      int to = Math.min(image.length, from + 1400);
+      assertTrue(
+          Arrays.equals(image, from, to, received, from, to),
+          "kept block " + b + " is the image's");
+    }
+    assertTrue(kept.cardinality() < 2996, "the forged sections are not kept");
+    assertEquals(0, t.senderResult.verifiedReceivers());
+  }
+
+  /**
+   * A joined receiver that NAKs every block after every pass would keep the session repairing until
+   * its 30-minute limit. The sender evicts it after {@link MulticastSender#EVICT_AFTER_PASSES}
+   * passes in which it NAKed at least half of what was sent; the honest receivers verify and the
+   * session ends.
+   */
+  @Test
+  void aReceiverThatAsksForEverythingIsEvicted() throws Exception {
+    Transfer t = new Transfer(this, dir, 1 << 20, false);
+    t.rateMbps = 200;
+    t.extraExpected = 1; // the attacker joined like anyone: the session waits for it too
+    t.injector =
+        (group, session, secrets) -> new JoinedAttacker(group, session, secrets).nakEverything();
+    List<ReceiveResult> results =
+        t.run(MulticastReceiver.DataDropFilter.NONE, MulticastReceiver.DataDropFilter.NONE);
+    for (ReceiveResult r : results) {
+      assertEquals(ReceiveResult.Outcome.VERIFIED, r.outcome(), r.toString());
+    }
+    assertEquals(SessionEnd.Reason.ALL_VERIFIED, t.senderResult.reason());
+    assertEquals(1, t.evicted);
+  }
+
+  /** A receiver that joined the session (source 200) and turns on it. */
+  private final class JoinedAttacker {
+    private static final int SOURCE = 200;
+    private final InetSocketAddress group;
+    private final int session;
+    private final io.osdeploy.transfer.wire.FrameCodec frames;
+    private final SessionCodec asItself;
+
+    JoinedAttacker(InetSocketAddress group, int session, SenderSecrets secrets) {
+      this.group = group;
+      this.session = session;
+      javax.crypto.spec.SecretKeySpec own =
+          new javax.crypto.spec.SecretKeySpec(secrets.receiver(SOURCE).feedbackKey(), "HmacSHA256");
+      // What its ticket gives it: the shared key, and its own feedback key for any source id.
+      this.frames =
+          new io.osdeploy.transfer.wire.FrameCodec(
+              io.osdeploy.transfer.wire.SessionKeys.fromSecret(secrets.groupSecret()),
+              source -> own);
+      this.asItself = SessionCodec.forReceiver(secrets.receiver(SOURCE), session, SOURCE, false);
+    }
+
+    /**
+     * Waits for the first ANNOUNCE (the receivers store blocks from then on); the sender's address.
+     */
+    private InetSocketAddress awaitAnnounce(MulticastSocket socket) throws IOException {
+      byte[] buf = new byte[2048];
+      while (true) {
+        DatagramPacket p = new DatagramPacket(buf, buf.length);
+        socket.receive(p);
+        if (p.getLength() > 5 && buf[5] == 1) {
+          return (InetSocketAddress) p.getSocketAddress();
+        }
+      }
+    }
+
+    private ByteBuf frame(
+        io.osdeploy.transfer.wire.MessageType type, int source, long seq, byte[] payload) {
+      ByteBuf p = Unpooled.wrappedBuffer(payload);
+      try {
+        return frames.encode(
+            UnpooledByteBufAllocator.DEFAULT, type, session, source, seq, p, false);
+      } finally {
+        p.release();
+      }
+    }
+
+    void forge(List<Integer> sections, boolean controlToo) throws Exception {
+      try (MulticastSocket socket = new MulticastSocket(group.getPort())) {
+        socket.setOption(StandardSocketOptions.IP_MULTICAST_IF, lo);
+        socket.setSoTimeout(5000);
+        socket.joinGroup(group, lo);
+        InetSocketAddress sender = awaitAnnounce(socket);
+        long seq = Long.MAX_VALUE / 2;
+        for (int s : sections) {
+          // The last block of the section, ahead of the sender: DATA fields, then made-up bytes.
+          int block = Math.min(2995, s * 256 + 255);
+          byte[] payload = new byte[8 + (block == 2995 ? FOUR_MIB - 2995 * 1400 : 1400)];
+          java.nio.ByteBuffer.wrap(payload).putShort((short) 0).putShort((short) 0).putInt(block);
+          Arrays.fill(payload, 8, payload.length, (byte) 0x5a);
+          sendTo(
+              socket, group, frame(io.osdeploy.transfer.wire.MessageType.DATA, 0, ++seq, payload));
+        }
+        if (controlToo) {
+          for (int i = 0; i < 3; i++) {
+            // SESSION_END ABORTED with 64 bytes where the sender's signature belongs.
+            byte[] payload = new byte[4 + WireFormat.SIGNATURE_BYTES];
+            payload[0] = 3;
+            byte[] signature = new byte[WireFormat.SIGNATURE_BYTES];
+            new SecureRandom().nextBytes(signature);
+            System.arraycopy(signature, 0, payload, 4, signature.length);
+            sendTo(
+                socket,
+                group,
+                frame(io.osdeploy.transfer.wire.MessageType.SESSION_END, 0, ++seq, payload));
+          }
+          for (int source : List.of(100, 101)) {
+            // STATUS VERIFIED in another receiver's name, under the attacker's own feedback key.
+            byte[] payload = {2, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
+            sendTo(
+                socket,
+                sender,
+                frame(
+                    io.osdeploy.transfer.wire.MessageType.STATUS,
+                    source,
+                    System.currentTimeMillis() << 20,
+                    payload));
+          }
+        }
+        socket.leaveGroup(group, lo);
+      }
+    }
+
+    /** Says hello, then NAKs every block of the image after every pass end, in the background. */
+    void nakEverything() throws Exception {
+      MulticastSocket socket = new MulticastSocket(group.getPort());
+      socket.setOption(StandardSocketOptions.IP_MULTICAST_IF, lo);
+      socket.setSoTimeout(200);
+      socket.joinGroup(group, lo);
+      InetSocketAddress sender = awaitAnnounceWithin(socket);
+      int sections = 3; // 1 MiB: 749 blocks of 1400 bytes, 256 to a section
+      Thread flood =
+          new Thread(
+              () -> {
+                byte[] buf = new byte[2048];
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+                try (socket) {
+                  sendTo(
+                      socket,
+                      sender,
+                      asItself.encode(
+                          UnpooledByteBufAllocator.DEFAULT,
+                          new io.osdeploy.transfer.wire.Status(
+                              io.osdeploy.transfer.wire.Status.State.RECEIVING, 0, 749)));
+                  while (System.nanoTime() < until) {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    try {
+                      socket.receive(p);
+                    } catch (java.net.SocketTimeoutException e) {
+                      continue;
+                    }
+                    if (p.getLength() > 5 && buf[5] == 7) {
+                      return; // SESSION_END
+                    }
+                    if (p.getLength() > 5 && buf[5] == 5) {
+                      List<io.osdeploy.transfer.wire.Nak.Section> all = new ArrayList<>();
+                      for (int s = 0; s < sections; s++) {
+                        java.util.BitSet missing = new java.util.BitSet();
+                        missing.set(0, s == sections - 1 ? 749 - 512 : 256);
+                        all.add(new io.osdeploy.transfer.wire.Nak.Section(s, missing));
+                      }
+                      sendTo(
+                          socket,
+                          sender,
+                          asItself.encode(
+                              UnpooledByteBufAllocator.DEFAULT,
+                              new io.osdeploy.transfer.wire.Nak(0, 32, all)));
+                    }
+                  }
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              },
+              "nak-everything");
+      flood.setDaemon(true);
+      flood.start();
+    }
+
+    private InetSocketAddress awaitAnnounceWithin(MulticastSocket socket) throws IOException {
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (true) {
+        try {
+          return awaitAnnounce(socket);
+        } catch (java.net.SocketTimeoutException e) {
+          if (System.nanoTime() > until) {
+            throw e;
+          }
+        }
+      }
+    }
   }
 
   @Test
@@ -222,18 +476,26 @@ class MulticastTransferTest {
             InetAddress.getByName("239.255." + rnd.nextInt(1, 255) + "." + rnd.nextInt(1, 255)),
             rnd.nextInt(20_000, 60_000));
     int session = rnd.nextInt(1, Integer.MAX_VALUE);
-    byte[] secret = SessionKeys.newSecret(new SecureRandom());
+    SenderSecrets secrets = SenderSecrets.generate(new SecureRandom());
     byte[] image = new byte[10 * 1400];
     new Random(7).nextBytes(image);
+    Path imageFile = dir.resolve("image");
+    Files.write(imageFile, image);
+    // Sections of 8 blocks: the first is whole when the sender falls silent, the second is not.
+    int blocksPerSection = 8;
     Duration lostAfter = Duration.ofMillis(800);
     MulticastReceiver receiver =
         new MulticastReceiver(
-            MulticastReceiver.Config.defaults(group, lo, session, 101, secret)
+            MulticastReceiver.Config.defaults(
+                    group,
+                    lo,
+                    session,
+                    101,
+                    secrets.receiver(101),
+                    SectionDigests.compute(imageFile, image.length, 1400, blocksPerSection))
                 .withSenderLostTimeout(lostAfter),
             dir.resolve("received"));
-    SessionCodec sender =
-        new SessionCodec(
-            SessionKeys.fromSecret(secret), session, WireFormat.SENDER_SOURCE_ID, false);
+    SessionCodec sender = SessionCodec.forSender(secrets, session, false);
     try (MulticastSocket socket = new MulticastSocket()) {
       socket.setOption(StandardSocketOptions.IP_MULTICAST_IF, lo);
       CompletableFuture<ReceiveResult> result = receiver.start();
@@ -245,11 +507,11 @@ class MulticastTransferTest {
               Announce.of(
                   image.length,
                   1400,
-                  WireFormat.DEFAULT_BLOCKS_PER_SECTION,
+                  blocksPerSection,
                   1000,
                   MessageDigest.getInstance("SHA-256").digest(image),
                   "image.wim")));
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < 9; i++) {
         sendTo(
             socket,
             group,
@@ -261,8 +523,10 @@ class MulticastTransferTest {
       ReceiveResult r = result.get(10, TimeUnit.SECONDS);
       long waited = System.nanoTime() - silentSince;
       assertEquals(ReceiveResult.Outcome.INCOMPLETE, r.outcome());
-      assertEquals(4, r.blocks());
-      assertEquals(4, receiver.heldBlocks().cardinality());
+      assertEquals(9, r.blocks());
+      // Only the section that matched its digest is kept; the unchecked block is fetched again.
+      assertEquals(8, receiver.heldBlocks().cardinality());
+      assertEquals(8, receiver.heldBlocks().nextClearBit(0));
       assertTrue(waited >= lostAfter.toNanos(), "gave up after " + waited + " ns");
     } finally {
       receiver.close();
@@ -299,6 +563,12 @@ class MulticastTransferTest {
     final byte[] sha256;
     final boolean encrypt;
     MulticastSender.Result senderResult;
+    java.util.Map<DecodeException.Reason, Long> senderRejected;
+    long evicted;
+
+    /** Receivers the sender waits for beyond the ones this transfer runs (an attacker's join). */
+    int extraExpected;
+
     final List<MulticastReceiver> receivers = new ArrayList<>();
 
     /** Receivers from this index on join only after the sender started, this many ms late. */
@@ -306,8 +576,8 @@ class MulticastTransferTest {
 
     long lateMillis;
 
-    /** Runs while the session is under way, with the group, session id and secret. */
-    Injector injector = (group, session, secret) -> {};
+    /** Runs while the session is under way, with the group, session id and secrets. */
+    Injector injector = (group, session, secrets) -> {};
 
     double rateMbps = RATE_MBPS;
 
@@ -338,20 +608,32 @@ class MulticastTransferTest {
               InetAddress.getByName("239.255." + rnd.nextInt(1, 255) + "." + rnd.nextInt(1, 255)),
               rnd.nextInt(20_000, 60_000));
       int session = rnd.nextInt(1, Integer.MAX_VALUE);
-      byte[] secret = SessionKeys.newSecret(new java.security.SecureRandom());
+      SenderSecrets secrets = SenderSecrets.generate(new java.security.SecureRandom());
+      SectionDigests digests =
+          SectionDigests.compute(
+              image,
+              Files.size(image),
+              WireFormat.DEFAULT_BLOCK_SIZE,
+              WireFormat.DEFAULT_BLOCKS_PER_SECTION);
       receivers.clear();
       List<CompletableFuture<ReceiveResult>> futures = new ArrayList<>();
       try {
         for (int i = 0; i < filters.length; i++) {
           receivers.add(
-              outer.receiver(group, session, secret, i, filters[i], encrypt, dir, expectedSha256));
+              outer.receiver(
+                  group, session, secrets, digests, i, filters[i], encrypt, dir, expectedSha256));
         }
         for (int i = 0; i < Math.min(lateFrom, receivers.size()); i++) {
           futures.add(receivers.get(i).start());
         }
         MulticastSender.Config config =
             MulticastSender.Config.defaults(
-                    group, lo, session, secret, rateMbps, Math.min(lateFrom, filters.length))
+                    group,
+                    lo,
+                    session,
+                    secrets,
+                    rateMbps,
+                    Math.min(lateFrom, filters.length) + extraExpected)
                 .withEncrypt(encrypt)
                 .withFecGroupBlocks(fecGroupBlocks)
                 .withReadyWait(Duration.ofMillis(500))
@@ -366,8 +648,10 @@ class MulticastTransferTest {
               futures.add(receivers.get(i).start());
             }
           }
-          injector.inject(group, session, secret);
+          injector.inject(group, session, secrets);
           senderResult = done.get(60, TimeUnit.SECONDS);
+          senderRejected = sender.rejectedByReason();
+          evicted = sender.evictedReceivers();
         }
         List<ReceiveResult> results = new ArrayList<>();
         for (CompletableFuture<ReceiveResult> f : futures) {
@@ -381,27 +665,30 @@ class MulticastTransferTest {
   }
 
   private interface Injector {
-    void inject(InetSocketAddress group, int session, byte[] secret) throws Exception;
+    void inject(InetSocketAddress group, int session, SenderSecrets secrets) throws Exception;
   }
 
   private MulticastReceiver receiver(
       InetSocketAddress group,
       int session,
-      byte[] secret,
+      SenderSecrets secrets,
+      SectionDigests digests,
       int i,
       MulticastReceiver.DataDropFilter filter,
       boolean encrypt,
       Path dir,
       byte[] expectedSha256) {
     MulticastReceiver.Config base =
-        MulticastReceiver.Config.defaults(group, lo, session, 100 + i, secret);
+        MulticastReceiver.Config.defaults(
+            group, lo, session, 100 + i, secrets.receiver(100 + i), digests);
     return new MulticastReceiver(
         new MulticastReceiver.Config(
             group,
             lo,
             session,
             100 + i,
-            secret,
+            base.secrets(),
+            digests,
             encrypt,
             base.nakBackoffMax(),
             base.idleTimeout(),

@@ -12,9 +12,8 @@ import io.osdeploy.transfer.receive.ReceiveResult;
 import io.osdeploy.transfer.wire.DataBlock;
 import io.osdeploy.transfer.wire.DecodeException;
 import io.osdeploy.transfer.wire.JoinTicket;
+import io.osdeploy.transfer.wire.SenderSecrets;
 import io.osdeploy.transfer.wire.SessionCodec;
-import io.osdeploy.transfer.wire.SessionKeys;
-import io.osdeploy.transfer.wire.WireFormat;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.net.DatagramPacket;
@@ -134,12 +133,10 @@ public final class NetnsNode {
     // A sniffer learns group, port and session id from any datagram; the ticket is a shortcut.
     JoinTicket ticket = awaitTicket(dir.resolve(args[2] + ".json"));
     int count = Integer.parseInt(args[3]);
+    // A host that never joined: it has none of the session's keys.
     SessionCodec forger =
-        new SessionCodec(
-            SessionKeys.fromSecret(SessionKeys.newSecret(new SecureRandom())),
-            (int) ticket.sessionId(),
-            WireFormat.SENDER_SOURCE_ID,
-            false);
+        SessionCodec.forSender(
+            SenderSecrets.generate(new SecureRandom()), (int) ticket.sessionId(), false);
     InetSocketAddress group = new InetSocketAddress(ticket.group(), ticket.port());
     try (MulticastSocket socket = new MulticastSocket()) {
       socket.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName("eth0"));

@@ -100,6 +100,19 @@ class DeployManifestsIT {
     OperatorTests.removeCrds(admin);
   }
 
+  private static Map<String, String> deploymentPodLabels() {
+    return admin
+        .apps()
+        .deployments()
+        .inNamespace(SYSTEM_NS)
+        .withName("osdeploy-operator")
+        .get()
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getLabels();
+  }
+
   @Test
   void everyObjectOfTheBaseIsAccepted() {
     for (String object :
@@ -117,11 +130,28 @@ class DeployManifestsIT {
             "service/osdeploy-media",
             "service/osdeploy-operator-metrics",
             "persistentvolumeclaim/osdeploy-media",
-            "deployment.apps/osdeploy-operator")) {
+            "deployment.apps/osdeploy-operator",
+            "networkpolicy.networking.k8s.io/osdeploy-operator")) {
       assertTrue(applied.contains(object + " serverside-applied"), object + " in\n" + applied);
     }
     assertEquals(
-        14, applied.lines().filter(l -> l.endsWith(" serverside-applied")).count(), applied);
+        15, applied.lines().filter(l -> l.endsWith(" serverside-applied")).count(), applied);
+
+    // The network policy selects the operator's pod: in on 8088 only, out to DNS and the API.
+    var policy =
+        admin
+            .network()
+            .v1()
+            .networkPolicies()
+            .inNamespace(SYSTEM_NS)
+            .withName("osdeploy-operator")
+            .get();
+    assertEquals(
+        deploymentPodLabels().get("app.kubernetes.io/name"),
+        policy.getSpec().getPodSelector().getMatchLabels().get("app.kubernetes.io/name"));
+    assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
+    assertEquals(
+        8088, policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal());
 
     Deployment deployment =
         admin.apps().deployments().inNamespace(SYSTEM_NS).withName("osdeploy-operator").get();

@@ -52,6 +52,8 @@ public final class ImageDownload {
    *
    * @param server the distribution point node to join the session at, and the first to ask by
    *     unicast
+   * @param client the machine the token names (MAC or UUID), or null: the daemon joins the token's
+   *     machine either way and refuses a client that is not it
    * @param offset where in {@code target} the image starts: 0 for a file or a whole disk, the
    *     partition's start when the target is a disk image holding partitions; a target is truncated
    *     to the image only at offset 0
@@ -313,8 +315,9 @@ public final class ImageDownload {
             .resolve(
                 "/v1/multicast/join?image="
                     + URLEncoder.encode(r.image(), StandardCharsets.UTF_8)
-                    + "&client="
-                    + URLEncoder.encode(r.client(), StandardCharsets.UTF_8));
+                    + (r.client() == null
+                        ? ""
+                        : "&client=" + URLEncoder.encode(r.client(), StandardCharsets.UTF_8)));
     try {
       HttpResponse<byte[]> answer =
           http.send(

@@ -22,9 +22,10 @@ import io.osdeploy.transfer.wire.Nak;
 import io.osdeploy.transfer.wire.ParityBlock;
 import io.osdeploy.transfer.wire.ParityCode;
 import io.osdeploy.transfer.wire.PassEnd;
+import io.osdeploy.transfer.wire.ReceiverSecrets;
+import io.osdeploy.transfer.wire.SectionDigests;
 import io.osdeploy.transfer.wire.SessionCodec;
 import io.osdeploy.transfer.wire.SessionEnd;
-import io.osdeploy.transfer.wire.SessionKeys;
 import io.osdeploy.transfer.wire.Status;
 import io.osdeploy.transfer.wire.WireFormat;
 import java.io.IOException;
@@ -59,6 +60,14 @@ public final class MulticastReceiver implements AutoCloseable {
   private static final int MAX_NAK_DATAGRAMS_PER_ROUND = 16;
   private static final int STATUS_REPEATS = 3;
 
+  /**
+   * How much forged traffic (sections that failed their digest, control messages without the
+   * sender's signature) a receiver takes before it leaves the session and lets the unicast fallback
+   * bring the rest: a joined receiver is attacking the session, and multicast through it would cost
+   * more than it saves.
+   */
+  public static final int FORGERIES_BEFORE_LEAVING = 8;
+
   /** Decides, before any processing, whether to drop a DATA datagram: loss injection for tests. */
   @FunctionalInterface
   public interface DataDropFilter {
@@ -74,7 +83,8 @@ public final class MulticastReceiver implements AutoCloseable {
       NetworkInterface iface,
       int sessionId,
       int sourceId,
-      byte[] secret,
+      ReceiverSecrets secrets,
+      SectionDigests sections,
       boolean encrypted,
       Duration nakBackoffMax,
       Duration idleTimeout,
@@ -98,6 +108,9 @@ public final class MulticastReceiver implements AutoCloseable {
       if (sourceId == WireFormat.SENDER_SOURCE_ID) {
         throw new IllegalArgumentException("source id 0 is the sender's");
       }
+      if (secrets == null || sections == null) {
+        throw new IllegalArgumentException("a receiver needs its ticket's secrets and digests");
+      }
       if (expectedSha256 != null && expectedSha256.length != 32) {
         throw new IllegalArgumentException("expectedSha256 must have 32 bytes");
       }
@@ -110,7 +123,8 @@ public final class MulticastReceiver implements AutoCloseable {
           iface,
           (int) ticket.sessionId(),
           (int) ticket.sourceId(),
-          ticket.secretBytes(),
+          ticket.receiverSecrets(),
+          ticket.sections(),
           ticket.encrypted(),
           Duration.ofMillis(40),
           Duration.ofMillis(250),
@@ -124,13 +138,15 @@ public final class MulticastReceiver implements AutoCloseable {
         NetworkInterface iface,
         int sessionId,
         int sourceId,
-        byte[] secret) {
+        ReceiverSecrets secrets,
+        SectionDigests sections) {
       return new Config(
           group,
           iface,
           sessionId,
           sourceId,
-          secret,
+          secrets,
+          sections,
           false,
           Duration.ofMillis(40),
           Duration.ofMillis(250),
@@ -145,7 +161,8 @@ public final class MulticastReceiver implements AutoCloseable {
           iface,
           sessionId,
           sourceId,
-          secret,
+          secrets,
+          sections,
           encrypted,
           nakBackoffMax,
           idleTimeout,
@@ -160,7 +177,8 @@ public final class MulticastReceiver implements AutoCloseable {
           iface,
           sessionId,
           sourceId,
-          secret,
+          secrets,
+          sections,
           encrypted,
           nakBackoffMax,
           idleTimeout,
@@ -196,6 +214,11 @@ public final class MulticastReceiver implements AutoCloseable {
   private long droppedForTest;
   private long blocksRebuilt;
   private long missingAtFirstPassEnd = -1;
+  // Per section: blocks held, and whether the held blocks matched the section's digest.
+  private int[] sectionHeld;
+  private BitSet verifiedSections;
+  private ByteBuffer sectionBuffer;
+  private long forgedSections;
   private final Map<Long, List<ParityCode.Parity>> parities = new HashMap<>();
   private boolean finished;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
@@ -217,11 +240,8 @@ public final class MulticastReceiver implements AutoCloseable {
     this.output = output;
     this.offset = offset;
     this.codec =
-        new SessionCodec(
-            SessionKeys.fromSecret(config.secret()),
-            config.sessionId(),
-            config.sourceId(),
-            config.encrypted());
+        SessionCodec.forReceiver(
+            config.secrets(), config.sessionId(), config.sourceId(), config.encrypted());
     this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.session = Integer.toUnsignedString(config.sessionId());
   }
@@ -273,6 +293,9 @@ public final class MulticastReceiver implements AutoCloseable {
           packet.sender(),
           e.reason(),
           e.getMessage());
+      if (e.reason() == DecodeException.Reason.BAD_SIGNATURE) {
+        leaveIfAttacked();
+      }
       return;
     }
     try {
@@ -310,6 +333,12 @@ public final class MulticastReceiver implements AutoCloseable {
       LOG.warn("multicast announce for another image session={}; ignored", session);
       return;
     }
+    if (!config.sections().fits(a)) {
+      LOG.warn(
+          "multicast announce does not fit the ticket's section digests session={}; ignored",
+          session);
+      return;
+    }
     if (heldCount == 0) {
       // Hello: the sender starts the first pass once every expected receiver has said it.
       send(new Status(Status.State.RECEIVING, 0, a.blockCount()));
@@ -322,6 +351,9 @@ public final class MulticastReceiver implements AutoCloseable {
     }
     announce = a;
     held = new BitSet((int) a.blockCount());
+    sectionHeld = new int[(int) a.sectionCount()];
+    verifiedSections = new BitSet((int) a.sectionCount());
+    sectionBuffer = ByteBuffer.allocate(config.sections().sectionBytes());
     out =
         offset == 0
             ? FileChannel.open(
@@ -367,14 +399,97 @@ public final class MulticastReceiver implements AutoCloseable {
     while (bytes.hasRemaining()) {
       position += out.write(bytes, position);
     }
-    held.set(block);
-    if (++heldCount == announce.blockCount()) {
+    markHeld(block);
+    if (!checkSection(block / announce.blocksPerSection()) || finished) {
+      return;
+    }
+    if (heldCount == announce.blockCount()) {
       finish();
       return;
     }
     if (announce.fecGroupBlocks() > 0) {
       tryRebuild(block / announce.fecGroupBlocks());
     }
+  }
+
+  private void markHeld(int block) {
+    held.set(block);
+    heldCount++;
+    sectionHeld[block / announce.blocksPerSection()]++;
+  }
+
+  /**
+   * Once section {@code s} holds all its blocks, reads them back and checks them against the
+   * section's digest. A section that does not match is dropped (its blocks and parity rows
+   * forgotten, to be asked for again); after {@link #FORGERIES_BEFORE_LEAVING} the receiver leaves.
+   * Returns false when the section was dropped.
+   */
+  private boolean checkSection(int s) throws IOException {
+    int bps = announce.blocksPerSection();
+    int first = s * bps;
+    int end = (int) Math.min(announce.blockCount(), first + (long) bps);
+    if (sectionHeld[s] < end - first || verifiedSections.get(s)) {
+      return true;
+    }
+    long start = (long) s * config.sections().sectionBytes();
+    sectionBuffer
+        .clear()
+        .limit((int) Math.min(sectionBuffer.capacity(), announce.fileSize() - start));
+    while (sectionBuffer.hasRemaining()) {
+      if (out.read(sectionBuffer, offset + start + sectionBuffer.position()) < 0) {
+        throw new IOException(output + " is shorter than the blocks written to it");
+      }
+    }
+    sectionBuffer.flip();
+    if (config.sections().matches(s, sectionBuffer)) {
+      verifiedSections.set(s);
+      return true;
+    }
+    forgedSections++;
+    held.clear(first, end);
+    heldCount -= end - first;
+    sectionHeld[s] = 0;
+    int g = announce.fecGroupBlocks();
+    if (g > 0) {
+      for (int groupStart = first; groupStart < end; groupStart += g) {
+        parities.remove((long) (groupStart / g));
+      }
+    }
+    LOG.warn(
+        "multicast section {} does not match its digest: forged by a joined receiver; dropped"
+            + " session={} forgedSections={}",
+        s,
+        session,
+        forgedSections);
+    if (!leaveIfAttacked()) {
+      scheduleNak();
+    }
+    return false;
+  }
+
+  /**
+   * Leaves the session once forged traffic reached {@link #FORGERIES_BEFORE_LEAVING}: says LEAVING
+   * so the sender stops waiting, and ends INCOMPLETE with the sections that matched their digests.
+   */
+  private boolean leaveIfAttacked() {
+    long forgeries = forgedSections + codec.rejected(DecodeException.Reason.BAD_SIGNATURE);
+    if (finished || forgeries < FORGERIES_BEFORE_LEAVING) {
+      return false;
+    }
+    if (senderAddress != null && announce != null) {
+      for (int i = 0; i < STATUS_REPEATS; i++) {
+        send(new Status(Status.State.LEAVING, heldCount, announce.blockCount() - heldCount));
+      }
+    }
+    stopReceiving();
+    LOG.warn(
+        "multicast receiver leaves a session under attack session={} forgedSections={}"
+            + " badSignatures={}; the rest comes by unicast",
+        session,
+        forgedSections,
+        codec.rejected(DecodeException.Reason.BAD_SIGNATURE));
+    result.complete(resultOf(ReceiveResult.Outcome.INCOMPLETE, null));
+    return true;
   }
 
   private void onParity(ParityBlock p) throws IOException {
@@ -446,12 +561,13 @@ public final class MulticastReceiver implements AutoCloseable {
         while (bytes.hasRemaining()) {
           position += out.write(bytes, position);
         }
-        held.set(block);
-        heldCount++;
+        markHeld(block);
         blocksRebuilt++;
       }
     }
-    if (heldCount == announce.blockCount()) {
+    if (checkSection(first / announce.blocksPerSection())
+        && !finished
+        && heldCount == announce.blockCount()) {
       finish();
     }
   }
@@ -606,15 +722,7 @@ public final class MulticastReceiver implements AutoCloseable {
   }
 
   private void onSenderLost(long silentNanos) {
-    finished = true;
-    if (pendingNak != null) {
-      pendingNak.cancel(false);
-    }
-    try {
-      out.close();
-    } catch (IOException e) {
-      LOG.warn("multicast receiver close failed session={} file={}", session, output, e);
-    }
+    stopReceiving();
     LOG.warn(
         "multicast sender silent for {} ms; giving up on the session session={} sender={}"
             + " missing={}",
@@ -643,7 +751,9 @@ public final class MulticastReceiver implements AutoCloseable {
         droppedForTest,
         blocksRebuilt,
         Math.max(0, missingAtFirstPassEnd),
-        codec.rejectedTotal());
+        codec.rejectedTotal(),
+        forgedSections,
+        codec.rejected(DecodeException.Reason.BAD_SIGNATURE));
   }
 
   /**
@@ -655,11 +765,20 @@ public final class MulticastReceiver implements AutoCloseable {
   }
 
   /**
-   * The blocks this receiver wrote, once its result is complete: what a unicast fallback need not
-   * fetch again. Empty when it never heard an {@code ANNOUNCE}.
+   * The blocks of the sections that matched their digests, once the result is complete: what a
+   * unicast fallback need not fetch again. A section not yet whole is left out, since a forged
+   * block in it could not be checked. Empty when the receiver never heard an {@code ANNOUNCE}.
    */
   public BitSet heldBlocks() {
-    return held == null ? new BitSet() : (BitSet) held.clone();
+    BitSet good = new BitSet();
+    if (held == null) {
+      return good;
+    }
+    int bps = announce.blocksPerSection();
+    for (int s = verifiedSections.nextSetBit(0); s >= 0; s = verifiedSections.nextSetBit(s + 1)) {
+      good.set(s * bps, (int) Math.min(announce.blockCount(), (long) s * bps + bps));
+    }
+    return good;
   }
 
   @Override
@@ -668,7 +787,7 @@ public final class MulticastReceiver implements AutoCloseable {
       return;
     }
     if (channel != null) {
-      channel.eventLoop().execute(this::closeOnLoop);
+      channel.eventLoop().execute(this::stopReceiving);
       try {
         channel.leaveGroup(config.group(), config.iface()).await(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -680,7 +799,8 @@ public final class MulticastReceiver implements AutoCloseable {
     result.complete(resultOf(ReceiveResult.Outcome.INCOMPLETE, null));
   }
 
-  private void closeOnLoop() {
+  /** Ends reception on the event loop: no more NAKs, the output closed. */
+  private void stopReceiving() {
     finished = true;
     if (pendingNak != null) {
       pendingNak.cancel(false);

@@ -23,7 +23,8 @@ public final class ReceiveCommand {
           "  --server URL            the distribution point, e.g. http://10.0.0.5:9080",
           "  --image NAME            the OSImage to fetch",
           "  --out PATH              file or block device to write",
-          "  --client ID             how this machine names itself (default: the host name)",
+          "  --client ID             the machine the token names, by MAC or UUID (default: the"
+              + " token's)",
           "  --token-file FILE       the machine's token (from its boot script's osdeploy.token,",
           "                          or POST /v1/token), sent with every request",
           "  --interface NAME        interface facing the distribution point (default: the one",
@@ -97,7 +98,7 @@ public final class ReceiveCommand {
                 new ImageDownload.Request(
                         server,
                         image,
-                        o.get("--client", InetAddress.getLocalHost().getHostName()),
+                        o.get("--client", null),
                         o.path("--out"),
                         iface,
                         o.has("--multicast-only"),

@@ -4,7 +4,9 @@ import java.nio.file.Path;
 
 /**
  * What a receiver ended with. {@code missingAtFirstPassEnd} is how many blocks it lacked when it
- * first heard a pass end: its loss, or for a late joiner, also what it joined too late for. Only
+ * first heard a pass end: its loss, or for a late joiner, also what it joined too late for. {@code
+ * forgedSections} counts sections whose blocks did not match their digest (forged DATA or PARITY
+ * from a joined receiver), {@code badSignatures} control messages not signed by the sender. Only
  * {@link Outcome#VERIFIED} means the file is the image; the file is partial or wrong in every other
  * case.
  */
@@ -19,7 +21,9 @@ public record ReceiveResult(
     long droppedForTest,
     long blocksRebuiltFromParity,
     long missingAtFirstPassEnd,
-    long rejectedDatagrams) {
+    long rejectedDatagrams,
+    long forgedSections,
+    long badSignatures) {
 
   /** The end state of a receiver. */
   public enum Outcome {

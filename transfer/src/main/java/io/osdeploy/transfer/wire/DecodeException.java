@@ -1,8 +1,9 @@
 package io.osdeploy.transfer.wire;
 
 /**
- * A datagram that must be dropped: malformed, truncated, unauthenticated or replayed. The reason is
- * what metrics count; the message names the offending field.
+ * A datagram that must be dropped: malformed, truncated, unauthenticated, replayed, or a sender's
+ * message without the sender's signature. The reason is what metrics count; the message names the
+ * offending field.
  */
 public final class DecodeException extends Exception {
   /** Why a datagram was dropped. */
@@ -16,6 +17,7 @@ public final class DecodeException extends Exception {
     AUTHENTICATION_FAILED,
     DECRYPTION_FAILED,
     REPLAYED,
+    BAD_SIGNATURE,
     WRONG_SESSION
   }
 

@@ -12,23 +12,36 @@ import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Frames a payload into a datagram (header, optional AES-GCM, HMAC trailer) and back. One instance
- * per thread: it holds a {@link Mac} and a {@link Cipher}, which are not thread-safe, so every
- * method is synchronized as a guard rather than for sharing.
+ * Frames a payload into a datagram (header, optional AES-GCM, HMAC trailer) and back. The sender's
+ * datagrams (source 0) carry the HMAC of the session's shared key; a receiver's carry the HMAC of
+ * its own feedback key, which only it and the sender know. One instance per thread: it holds {@link
+ * Mac}s and a {@link Cipher}, which are not thread-safe, so every method is synchronized as a guard
+ * rather than for sharing.
  */
 public final class FrameCodec {
+  /** The feedback key of a receiver's source id, or null when this end does not know it. */
+  @FunctionalInterface
+  public interface FeedbackKeys {
+    SecretKeySpec keyFor(int sourceId);
+  }
+
   private final SessionKeys keys;
+  private final FeedbackKeys feedbackKeys;
   private final Mac mac;
+  private final Mac feedbackMac;
   private final Cipher cipher;
   private final byte[] trailer = new byte[32];
 
-  public FrameCodec(SessionKeys keys) {
+  public FrameCodec(SessionKeys keys, FeedbackKeys feedbackKeys) {
     this.keys = keys;
+    this.feedbackKeys = feedbackKeys;
     try {
       this.mac = Mac.getInstance("HmacSHA256");
       this.mac.init(keys.macKey());
+      this.feedbackMac = Mac.getInstance("HmacSHA256");
       this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 and AES/GCM are part of every JDK", e);
@@ -78,7 +91,12 @@ public final class FrameCodec {
       } else {
         out.writeBytes(payload);
       }
-      out.writeBytes(hmac(out, 0, WireFormat.HEADER_BYTES + payloadLength), 0, 16);
+      Mac authenticator = macFor(sourceId);
+      if (authenticator == null) {
+        throw new IllegalArgumentException(
+            "no key for source " + Integer.toUnsignedString(sourceId));
+      }
+      out.writeBytes(hmac(authenticator, out, 0, WireFormat.HEADER_BYTES + payloadLength), 0, 16);
       return out;
     } catch (GeneralSecurityException | RuntimeException e) {
       out.release();
@@ -138,7 +156,16 @@ public final class FrameCodec {
       throw DecodeException.field("sequence " + sequence);
     }
     // Authenticate before looking at anything in the payload.
-    byte[] computed = hmac(datagram, start, WireFormat.HEADER_BYTES + payloadLength);
+    Mac authenticator = macFor(sourceId);
+    if (authenticator == null) {
+      throw new DecodeException(
+          DecodeException.Reason.AUTHENTICATION_FAILED,
+          type
+              + " from source "
+              + Integer.toUnsignedString(sourceId)
+              + ", whose key this end lacks");
+    }
+    byte[] computed = hmac(authenticator, datagram, start, WireFormat.HEADER_BYTES + payloadLength);
     byte[] received = new byte[WireFormat.TRAILER_BYTES];
     datagram.getBytes(start + WireFormat.HEADER_BYTES + payloadLength, received);
     if (!MessageDigest.isEqual(Arrays.copyOf(computed, 16), received)) {
@@ -169,7 +196,24 @@ public final class FrameCodec {
     }
   }
 
-  private byte[] hmac(ByteBuf buf, int index, int length) {
+  /** The sender's datagrams use the shared key; each receiver's, its own feedback key. */
+  private Mac macFor(int sourceId) {
+    if (sourceId == WireFormat.SENDER_SOURCE_ID) {
+      return mac;
+    }
+    SecretKeySpec key = feedbackKeys.keyFor(sourceId);
+    if (key == null) {
+      return null;
+    }
+    try {
+      feedbackMac.init(key);
+    } catch (java.security.InvalidKeyException e) {
+      throw new IllegalStateException("an HMAC key of 32 bytes is always valid", e);
+    }
+    return feedbackMac;
+  }
+
+  private byte[] hmac(Mac mac, ByteBuf buf, int index, int length) {
     mac.update(buf.nioBuffer(index, length));
     try {
       mac.doFinal(trailer, 0);

@@ -2,23 +2,35 @@ package io.osdeploy.transfer.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * One end of a session on the wire: frames outgoing messages with this end's source id and next
- * sequence number, and turns incoming datagrams into messages after authentication, the replay
+ * sequence number (the sender signs its control messages), and turns incoming datagrams into
+ * messages after authentication, the signature check for the sender's control messages, the replay
  * check and, where the session is encrypted, a check that the sender really encrypted. Counts every
  * rejected datagram by reason.
+ *
+ * <p>The replay window covers what can steer a receiver or the sender: the sender's signed control
+ * messages, checked after their signature, and each receiver's feedback, under its own key. DATA
+ * and PARITY have none: a joined receiver holds the shared key, and a forged DATA with a huge
+ * sequence would otherwise push the window past every real datagram. A replayed block is a
+ * duplicate, and a forged one fails its section's digest.
  */
 public final class SessionCodec {
   private final FrameCodec codec;
   private final int sessionId;
   private final int sourceId;
   private final boolean encryptedSession;
+  private final PrivateKey signingKey;
+  private final PublicKey senderKey;
 
   /**
    * Sequences start at the clock (milliseconds, shifted left 20 bits) rather than at 1, so that a
@@ -40,28 +52,87 @@ public final class SessionCodec {
     }
   }
 
-  public SessionCodec(SessionKeys keys, int sessionId, int sourceId, boolean encryptedSession) {
-    this.codec = new FrameCodec(keys);
+  private SessionCodec(
+      SessionKeys keys,
+      FrameCodec.FeedbackKeys feedbackKeys,
+      int sessionId,
+      int sourceId,
+      boolean encryptedSession,
+      PrivateKey signingKey,
+      PublicKey senderKey) {
+    this.codec = new FrameCodec(keys, feedbackKeys);
     this.sessionId = sessionId;
     this.sourceId = sourceId;
     this.encryptedSession = encryptedSession;
+    this.signingKey = signingKey;
+    this.senderKey = senderKey;
     for (DecodeException.Reason r : DecodeException.Reason.values()) {
       rejected.put(r, new LongAdder());
     }
+  }
+
+  /** The sender's end: it signs, and checks each receiver's feedback under that receiver's key. */
+  public static SessionCodec forSender(
+      SenderSecrets secrets, int sessionId, boolean encryptedSession) {
+    Map<Integer, SecretKeySpec> derived = new java.util.concurrent.ConcurrentHashMap<>();
+    FrameCodec.FeedbackKeys feedback =
+        source -> {
+          if (derived.size() > WireFormat.MAX_RECEIVERS && !derived.containsKey(source)) {
+            derived.clear(); // a flood of made-up source ids: derive again rather than grow
+          }
+          return derived.computeIfAbsent(
+              source,
+              s ->
+                  new SecretKeySpec(
+                      SessionKeys.feedbackKey(secrets.feedbackSecret(), s), "HmacSHA256"));
+        };
+    return new SessionCodec(
+        SessionKeys.fromSecret(secrets.groupSecret()),
+        feedback,
+        sessionId,
+        WireFormat.SENDER_SOURCE_ID,
+        encryptedSession,
+        secrets.signing().getPrivate(),
+        secrets.signing().getPublic());
+  }
+
+  /** A receiver's end: it authenticates its feedback with its own key and checks signatures. */
+  public static SessionCodec forReceiver(
+      ReceiverSecrets secrets, int sessionId, int sourceId, boolean encryptedSession) {
+    if (sourceId == WireFormat.SENDER_SOURCE_ID) {
+      throw new IllegalArgumentException("source id 0 is the sender's");
+    }
+    SecretKeySpec own = new SecretKeySpec(secrets.feedbackKey(), "HmacSHA256");
+    return new SessionCodec(
+        SessionKeys.fromSecret(secrets.groupSecret()),
+        source -> source == sourceId ? own : null,
+        sessionId,
+        sourceId,
+        encryptedSession,
+        null,
+        secrets.senderKey());
   }
 
   public int sessionId() {
     return sessionId;
   }
 
-  /** Frames {@code message}; only the sender of an encrypted session encrypts. */
+  /** Frames {@code message}; only the sender of an encrypted session encrypts, and signs. */
   public ByteBuf encode(ByteBufAllocator alloc, Message message) {
     ByteBuf payload = alloc.buffer(WireFormat.MAX_PAYLOAD);
     try {
       message.encode(payload);
+      long seq = sequence.incrementAndGet();
+      if (message.type().signed()) {
+        if (signingKey == null) {
+          throw new IllegalStateException("only the sender sends " + message.type());
+        }
+        byte[] body = new byte[payload.readableBytes()];
+        payload.getBytes(payload.readerIndex(), body);
+        payload.writeBytes(ControlSignature.sign(signingKey, message.type(), sessionId, seq, body));
+      }
       boolean encrypt = encryptedSession && sourceId == WireFormat.SENDER_SOURCE_ID;
-      return codec.encode(
-          alloc, message.type(), sessionId, sourceId, sequence.incrementAndGet(), payload, encrypt);
+      return codec.encode(alloc, message.type(), sessionId, sourceId, seq, payload, encrypt);
     } finally {
       payload.release();
     }
@@ -77,7 +148,10 @@ public final class SessionCodec {
         if (encryptedSession && fromSender && !h.encrypted()) {
           throw DecodeException.field("plaintext " + h.type() + " in an encrypted session");
         }
-        if (!acceptSequence(h.sourceId(), h.sequence())) {
+        if (fromSender && h.type().signed()) {
+          frame = withoutSignature(frame);
+        }
+        if ((!fromSender || h.type().signed()) && !acceptSequence(h.sourceId(), h.sequence())) {
           throw new DecodeException(
               DecodeException.Reason.REPLAYED,
               "sequence " + h.sequence() + " from source " + h.sourceId());
@@ -91,6 +165,31 @@ public final class SessionCodec {
       rejected.get(e.reason()).increment();
       throw e;
     }
+  }
+
+  /**
+   * Checks the sender's signature at the end of a control message's payload and returns a frame
+   * with the body only, releasing the one passed in; when it throws, the caller still owns that.
+   */
+  private Frame withoutSignature(Frame frame) throws DecodeException {
+    ByteBuf payload = frame.payload();
+    int bodyLength = payload.readableBytes() - WireFormat.SIGNATURE_BYTES;
+    FrameHeader h = frame.header();
+    if (bodyLength < 0) {
+      throw new DecodeException(
+          DecodeException.Reason.BAD_SIGNATURE, h.type() + " without the sender's signature");
+    }
+    byte[] body = new byte[bodyLength];
+    byte[] signature = new byte[WireFormat.SIGNATURE_BYTES];
+    payload.getBytes(payload.readerIndex(), body);
+    payload.getBytes(payload.readerIndex() + bodyLength, signature);
+    if (!ControlSignature.verify(senderKey, h.type(), sessionId, h.sequence(), body, signature)) {
+      throw new DecodeException(
+          DecodeException.Reason.BAD_SIGNATURE, h.type() + " not signed by the session's sender");
+    }
+    Frame bodyOnly = new Frame(h, payload.retainedSlice(payload.readerIndex(), bodyLength));
+    payload.release();
+    return bodyOnly;
   }
 
   /** How many datagrams were dropped for {@code reason}. */

@@ -7,8 +7,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The two keys derived from a session's 32-byte secret, so authentication and encryption never
- * share a key.
+ * The two keys derived from a session's shared 32-byte secret, so authentication and encryption
+ * never share a key; and each receiver's own feedback key.
  */
 public final class SessionKeys {
   public static final int SECRET_BYTES = 32;
@@ -34,6 +34,17 @@ public final class SessionKeys {
     byte[] secret = new byte[SECRET_BYTES];
     random.nextBytes(secret);
     return secret;
+  }
+
+  /**
+   * The key receiver {@code sourceId} authenticates its feedback (NAK, STATUS) with: derived from a
+   * secret only the sender holds, so no receiver can speak for another.
+   */
+  public static byte[] feedbackKey(byte[] feedbackSecret, int sourceId) {
+    if (feedbackSecret == null || feedbackSecret.length != SECRET_BYTES) {
+      throw new IllegalArgumentException("a feedback secret has " + SECRET_BYTES + " bytes");
+    }
+    return derive(feedbackSecret, "osdeploy-mc-v2 feedback " + Integer.toUnsignedString(sourceId));
   }
 
   public SecretKeySpec macKey() {

@@ -1,9 +1,9 @@
 package io.osdeploy.transfer.wire;
 
-/** Sizes and constants of protocol version 1; docs/multicast-protocol.md is the reference. */
+/** Sizes and constants of protocol version 2; docs/multicast-protocol.md is the reference. */
 public final class WireFormat {
   public static final int MAGIC = 0x4F53444D; // "OSDM"
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
   public static final int HEADER_BYTES = 28;
   public static final int TRAILER_BYTES = 16;
   public static final int GCM_TAG_BYTES = 16;
@@ -29,6 +29,12 @@ public final class WireFormat {
   public static final long MAX_SECTIONS = 1L << 22;
   public static final int MAX_RECEIVERS = 1024;
   public static final int MAX_NAME_BYTES = 255;
+
+  /** An Ed25519 signature, appended to the payload of every message only the sender may send. */
+  public static final int SIGNATURE_BYTES = 64;
+
+  /** A section's digest in the join ticket: SHA-256 of the section's bytes, first 16 bytes. */
+  public static final int SECTION_DIGEST_BYTES = 16;
 
   /** Header flag: the payload is AES-GCM ciphertext followed by its tag. */
   public static final int FLAG_ENCRYPTED = 1;

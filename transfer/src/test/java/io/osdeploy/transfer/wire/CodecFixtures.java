@@ -50,15 +50,48 @@ final class CodecFixtures {
     return s;
   }
 
-  static SessionKeys keys() {
-    return SessionKeys.fromSecret(secret(7));
+  /** The session's secrets: one sender, receivers by source id. */
+  static final SenderSecrets SENDER =
+      SenderSecrets.generate(new java.security.SecureRandom(new byte[] {7}));
+
+  static SessionCodec sender(boolean encrypted) {
+    return SessionCodec.forSender(SENDER, SESSION, encrypted);
   }
 
-  /** A correctly authenticated datagram around arbitrary payload bytes. */
+  static SessionCodec receiver(int source, boolean encrypted) {
+    return SessionCodec.forReceiver(SENDER.receiver(source), SESSION, source, encrypted);
+  }
+
+  /** A receiver of another session's secrets: it holds none of this session's keys. */
+  static SessionCodec stranger(int source, boolean encrypted) {
+    SenderSecrets other = SenderSecrets.generate(new java.security.SecureRandom());
+    return SessionCodec.forReceiver(other.receiver(source), SESSION, source, encrypted);
+  }
+
+  /** Frames without the session layer, knowing every receiver's feedback key as the sender does. */
+  static FrameCodec frameCodec() {
+    return new FrameCodec(
+        SessionKeys.fromSecret(SENDER.groupSecret()),
+        source ->
+            new javax.crypto.spec.SecretKeySpec(
+                SessionKeys.feedbackKey(SENDER.feedbackSecret(), source), "HmacSHA256"));
+  }
+
+  /**
+   * A correctly authenticated datagram around arbitrary payload bytes; a sender's control message
+   * gets the sender's signature after them, as the sender signs.
+   */
   static ByteBuf frame(MessageType type, int sourceId, long seq, byte[] payload) {
-    ByteBuf p = Unpooled.wrappedBuffer(payload);
+    byte[] body = payload;
+    if (type.signed() && sourceId == WireFormat.SENDER_SOURCE_ID) {
+      byte[] signature =
+          ControlSignature.sign(SENDER.signing().getPrivate(), type, SESSION, seq, payload);
+      body = Arrays.copyOf(payload, payload.length + signature.length);
+      System.arraycopy(signature, 0, body, payload.length, signature.length);
+    }
+    ByteBuf p = Unpooled.wrappedBuffer(body);
     try {
-      return new FrameCodec(keys())
+      return frameCodec()
           .encode(UnpooledByteBufAllocator.DEFAULT, type, SESSION, sourceId, seq, p, false);
     } finally {
       p.release();

@@ -17,12 +17,12 @@ class FrameCodecTest {
 
   /** A DATA datagram from the sender with sequence {@code seq}. */
   private static ByteBuf validData(long seq) {
-    SessionCodec sender = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 0, false);
+    SessionCodec sender = CodecFixtures.sender(false);
     ByteBuf encoded =
         sender.encode(
             UnpooledByteBufAllocator.DEFAULT, new DataBlock(0, 3, Unpooled.wrappedBuffer(BLOCK)));
     try {
-      Frame frame = new FrameCodec(CodecFixtures.keys()).decode(encoded, CodecFixtures.SESSION);
+      Frame frame = CodecFixtures.frameCodec().decode(encoded, CodecFixtures.SESSION);
       byte[] payload = io.netty.buffer.ByteBufUtil.getBytes(frame.payload());
       frame.payload().release();
       return CodecFixtures.frame(MessageType.DATA, 0, seq, payload);
@@ -33,8 +33,13 @@ class FrameCodecTest {
     }
   }
 
+  /** A PASS_END, signed by the sender, with sequence {@code seq}. */
+  private static ByteBuf validControl(long seq) {
+    return CodecFixtures.frame(MessageType.PASS_END, 0, seq, new byte[] {0, 1, 0, 0, 0, 0, 0, 3});
+  }
+
   private static SessionCodec receiver() {
-    return new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 9, false);
+    return CodecFixtures.receiver(9, false);
   }
 
   private static DecodeException.Reason rejection(SessionCodec codec, ByteBuf datagram) {
@@ -78,9 +83,7 @@ class FrameCodecTest {
   void wrongKeyFailsAuthentication() {
     ByteBuf d = validData(1);
     try {
-      SessionCodec other =
-          new SessionCodec(
-              SessionKeys.fromSecret(CodecFixtures.secret(8)), CodecFixtures.SESSION, 9, false);
+      SessionCodec other = CodecFixtures.stranger(9, false);
       assertEquals(DecodeException.Reason.AUTHENTICATION_FAILED, rejection(other, d));
       assertEquals(1, other.rejected(DecodeException.Reason.AUTHENTICATION_FAILED));
     } finally {
@@ -90,12 +93,10 @@ class FrameCodecTest {
 
   @Test
   void encryptedDatagramWithWrongKeyFailsAuthentication() {
-    SessionCodec sender = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 0, true);
+    SessionCodec sender = CodecFixtures.sender(true);
     ByteBuf d = sender.encode(UnpooledByteBufAllocator.DEFAULT, new PassEnd(1, 2));
     try {
-      SessionCodec other =
-          new SessionCodec(
-              SessionKeys.fromSecret(CodecFixtures.secret(8)), CodecFixtures.SESSION, 9, true);
+      SessionCodec other = CodecFixtures.stranger(9, true);
       assertEquals(DecodeException.Reason.AUTHENTICATION_FAILED, rejection(other, d));
     } finally {
       d.release();
@@ -105,7 +106,7 @@ class FrameCodecTest {
   @Test
   void replayedSequenceIsRejected() throws DecodeException {
     SessionCodec codec = receiver();
-    ByteBuf d = validData(1);
+    ByteBuf d = validControl(1);
     try {
       codec.decode(d).release();
       assertEquals(DecodeException.Reason.REPLAYED, rejection(codec, d));
@@ -118,9 +119,9 @@ class FrameCodecTest {
   @Test
   void oldSequenceOutsideTheWindowIsRejectedButReorderedOneIsNot() throws DecodeException {
     SessionCodec codec = receiver();
-    ByteBuf old = validData(1);
-    ByteBuf reordered = validData(ReplayWindow.SIZE);
-    ByteBuf newest = validData(ReplayWindow.SIZE + 1);
+    ByteBuf old = validControl(1);
+    ByteBuf reordered = validControl(ReplayWindow.SIZE);
+    ByteBuf newest = validControl(ReplayWindow.SIZE + 1);
     try {
       codec.decode(newest).release();
       codec.decode(reordered).release();
@@ -134,7 +135,7 @@ class FrameCodecTest {
 
   @Test
   void everyTruncationIsRejectedWithoutCrashing() {
-    ByteBuf d = validData(1);
+    ByteBuf d = validControl(1);
     try {
       for (int length = 0; length < d.readableBytes(); length++) {
         ByteBuf cut = d.retainedSlice(0, length);
@@ -153,7 +154,7 @@ class FrameCodecTest {
 
   @Test
   void extraTrailingBytesAreRejected() {
-    ByteBuf d = validData(1);
+    ByteBuf d = validControl(1);
     try {
       d.writeByte(0);
       assertEquals(DecodeException.Reason.BAD_LENGTH, rejection(receiver(), d));
@@ -166,7 +167,7 @@ class FrameCodecTest {
   void oversizedPayloadLengthIsRejected() {
     ByteBuf d = Unpooled.buffer(WireFormat.HEADER_BYTES + 1500 + 16);
     try {
-      header(d, 1, MessageType.DATA.code(), 0, 0, 1500);
+      header(d, WireFormat.VERSION, MessageType.DATA.code(), 0, 0, 1500);
       d.writeZero(1500 + 16);
       assertEquals(DecodeException.Reason.BAD_LENGTH, rejection(receiver(), d));
     } finally {
@@ -176,12 +177,123 @@ class FrameCodecTest {
 
   @Test
   void headerFieldsAreValidatedBeforeAuthentication() {
-    assertHeaderRejected(WireFormat.MAGIC + 1, 1, 2, 0, 0, DecodeException.Reason.BAD_MAGIC);
-    assertHeaderRejected(WireFormat.MAGIC, 2, 2, 0, 0, DecodeException.Reason.BAD_VERSION);
-    assertHeaderRejected(WireFormat.MAGIC, 1, 0, 0, 0, DecodeException.Reason.UNKNOWN_TYPE);
-    assertHeaderRejected(WireFormat.MAGIC, 1, 8, 0, 0, DecodeException.Reason.UNKNOWN_TYPE);
-    assertHeaderRejected(WireFormat.MAGIC, 1, 2, 2, 0, DecodeException.Reason.BAD_FIELD);
-    assertHeaderRejected(WireFormat.MAGIC, 1, 2, 0, 1, DecodeException.Reason.BAD_FIELD);
+    int v = WireFormat.VERSION;
+    assertHeaderRejected(WireFormat.MAGIC + 1, v, 2, 0, 0, DecodeException.Reason.BAD_MAGIC);
+    // Version 1 had no signatures and no per-receiver keys: refused, not misread.
+    assertHeaderRejected(WireFormat.MAGIC, 1, 2, 0, 0, DecodeException.Reason.BAD_VERSION);
+    assertHeaderRejected(WireFormat.MAGIC, v, 0, 0, 0, DecodeException.Reason.UNKNOWN_TYPE);
+    assertHeaderRejected(WireFormat.MAGIC, v, 8, 0, 0, DecodeException.Reason.UNKNOWN_TYPE);
+    assertHeaderRejected(WireFormat.MAGIC, v, 2, 2, 0, DecodeException.Reason.BAD_FIELD);
+    assertHeaderRejected(WireFormat.MAGIC, v, 2, 0, 1, DecodeException.Reason.BAD_FIELD);
+  }
+
+  @Test
+  void aJoinedReceiverCannotMakeTheSendersControlMessages() {
+    // It holds the shared key, so its forgery passes the HMAC; the signature is what it lacks.
+    SenderSecrets impostor = SenderSecrets.generate(new java.security.SecureRandom());
+    byte[] body = {0, 1, 0, 0, 0, 0, 0, 3};
+    long seq = 5;
+    byte[] signature =
+        ControlSignature.sign(
+            impostor.signing().getPrivate(),
+            MessageType.PASS_END,
+            CodecFixtures.SESSION,
+            seq,
+            body);
+    byte[] forged = java.util.Arrays.copyOf(body, body.length + signature.length);
+    System.arraycopy(signature, 0, forged, body.length, signature.length);
+    ByteBuf wrongSigner = rawFrame(MessageType.PASS_END, 0, seq, forged);
+    ByteBuf unsigned = rawFrame(MessageType.SESSION_END, 0, seq + 1, new byte[] {3, 0, 0, 1});
+    SessionCodec codec = receiver();
+    try {
+      assertEquals(DecodeException.Reason.BAD_SIGNATURE, rejection(codec, wrongSigner));
+      assertEquals(DecodeException.Reason.BAD_SIGNATURE, rejection(codec, unsigned));
+      assertEquals(2, codec.rejected(DecodeException.Reason.BAD_SIGNATURE));
+    } finally {
+      wrongSigner.release();
+      unsigned.release();
+    }
+  }
+
+  @Test
+  void aSignedControlMessageCannotBeSentAgainUnderANewSequence() {
+    ByteBuf genuine = validControl(7);
+    byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(genuine);
+    genuine.release();
+    // The sequence is in the header, and the signature covers it.
+    java.nio.ByteBuffer.wrap(bytes).putLong(16, 8);
+    ByteBuf moved =
+        rawFrame(
+            MessageType.PASS_END,
+            0,
+            8,
+            java.util.Arrays.copyOfRange(
+                bytes, WireFormat.HEADER_BYTES, bytes.length - WireFormat.TRAILER_BYTES));
+    try {
+      assertEquals(DecodeException.Reason.BAD_SIGNATURE, rejection(receiver(), moved));
+    } finally {
+      moved.release();
+    }
+  }
+
+  @Test
+  void aReceiverCannotSpeakForAnotherReceiver() throws DecodeException {
+    SessionCodec sender = CodecFixtures.sender(false);
+    SessionCodec nine = CodecFixtures.receiver(9, false);
+    ByteBuf own =
+        nine.encode(UnpooledByteBufAllocator.DEFAULT, new Status(Status.State.VERIFIED, 3, 0));
+    sender.decode(own).release();
+    own.release();
+    // Receiver 9 frames a STATUS as source 10 with the only feedback key it has: its own.
+    javax.crypto.spec.SecretKeySpec nineKey =
+        new javax.crypto.spec.SecretKeySpec(
+            CodecFixtures.SENDER.receiver(9).feedbackKey(), "HmacSHA256");
+    FrameCodec asNine =
+        new FrameCodec(SessionKeys.fromSecret(CodecFixtures.SENDER.groupSecret()), s -> nineKey);
+    ByteBuf payload = Unpooled.wrappedBuffer(new byte[] {2, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0});
+    ByteBuf forged =
+        asNine.encode(
+            UnpooledByteBufAllocator.DEFAULT,
+            MessageType.STATUS,
+            CodecFixtures.SESSION,
+            10,
+            System.currentTimeMillis() << 20,
+            payload,
+            false);
+    payload.release();
+    try {
+      assertEquals(DecodeException.Reason.AUTHENTICATION_FAILED, rejection(sender, forged));
+    } finally {
+      forged.release();
+    }
+  }
+
+  @Test
+  void forgedDataWithAHugeSequenceDoesNotShutOutTheSender() throws DecodeException {
+    SessionCodec codec = receiver();
+    ByteBuf forged = validData(Long.MAX_VALUE - 1);
+    ByteBuf genuine =
+        CodecFixtures.sender(false).encode(UnpooledByteBufAllocator.DEFAULT, new PassEnd(0, 1));
+    try {
+      codec.decode(forged).release();
+      codec.decode(genuine).release();
+      assertEquals(0, codec.rejectedTotal());
+    } finally {
+      forged.release();
+      genuine.release();
+    }
+  }
+
+  /** A frame around {@code payload} as is: authenticated with the shared key, not signed. */
+  private static ByteBuf rawFrame(MessageType type, int source, long seq, byte[] payload) {
+    ByteBuf p = Unpooled.wrappedBuffer(payload);
+    try {
+      return CodecFixtures.frameCodec()
+          .encode(
+              UnpooledByteBufAllocator.DEFAULT, type, CodecFixtures.SESSION, source, seq, p, false);
+    } finally {
+      p.release();
+    }
   }
 
   @Test
@@ -189,7 +301,8 @@ class FrameCodecTest {
     ByteBuf d = validData(1);
     try {
       SessionCodec other =
-          new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION + 1, 9, false);
+          SessionCodec.forReceiver(
+              CodecFixtures.SENDER.receiver(9), CodecFixtures.SESSION + 1, 9, false);
       assertEquals(DecodeException.Reason.WRONG_SESSION, rejection(other, d));
     } finally {
       d.release();
@@ -200,9 +313,9 @@ class FrameCodecTest {
   void pooledBuffersAreReleasedOnEveryPath() throws DecodeException {
     // No thread caches, so every release shows up in the arena's counters.
     PooledByteBufAllocator alloc = new PooledByteBufAllocator(false, 1, 0, 8192, 9, 0, 0, false);
-    SessionCodec sender = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 0, true);
-    SessionCodec receiver = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 9, true);
-    ByteBuf good = sender.encode(alloc, new DataBlock(0, 1, Unpooled.wrappedBuffer(BLOCK)));
+    SessionCodec sender = CodecFixtures.sender(true);
+    SessionCodec receiver = CodecFixtures.receiver(9, true);
+    ByteBuf good = sender.encode(alloc, new PassEnd(1, 2));
     receiver.decode(good).release();
     assertEquals(DecodeException.Reason.REPLAYED, rejection(receiver, good));
     ByteBuf cut = good.retainedSlice(0, 40);

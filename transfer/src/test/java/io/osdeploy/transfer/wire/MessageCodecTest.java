@@ -38,10 +38,8 @@ class MessageCodecTest {
 
   private static void assertRoundTrip(Message m, boolean encrypted) throws DecodeException {
     long before = System.currentTimeMillis() << 20;
-    SessionCodec sender =
-        new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 0, encrypted);
-    SessionCodec receiver =
-        new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 9, encrypted);
+    SessionCodec sender = CodecFixtures.sender(encrypted);
+    SessionCodec receiver = CodecFixtures.receiver(9, encrypted);
     ByteBuf datagram = sender.encode(ALLOC, m);
     try {
       SessionCodec.Received in = receiver.decode(datagram);
@@ -79,7 +77,7 @@ class MessageCodecTest {
 
   @Test
   void encryptedPayloadHidesTheBlockBytes() {
-    SessionCodec sender = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 0, true);
+    SessionCodec sender = CodecFixtures.sender(true);
     byte[] plain = "secret image bytes secret image bytes".getBytes(StandardCharsets.US_ASCII);
     ByteBuf datagram = sender.encode(ALLOC, new DataBlock(0, 1, Unpooled.wrappedBuffer(plain)));
     try {
@@ -92,7 +90,7 @@ class MessageCodecTest {
 
   @Test
   void plaintextDataIsRejectedInAnEncryptedSession() {
-    SessionCodec receiver = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 9, true);
+    SessionCodec receiver = CodecFixtures.receiver(9, true);
     ByteBuf datagram =
         CodecFixtures.frame(MessageType.DATA, 0, 1, new byte[] {0, 0, 0, 0, 0, 0, 0, 1, 9});
     try {
@@ -234,7 +232,7 @@ class MessageCodecTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("malformedPayloads")
   void rejectsMalformedPayload(String what, MessageType type, byte[] payload, String reason) {
-    SessionCodec receiver = new SessionCodec(CodecFixtures.keys(), CodecFixtures.SESSION, 9, false);
+    SessionCodec receiver = CodecFixtures.receiver(9, false);
     ByteBuf datagram = CodecFixtures.frame(type, 0, 1, payload);
     try {
       DecodeException e = assertThrows(DecodeException.class, () -> receiver.decode(datagram));
