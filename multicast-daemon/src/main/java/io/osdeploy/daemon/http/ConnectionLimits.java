@@ -1,43 +1,59 @@
 package io.osdeploy.daemon.http;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Bounds what anyone on the LAN can hold open on the daemon's HTTP ports: at most {@link
- * Limits#total} connections, at most {@link Limits#perAddress} from one address, and none that
- * neither reads nor writes for {@link Limits#idle} (an image download writes all the time, so only
- * a silent connection is closed). A connection over a limit is closed at once, before TLS or HTTP
- * costs anything; refusals and idle closes are counted for {@code /metrics}.
+ * Limits#perAddress} connections from one address, at most {@link Limits#total} in all, and none
+ * that neither reads nor writes for {@link Limits#idle} (an image download writes all the time, so
+ * only a silent connection is closed). When every place is taken, a new connection takes the place
+ * of the one that has been silent longest, if that one has been silent for {@link
+ * Limits#evictAfter}: a flood of connections that say nothing cannot keep a real machine out for
+ * the whole idle timeout. A connection over a limit is closed at once, before TLS or HTTP costs
+ * anything; refusals, evictions and idle closes are counted for {@code /metrics}.
  */
 @ChannelHandler.Sharable
-public final class ConnectionLimits extends ChannelInboundHandlerAdapter {
+public final class ConnectionLimits extends ChannelDuplexHandler {
   /** The limits; {@link #DEFAULT} on a distribution point. */
-  public record Limits(int total, int perAddress, Duration idle) {
-    public static final Limits DEFAULT = new Limits(1024, 32, Duration.ofSeconds(60));
+  public record Limits(int total, int perAddress, Duration idle, Duration evictAfter) {
+    public static final Limits DEFAULT =
+        new Limits(1024, 32, Duration.ofSeconds(60), Duration.ofSeconds(5));
+
+    public Limits(int total, int perAddress, Duration idle) {
+      this(total, perAddress, idle, Duration.ofSeconds(5));
+    }
   }
 
   /** What the limits did so far. */
-  public record Counts(long open, long refusedTotal, long refusedPerAddress, long idleClosed) {}
+  public record Counts(
+      long open, long refusedTotal, long refusedPerAddress, long idleClosed, long evicted) {}
 
   private static final AttributeKey<InetAddress> COUNTED =
       AttributeKey.valueOf("osdeploy.connection.counted");
+  private static final AttributeKey<Long> LAST_ACTIVE =
+      AttributeKey.valueOf("osdeploy.connection.lastActive");
 
   private final Limits limits;
   private final AtomicInteger open = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, AtomicInteger> byAddress = new ConcurrentHashMap<>();
+  private final Set<Channel> counted = ConcurrentHashMap.newKeySet();
   private final LongAdder refusedTotal = new LongAdder();
   private final LongAdder refusedPerAddress = new LongAdder();
   private final LongAdder idleClosed = new LongAdder();
+  private final LongAdder evicted = new LongAdder();
 
   ConnectionLimits(Limits limits) {
     this.limits = limits;
@@ -48,18 +64,14 @@ public final class ConnectionLimits extends ChannelInboundHandlerAdapter {
   }
 
   Counts counts() {
-    return new Counts(open.get(), refusedTotal.sum(), refusedPerAddress.sum(), idleClosed.sum());
+    return new Counts(
+        open.get(), refusedTotal.sum(), refusedPerAddress.sum(), idleClosed.sum(), evicted.sum());
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    InetAddress address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-    if (open.incrementAndGet() > limits.total()) {
-      open.decrementAndGet();
-      refusedTotal.increment();
-      ctx.channel().close();
-      return;
-    }
+    Channel channel = ctx.channel();
+    InetAddress address = ((InetSocketAddress) channel.remoteAddress()).getAddress();
     AtomicInteger fromAddress =
         byAddress.compute(
             address,
@@ -70,17 +82,65 @@ public final class ConnectionLimits extends ChannelInboundHandlerAdapter {
             });
     if (fromAddress.get() > limits.perAddress()) {
       release(address);
-      open.decrementAndGet();
       refusedPerAddress.increment();
-      ctx.channel().close();
+      channel.close();
       return;
     }
-    ctx.channel().attr(COUNTED).set(address);
+    if (open.incrementAndGet() > limits.total() && !evictTheLongestSilent()) {
+      open.decrementAndGet();
+      release(address);
+      refusedTotal.increment();
+      channel.close();
+      return;
+    }
+    channel.attr(LAST_ACTIVE).set(System.nanoTime());
+    channel.attr(COUNTED).set(address);
+    counted.add(channel);
     super.channelActive(ctx);
+  }
+
+  /**
+   * Closes the connection silent longest if it has been silent for {@link Limits#evictAfter}; its
+   * place is counted free when it is closed. Every place holds a connection here, so this looks at
+   * {@link Limits#total} of them: only when a flood has filled them all.
+   */
+  private boolean evictTheLongestSilent() {
+    Channel silent = null;
+    long oldest = Long.MAX_VALUE;
+    for (Channel c : counted) {
+      Long last = c.attr(LAST_ACTIVE).get();
+      if (last != null && last < oldest) {
+        oldest = last;
+        silent = c;
+      }
+    }
+    if (silent == null || System.nanoTime() - oldest < limits.evictAfter().toNanos()) {
+      return false;
+    }
+    if (!counted.remove(silent)) {
+      return evictTheLongestSilent(); // another connection took it first
+    }
+    evicted.increment();
+    silent.close();
+    return true;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    ctx.channel().attr(LAST_ACTIVE).set(System.nanoTime());
+    super.channelRead(ctx, msg);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
+      throws Exception {
+    ctx.channel().attr(LAST_ACTIVE).set(System.nanoTime());
+    super.write(ctx, msg, promise);
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    counted.remove(ctx.channel());
     InetAddress address = ctx.channel().attr(COUNTED).getAndSet(null);
     if (address != null) {
       release(address);

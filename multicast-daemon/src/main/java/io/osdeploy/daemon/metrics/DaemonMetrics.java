@@ -81,7 +81,7 @@ public record DaemonMetrics(
         "reason",
         m.rejectedByReason());
 
-    ConnectionLimits.Counts h = http != null ? http : new ConnectionLimits.Counts(0, 0, 0, 0);
+    ConnectionLimits.Counts h = http != null ? http : new ConnectionLimits.Counts(0, 0, 0, 0, 0);
     t.gauge("osdeploy_http_connections_open", "HTTP(S) connections open.", h.open());
     t.counter(
         "osdeploy_http_connections_refused_total",
@@ -92,6 +92,10 @@ public record DaemonMetrics(
         "osdeploy_http_connections_idle_closed_total",
         "HTTP(S) connections closed for neither reading nor writing for a minute.",
         h.idleClosed());
+    t.counter(
+        "osdeploy_http_connections_evicted_total",
+        "Silent HTTP(S) connections closed to make room for a new one when every place was taken.",
+        h.evicted());
 
     ProxyDhcpMetrics d = proxyDhcp != null ? proxyDhcp : new ProxyDhcpMetrics(0, 0, 0, 0, 0, 0, 0);
     t.counter("osdeploy_proxydhcp_offers_total", "Proxy offers sent to PXE clients.", d.offers());

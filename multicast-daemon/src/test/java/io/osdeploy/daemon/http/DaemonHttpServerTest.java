@@ -193,6 +193,46 @@ class DaemonHttpServerTest {
   }
 
   @Test
+  void whenEveryPlaceIsTakenANewConnectionTakesTheLongestSilentOnesPlace() throws Exception {
+    try (DaemonHttpServer limited =
+        new DaemonHttpServer(
+            endpoints(),
+            new ConnectionLimits.Limits(
+                2, 2, java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(2)))) {
+      int port = limited.listen("127.0.0.1", 0).getPort();
+      try (Socket first = from("127.0.0.2", port)) {
+        awaitOpen(limited, 1);
+        Thread.sleep(100);
+        try (Socket second = from("127.0.0.3", port)) {
+          awaitOpen(limited, 2);
+          // Both silent, but not yet for 2 s: a third is refused.
+          assertClosedAtOnce(from("127.0.0.4", port));
+          assertEquals(1, limited.connections().refusedTotal());
+          Thread.sleep(2_500);
+          // Now the first has been silent longest: the machine gets its place and is served.
+          try (Socket machine = from("127.0.0.4", port)) {
+            machine.setSoTimeout(10_000);
+            machine
+                .getOutputStream()
+                .write(
+                    "GET /healthz HTTP/1.1\r\nHost: dp\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+            String answer =
+                new java.io.BufferedReader(
+                        new java.io.InputStreamReader(
+                            machine.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertEquals("HTTP/1.1 200 OK", answer);
+          }
+          first.setSoTimeout(10_000);
+          assertEquals(-1, first.getInputStream().read(), "the longest silent was closed");
+          assertEquals(1, limited.connections().evicted());
+        }
+      }
+    }
+  }
+
+  @Test
   void aSilentConnectionIsClosedWhenIdle() throws Exception {
     try (DaemonHttpServer limited =
             new DaemonHttpServer(
