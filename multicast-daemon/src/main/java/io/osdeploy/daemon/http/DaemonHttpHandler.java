@@ -523,6 +523,13 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
                         head,
                         HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "the report could not be stored; send it again\n");
+                case BUSY ->
+                    Responses.text(
+                        ctx,
+                        head,
+                        HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        ProgressCollector.MAX_WAITING
+                            + " reports are waiting to be stored; send it again\n");
                 case TOO_MANY_UNKNOWN ->
                     Responses.text(
                         ctx,

@@ -47,8 +47,16 @@ public final class ProgressCollector implements AutoCloseable {
      * An unknown computer's first report, when the deployment already tracks {@link
      * #MAX_UNKNOWN_MACHINES} unknown computers on this node.
      */
-    TOO_MANY_UNKNOWN
+    TOO_MANY_UNKNOWN,
+    /**
+     * {@link #MAX_WAITING} reports already wait to be journaled (a slow disk, or a machine sending
+     * faster than the disk takes them); the agent should send it again.
+     */
+    BUSY
   }
+
+  /** Reports waiting for the journal at most; beyond that a report is answered BUSY at once. */
+  public static final int MAX_WAITING = 1024;
 
   /**
    * Whom a report may come from: the deployment's uid, and whether its target list names the
@@ -99,7 +107,13 @@ public final class ProgressCollector implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(Threads.named("progress-flush"));
   // Journaling a report waits for the disk; it must not also wait for the API.
   private final ExecutorService acceptor =
-      Executors.newSingleThreadExecutor(Threads.named("progress-accept"));
+      new java.util.concurrent.ThreadPoolExecutor(
+          1,
+          1,
+          0,
+          TimeUnit.MILLISECONDS,
+          new java.util.concurrent.ArrayBlockingQueue<>(MAX_WAITING),
+          Threads.named("progress-accept"));
 
   /**
    * @param uidIfTargeted the uid of the deployment the report names, if this distribution point
@@ -144,7 +158,16 @@ public final class ProgressCollector implements AutoCloseable {
 
   /** Checks and journals a report, off the caller's thread. */
   public CompletableFuture<Outcome> submit(AgentReport report) {
-    return CompletableFuture.supplyAsync(() -> accept(report), acceptor);
+    try {
+      return CompletableFuture.supplyAsync(() -> accept(report), acceptor);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      synchronized (this) {
+        outcomes
+            .computeIfAbsent(Outcome.BUSY, o -> new java.util.concurrent.atomic.AtomicLong())
+            .incrementAndGet();
+      }
+      return CompletableFuture.completedFuture(Outcome.BUSY);
+    }
   }
 
   /** Checks and journals a report; the API hears of it at the next flush. */

@@ -114,6 +114,27 @@ class ProgressCollectorTest {
     assertEquals(1L, c.outcomes().get("too_many_unknown"));
   }
 
+  @Test
+  void reportsBeyondTheWaitingLimitAreAnsweredBusyAtOnce() throws Exception {
+    ProgressCollector c = collector();
+    List<java.util.concurrent.CompletableFuture<ProgressCollector.Outcome>> waiting =
+        new java.util.ArrayList<>();
+    java.util.concurrent.CompletableFuture<ProgressCollector.Outcome> busy;
+    // Holding the collector stops its journaling thread at the first report: the rest wait.
+    synchronized (c) {
+      for (int i = 0; i < ProgressCollector.MAX_WAITING + 1; i++) {
+        waiting.add(c.submit(report(MAC_A, MachineProgress.State.Running, i % 5)));
+      }
+      busy = c.submit(report(MAC_B, MachineProgress.State.Running, 0));
+      assertEquals(ProgressCollector.Outcome.BUSY, busy.getNow(null), "answered without waiting");
+    }
+    for (var w : waiting) {
+      assertEquals(
+          ProgressCollector.Outcome.ACCEPTED, w.get(30, java.util.concurrent.TimeUnit.SECONDS));
+    }
+    assertEquals(1L, c.outcomes().get("busy"));
+  }
+
   /** A made-up, locally administered MAC: a machine no target lists. */
   private static String unknown(int i) {
     return String.format("02:00:00:00:%02x:%02x", i >> 8, i & 0xff);
