@@ -428,7 +428,7 @@ class DeployManifestsIT {
     return Serialization.unmarshal(Files.readString(SAMPLES.resolve(file)), kind);
   }
 
-  private static boolean allowed(
+  static boolean allowed(
       String user,
       List<String> groups,
       String verb,
@@ -452,10 +452,16 @@ class DeployManifestsIT {
             .endResourceAttributes()
             .endSpec()
             .build();
-    return admin.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
+    return TestCluster.client()
+        .authorization()
+        .v1()
+        .subjectAccessReview()
+        .create(review)
+        .getStatus()
+        .getAllowed();
   }
 
-  private static String kubectl() {
+  static String kubectl() {
     String version =
         System.getenv().getOrDefault("OSDEPLOY_K8S_VERSION", LocalApiServer.DEFAULT_VERSION);
     Path cached =
@@ -477,7 +483,7 @@ class DeployManifestsIT {
     return null;
   }
 
-  private static String run(String... command) throws Exception {
+  static String run(String... command) throws Exception {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(2, TimeUnit.MINUTES), String.join(" ", command));
