@@ -229,7 +229,7 @@ final class TaskSequenceRunner {
             : step.getInstallPackage();
     if (pkg != null) {
       String field = step.getApplyDriverPackage() != null ? "applyDriverPackage" : "installPackage";
-      return installPackage(i, field, pkg, vars);
+      return installPackage(offer, i, field, pkg, vars);
     }
     if (step.getRunCommand() != null) {
       Step.RunCommand c = step.getRunCommand();
@@ -367,29 +367,38 @@ final class TaskSequenceRunner {
         moved);
   }
 
-  private String installPackage(int i, String field, Step.Content pkg, Map<String, String> vars)
+  private String installPackage(
+      Policy.Offer offer, int i, String field, Step.Content pkg, Map<String, String> vars)
       throws StepFailed, IOException, InterruptedException {
     Path dir = options.stateDir().resolve("packages");
     Files.createDirectories(dir);
-    URI url;
-    try {
-      url = URI.create(Variables.substitute(pkg.getUrl(), vars));
-    } catch (IllegalArgumentException e) {
-      throw new StepFailed(field + ".url: not a URL: " + pkg.getUrl());
-    }
-    String last =
-        Path.of(url.getPath().isEmpty() ? "/package" : url.getPath()).getFileName().toString();
-    Path file = dir.resolve(i + "-" + last.replaceAll("[^A-Za-z0-9._-]", "_"));
-    if (!Files.exists(file)) {
+    Path file;
+    String route;
+    if (pkg.getOsImage() != null) {
+      file = dir.resolve(i + "-" + pkg.getOsImage());
+      route = fetchPackage(offer, i, field, pkg.getOsImage(), file);
+    } else {
+      URI url;
       try {
-        dp.download(url, pkg.getSha256(), file);
-      } catch (IOException e) {
-        throw new StepFailed(field + ".url: " + e.getMessage());
+        url = URI.create(Variables.substitute(pkg.getUrl(), vars));
+      } catch (IllegalArgumentException e) {
+        throw new StepFailed(field + ".url: not a URL: " + pkg.getUrl());
+      }
+      String last =
+          Path.of(url.getPath().isEmpty() ? "/package" : url.getPath()).getFileName().toString();
+      file = dir.resolve(i + "-" + last.replaceAll("[^A-Za-z0-9._-]", "_"));
+      route = "from " + url.getHost();
+      if (!Files.exists(file)) {
+        try {
+          dp.download(url, pkg.getSha256(), file);
+        } catch (IOException e) {
+          throw new StepFailed(field + ".url: " + e.getMessage());
+        }
       }
     }
     vars.put("OSD_PACKAGE", file.toString());
     if (pkg.getArgs() == null) {
-      return "downloaded and verified " + file;
+      return "downloaded and verified " + file + " (" + route + ")";
     }
     file.toFile().setExecutable(true);
     List<String> command = new ArrayList<>();
@@ -399,6 +408,63 @@ final class TaskSequenceRunner {
     }
     int code = command(String.join(" ", command), vars, DEFAULT_COMMAND_TIMEOUT, List.of(0), i);
     return "ran " + file + ": exit code " + code;
+  }
+
+  /**
+   * Fetches a package that is content of the distribution points as an image is fetched: by
+   * multicast where the image allows it, the rest by unicast, checked against the OSImage's
+   * SHA-256. A file already there and verified is kept (a step run again after a restart).
+   */
+  private String fetchPackage(Policy.Offer offer, int i, String field, String name, Path file)
+      throws StepFailed, IOException, InterruptedException {
+    Policy.ImageContent c = offer.image(i);
+    if (c == null || !c.available()) {
+      throw new StepFailed(
+          field + ".osImage: " + name + " is not available from this distribution point");
+    }
+    if (Files.exists(file) && io.osdeploy.digest.Sha256.of(file).equalsIgnoreCase(c.sha256())) {
+      return "already here";
+    }
+    ImageDownload.Outcome outcome;
+    try {
+      outcome =
+          new ImageDownload(dp.tls(), dp::tokenOrNull)
+              .fetch(
+                  new ImageDownload.Request(
+                      dp.server(),
+                      c.osImage(),
+                      identity.name(),
+                      file,
+                      0,
+                      iface,
+                      c.multicast(),
+                      c.unicastUrl() == null,
+                      options.multicastTimeout(),
+                      c.sha256(),
+                      List.of(),
+                      options.retryFor()));
+    } catch (IOException e) {
+      throw new StepFailed(field + ".osImage: " + name + ": " + e.getMessage());
+    }
+    if (!outcome.verified()) {
+      throw new StepFailed(
+          field
+              + ".osImage: "
+              + name
+              + " not verified ("
+              + outcome.detail()
+              + "; SHA-256 "
+              + outcome.sha256()
+              + ", expected "
+              + c.sha256()
+              + ")");
+    }
+    return String.format(
+        Locale.ROOT,
+        "from the distribution point by %s: %d blocks by multicast, %d bytes by unicast",
+        outcome.detail(),
+        outcome.multicastBlocks(),
+        outcome.unicastBytes());
   }
 
   /** Runs {@code line} with {@code /bin/sh -c}; its output goes to the state directory's logs. */

@@ -35,13 +35,16 @@ public class OSImageSpec {
       "What the image holds. Partition (default): one file system, written to the partition a"
           + " partitionDisk step made (or to a step's destination). Disk: a whole disk with its"
           + " own partition table (EFI system partition included), written over the whole target"
-          + " disk; its backup GPT is moved to the disk's end.")
+          + " disk; its backup GPT is moved to the disk's end. Package: a driver or software"
+          + " package that applyDriverPackage and installPackage steps name by osImage;"
+          + " distributed like an image, never written to a disk.")
   private Format format;
 
   /** What an image holds, and so where the agent writes it. */
   public enum Format {
     Partition,
-    Disk
+    Disk,
+    Package
   }
 
   public Format getFormat() {

@@ -214,20 +214,46 @@ public class Step {
     }
   }
 
-  /** A downloadable package: drivers or software. */
+  /**
+   * A package, drivers or software: content of the distribution points (an OSImage of format
+   * Package), or a download from any URL with its SHA-256.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "has(self.osImage) != has(self.url)",
+      message = "a package sets exactly one of osImage and url")
+  @ValidationRule(
+      value = "!has(self.url) || has(self.sha256)",
+      message = "a package from a url needs its sha256")
   public static class Content {
-    @Required
+    @Pattern(Patterns.OBJECT_NAME)
+    @Size(max = 253)
+    @JsonPropertyDescription(
+        "Name of an OSImage of format Package (same namespace): the package comes from the"
+            + " deployment's distribution points, by multicast where the image allows it, and its"
+            + " SHA-256 is the OSImage's.")
+    private String osImage;
+
     @Pattern(Patterns.HTTP_URL)
     @Size(max = 2048)
+    @JsonPropertyDescription(
+        "Where to download the package from, when it is not content of the distribution points.")
     private String url;
 
-    @Required
     @Pattern(Patterns.SHA256)
+    @JsonPropertyDescription("SHA-256 of the package at url, 64 hex digits.")
     private String sha256;
 
     @Size(max = 64)
     private List<@Size(max = 1024) String> args;
+
+    public String getOsImage() {
+      return osImage;
+    }
+
+    public void setOsImage(String osImage) {
+      this.osImage = osImage;
+    }
 
     public String getUrl() {
       return url;

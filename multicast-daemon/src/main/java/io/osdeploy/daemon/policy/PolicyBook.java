@@ -150,8 +150,14 @@ public final class PolicyBook {
     return images.stream().distinct().sorted().toList();
   }
 
-  /** The image a package's URL names as {@code .../content/<image>}, if this DP holds it. */
+  /**
+   * The image a package is on this DP: the OSImage it names, or the one its URL names as {@code
+   * .../content/<image>}, if this DP holds it.
+   */
   private static String contentImage(Step.Content pkg, Map<String, OSImage> images) {
+    if (pkg != null && pkg.getOsImage() != null) {
+      return images.containsKey(pkg.getOsImage()) ? pkg.getOsImage() : null;
+    }
     if (pkg == null || pkg.getUrl() == null) {
       return null;
     }
@@ -229,6 +235,13 @@ public final class PolicyBook {
         s.put(
             "content",
             content(images.get(step.getApplyOperatingSystem().getOsImage()), delivery, endpoint));
+      }
+      // A package from the distribution points comes the way an image does.
+      for (Step.Content pkg :
+          java.util.Arrays.asList(step.getApplyDriverPackage(), step.getInstallPackage())) {
+        if (pkg != null && pkg.getOsImage() != null) {
+          s.put("content", content(images.get(pkg.getOsImage()), delivery, endpoint));
+        }
       }
       steps.add(s);
     }

@@ -187,4 +187,39 @@ class PolicyBookTest {
     assertEquals(List.of("tools", "win11"), book.imagesOf(List.of("rollout", "gone")));
     assertEquals(List.of(), book.imagesOf(List.of("gone")));
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aPackageNamedByOsImageComesFromTheDistributionPointLikeAnImage() {
+    TaskSequenceDeployment d = deployment("rollout", Purpose.Available, null, null);
+    Step pkg = new Step();
+    pkg.setName("Drivers");
+    pkg.setApplyDriverPackage(new Step.Content());
+    pkg.getApplyDriverPackage().setOsImage("drivers");
+    Step elsewhere = new Step();
+    elsewhere.setName("Elsewhere");
+    elsewhere.setApplyDriverPackage(new Step.Content());
+    elsewhere.getApplyDriverPackage().setOsImage("not-held");
+    d.getSpec()
+        .getTaskSequence()
+        .setSteps(List.of(d.getSpec().getTaskSequence().getSteps().get(0), pkg, elsewhere));
+    OSImage drivers = image(false);
+    drivers.getMetadata().setName("drivers");
+    drivers.getSpec().setFormat(OSImageSpec.Format.Package);
+    PolicyBook book = new PolicyBook(NOW);
+    book.publish(List.of(d), List.of(image(false), drivers));
+    List<Map<String, Object>> steps =
+        (List<Map<String, Object>>) deployments(book).get(0).get("steps");
+    Map<String, Object> content = (Map<String, Object>) steps.get(1).get("content");
+    assertEquals("drivers", content.get("osImage"));
+    assertEquals("Package", content.get("format"));
+    assertEquals(SHA, content.get("sha256"));
+    assertEquals("http://dp:9080/content/drivers", content.get("unicastUrl"));
+    assertEquals(
+        false,
+        ((Map<String, Object>) steps.get(2).get("content")).get("available"),
+        "a package this distribution point does not hold");
+    // The machine's token covers the package it fetches here, not the one it cannot.
+    assertEquals(List.of("drivers", "win11"), book.imagesOf(List.of("rollout")));
+  }
 }

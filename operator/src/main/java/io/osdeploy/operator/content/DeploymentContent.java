@@ -3,6 +3,7 @@ package io.osdeploy.operator.content;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.ImageMulticast;
 import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.api.v1alpha1.OSImageSpec;
 import io.osdeploy.api.v1alpha1.Step;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Delivery;
@@ -13,11 +14,57 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Whether a deployment's images can reach its machines: each image held by each of the deployment's
- * distribution points, deliverable the way the deployment asks, and verified there.
+ * Whether a deployment's content can reach its machines: each OS image and each package its steps
+ * name held by each of the deployment's distribution points, deliverable the way the deployment
+ * asks, and verified there.
  */
 public final class DeploymentContent {
   private DeploymentContent() {}
+
+  /**
+   * An OSImage a step names: the image it applies, or the package it fetches from the distribution
+   * points.
+   *
+   * @param field the step's field that names it, for messages
+   * @param asPackage whether the step fetches it as a package
+   */
+  public record ImageUse(String field, String image, boolean asPackage) {}
+
+  /** Every OSImage the deployment's steps name, in step order. */
+  public static List<ImageUse> uses(TaskSequenceDeployment deployment) {
+    List<ImageUse> uses = new ArrayList<>();
+    if (deployment.getSpec() == null
+        || deployment.getSpec().getTaskSequence() == null
+        || deployment.getSpec().getTaskSequence().getSteps() == null) {
+      return uses;
+    }
+    List<Step> steps = deployment.getSpec().getTaskSequence().getSteps();
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      String prefix = "spec.taskSequence.steps[" + i + "].";
+      if (step.getApplyOperatingSystem() != null) {
+        uses.add(
+            new ImageUse(
+                prefix + "applyOperatingSystem.osImage",
+                step.getApplyOperatingSystem().getOsImage(),
+                false));
+      }
+      if (step.getApplyDriverPackage() != null
+          && step.getApplyDriverPackage().getOsImage() != null) {
+        uses.add(
+            new ImageUse(
+                prefix + "applyDriverPackage.osImage",
+                step.getApplyDriverPackage().getOsImage(),
+                true));
+      }
+      if (step.getInstallPackage() != null && step.getInstallPackage().getOsImage() != null) {
+        uses.add(
+            new ImageUse(
+                prefix + "installPackage.osImage", step.getInstallPackage().getOsImage(), true));
+      }
+    }
+    return uses;
+  }
 
   /**
    * Assesses the deployment's content, given the OS images and distribution points it names that
@@ -34,18 +81,26 @@ public final class DeploymentContent {
     List<String> stalled = new ArrayList<>();
     String stalledReason = null;
     List<String> waiting = new ArrayList<>();
-    List<Step> steps = deployment.getSpec().getTaskSequence().getSteps();
     List<String> dpNames = deployment.getSpec().getDistributionPoints();
-    for (int i = 0; i < steps.size(); i++) {
-      if (steps.get(i).getApplyOperatingSystem() == null) {
-        continue;
-      }
-      String field = "spec.taskSequence.steps[" + i + "].applyOperatingSystem.osImage";
-      OSImage image = images.get(steps.get(i).getApplyOperatingSystem().getOsImage());
+    for (ImageUse use : uses(deployment)) {
+      String field = use.field();
+      OSImage image = images.get(use.image());
       if (image == null) {
         continue;
       }
       String imageName = "OSImage " + image.getMetadata().getName();
+      boolean isPackage = image.getSpec().format() == OSImageSpec.Format.Package;
+      if (use.asPackage() != isPackage) {
+        stalledReason = stalledReason == null ? "WrongImageFormat" : stalledReason;
+        stalled.add(
+            field
+                + ": "
+                + imageName
+                + (isPackage
+                    ? " is a Package (spec.format), not an operating system to apply"
+                    : " is not a Package (spec.format: " + image.getSpec().format() + ")"));
+        continue;
+      }
       ImageMulticast m = image.getSpec().getMulticast();
       if (delivery == Delivery.Unicast && ImageMulticast.multicastOnly(m)) {
         stalledReason = stalledReason == null ? "DeliveryConflict" : stalledReason;
@@ -102,7 +157,8 @@ public final class DeploymentContent {
     }
     return Assessment.ready(
         "ContentReady",
-        "every OS image is verified on every node of every distribution point of the deployment");
+        "every OS image and package is verified on every node of every distribution point of the"
+            + " deployment");
   }
 
   private static boolean multicastEnabled(DistributionPoint dp) {

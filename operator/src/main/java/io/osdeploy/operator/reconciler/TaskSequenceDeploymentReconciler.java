@@ -6,7 +6,6 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.OSImage;
-import io.osdeploy.api.v1alpha1.Step;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
 import io.osdeploy.operator.content.DeploymentContent;
@@ -119,22 +118,14 @@ public class TaskSequenceDeploymentReconciler
     List<String> missing = new ArrayList<>();
     Map<String, OSImage> images = new HashMap<>();
     Map<String, DistributionPoint> dps = new HashMap<>();
-    List<Step> steps = deployment.getSpec().getTaskSequence().getSteps();
-    for (int i = 0; i < steps.size(); i++) {
-      Step step = steps.get(i);
-      if (step.getApplyOperatingSystem() != null) {
-        String image = step.getApplyOperatingSystem().getOsImage();
-        Optional<OSImage> found = References.lookup(context, OSImage.class, ns, image);
-        found.ifPresent(f -> images.put(image, f));
-        if (found.isEmpty()) {
-          missing.add(
-              "spec.taskSequence.steps["
-                  + i
-                  + "].applyOperatingSystem.osImage: OSImage "
-                  + ns
-                  + "/"
-                  + image);
-        }
+    for (DeploymentContent.ImageUse use : DeploymentContent.uses(deployment)) {
+      if (images.containsKey(use.image())) {
+        continue;
+      }
+      Optional<OSImage> found = References.lookup(context, OSImage.class, ns, use.image());
+      found.ifPresent(f -> images.put(use.image(), f));
+      if (found.isEmpty()) {
+        missing.add(use.field() + ": OSImage " + ns + "/" + use.image());
       }
     }
     List<String> dpNames = distributionPoints(deployment);
@@ -177,15 +168,10 @@ public class TaskSequenceDeploymentReconciler
     next.setRecentFailures(progress.recentFailures());
   }
 
+  /** The OSImages the deployment's steps name: images they apply and packages they fetch. */
   static List<String> osImages(TaskSequenceDeployment deployment) {
-    if (deployment.getSpec() == null
-        || deployment.getSpec().getTaskSequence() == null
-        || deployment.getSpec().getTaskSequence().getSteps() == null) {
-      return List.of();
-    }
-    return deployment.getSpec().getTaskSequence().getSteps().stream()
-        .filter(s -> s.getApplyOperatingSystem() != null)
-        .map(s -> s.getApplyOperatingSystem().getOsImage())
+    return DeploymentContent.uses(deployment).stream()
+        .map(DeploymentContent.ImageUse::image)
         .distinct()
         .toList();
   }

@@ -84,6 +84,72 @@ class DeploymentContentTest {
         deployment(delivery), Map.of("win11", image), Map.of("berlin", dp));
   }
 
+  /** The deployment's one step, and a step that fetches package {@code drivers} from the DPs. */
+  private static TaskSequenceDeployment withDriverPackage(String packageImage) {
+    TaskSequenceDeployment d = deployment(Delivery.MulticastPreferred);
+    Step drivers = new Step();
+    drivers.setName("drivers");
+    drivers.setApplyDriverPackage(new Step.Content());
+    drivers.getApplyDriverPackage().setOsImage(packageImage);
+    d.getSpec()
+        .getTaskSequence()
+        .setSteps(List.of(d.getSpec().getTaskSequence().getSteps().get(0), drivers));
+    return d;
+  }
+
+  private static OSImage packageImage(String name, OSImageSpec.Format format) {
+    OSImage image = image(null, null);
+    image.getMetadata().setName(name);
+    image.getSpec().setFormat(format);
+    return image;
+  }
+
+  @Test
+  void aPackageNotOnTheDistributionPointsStallsTheDeploymentLikeAnImage() {
+    // The DP holds win11 (verified) but not the driver package.
+    Assessment a =
+        DeploymentContent.assess(
+            withDriverPackage("drivers"),
+            Map.of(
+                "win11",
+                image(null, null),
+                "drivers",
+                packageImage("drivers", OSImageSpec.Format.Package)),
+            Map.of("berlin", dp(true, true, true)));
+    assertEquals(Assessment.State.STALLED, a.state());
+    assertEquals("ImageNotOnDistributionPoint", a.reason());
+    assertTrue(
+        a.message()
+            .contains(
+                "spec.taskSequence.steps[1].applyDriverPackage.osImage: OSImage drivers is not held"
+                    + " by DistributionPoint berlin"),
+        a.message());
+  }
+
+  @Test
+  void aPackageStepNamesAPackageAndAnOsStepNamesNone() {
+    Assessment notAPackage =
+        DeploymentContent.assess(
+            withDriverPackage("win11"),
+            Map.of("win11", image(null, null)),
+            Map.of("berlin", dp(true, true, true)));
+    assertEquals("WrongImageFormat", notAPackage.reason());
+    assertTrue(
+        notAPackage
+            .message()
+            .contains(
+                "spec.taskSequence.steps[1].applyDriverPackage.osImage: OSImage win11 is not a"
+                    + " Package"),
+        notAPackage.message());
+    Assessment aPackage =
+        assess(
+            Delivery.MulticastPreferred,
+            packageImage("win11", OSImageSpec.Format.Package),
+            dp(true, true, true));
+    assertEquals("WrongImageFormat", aPackage.reason());
+    assertTrue(aPackage.message().contains("is a Package"), aPackage.message());
+  }
+
   @Test
   void readyWhenVerifiedEverywhere() {
     Assessment a = assess(Delivery.MulticastPreferred, image(null, null), dp(true, true, true));
