@@ -373,6 +373,7 @@ public final class Daemon implements AutoCloseable {
         multicast =
             new MulticastSessions(MulticastSettings.from(m), multicastInterface(), this::catalog);
         log.info("multicast enabled on {}", multicastInterface().getName());
+        prepareMulticast();
       } catch (IllegalArgumentException | IOException e) {
         log.error("multicast: {}; joins are refused until the settings change", e.getMessage());
       }
@@ -488,6 +489,18 @@ public final class Daemon implements AutoCloseable {
           "no network interface holds the advertised address " + settings.advertiseAddress());
     }
     return iface;
+  }
+
+  /** Digests the sections of every image multicast may send, ahead of the first join. */
+  private void prepareMulticast() {
+    MulticastSessions current = multicast;
+    DaemonConfig assigned = config;
+    if (current == null || assigned == null) {
+      return;
+    }
+    for (DaemonConfig.Image image : assigned.getImages()) {
+      catalog(image.getName()).ifPresent(current::prepare);
+    }
   }
 
   /** An image multicast may send: verified here, and allowed by the OS image. */
@@ -606,6 +619,7 @@ public final class Daemon implements AutoCloseable {
       if (reporter != null) {
         created.addListener(reporter::changed);
       }
+      created.addListener(this::prepareMulticast);
       library = created;
       contentPath = path;
       userState.open(Path.of(path));

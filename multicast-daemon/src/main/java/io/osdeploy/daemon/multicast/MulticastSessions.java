@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * session for the image, which starts by the same rule. Sessions free their group:port when they
  * end. At most {@link #MAX_LIVE_SESSIONS} sessions live at once, and one address holds at most
  * {@link #MAX_TICKETS_PER_ADDRESS} tickets of live sessions. Each ticket carries the digests of the
- * image's sections, computed once per image (outside the lock: a large image takes a while) and
- * kept for the last {@link #DIGESTS_KEPT} images. Thread-safe.
+ * image's sections, computed once per image on a thread of their own (a large image takes a while)
+ * and kept for the last {@link #DIGESTS_KEPT} images. Thread-safe.
  */
 public final class MulticastSessions implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MulticastSessions.class);
@@ -53,6 +53,9 @@ public final class MulticastSessions implements AutoCloseable {
   static final int MAX_TICKETS_PER_ADDRESS = 16;
 
   static final int DIGESTS_KEPT = 8;
+
+  /** How long a join waits for an image's section digests before it is answered BUSY. */
+  static final Duration DIGEST_WAIT = Duration.ofSeconds(2);
 
   /** One session as the DP's status shows it. */
   public record SessionInfo(
@@ -70,6 +73,13 @@ public final class MulticastSessions implements AutoCloseable {
   private final GroupPool pool;
   private final SecureRandom random = new SecureRandom();
   private final ScheduledExecutorService timers;
+  private final java.util.concurrent.ExecutorService digester =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "mc-digests");
+            t.setDaemon(true);
+            return t;
+          });
   private final Map<Integer, Session> sessions = new LinkedHashMap<>();
   // Section digests by image SHA-256 and size; one computation per image even when joins race.
   private final Map<String, CompletableFuture<String>> digests =
@@ -153,44 +163,66 @@ public final class MulticastSessions implements AutoCloseable {
             });
   }
 
-  /** The image's section digests (base64), computed by the first join that needs them. */
-  private String sectionDigests(MulticastImage img) throws JoinRefusedException {
-    CompletableFuture<String> future;
-    boolean mine = false;
+  /**
+   * Starts digesting the image's sections in the background, if that is not done or under way: the
+   * daemon calls it as soon as an image is verified, so that the first join finds them ready.
+   */
+  public void prepare(MulticastImage img) {
+    digestsOf(img);
+  }
+
+  private CompletableFuture<String> digestsOf(MulticastImage img) {
     String key = img.sha256() + "/" + img.size();
     synchronized (digests) {
-      future = digests.get(key);
-      if (future == null) {
-        future = new CompletableFuture<>();
-        digests.put(key, future);
-        mine = true;
+      CompletableFuture<String> future = digests.get(key);
+      if (future == null || future.isCompletedExceptionally()) {
+        CompletableFuture<String> started = new CompletableFuture<>();
+        digests.put(key, started);
+        digester.execute(
+            () -> {
+              try {
+                started.complete(
+                    SectionDigests.compute(
+                            img.file(),
+                            img.size(),
+                            WireFormat.DEFAULT_BLOCK_SIZE,
+                            WireFormat.DEFAULT_BLOCKS_PER_SECTION)
+                        .encoded());
+              } catch (IOException | RuntimeException e) {
+                started.completeExceptionally(e);
+              }
+            });
+        future = started;
       }
+      return future;
     }
-    if (mine) {
-      try {
-        future.complete(
-            SectionDigests.compute(
-                    img.file(),
-                    img.size(),
-                    WireFormat.DEFAULT_BLOCK_SIZE,
-                    WireFormat.DEFAULT_BLOCKS_PER_SECTION)
-                .encoded());
-      } catch (IOException | RuntimeException e) {
-        synchronized (digests) {
-          digests.remove(key);
-        }
-        future.completeExceptionally(e);
-      }
-    }
+  }
+
+  /**
+   * The image's section digests (base64). A join waits for them at most {@link #DIGEST_WAIT}; a
+   * large image not yet digested (the daemon starts as soon as it is verified) gets BUSY, and the
+   * receiver asks again.
+   */
+  private String sectionDigests(MulticastImage img) throws JoinRefusedException {
     try {
-      return future.join();
-    } catch (java.util.concurrent.CompletionException e) {
+      return digestsOf(img).get(DIGEST_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      synchronized (this) {
+        joinsRefused++;
+      }
+      throw new JoinRefusedException(
+          JoinRefusedException.Reason.BUSY,
+          "the sections of image " + img.name() + " are still being digested; ask again shortly");
+    } catch (java.util.concurrent.ExecutionException e) {
       synchronized (this) {
         joinsRefused++;
       }
       throw new JoinRefusedException(
           JoinRefusedException.Reason.BUSY,
           "cannot read image " + img.name() + " to digest its sections: " + e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JoinRefusedException(JoinRefusedException.Reason.CLOSED, "interrupted");
     }
   }
 
@@ -419,6 +451,7 @@ public final class MulticastSessions implements AutoCloseable {
       }
     }
     timers.shutdownNow();
+    digester.shutdownNow();
   }
 
   private final class Session {

@@ -251,6 +251,30 @@ class MulticastSessionsTest {
   }
 
   @Test
+  void aJoinDoesNotWaitLongForSectionDigestsThatAreStillBeingComputed() throws Exception {
+    // A named pipe nobody writes to: reading it for the digests blocks, as a huge image would.
+    Path pipe = java.nio.file.Files.createTempDirectory("osdeploy-digests").resolve("image");
+    assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor());
+    MulticastImage slow = new MulticastImage("slow", pipe, 5_000_000, SHA, false);
+    sessions =
+        new MulticastSessions(
+            MulticastSettings.from(scheduled(2, 60, 10)),
+            NetworkInterface.getByName("lo"),
+            name -> Optional.of(slow),
+            (config, image) -> new FakeSender(config, image));
+    long start = System.nanoTime();
+    JoinRefusedException busy =
+        assertThrows(JoinRefusedException.class, () -> sessions.join("slow", "aa:01"));
+    long waited = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(JoinRefusedException.Reason.BUSY, busy.reason());
+    assertTrue(busy.getMessage().contains("still being digested"), busy.getMessage());
+    assertTrue(waited < 10_000, "answered after " + waited + " ms");
+    assertEquals(1, sessions.metrics().joinsRefused());
+    // Let the digesting thread go: the pipe's writer opens and closes it.
+    new java.io.FileOutputStream(pipe.toFile()).close();
+  }
+
+  @Test
   void unknownImageIsRefused() throws Exception {
     sessions(scheduled(1, 60, 10));
     JoinRefusedException e =

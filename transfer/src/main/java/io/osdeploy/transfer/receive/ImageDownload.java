@@ -44,6 +44,11 @@ public final class ImageDownload {
   /** How long unicast keeps trying when no server can be reached, unless the request says. */
   public static final Duration DEFAULT_UNICAST_RETRY = Duration.ofMinutes(5);
 
+  /** How long a join answered 503 (busy for now) is asked again, and how often. */
+  static final Duration JOIN_RETRY = Duration.ofMinutes(2);
+
+  static final Duration JOIN_RETRY_PAUSE = Duration.ofSeconds(2);
+
   private static final long FIRST_BACKOFF_MILLIS = 500;
   private static final long MAX_BACKOFF_MILLIS = 10_000;
 
@@ -323,6 +328,20 @@ public final class ImageDownload {
           http.send(
               request(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
               HttpResponse.BodyHandlers.ofByteArray());
+      // 503: busy for now (the image's sections still being digested, every group in use); ask
+      // again for a while before settling for unicast.
+      long askUntil = System.nanoTime() + JOIN_RETRY.toNanos();
+      while (answer.statusCode() == 503 && System.nanoTime() < askUntil) {
+        log.info(
+            "{}: multicast busy ({}); asking again",
+            r.image(),
+            new String(answer.body(), StandardCharsets.UTF_8).strip());
+        Thread.sleep(JOIN_RETRY_PAUSE.toMillis());
+        answer =
+            http.send(
+                request(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+      }
       if (answer.statusCode() != 200) {
         log.info(
             "{}: no multicast session ({} {})",
