@@ -10,7 +10,10 @@ set -euo pipefail
 
 K8S_VERSION="${OSDEPLOY_K8S_VERSION:-1.33.13}"
 ETCD_VERSION="${OSDEPLOY_ETCD_VERSION:-3.5.21}"
-CACHE_ROOT="${KUBEAPITEST_DIR:-$HOME/.kubeapitest}"
+# The JVM looks in its user.home, the account's home directory, whatever $HOME says: cache there.
+ACCOUNT_HOME="$(getent passwd "$(id -u)" | cut -d: -f6 || true)"
+ACCOUNT_HOME="${ACCOUNT_HOME:-$HOME}"
+CACHE_ROOT="${KUBEAPITEST_DIR:-$ACCOUNT_HOME/.kubeapitest}"
 TARGET="$CACHE_ROOT/k8s/${K8S_VERSION}-linux-amd64"
 BUILD_ROOT="${OSDEPLOY_GO_BUILD_DIR:-$HOME/.cache/osdeploy/k8s-build}"
 

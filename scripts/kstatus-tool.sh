@@ -8,7 +8,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="$root/scripts/kstatus"
-CACHE_ROOT="${KUBEAPITEST_DIR:-$HOME/.kubeapitest}"
+# Beside the Kubernetes binaries, in the account's home directory (the JVM's user.home).
+ACCOUNT_HOME="$(getent passwd "$(id -u)" | cut -d: -f6 || true)"
+ACCOUNT_HOME="${ACCOUNT_HOME:-$HOME}"
+CACHE_ROOT="${KUBEAPITEST_DIR:-$ACCOUNT_HOME/.kubeapitest}"
 
 log() { echo "[kstatus-tool] $*" >&2; }
 
