@@ -45,6 +45,8 @@ public final class ConnectionLimits extends ChannelDuplexHandler {
       AttributeKey.valueOf("osdeploy.connection.counted");
   private static final AttributeKey<Long> LAST_ACTIVE =
       AttributeKey.valueOf("osdeploy.connection.lastActive");
+  private static final AttributeKey<String> OUTPUT_SEEN =
+      AttributeKey.valueOf("osdeploy.connection.outputSeen");
 
   private final Limits limits;
   private final AtomicInteger open = new AtomicInteger();
@@ -109,7 +111,7 @@ public final class ConnectionLimits extends ChannelDuplexHandler {
     long oldest = Long.MAX_VALUE;
     for (Channel c : counted) {
       Long last = c.attr(LAST_ACTIVE).get();
-      if (last != null && last < oldest) {
+      if (last != null && last < oldest && !sending(c)) {
         oldest = last;
         silent = c;
       }
@@ -123,6 +125,36 @@ public final class ConnectionLimits extends ChannelDuplexHandler {
     evicted.increment();
     silent.close();
     return true;
+  }
+
+  /**
+   * Whether the connection still has bytes to send: a download in progress (a zero-copy one is a
+   * single write), which is not silent however long ago it was written. One that stalls is closed
+   * by the idle timeout, which watches the output's progress.
+   */
+  private static boolean sending(Channel c) {
+    io.netty.channel.ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+    return out != null && out.totalPendingWriteBytes() > 0;
+  }
+
+  /**
+   * Whether bytes went out since the last idle event: what is pending, and how far the message
+   * being sent has got. A reader that stopped reading leaves both still, and is closed at the next
+   * idle event.
+   */
+  private static boolean outputMoved(Channel c) {
+    io.netty.channel.ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+    if (out == null || out.totalPendingWriteBytes() == 0) {
+      return false;
+    }
+    String now =
+        System.identityHashCode(out.current())
+            + "/"
+            + out.totalPendingWriteBytes()
+            + "/"
+            + out.currentProgress();
+    String before = c.attr(OUTPUT_SEEN).getAndSet(now);
+    return !now.equals(before);
   }
 
   @Override
@@ -152,6 +184,9 @@ public final class ConnectionLimits extends ChannelDuplexHandler {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
     if (event instanceof IdleStateEvent) {
+      if (outputMoved(ctx.channel())) {
+        return; // a download under way: its one write is still going out
+      }
       idleClosed.increment();
       ctx.channel().close();
       return;

@@ -142,7 +142,9 @@ public final class DaemonHttpServer implements AutoCloseable {
                   protected void initChannel(Channel ch) {
                     long idle = limits.limits().idle().toMillis();
                     ch.pipeline()
-                        .addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
+                        // Output progress counts as activity: a zero-copy download is one
+                        // write that may take many minutes.
+                        .addLast(new IdleStateHandler(true, 0, 0, idle, TimeUnit.MILLISECONDS))
                         .addLast(limits);
                     if (secure) {
                       ch.pipeline().addLast(tls.newHandler(ch.alloc()));

@@ -92,7 +92,10 @@ class DaemonHttpServerTest {
   private HttpEndpoints endpoints() throws IOException {
     Path file = dir.resolve(SHA);
     Files.write(file, BYTES);
-    VerifiedFile win11 = new VerifiedFile("win11", SHA, file, BYTES.length);
+    return endpoints(new VerifiedFile("win11", SHA, file, BYTES.length));
+  }
+
+  private HttpEndpoints endpoints(VerifiedFile win11) throws IOException {
     status.setName("node-a");
     status.setImages(List.of(new ImageState("win11", SHA, ImageState.Phase.Verified)));
     return new HttpEndpoints(
@@ -229,6 +232,78 @@ class DaemonHttpServerTest {
           assertEquals(1, limited.connections().evicted());
         }
       }
+    }
+  }
+
+  @Test
+  void aDownloadSlowerThanTheIdleTimeoutIsNotCutOff() throws Exception {
+    // 48 MiB sent as one zero-copy write to a reader taking about 7 s: only the output's
+    // progress shows the connection is alive, for far longer than the 1 s idle timeout.
+    byte[] big = TestContentServer.bytes(48 << 20, 7);
+    String sha = TestContentServer.sha256(big);
+    Path file = dir.resolve("big-" + sha);
+    Files.write(file, big);
+    try (DaemonHttpServer slow =
+            new DaemonHttpServer(
+                endpoints(new VerifiedFile("win11", sha, file, big.length)),
+                new ConnectionLimits.Limits(4, 2, java.time.Duration.ofSeconds(1)));
+        Socket reader = from("127.0.0.1", slow.listen("127.0.0.1", 0).getPort())) {
+      reader.setSoTimeout(10_000);
+      reader
+          .getOutputStream()
+          .write(
+              ("GET /content/win11 HTTP/1.1\r\nHost: dp\r\nAuthorization: Bearer "
+                      + machine
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      java.io.InputStream in = reader.getInputStream();
+      java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+      while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+        head.write(in.read());
+      }
+      assertTrue(
+          head.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200"), head.toString());
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[1 << 20];
+      long received = 0;
+      while (received < big.length) {
+        int n = in.readNBytes(buffer, 0, (int) Math.min(buffer.length, big.length - received));
+        if (n <= 0) {
+          break;
+        }
+        digest.update(buffer, 0, n);
+        received += n;
+        Thread.sleep(150);
+      }
+      assertEquals(big.length, received, "the whole image arrived");
+      // (Once the last byte is in the kernel's buffers the connection is silent, and may be closed
+      // while this reader still reads them.)
+      assertEquals(sha, java.util.HexFormat.of().formatHex(digest.digest()));
+    }
+  }
+
+  @Test
+  void aReaderThatStopsReadingIsClosedWhenTheOutputStopsMoving() throws Exception {
+    byte[] big = TestContentServer.bytes(48 << 20, 8);
+    String sha = TestContentServer.sha256(big);
+    Path file = dir.resolve("big-" + sha);
+    Files.write(file, big);
+    try (DaemonHttpServer limited =
+            new DaemonHttpServer(
+                endpoints(new VerifiedFile("win11", sha, file, big.length)),
+                new ConnectionLimits.Limits(4, 2, java.time.Duration.ofSeconds(1)));
+        Socket stalled = from("127.0.0.1", limited.listen("127.0.0.1", 0).getPort())) {
+      stalled
+          .getOutputStream()
+          .write(
+              ("GET /content/win11 HTTP/1.1\r\nHost: dp\r\nAuthorization: Bearer "
+                      + machine
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      // It reads nothing: once the socket buffers are full the output stops moving.
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(20))
+          .until(() -> limited.connections().idleClosed() == 1);
     }
   }
 
