@@ -304,6 +304,36 @@ class DaemonTest {
     assertArrayEquals(IMAGE, Files.readAllBytes(dir.resolve("fetched.img")));
   }
 
+  @Test
+  void aReceiverFinishesByUnicastOntoADisk() throws Exception {
+    // A whole-disk target is a block device: it has its own size, and cannot be cut to the
+    // image's as a file is. A loop device over a 1 MiB file stands in for the machine's disk.
+    io.osdeploy.daemon.testing.Prerequisites.require(
+        io.osdeploy.daemon.testing.Prerequisites.root(), "root (a loop device)");
+    java.nio.file.Path backing = dir.resolve("disk.raw");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(backing.toFile(), "rw")) {
+      f.setLength(1 << 20);
+    }
+    Process losetup =
+        new ProcessBuilder("losetup", "--find", "--show", backing.toString())
+            .redirectErrorStream(true)
+            .start();
+    String device = new String(losetup.getInputStream().readAllBytes()).strip();
+    assertEquals(0, losetup.waitFor(), device);
+    try {
+      startWithMulticast("\"maxRateMbps\": 1,");
+      ImageDownload.Outcome outcome =
+          download(false, Duration.ofMillis(3600), java.nio.file.Path.of(device));
+      assertTrue(outcome.verified(), outcome.toString());
+      assertEquals("multicast+unicast", outcome.detail(), outcome.toString());
+      byte[] disk = Files.readAllBytes(backing);
+      assertEquals(1 << 20, disk.length, "the disk keeps its size");
+      assertArrayEquals(IMAGE, java.util.Arrays.copyOf(disk, IMAGE.length));
+    } finally {
+      new ProcessBuilder("losetup", "--detach", device).start().waitFor();
+    }
+  }
+
   /**
    * The session secret goes to the machine that joins, in its ticket, and nowhere else: not in the
    * daemon's log (while sessions start, run and end), its node status, /v1/status or /metrics.
@@ -363,13 +393,19 @@ class DaemonTest {
 
   private ImageDownload.Outcome download(boolean multicastOnly, Duration multicastTimeout)
       throws Exception {
+    return download(multicastOnly, multicastTimeout, dir.resolve("fetched.img"));
+  }
+
+  private ImageDownload.Outcome download(
+      boolean multicastOnly, Duration multicastTimeout, java.nio.file.Path target)
+      throws Exception {
     return new ImageDownload(null, this::token)
         .fetch(
             new ImageDownload.Request(
                 URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort()),
                 "win11",
                 "52:54:00:00:00:02",
-                dir.resolve("fetched.img"),
+                target,
                 NetworkInterface.getByName("lo"),
                 multicastOnly,
                 multicastTimeout));

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -388,7 +389,8 @@ public final class ImageDownload {
           fetched += written[0];
         }
       }
-      if (r.offset() == 0) {
+      // A file is cut to the image; a disk (a block device) has its own size and cannot be.
+      if (r.offset() == 0 && Files.isRegularFile(r.target())) {
         out.truncate(ticket.imageSize());
       }
       out.force(false);
