@@ -452,10 +452,11 @@ public final class MulticastSender implements SessionSender {
           reason = SessionEnd.Reason.ALL_VERIFIED;
           break;
         }
+        Set<Integer> rated = new HashSet<>(presentAtStart);
         if (sent + parity > 0) {
-          evictHopeless(sentBlocks, presentAtStart);
+          rated.removeAll(hopeless(sentBlocks, presentAtStart));
         }
-        double loss = planner.worstLoss(sentBlocks, presentAtStart);
+        double loss = planner.worstLoss(sentBlocks, rated);
         if (sent + parity > 0) {
           double before = rate.rateMbps();
           bucket.setRate(rate.onLoss(loss));
@@ -718,32 +719,42 @@ public final class MulticastSender implements SessionSender {
   }
 
   /**
-   * Evicts a receiver that NAKed at least {@link #EVICT_LOSS} of what {@link #EVICT_AFTER_PASSES}
-   * passes in a row sent: a receiver that cannot keep up, or one that asks for everything to keep
-   * the session busy. Either finishes by unicast; the others no longer wait for it.
+   * Counts, per receiver, the passes in a row in which it NAKed at least {@link #EVICT_LOSS} of
+   * what was sent, and returns those that did so for {@link #EVICT_AFTER_PASSES} passes: a receiver
+   * that cannot keep up, or one that asks for everything to keep the session busy. They no longer
+   * slow the others down (the rate follows the rest). Once every other receiver the session waits
+   * for is done, they are evicted: their NAKs are ignored, the session ends, and they finish by
+   * unicast.
    */
-  private void evictHopeless(BitSet sent, Set<Integer> present) {
+  private Set<Integer> hopeless(BitSet sent, Set<Integer> present) {
     Map<Integer, Double> losses = planner.lossBySource(sent, present);
+    Set<Integer> hopeless = new HashSet<>();
     for (int source : present) {
+      if (isGone(source)) {
+        continue;
+      }
       double loss = losses.getOrDefault(source, 0.0);
       if (loss < EVICT_LOSS) {
         lossyPasses.remove(source);
-        continue;
+      } else if (lossyPasses.merge(source, 1, Integer::sum) >= EVICT_AFTER_PASSES) {
+        hopeless.add(source);
       }
-      if (lossyPasses.merge(source, 1, Integer::sum) >= EVICT_AFTER_PASSES && !isGone(source)) {
+    }
+    if (!hopeless.isEmpty() && doneCount() + hopeless.size() >= expectedCount()) {
+      for (int source : hopeless) {
         synchronized (gone) {
           gone.add(source);
         }
         evicted.incrementAndGet();
         LOG.warn(
-            "multicast receiver evicted session={} source={} loss={} passes={}: it finishes by"
-                + " unicast",
+            "multicast receiver evicted session={} source={} passes={}: every other receiver is"
+                + " done; it finishes by unicast",
             Integer.toUnsignedString(config.sessionId()),
             Integer.toUnsignedString(source),
-            String.format("%.2f", loss),
             EVICT_AFTER_PASSES);
       }
     }
+    return hopeless;
   }
 
   /** Receivers evicted so far. */
