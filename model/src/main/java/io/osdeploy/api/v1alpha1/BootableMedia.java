@@ -1,6 +1,8 @@
 package io.osdeploy.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -29,9 +31,24 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Type", jsonPath = ".spec.type", priority = 1)
 @AdditionalPrinterColumn(name = "State", jsonPath = OsdeployApi.READY_REASON_PATH)
 @AdditionalPrinterColumn(name = "Ready", jsonPath = OsdeployApi.READY_STATUS_PATH)
+@SchemaCustomizer(
+    value = Describe.class,
+    input =
+        "self: Content-free boot media (a hybrid ISO for CD/DVD and USB) that points at"
+            + " the boot servers.")
 public class BootableMedia extends CustomResource<BootableMediaSpec, BootableMediaStatus>
     implements Namespaced {
   @Override
+  @JsonPropertyDescription(
+      "The media to build: its type, the deployment it pins, the boot servers it asks,"
+          + " its password and the CA it trusts.")
+  public BootableMediaSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "What the operator reports: conditions, and the ISO image it built (artifact).")
   @Default(OsdeployStatus.NOT_OBSERVED)
   public BootableMediaStatus getStatus() {
     return super.getStatus();

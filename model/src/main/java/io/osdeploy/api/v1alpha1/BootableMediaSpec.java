@@ -2,6 +2,7 @@ package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -13,6 +14,11 @@ import java.util.List;
     value = "has(self.deployment) || (has(self.bootServers) && size(self.bootServers) > 0)",
     message = "bootServers is required when no deployment is set (media for any deployment)",
     fieldPath = ".bootServers")
+@SchemaCustomizer(
+    value = Describe.class,
+    input =
+        "self.bootServers[]: Base URL of a boot server (the daemon on a distribution point"
+            + " node), http:// or https://, e.g. http://dp-berlin.example.com:9080.")
 public class BootableMediaSpec {
   @Required
   @JsonPropertyDescription(
@@ -88,6 +94,9 @@ public class BootableMediaSpec {
     @Required
     @Pattern(Patterns.OBJECT_NAME)
     @Size(max = 253)
+    @JsonPropertyDescription(
+        "Name of the Secret (same namespace); the operator sees only Secrets labelled"
+            + " osdeploy.io/secret: \"true\".")
     private String name;
 
     @Size(max = 253)

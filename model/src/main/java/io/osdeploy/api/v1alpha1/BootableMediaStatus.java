@@ -18,8 +18,13 @@ public class BootableMediaStatus extends OsdeployStatus {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Artifact {
+    @JsonPropertyDescription("Where to download the ISO image; the operator serves it.")
     private String url;
+
+    @JsonPropertyDescription("SHA-256 of the ISO image, 64 hex digits.")
     private String sha256;
+
+    @JsonPropertyDescription("Size of the ISO image in bytes.")
     private Long sizeBytes;
 
     @JsonPropertyDescription("SHA-256 over the inputs the artifact was built from.")

@@ -146,11 +146,13 @@ public class DistributionPointMulticast {
     @Required
     @Min(1024)
     @Max(65535)
+    @JsonPropertyDescription("First UDP port, e.g. 40000.")
     private Integer start;
 
     @Required
     @Min(1024)
     @Max(65535)
+    @JsonPropertyDescription("Last UDP port, e.g. 40999.")
     private Integer end;
 
     public Integer getStart() {

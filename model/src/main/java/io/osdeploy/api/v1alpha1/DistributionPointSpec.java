@@ -2,6 +2,7 @@ package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -9,6 +10,39 @@ import java.util.List;
 import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SchemaCustomizer(
+    value = Describe.class,
+    input = "self.nodeSelector{}: Value the node's label must have.")
+@SchemaCustomizer(
+    value = Describe.class,
+    input =
+        "self.tolerations[]: A Kubernetes toleration: the daemon's pods may run on nodes with"
+            + " a taint it matches.")
+@SchemaCustomizer(
+    value = Describe.class,
+    input =
+        "self.tolerations[].key: Taint key to match; empty, with operator Exists, matches"
+            + " every taint.")
+@SchemaCustomizer(
+    value = Describe.class,
+    input =
+        "self.tolerations[].operator: Exists (any value of the key) or Equal (the value"
+            + " given); default Equal.")
+@SchemaCustomizer(
+    value = Describe.class,
+    input =
+        "self.tolerations[].value: Taint value to match with operator Equal; empty with"
+            + " Exists.")
+@SchemaCustomizer(
+    value = Describe.class,
+    input =
+        "self.tolerations[].effect: Taint effect to match: NoSchedule, PreferNoSchedule or"
+            + " NoExecute; empty matches every effect.")
+@SchemaCustomizer(
+    value = Describe.class,
+    input =
+        "self.tolerations[].tolerationSeconds: With effect NoExecute: how many seconds the"
+            + " pod stays on a node after the taint is added; unset, it stays for ever.")
 public class DistributionPointSpec {
   @JsonPropertyDescription("Labels a node must carry to serve this distribution point.")
   private Map<String, String> nodeSelector;

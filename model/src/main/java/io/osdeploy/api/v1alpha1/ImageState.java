@@ -2,10 +2,14 @@ package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Required;
 
 /** A node's copy of one OS image. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SchemaCustomizer(
+    value = Describe.class,
+    input = "self: A node's copy of one OS image, or of one file of the boot environment.")
 public class ImageState {
   /** Where a node's copy of an image stands. */
   public enum Phase {
@@ -31,16 +35,25 @@ public class ImageState {
   @JsonPropertyDescription("The SHA-256 this state is about (the OSImage's spec.sha256).")
   private String sha256;
 
-  @Required private Phase state;
+  @Required
+  @JsonPropertyDescription(
+      "Where the node's copy stands: Pending (not fetched yet), Downloading (being"
+          + " downloaded or checked), Verified (matches its SHA-256), Failed (see reason and"
+          + " message; the daemon tries again).")
+  private Phase state;
 
   @JsonPropertyDescription("Bytes downloaded and verified so far.")
   private Long bytes;
 
+  @JsonPropertyDescription(
+      "Size in bytes, when known: the OSImage's spec.sizeBytes or the size the source"
+          + " announced; once Verified, the size of the verified copy.")
   private Long totalBytes;
 
   @JsonPropertyDescription("CamelCase reason when Failed, e.g. ChecksumMismatch, DiskFull.")
   private String reason;
 
+  @JsonPropertyDescription("When Failed: what went wrong, e.g. the file and the system's error.")
   private String message;
 
   public ImageState() {}

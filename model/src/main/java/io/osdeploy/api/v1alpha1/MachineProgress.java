@@ -2,11 +2,13 @@ package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
 /** Where one machine stands in a deployment, as its agent last reported it to a daemon. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SchemaCustomizer(value = Describe.class, input = "self: One machine's latest report to this node.")
 public class MachineProgress {
   /** The furthest a machine has got in a deployment. */
   public enum State {
@@ -21,7 +23,11 @@ public class MachineProgress {
   @JsonPropertyDescription("The machine's SMBIOS UUID (lower case).")
   private String uuid;
 
-  @Required private State state;
+  @Required
+  @JsonPropertyDescription(
+      "Running (at step), Succeeded (finished the whole task sequence) or Failed (stopped"
+          + " at step).")
+  private State state;
 
   @JsonPropertyDescription("Index of the step in spec.taskSequence.steps the report is about.")
   private Integer step;

@@ -2,6 +2,7 @@ package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Required;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,9 @@ import java.util.List;
  * conflict with each other or with the operator.
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
+@SchemaCustomizer(
+    value = Describe.class,
+    input = "self: One distribution point node's report, written only by the daemon on that node.")
 public class NodeStatus {
   @Required
   @JsonPropertyDescription("Kubernetes node name.")

@@ -1,6 +1,7 @@
 package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +19,14 @@ public class OsdeployStatus {
           + "\"reason\":\"NotObserved\","
           + "\"message\":\"the operator has not reported on this resource yet\"}]}";
 
+  @JsonPropertyDescription("The metadata.generation the operator last reported on.")
   private Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Ready, Reconciling and Stalled, following kstatus; of these, exactly one is True."
+          + " Ready: the resource is what its spec asks for. Reconciling: work is in progress,"
+          + " or the resource waits for something that can arrive by itself. Stalled: an error"
+          + " that only a change to the spec fixes.")
   private List<Condition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() {

@@ -2,6 +2,7 @@ package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Required;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,12 @@ import java.util.List;
  * rolls all entries up into {@code status.machines}.
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
+@SchemaCustomizer(
+    value = Describe.class,
+    input =
+        "self: One distribution point node's entry: the machines whose agents reported to"
+            + " the daemon on that node, each at its latest report. Written only by that node's"
+            + " daemon.")
 public class ProgressReport {
   @Required
   @JsonPropertyDescription("Kubernetes node name of the daemon that received these reports.")

@@ -2,6 +2,7 @@ package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -19,6 +20,9 @@ import java.util.Map;
         "a step sets exactly one of partitionDisk, applyOperatingSystem, applyDriverPackage,"
             + " installPackage, runCommand, setVariable, captureUserState, restoreUserState,"
             + " restart")
+@SchemaCustomizer(
+    value = Describe.class,
+    input = "self: One step of a task sequence: a name and exactly one action.")
 public class Step {
   static final String ONE_ACTION =
       "[has(self.partitionDisk), has(self.applyOperatingSystem), has(self.applyDriverPackage),"
@@ -35,14 +39,54 @@ public class Step {
   @JsonPropertyDescription("Go on with the next step when this one fails.")
   private Boolean continueOnError;
 
+  @JsonPropertyDescription(
+      "Write a new partition table (GPT or MBR) on a disk, with one partition for the"
+          + " image, after an EFI system partition with layout Uefi; no old table or"
+          + " file-system signature survives.")
   private PartitionDisk partitionDisk;
+
+  @JsonPropertyDescription(
+      "Write an OSImage onto the partition partitionDisk made, onto destination, or"
+          + " (format Disk) over the whole disk: by multicast where the image and the"
+          + " deployment allow it, the rest by HTTP from the distribution point where unicast"
+          + " is allowed. The step succeeds only when the written bytes have the image's"
+          + " SHA-256.")
   private ApplyOperatingSystem applyOperatingSystem;
+
+  @JsonPropertyDescription(
+      "Fetch a driver package, check its SHA-256, and run it with args; without args,"
+          + " keep it for later steps (${OSD_PACKAGE} holds its path). Works as installPackage"
+          + " does.")
   private Content applyDriverPackage;
+
+  @JsonPropertyDescription(
+      "Fetch a software package, check its SHA-256, and run it with args; without args,"
+          + " keep it for later steps (${OSD_PACKAGE} holds its path).")
   private Content installPackage;
+
+  @JsonPropertyDescription(
+      "Run a shell command on the machine; the step fails when the command times out or"
+          + " exits with a code not in successCodes.")
   private RunCommand runCommand;
+
+  @JsonPropertyDescription(
+      "Set a task-sequence variable: ${NAME} in later steps is replaced by its value.")
   private SetVariable setVariable;
+
+  @JsonPropertyDescription(
+      "Zip a directory of user state (options.path) and store it on the distribution"
+          + " point under storeKey, e.g. on a computer about to be replaced.")
   private UserState captureUserState;
+
+  @JsonPropertyDescription(
+      "Fetch the newest user state stored under storeKey from the distribution point,"
+          + " check its SHA-256 and unpack it into options.path.")
   private UserState restoreUserState;
+
+  @JsonPropertyDescription(
+      "Restart the machine, into its installed system (default) or into the boot"
+          + " environment; the task sequence resumes at the next step after the restart."
+          + " intoBootEnvironment says where each may be used.")
   private Restart restart;
 
   public String getName() {
@@ -225,6 +269,9 @@ public class Step {
   @ValidationRule(
       value = "!has(self.url) || has(self.sha256)",
       message = "a package from a url needs its sha256")
+  @SchemaCustomizer(
+      value = Describe.class,
+      input = "self.args[]: One argument; task-sequence variables substituted.")
   public static class Content {
     @Pattern(Patterns.OBJECT_NAME)
     @Size(max = 253)
@@ -245,6 +292,10 @@ public class Step {
     private String sha256;
 
     @Size(max = 64)
+    @JsonPropertyDescription(
+        "Run the package with these arguments, each passed as one; it must exit 0 within"
+            + " an hour. Without args the package is only downloaded and verified, and"
+            + " ${OSD_PACKAGE} holds its path for later steps.")
     private List<@Size(max = 1024) String> args;
 
     public String getOsImage() {
@@ -281,6 +332,9 @@ public class Step {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @SchemaCustomizer(
+      value = Describe.class,
+      input = "self.successCodes[]: An exit code that counts as success.")
   public static class RunCommand {
     @Required
     @Size(min = 1, max = 4096)
@@ -289,6 +343,8 @@ public class Step {
 
     @Min(1)
     @Max(86400)
+    @JsonPropertyDescription(
+        "Seconds the command may run before it is killed and the step fails; default 3600.")
     private Integer timeoutSeconds;
 
     @Size(max = 64)
@@ -325,10 +381,15 @@ public class Step {
     @Required
     @Pattern("^[A-Za-z_][A-Za-z0-9_]*$")
     @Size(max = 128)
+    @JsonPropertyDescription(
+        "Name of the variable: ${NAME} in later steps is replaced by its value, and"
+            + " commands get it in their environment.")
     private String name;
 
     @Required
     @Size(max = 4096)
+    @JsonPropertyDescription(
+        "Value of the variable; task-sequence variables in it (${NAME}) are substituted.")
     private String value;
 
     public String getName() {
@@ -350,6 +411,7 @@ public class Step {
 
   /** Where user state is captured to or restored from, on the distribution point's state store. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @SchemaCustomizer(value = Describe.class, input = "self.options{}: The option's value.")
   public static class UserState {
     @Size(max = 253)
     @Pattern(Patterns.OBJECT_NAME)
@@ -357,6 +419,9 @@ public class Step {
     private String storeKey;
 
     @Size(max = 64)
+    @JsonPropertyDescription(
+        "Options of the step. path: the directory to capture, or to restore into"
+            + " (task-sequence variables substituted); default the agent's --user-state-dir.")
     private Map<String, String> options;
 
     public String getStoreKey() {

@@ -2,6 +2,7 @@ package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -43,10 +44,16 @@ public class Target {
   @ValidationRule(
       value = "has(self.mac) || has(self.smbiosUuid)",
       message = "a machine needs mac or smbiosUuid")
+  @SchemaCustomizer(
+      value = Describe.class,
+      input = "self: A known machine: a name, and its MAC address and/or SMBIOS UUID.")
   public static class Machine {
     @Required
     @Size(min = 1, max = 63)
     @Pattern(Patterns.OBJECT_NAME)
+    @JsonPropertyDescription(
+        "Name of the machine, unique in the deployment; the default storeKey of"
+            + " captureUserState and restoreUserState steps.")
     private String name;
 
     @Size(max = 17)

@@ -1,6 +1,8 @@
 package io.osdeploy.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -29,10 +31,24 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Availability", jsonPath = ".spec.availability", priority = 1)
 @AdditionalPrinterColumn(name = "State", jsonPath = OsdeployApi.READY_REASON_PATH)
 @AdditionalPrinterColumn(name = "Ready", jsonPath = OsdeployApi.READY_STATUS_PATH)
+@SchemaCustomizer(
+    value = Describe.class,
+    input = "self: A task sequence deployed to a collection of machines, offered in one way.")
 public class TaskSequenceDeployment
     extends CustomResource<TaskSequenceDeploymentSpec, TaskSequenceDeploymentStatus>
     implements Namespaced {
   @Override
+  @JsonPropertyDescription(
+      "The task sequence, the machines it is for, how it is offered (availability,"
+          + " purpose, deadline, delivery) and the distribution points that serve it.")
+  public TaskSequenceDeploymentSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "What the operator and the daemons report: conditions, and the machines' progress"
+          + " (counts, latest failures, each node's reports).")
   @Default(OsdeployStatus.NOT_OBSERVED)
   public TaskSequenceDeploymentStatus getStatus() {
     return super.getStatus();

@@ -2,12 +2,16 @@ package io.osdeploy.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SchemaCustomizer(
+    value = Describe.class,
+    input = "self.distributionPoints[]: Name of a DistributionPoint in the same namespace.")
 public class TaskSequenceDeploymentSpec {
   @Required
   @JsonPropertyDescription("The ordered steps to run.")

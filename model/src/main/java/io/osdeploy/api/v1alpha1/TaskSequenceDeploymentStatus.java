@@ -47,10 +47,22 @@ public class TaskSequenceDeploymentStatus extends OsdeployStatus {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class MachineCounts {
+    @JsonPropertyDescription("Machines listed in spec.target.machines.")
     private Integer targeted;
+
+    @JsonPropertyDescription("Targeted machines not heard from yet.")
     private Integer pending;
+
+    @JsonPropertyDescription(
+        "Machines whose latest report is Running (unknown computers included).")
     private Integer running;
+
+    @JsonPropertyDescription(
+        "Machines whose latest report is Succeeded: they finished the task sequence"
+            + " (unknown computers included).")
     private Integer succeeded;
+
+    @JsonPropertyDescription("Machines whose latest report is Failed (unknown computers included).")
     private Integer failed;
 
     public MachineCounts() {}
@@ -106,7 +118,13 @@ public class TaskSequenceDeploymentStatus extends OsdeployStatus {
 
   /** A machine that failed: where, and what its agent said. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @SchemaCustomizer(
+      value = Describe.class,
+      input = "self: A machine that failed: where, and what its agent said.")
   public static class MachineFailure {
+    @JsonPropertyDescription(
+        "The machine's MAC address (lower case, colons), or its SMBIOS UUID when its"
+            + " agent sent no MAC.")
     private String machine;
 
     @JsonPropertyDescription("Index of the failed step in spec.taskSequence.steps.")
@@ -115,6 +133,7 @@ public class TaskSequenceDeploymentStatus extends OsdeployStatus {
     @JsonPropertyDescription("The failed step's name.")
     private String stepName;
 
+    @JsonPropertyDescription("What went wrong, as the agent reported it.")
     private String message;
 
     @JsonPropertyDescription("When the failure was reported (RFC 3339).")
