@@ -96,7 +96,7 @@ public final class NetnsNode {
         if (i - 7 == minClients) {
           Thread.sleep(lateMillis);
         }
-        JoinTicket t = sessions.join("image", args[i]);
+        JoinTicket t = joinWhenDigested(sessions, args[i]);
         writeAtomically(dir.resolve(args[i] + ".json"), JSON.writeValueAsBytes(t));
       }
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -104,6 +104,22 @@ public final class NetnsNode {
         Thread.sleep(50);
       }
       writeAtomically(dir.resolve("sender.json"), JSON.writeValueAsBytes(sessions.metrics()));
+    }
+  }
+
+  /** Joins, asking again while the image's section digests are still being computed. */
+  private static JoinTicket joinWhenDigested(MulticastSessions sessions, String client)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (true) {
+      try {
+        return sessions.join("image", client);
+      } catch (JoinRefusedException e) {
+        if (e.reason() != JoinRefusedException.Reason.BUSY || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
     }
   }
 
