@@ -297,39 +297,8 @@ final class TaskSequenceRunner {
       target = disk(null, state.variables, "applyOperatingSystem.destination");
       fits(c, target);
     }
-    ImageDownload.Outcome outcome;
-    ImageDownload download = new ImageDownload(dp.tls(), dp::tokenOrNull);
-    try (ProgressTicker ticker = new ProgressTicker(offer.name(), c.osImage(), download)) {
-      outcome =
-          download.fetch(
-              new ImageDownload.Request(
-                  dp.server(),
-                  c.osImage(),
-                  identity.name(),
-                  target,
-                  offset,
-                  iface,
-                  c.multicast(),
-                  c.unicastUrl() == null,
-                  options.multicastTimeout(),
-                  c.sha256(),
-                  List.of(),
-                  options.retryFor()));
-    } catch (IOException e) {
-      throw new StepFailed("applyOperatingSystem: " + c.osImage() + ": " + e.getMessage());
-    }
-    if (!outcome.verified()) {
-      throw new StepFailed(
-          "applyOperatingSystem: "
-              + c.osImage()
-              + " not verified ("
-              + outcome.detail()
-              + "; SHA-256 "
-              + outcome.sha256()
-              + ", expected "
-              + c.sha256()
-              + ")");
-    }
+    ImageDownload.Outcome outcome =
+        fetchVerified(offer, c, target, offset, "applyOperatingSystem", c.osImage());
     String moved = "";
     if (c.wholeDisk() && offset == 0) {
       try {
@@ -425,31 +394,53 @@ final class TaskSequenceRunner {
     if (Files.exists(file) && io.osdeploy.digest.Sha256.of(file).equalsIgnoreCase(c.sha256())) {
       return "already here";
     }
+    ImageDownload.Outcome outcome = fetchVerified(offer, c, file, 0, field + ".osImage", name);
+    return String.format(
+        Locale.ROOT,
+        "from the distribution point by %s: %d blocks by multicast, %d bytes by unicast",
+        outcome.detail(),
+        outcome.multicastBlocks(),
+        outcome.unicastBytes());
+  }
+
+  /**
+   * Fetches an image or package the distribution point serves into {@code target} at {@code
+   * offset}, by multicast where the content allows it and the rest by unicast, with progress shown;
+   * fails the step, naming {@code field}, unless the bytes have the content's SHA-256.
+   */
+  private ImageDownload.Outcome fetchVerified(
+      Policy.Offer offer,
+      Policy.ImageContent c,
+      Path target,
+      long offset,
+      String field,
+      String name)
+      throws StepFailed, InterruptedException {
     ImageDownload.Outcome outcome;
-    try {
+    ImageDownload download = new ImageDownload(dp.tls(), dp::tokenOrNull);
+    try (ProgressTicker ticker = new ProgressTicker(offer.name(), c.osImage(), download)) {
       outcome =
-          new ImageDownload(dp.tls(), dp::tokenOrNull)
-              .fetch(
-                  new ImageDownload.Request(
-                      dp.server(),
-                      c.osImage(),
-                      identity.name(),
-                      file,
-                      0,
-                      iface,
-                      c.multicast(),
-                      c.unicastUrl() == null,
-                      options.multicastTimeout(),
-                      c.sha256(),
-                      List.of(),
-                      options.retryFor()));
+          download.fetch(
+              new ImageDownload.Request(
+                  dp.server(),
+                  c.osImage(),
+                  identity.name(),
+                  target,
+                  offset,
+                  iface,
+                  c.multicast(),
+                  c.unicastUrl() == null,
+                  options.multicastTimeout(),
+                  c.sha256(),
+                  List.of(),
+                  options.retryFor()));
     } catch (IOException e) {
-      throw new StepFailed(field + ".osImage: " + name + ": " + e.getMessage());
+      throw new StepFailed(field + ": " + name + ": " + e.getMessage());
     }
     if (!outcome.verified()) {
       throw new StepFailed(
           field
-              + ".osImage: "
+              + ": "
               + name
               + " not verified ("
               + outcome.detail()
@@ -459,12 +450,7 @@ final class TaskSequenceRunner {
               + c.sha256()
               + ")");
     }
-    return String.format(
-        Locale.ROOT,
-        "from the distribution point by %s: %d blocks by multicast, %d bytes by unicast",
-        outcome.detail(),
-        outcome.multicastBlocks(),
-        outcome.unicastBytes());
+    return outcome;
   }
 
   /** Runs {@code line} with {@code /bin/sh -c}; its output goes to the state directory's logs. */

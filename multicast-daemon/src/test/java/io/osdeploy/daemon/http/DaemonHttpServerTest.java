@@ -235,27 +235,36 @@ class DaemonHttpServerTest {
     }
   }
 
+  /** A server whose win11 is {@code image}, closing connections silent for a second. */
+  private DaemonHttpServer servingWithOneSecondIdle(byte[] image) throws IOException {
+    String sha = TestContentServer.sha256(image);
+    Path file = dir.resolve("big-" + sha);
+    Files.write(file, image);
+    return new DaemonHttpServer(
+        endpoints(new VerifiedFile("win11", sha, file, image.length)),
+        new ConnectionLimits.Limits(4, 2, java.time.Duration.ofSeconds(1)));
+  }
+
+  private void askForTheImage(Socket socket) throws IOException {
+    socket
+        .getOutputStream()
+        .write(
+            ("GET /content/win11 HTTP/1.1\r\nHost: dp\r\nAuthorization: Bearer "
+                    + machine
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+  }
+
   @Test
   void aDownloadSlowerThanTheIdleTimeoutIsNotCutOff() throws Exception {
     // 48 MiB sent as one zero-copy write to a reader taking about 7 s: only the output's
     // progress shows the connection is alive, for far longer than the 1 s idle timeout.
     byte[] big = TestContentServer.bytes(48 << 20, 7);
     String sha = TestContentServer.sha256(big);
-    Path file = dir.resolve("big-" + sha);
-    Files.write(file, big);
-    try (DaemonHttpServer slow =
-            new DaemonHttpServer(
-                endpoints(new VerifiedFile("win11", sha, file, big.length)),
-                new ConnectionLimits.Limits(4, 2, java.time.Duration.ofSeconds(1)));
+    try (DaemonHttpServer slow = servingWithOneSecondIdle(big);
         Socket reader = from("127.0.0.1", slow.listen("127.0.0.1", 0).getPort())) {
       reader.setSoTimeout(10_000);
-      reader
-          .getOutputStream()
-          .write(
-              ("GET /content/win11 HTTP/1.1\r\nHost: dp\r\nAuthorization: Bearer "
-                      + machine
-                      + "\r\n\r\n")
-                  .getBytes(StandardCharsets.US_ASCII));
+      askForTheImage(reader);
       java.io.InputStream in = reader.getInputStream();
       java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
       while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
@@ -284,22 +293,9 @@ class DaemonHttpServerTest {
 
   @Test
   void aReaderThatStopsReadingIsClosedWhenTheOutputStopsMoving() throws Exception {
-    byte[] big = TestContentServer.bytes(48 << 20, 8);
-    String sha = TestContentServer.sha256(big);
-    Path file = dir.resolve("big-" + sha);
-    Files.write(file, big);
-    try (DaemonHttpServer limited =
-            new DaemonHttpServer(
-                endpoints(new VerifiedFile("win11", sha, file, big.length)),
-                new ConnectionLimits.Limits(4, 2, java.time.Duration.ofSeconds(1)));
+    try (DaemonHttpServer limited = servingWithOneSecondIdle(TestContentServer.bytes(48 << 20, 8));
         Socket stalled = from("127.0.0.1", limited.listen("127.0.0.1", 0).getPort())) {
-      stalled
-          .getOutputStream()
-          .write(
-              ("GET /content/win11 HTTP/1.1\r\nHost: dp\r\nAuthorization: Bearer "
-                      + machine
-                      + "\r\n\r\n")
-                  .getBytes(StandardCharsets.US_ASCII));
+      askForTheImage(stalled);
       // It reads nothing: once the socket buffers are full the output stops moving.
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(20))
