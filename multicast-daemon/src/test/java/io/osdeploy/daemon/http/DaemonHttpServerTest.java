@@ -996,42 +996,29 @@ class DaemonHttpServerTest {
 
   @Test
   void multicastJoinHandsOutATicketOrSaysWhyNot() throws Exception {
-    HttpResponse<String> ticket =
-        client.send(
-            HttpRequest.newBuilder(uri("/v1/multicast/join?image=win11&client=52:54:00:ab:cd:ef"))
-                .header("Authorization", "Bearer " + machine)
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> ticket = join("image=win11&client=52:54:00:ab:cd:ef", machine);
     assertEquals(200, ticket.statusCode(), ticket.body());
     assertTrue(ticket.body().contains("\"group\":\"239.1.1.1\""), ticket.body());
     assertTrue(ticket.body().contains("\"sha256\":\"" + SHA + "\""), ticket.body());
-    HttpResponse<String> unknown =
-        client.send(
-            HttpRequest.newBuilder(uri("/v1/multicast/join?image=win10"))
-                .header("Authorization", "Bearer " + machine)
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> unknown = join("image=win10", machine);
     assertEquals(404, unknown.statusCode());
     assertEquals("no verified copy of win10\n", unknown.body());
     // A token joins as its own machine only: one ticket per image, not one per made-up client.
-    HttpResponse<String> someoneElse =
-        client.send(
-            HttpRequest.newBuilder(uri("/v1/multicast/join?image=win11&client=52:54:00:00:00:99"))
-                .header("Authorization", "Bearer " + machine)
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> someoneElse = join("image=win11&client=52:54:00:00:00:99", machine);
     assertEquals(403, someoneElse.statusCode(), someoneElse.body());
-    HttpResponse<String> bad =
-        client.send(
-            HttpRequest.newBuilder(uri("/v1/multicast/join?image=../x&client=m1"))
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(400, bad.statusCode());
+    assertEquals(400, join("image=../x&client=m1", null).statusCode());
     assertEquals(405, get("/v1/multicast/join?image=win11&client=m1").statusCode());
+  }
+
+  /** {@code POST /v1/multicast/join?<query>}, with {@code token} as the bearer when not null. */
+  private HttpResponse<String> join(String query, String token) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri("/v1/multicast/join?" + query))
+            .POST(HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
