@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslHandler;
+import io.osdeploy.api.v1alpha1.MacAddress;
+import io.osdeploy.api.v1alpha1.SmbiosUuid;
 import io.osdeploy.auth.MachineToken;
 import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.daemon.auth.MachineAccess;
@@ -574,7 +576,7 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       return;
     }
     String machine = token.mac() != null ? token.mac() : token.uuid();
-    if (client != null && !sameMachine(client, machine)) {
+    if (client != null && !sameMachine(client, token)) {
       forbidden(ctx, request, "client " + client + " is not the machine this token was issued to");
       return;
     }
@@ -593,9 +595,19 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
   }
 
-  /** Whether a client id names {@code machine}: MACs with dashes or colons, any case. */
-  private static boolean sameMachine(String client, String machine) {
-    return machine != null && client.replace('-', ':').equalsIgnoreCase(machine.replace('-', ':'));
+  /**
+   * Whether a client id names the token's machine: its MAC or its SMBIOS UUID, in any spelling the
+   * boot and token requests take.
+   */
+  private static boolean sameMachine(String client, MachineToken token) {
+    if (token.mac() != null && token.mac().equals(MacAddress.normalize(client))) {
+      return true;
+    }
+    try {
+      return token.uuid() != null && token.uuid().equals(SmbiosUuid.parse(client, "client"));
+    } catch (IllegalArgumentException notAUuid) {
+      return false;
+    }
   }
 
   /**
