@@ -40,6 +40,10 @@ record Policy(List<Offer> deployments) {
    * @param unicastUrl null when the image may only come by multicast
    * @param multicast whether to join a multicast session for it
    * @param wholeDisk whether the image is a whole disk (format Disk) rather than a partition
+   * @param sha256 of what travels: the compressed bytes when {@code uncompressed} is set
+   * @param sizeBytes of what travels
+   * @param uncompressed what a Zstandard-compressed image expands to, or null: the image travels as
+   *     it is written
    */
   record ImageContent(
       boolean available,
@@ -48,7 +52,21 @@ record Policy(List<Offer> deployments) {
       long sizeBytes,
       String unicastUrl,
       boolean multicast,
-      boolean wholeDisk) {}
+      boolean wholeDisk,
+      Uncompressed uncompressed) {
+    /** The size of what is written: the image after decompression. */
+    long writtenBytes() {
+      return uncompressed != null ? uncompressed.sizeBytes() : sizeBytes;
+    }
+
+    /** The SHA-256 of what is written. */
+    String writtenSha256() {
+      return uncompressed != null ? uncompressed.sha256() : sha256;
+    }
+  }
+
+  /** A compressed image's SHA-256 and size after decompression. */
+  record Uncompressed(String sha256, long sizeBytes) {}
 
   static Policy parse(byte[] body) throws IOException {
     JsonNode root = JSON.readTree(body);
@@ -69,7 +87,8 @@ record Policy(List<Offer> deployments) {
                     c.path("sizeBytes").asLong(-1),
                     c.hasNonNull("unicastUrl") ? c.get("unicastUrl").asText() : null,
                     c.path("multicast").asBoolean(false),
-                    "Disk".equals(c.path("format").asText("Partition"))));
+                    "Disk".equals(c.path("format").asText("Partition")),
+                    uncompressed(c)));
       }
       offers.add(
           new Offer(
@@ -83,6 +102,23 @@ record Policy(List<Offer> deployments) {
               images));
     }
     return new Policy(List.copyOf(offers));
+  }
+
+  private static Uncompressed uncompressed(JsonNode content) throws IOException {
+    String compression = content.path("compression").asText("None");
+    if ("None".equals(compression)) {
+      return null;
+    }
+    JsonNode u = content.path("uncompressed");
+    if (!"Zstd".equals(compression) || !u.hasNonNull("sha256") || !u.hasNonNull("sizeBytes")) {
+      throw new IOException(
+          "policy: image "
+              + content.path("osImage").asText()
+              + ": compression "
+              + compression
+              + " this agent cannot expand, or without uncompressed.sha256 and sizeBytes");
+    }
+    return new Uncompressed(u.get("sha256").asText(), u.get("sizeBytes").asLong());
   }
 
   Offer find(String name) {

@@ -271,8 +271,12 @@ final class TaskSequenceRunner {
     }
     Path target;
     long offset = 0;
+    // Bytes the target holds from the offset, or -1 for a file that grows: where a compressed
+    // image may be staged before it is expanded.
+    long room;
     if (apply.getDestination() != null) {
       target = Path.of(Variables.substitute(apply.getDestination(), state.variables));
+      room = room(target);
     } else if (c.wholeDisk()) {
       // A whole disk brings its own partition table: it goes over the disk a partitionDisk step
       // wrote, or the machine's disk.
@@ -281,24 +285,27 @@ final class TaskSequenceRunner {
               ? Path.of(state.partitionDisk)
               : disk(null, state.variables, "applyOperatingSystem.destination");
       fits(c, target);
+      room = room(target);
     } else if (state.partitionDisk != null) {
       target = Path.of(state.partitionDisk);
       offset = state.partitionOffset;
-      if (c.sizeBytes() > state.partitionLength) {
+      room = state.partitionLength;
+      if (c.writtenBytes() > state.partitionLength) {
         throw new StepFailed(
             "applyOperatingSystem.osImage: "
                 + c.osImage()
                 + " is "
-                + c.sizeBytes()
+                + c.writtenBytes()
                 + " bytes; the partition holds "
                 + state.partitionLength);
       }
     } else {
       target = disk(null, state.variables, "applyOperatingSystem.destination");
       fits(c, target);
+      room = room(target);
     }
     ImageDownload.Outcome outcome =
-        fetchVerified(offer, c, target, offset, "applyOperatingSystem", c.osImage());
+        fetchVerified(offer, c, target, offset, room, "applyOperatingSystem", c.osImage());
     String moved = "";
     if (c.wholeDisk() && offset == 0) {
       try {
@@ -391,10 +398,11 @@ final class TaskSequenceRunner {
       throw new StepFailed(
           field + ".osImage: " + name + " is not available from this distribution point");
     }
-    if (Files.exists(file) && io.osdeploy.digest.Sha256.of(file).equalsIgnoreCase(c.sha256())) {
+    if (Files.exists(file)
+        && io.osdeploy.digest.Sha256.of(file).equalsIgnoreCase(c.writtenSha256())) {
       return "already here";
     }
-    ImageDownload.Outcome outcome = fetchVerified(offer, c, file, 0, field + ".osImage", name);
+    ImageDownload.Outcome outcome = fetchVerified(offer, c, file, 0, -1, field + ".osImage", name);
     return String.format(
         Locale.ROOT,
         "from the distribution point by %s: %d blocks by multicast, %d bytes by unicast",
@@ -403,37 +411,50 @@ final class TaskSequenceRunner {
         outcome.unicastBytes());
   }
 
+  /** The room a compressed image may use on a block device, or -1 for a file that grows. */
+  private static long room(Path target) {
+    long device = BlockDevices.deviceBytes(target);
+    return device > 0 ? device : -1;
+  }
+
   /**
    * Fetches an image or package the distribution point serves into {@code target} at {@code
    * offset}, by multicast where the content allows it and the rest by unicast, with progress shown;
-   * fails the step, naming {@code field}, unless the bytes have the content's SHA-256.
+   * fails the step, naming {@code field}, unless the bytes have the content's SHA-256 (both of what
+   * travelled and of what was written, for a compressed image). {@code room} is how many bytes the
+   * target holds from {@code offset}, or -1 for a file that grows.
    */
   private ImageDownload.Outcome fetchVerified(
       Policy.Offer offer,
       Policy.ImageContent c,
       Path target,
       long offset,
+      long room,
       String field,
       String name)
       throws StepFailed, InterruptedException {
     ImageDownload.Outcome outcome;
     ImageDownload download = new ImageDownload(dp.tls(), dp::tokenOrNull);
+    ImageDownload.Request request =
+        new ImageDownload.Request(
+            dp.server(),
+            c.osImage(),
+            identity.name(),
+            target,
+            offset,
+            iface,
+            c.multicast(),
+            c.unicastUrl() == null,
+            options.multicastTimeout(),
+            c.sha256(),
+            List.of(),
+            options.retryFor());
     try (ProgressTicker ticker = new ProgressTicker(offer.name(), c.osImage(), download)) {
-      outcome =
-          download.fetch(
-              new ImageDownload.Request(
-                  dp.server(),
-                  c.osImage(),
-                  identity.name(),
-                  target,
-                  offset,
-                  iface,
-                  c.multicast(),
-                  c.unicastUrl() == null,
-                  options.multicastTimeout(),
-                  c.sha256(),
-                  List.of(),
-                  options.retryFor()));
+      if (c.uncompressed() == null) {
+        outcome = download.fetch(request);
+      } else {
+        return expanded(c, field, name, download, request, room);
+      }
     } catch (IOException e) {
       throw new StepFailed(field + ": " + name + ": " + e.getMessage());
     }
@@ -451,6 +472,53 @@ final class TaskSequenceRunner {
               + ")");
     }
     return outcome;
+  }
+
+  /**
+   * A compressed image fetched and expanded; fails the step unless what travelled and what was
+   * written both have their SHA-256. The outcome's SHA-256 is of what was written.
+   */
+  private static ImageDownload.Outcome expanded(
+      Policy.ImageContent c,
+      String field,
+      String name,
+      ImageDownload download,
+      ImageDownload.Request request,
+      long room)
+      throws IOException, InterruptedException, StepFailed {
+    ImageDownload.Expanded e =
+        download.fetchCompressed(
+            request,
+            new ImageDownload.Expansion(
+                c.uncompressed().sha256(), c.uncompressed().sizeBytes(), c.sizeBytes(), room));
+    ImageDownload.Outcome t = e.transfer();
+    if (!t.verified()) {
+      throw new StepFailed(
+          String.format(
+              "%s: %s not verified (%s; SHA-256 of the compressed bytes %s, expected %s)",
+              field, name, t.detail(), t.sha256(), c.sha256()));
+    }
+    if (!e.verified()) {
+      throw new StepFailed(
+          String.format(
+              "%s: %s expanded to %d bytes with SHA-256 %s, expected %d bytes with %s",
+              field,
+              name,
+              e.bytes(),
+              e.sha256(),
+              c.uncompressed().sizeBytes(),
+              c.uncompressed().sha256()));
+    }
+    String how =
+        String.format(
+            Locale.ROOT,
+            "%s, Zstd %d -> %d bytes %s",
+            t.detail(),
+            c.sizeBytes(),
+            e.bytes(),
+            e.staged() ? "expanded from the target's free end" : "expanded as it streamed");
+    return new ImageDownload.Outcome(
+        true, e.sha256(), t.multicastBlocks(), t.unicastBytes(), how, t.unicastFrom());
   }
 
   /** Runs {@code line} with {@code /bin/sh -c}; its output goes to the state directory's logs. */
@@ -528,12 +596,12 @@ final class TaskSequenceRunner {
   /** Fails the step before anything is written when the image is larger than the disk. */
   private static void fits(Policy.ImageContent c, Path disk) throws StepFailed {
     long capacity = BlockDevices.deviceBytes(disk);
-    if (capacity > 0 && c.sizeBytes() > capacity) {
+    if (capacity > 0 && c.writtenBytes() > capacity) {
       throw new StepFailed(
           "applyOperatingSystem.osImage: "
               + c.osImage()
               + " is "
-              + c.sizeBytes()
+              + c.writtenBytes()
               + " bytes; the disk "
               + disk
               + " holds "

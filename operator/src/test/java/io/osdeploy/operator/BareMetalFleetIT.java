@@ -45,10 +45,12 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>desk-pxe: its NIC's PXE ROM under BIOS, the boot file from the daemon's proxyDHCP and TFTP.
  * </ul>
  *
- * They join one multicast session, write the test system's whole-disk image, mark it, restart and
- * start the deployed system, which prints its marker. desk-uefi still has the CD first and desk-pxe
- * the network: the distribution point sends both to their disks. The deployment counts 3 succeeded.
- * Needs root, dnsmasq, QEMU with OVMF and the boot environment's tools.
+ * They join one multicast session for the test system's whole-disk image, compressed with {@code
+ * zstd}: each receives the compressed bytes into its disk's free end and expands them to the front.
+ * They mark the system, restart and start the deployed system, which prints its marker. desk-uefi
+ * still has the CD first and desk-pxe the network: the distribution point sends both to their
+ * disks. The deployment counts 3 succeeded. Needs root, dnsmasq, QEMU with OVMF and the boot
+ * environment's tools.
  */
 class BareMetalFleetIT {
   private static final Map<String, String> MACS =
@@ -117,7 +119,7 @@ class BareMetalFleetIT {
       targets.append(MACS.get(name)).append("'}\n");
     }
     site.apply(
-        site.testSystemImage("test-system", "format: Disk", "multicast: {allowed: true}")
+        site.compressedTestSystemImage("test-system", "format: Disk", "multicast: {allowed: true}")
             + String.join(
                 "\n",
                 "---",
@@ -241,6 +243,9 @@ class BareMetalFleetIT {
       assertTrue(
           seen.contains("by multicast") && !seen.contains(" 0 blocks by multicast"),
           "the image came by multicast:\n" + m.tail());
+      assertTrue(
+          seen.contains("expanded from the target's free end"),
+          "the compressed image was staged at the disk's end and expanded:\n" + m.tail());
       assertEquals(1, OperatorTests.count(seen, "osdeploy: boot environment "), m.tail());
     }
     assertTrue(

@@ -7,8 +7,17 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.compression) || self.compression == 'None' || has(self.uncompressed)",
+    message = "compression Zstd needs uncompressed.sha256 and uncompressed.sizeBytes",
+    fieldPath = ".uncompressed")
+@ValidationRule(
+    value = "!has(self.uncompressed) || (has(self.compression) && self.compression != 'None')",
+    message = "uncompressed is only for a compressed image (compression: Zstd)",
+    fieldPath = ".uncompressed")
 public class OSImageSpec {
   @Required
   @JsonPropertyDescription("Where distribution points download the image from.")
@@ -16,13 +25,28 @@ public class OSImageSpec {
 
   @Required
   @Pattern(Patterns.SHA256)
-  @JsonPropertyDescription("SHA-256 of the whole image, 64 hex digits.")
+  @JsonPropertyDescription(
+      "SHA-256 of the file at source.url, 64 hex digits: of the compressed bytes when compression"
+          + " is Zstd, which is what distribution points store and send.")
   private String sha256;
 
   @Min(1)
   @Max(1099511627776.0)
-  @JsonPropertyDescription("Size of the image in bytes; checked after download when set.")
+  @JsonPropertyDescription(
+      "Size in bytes of the file at source.url (compressed when compression is Zstd); checked"
+          + " after download when set.")
   private Long sizeBytes;
+
+  @JsonPropertyDescription(
+      "How the file at source.url is compressed. None (default): it is the image itself. Zstd:"
+          + " a Zstandard stream (zstd -T0 image.img); distribution points store and send it as"
+          + " it is, and the agent decompresses it as it writes, checking the SHA-256 of what"
+          + " travelled and of what it wrote (uncompressed.sha256).")
+  private Compression compression;
+
+  @JsonPropertyDescription(
+      "The image before compression: required with compression Zstd, refused without.")
+  private Uncompressed uncompressed;
 
   @Size(max = 128)
   @JsonPropertyDescription("Operating system and version, for people (e.g. \"Windows 11 24H2\").")
@@ -39,6 +63,72 @@ public class OSImageSpec {
           + " package that applyDriverPackage and installPackage steps name by osImage;"
           + " distributed like an image, never written to a disk.")
   private Format format;
+
+  /** How the file at the source is compressed. */
+  public enum Compression {
+    None,
+    Zstd
+  }
+
+  /** The compression, with the default filled in. */
+  public Compression compression() {
+    return compression == null ? Compression.None : compression;
+  }
+
+  public Compression getCompression() {
+    return compression;
+  }
+
+  public void setCompression(Compression compression) {
+    this.compression = compression;
+  }
+
+  public Uncompressed getUncompressed() {
+    return uncompressed;
+  }
+
+  public void setUncompressed(Uncompressed uncompressed) {
+    this.uncompressed = uncompressed;
+  }
+
+  /** What the agent writes after decompressing: checked as it is written. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Uncompressed {
+    @Required
+    @Pattern(Patterns.SHA256)
+    @JsonPropertyDescription("SHA-256 of the image after decompression, 64 hex digits.")
+    private String sha256;
+
+    @Required
+    @Min(1)
+    @Max(1099511627776.0)
+    @JsonPropertyDescription(
+        "Size in bytes of the image after decompression: what must fit the disk or partition.")
+    private Long sizeBytes;
+
+    public Uncompressed() {}
+
+    public Uncompressed(String sha256, long sizeBytes) {
+      this.sha256 = sha256;
+      this.sizeBytes = sizeBytes;
+    }
+
+    public String getSha256() {
+      return sha256;
+    }
+
+    public void setSha256(String sha256) {
+      this.sha256 = sha256;
+    }
+
+    public Long getSizeBytes() {
+      return sizeBytes;
+    }
+
+    public void setSizeBytes(Long sizeBytes) {
+      this.sizeBytes = sizeBytes;
+    }
+  }
 
   /** What an image holds, and so where the agent writes it. */
   public enum Format {

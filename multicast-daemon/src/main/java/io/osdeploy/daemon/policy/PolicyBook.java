@@ -3,6 +3,7 @@ package io.osdeploy.daemon.policy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.osdeploy.api.v1alpha1.ImageMulticast;
 import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.api.v1alpha1.OSImageSpec;
 import io.osdeploy.api.v1alpha1.Step;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Delivery;
@@ -262,6 +263,18 @@ public final class PolicyBook {
     // agent can check it fits before it writes.
     Long size = image.getSpec().getSizeBytes();
     c.put("sizeBytes", size != null ? size : verifiedSizes.apply(image.getMetadata().getName()));
+    OSImageSpec.Uncompressed expanded = image.getSpec().getUncompressed();
+    if (image.getSpec().compression() != OSImageSpec.Compression.None && expanded != null) {
+      // What travels is compressed; the agent checks what it writes against this too.
+      c.put("compression", image.getSpec().compression().name());
+      c.put(
+          "uncompressed",
+          Map.of(
+              "sha256",
+              expanded.getSha256().toLowerCase(java.util.Locale.ROOT),
+              "sizeBytes",
+              expanded.getSizeBytes()));
+    }
     boolean multicast =
         multicastEnabled
             && delivery != Delivery.Unicast

@@ -153,6 +153,23 @@ class PolicyBookTest {
   }
 
   @Test
+  void aCompressedImageNamesWhatItExpandsTo() {
+    PolicyBook book = new PolicyBook(NOW);
+    OSImage compressed = image(false);
+    compressed.getSpec().setCompression(OSImageSpec.Compression.Zstd);
+    compressed.getSpec().setUncompressed(new OSImageSpec.Uncompressed("E".repeat(64), 4000L));
+    book.publish(List.of(deployment("d", null, null, null)), List.of(compressed));
+    Map<String, Object> content = content(deployments(book).get(0));
+    assertEquals("Zstd", content.get("compression"));
+    assertEquals(SHA, content.get("sha256"), "what travels");
+    assertEquals(1000L, content.get("sizeBytes"));
+    assertEquals(Map.of("sha256", "e".repeat(64), "sizeBytes", 4000L), content.get("uncompressed"));
+    book.publish(List.of(deployment("d", null, null, null)), List.of(image(false)));
+    assertNull(content(deployments(book).get(0)).get("compression"));
+    assertNull(content(deployments(book).get(0)).get("uncompressed"));
+  }
+
+  @Test
   void anImageWithoutSizeBytesHasTheSizeOfTheVerifiedCopy() {
     PolicyBook book = new PolicyBook(NOW);
     OSImage unsized = image(false);

@@ -35,13 +35,20 @@ import org.junit.jupiter.api.io.TempDir;
 class ImageDownloadTest {
   private static final byte[] IMAGE = TestContentServer.bytes(700_000, 31);
 
+  /** Half zeros, as a disk image mostly is, then data that does not compress. */
+  private static final byte[] DISK = disk();
+
+  private static final byte[] DISK_ZSTD = zstd(DISK);
+
   @TempDir Path dir;
   private TestContentServer source;
+  // What the daemons hold as "win11": the image, or in the compression tests its Zstd form.
+  private byte[] served = IMAGE;
   private final List<Daemon> daemons = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
-    source = new TestContentServer().serve("/win11.wim", IMAGE);
+    source = new TestContentServer().serve("/win11.wim", IMAGE).serve("/disk.img.zst", DISK_ZSTD);
   }
 
   @AfterEach
@@ -99,22 +106,115 @@ class ImageDownloadTest {
     assertTrue(e.getMessage().contains(gone.toString()), e.getMessage());
   }
 
+  @Test
+  void aCompressedImageIsStagedAtTheEndOfItsRegionAndExpandedInPlace() throws Exception {
+    served = DISK_ZSTD;
+    URI server = daemon("node-a", 0);
+    // A partition twice the image's size after a 1 MiB gap, in a disk with data on either side.
+    Path target = dir.resolve("disk.img");
+    long offset = 1 << 20;
+    long room = 2L * DISK.length;
+    byte[] before = TestContentServer.bytes((int) offset, 5);
+    byte[] after = TestContentServer.bytes(4096, 6);
+    Files.write(target, before);
+    try (var ch =
+        java.nio.channels.FileChannel.open(target, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(after), offset + room);
+    }
+
+    ImageDownload.Expanded e =
+        compressed(server, target, offset, room, TestContentServer.sha256(DISK));
+
+    assertTrue(e.verified() && e.staged(), e.toString());
+    assertEquals(DISK_ZSTD.length, e.transfer().unicastBytes(), "only the compressed bytes travel");
+    assertTrue(DISK_ZSTD.length < DISK.length * 6 / 10, "the zeros cost nothing on the wire");
+    byte[] disk = Files.readAllBytes(target);
+    assertArrayEquals(before, java.util.Arrays.copyOfRange(disk, 0, (int) offset));
+    assertArrayEquals(
+        DISK, java.util.Arrays.copyOfRange(disk, (int) offset, (int) offset + DISK.length));
+    assertArrayEquals(
+        after,
+        java.util.Arrays.copyOfRange(disk, (int) (offset + room), (int) (offset + room) + 4096),
+        "nothing after the region was touched");
+  }
+
+  @Test
+  void aCompressedImageWithoutRoomToStageStreamsThroughTheDecompressor() throws Exception {
+    served = DISK_ZSTD;
+    URI server = daemon("node-a", 0);
+    Path target = dir.resolve("disk.img");
+
+    ImageDownload.Expanded e =
+        compressed(server, target, 0, DISK.length, TestContentServer.sha256(DISK));
+
+    assertTrue(e.verified() && !e.staged(), e.toString());
+    assertEquals(TestContentServer.sha256(DISK_ZSTD), e.transfer().sha256());
+    assertArrayEquals(DISK, Files.readAllBytes(target));
+  }
+
+  @Test
+  void anImageThatExpandsToOtherBytesIsNotVerified() throws Exception {
+    served = DISK_ZSTD;
+    URI server = daemon("node-a", 0);
+    String other = TestContentServer.sha256(IMAGE);
+
+    ImageDownload.Expanded staged = compressed(server, dir.resolve("a.img"), 0, -1, other);
+    ImageDownload.Expanded streamed =
+        compressed(server, dir.resolve("b.img"), 0, DISK.length, other);
+
+    assertTrue(staged.transfer().verified() && !staged.verified(), staged.toString());
+    assertTrue(streamed.transfer().verified() && !streamed.verified(), streamed.toString());
+    assertEquals(TestContentServer.sha256(DISK), staged.sha256());
+    assertEquals(DISK.length, Files.size(dir.resolve("a.img")), "the staged copy is cut off");
+  }
+
+  private ImageDownload.Expanded compressed(
+      URI server, Path target, long offset, long room, String expandedSha256) throws Exception {
+    String token = keys().token("52:54:00:00:00:07", "win11");
+    return new ImageDownload(null, () -> token)
+        .fetchCompressed(
+            request(server, target, offset, TestContentServer.sha256(DISK_ZSTD)),
+            new ImageDownload.Expansion(expandedSha256, DISK.length, DISK_ZSTD.length, room));
+  }
+
+  private static ImageDownload.Request request(URI server, Path target, long offset, String sha256)
+      throws IOException {
+    return new ImageDownload.Request(
+        server,
+        "win11",
+        "52:54:00:00:00:07",
+        target,
+        offset,
+        NetworkInterface.getByName("lo"),
+        false,
+        false,
+        Duration.ofSeconds(10),
+        sha256);
+  }
+
+  private static byte[] disk() {
+    byte[] disk = new byte[3 << 20];
+    byte[] data = TestContentServer.bytes(disk.length / 2, 17);
+    System.arraycopy(data, 0, disk, disk.length / 2, data.length);
+    return disk;
+  }
+
+  private static byte[] zstd(byte[] bytes) {
+    var out = new java.io.ByteArrayOutputStream();
+    try (var z = new io.airlift.compress.zstd.ZstdOutputStream(out)) {
+      z.write(bytes);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
   private ImageDownload.Outcome download(URI server, List<URI> others, Duration retry)
       throws Exception {
     String token = keys().token("52:54:00:00:00:07", "win11");
     return new ImageDownload(null, () -> token)
         .fetch(
-            new ImageDownload.Request(
-                    server,
-                    "win11",
-                    "52:54:00:00:00:07",
-                    dir.resolve("fetched.img"),
-                    0,
-                    NetworkInterface.getByName("lo"),
-                    false,
-                    false,
-                    Duration.ofSeconds(10),
-                    TestContentServer.sha256(IMAGE))
+            request(server, dir.resolve("fetched.img"), 0, TestContentServer.sha256(IMAGE))
                 .withOtherServers(others, retry));
   }
 
@@ -144,7 +244,10 @@ class ImageDownloadTest {
          "contentPath": "/unused", "httpPort": 9080,
          "images": [{"name": "win11", "url": "%s", "sha256": "%s", "sizeBytes": %d}]}
         """
-            .formatted(source.url("/win11.wim"), TestContentServer.sha256(IMAGE), IMAGE.length));
+            .formatted(
+                source.url(served == IMAGE ? "/win11.wim" : "/disk.img.zst"),
+                TestContentServer.sha256(served),
+                served.length));
     daemon.addConfigSource(
         new ConfigFileSource(config, daemon.configTracker(), Duration.ofMillis(20)));
     URI url = URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort());

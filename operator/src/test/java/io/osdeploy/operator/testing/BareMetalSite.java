@@ -156,6 +156,36 @@ public final class BareMetalSite implements AutoCloseable {
     return image(name, system.getFileName().toString(), systemSha256, Files.size(system), extra);
   }
 
+  /**
+   * The OSImage {@code name} of the test system compressed with the {@code zstd} command, as a site
+   * would publish it: what travels is the compressed file, and the agent checks what it writes
+   * against the uncompressed SHA-256.
+   */
+  public String compressedTestSystemImage(String name, String... extra)
+      throws IOException, InterruptedException {
+    Path compressed = dir.resolve(system.getFileName() + ".zst");
+    if (!Files.exists(compressed)) {
+      Process zstd =
+          new ProcessBuilder(
+                  "zstd", "-q", "-T0", "-f", system.toString(), "-o", compressed.toString())
+              .inheritIO()
+              .start();
+      if (zstd.waitFor() != 0) {
+        throw new IOException("zstd " + system + ": exit code " + zstd.exitValue());
+      }
+    }
+    List<String> lines = new ArrayList<>(List.of(extra));
+    lines.add("compression: Zstd");
+    lines.add(
+        "uncompressed: {sha256: " + systemSha256 + ", sizeBytes: " + Files.size(system) + "}");
+    return image(
+        name,
+        compressed.getFileName().toString(),
+        Sha256.of(compressed),
+        Files.size(compressed),
+        lines.toArray(String[]::new));
+  }
+
   /** Applies multi-document YAML to the namespace, as a git sync would. */
   public void apply(String yaml) {
     for (HasMetadata item :

@@ -150,6 +150,23 @@ public final class ImageDownload {
           retry);
     }
 
+    /** The same request, into {@code target} from {@code offset}. */
+    Request at(long offset) {
+      return new Request(
+          server,
+          image,
+          client,
+          target,
+          offset,
+          iface,
+          multicast,
+          multicastOnly,
+          multicastTimeout,
+          expectedSha256,
+          otherServers,
+          unicastRetry);
+    }
+
     /** Every server to ask by unicast, in order. */
     List<URI> unicastServers() {
       List<URI> all = new ArrayList<>();
@@ -175,6 +192,45 @@ public final class ImageDownload {
       unicastFrom = List.copyOf(unicastFrom);
     }
   }
+
+  /**
+   * What a Zstandard-compressed image becomes, and the room its target has.
+   *
+   * @param sha256 SHA-256 of the image after decompression
+   * @param bytes its size after decompression
+   * @param compressedBytes the size of what travels
+   * @param room bytes the target holds from the request's offset (a partition's or a disk's size),
+   *     or -1 for a file that grows as needed
+   */
+  public record Expansion(String sha256, long bytes, long compressedBytes, long room) {
+    public Expansion {
+      if (bytes < 1 || compressedBytes < 1) {
+        throw new IllegalArgumentException(
+            "bytes and compressedBytes: must be positive (got "
+                + bytes
+                + ", "
+                + compressedBytes
+                + ")");
+      }
+    }
+  }
+
+  /**
+   * A compressed image fetched and written out.
+   *
+   * @param transfer how the compressed bytes came, and whether they had the SHA-256 of what travels
+   * @param verified whether both what travelled and what was written had their SHA-256
+   * @param sha256 SHA-256 of what was written, or null when nothing was
+   * @param bytes bytes written
+   * @param staged true when the compressed bytes were first received into the target's free end (by
+   *     multicast or unicast) and then expanded; false when they were streamed by unicast straight
+   *     through the decompressor, for a target without room for both
+   */
+  public record Expanded(
+      Outcome transfer, boolean verified, String sha256, long bytes, boolean staged) {}
+
+  /** Alignment of a staged image: whole pages, and whole erase blocks on most disks. */
+  static final long STAGE_ALIGNMENT = 1 << 20;
 
   private static final Logger log = LoggerFactory.getLogger(ImageDownload.class);
   private static final ObjectMapper JSON =
@@ -216,12 +272,18 @@ public final class ImageDownload {
   public record Progress(long bytes, long total, String route) {}
 
   private volatile MulticastReceiver receiving;
+  private volatile boolean expanding;
+  private final java.util.concurrent.atomic.AtomicLong expanded =
+      new java.util.concurrent.atomic.AtomicLong();
   private volatile long multicastBytes;
   private volatile long total = -1;
   private final java.util.concurrent.atomic.AtomicLong unicastBytes =
       new java.util.concurrent.atomic.AtomicLong();
 
   public Progress progress() {
+    if (expanding) {
+      return new Progress(expanded.get(), total, "decompressing");
+    }
     MulticastReceiver now = receiving;
     return now != null
         ? new Progress(now.heldBytes(), total, "multicast")
@@ -313,6 +375,137 @@ public final class ImageDownload {
     boolean verified = expected != null && actual.equals(expected);
     String route = multicastBlocks > 0 ? "multicast+unicast" : "unicast";
     return new Outcome(verified, actual, multicastBlocks, unicast, route, sources.used());
+  }
+
+  /**
+   * Fetches a Zstandard-compressed image and writes it out decompressed at the request's target and
+   * offset. Where the target has room for both, the compressed bytes are received (by multicast
+   * where the request allows it) into the target's free end, checked, and expanded from there to
+   * the front; otherwise they are streamed by unicast through the decompressor, which needs no room
+   * but no multicast either. Either way both SHA-256s are checked: of what travelled and of what
+   * was written.
+   */
+  public Expanded fetchCompressed(Request r, Expansion x) throws IOException, InterruptedException {
+    long stage = stagingOffset(r.offset(), x);
+    if (stage < 0) {
+      if (r.multicastOnly()) {
+        throw new IOException(
+            r.image()
+                + " may only come by multicast, and the target has no room to stage it: "
+                + x.compressedBytes()
+                + " compressed bytes after the "
+                + x.bytes()
+                + " it expands to, in "
+                + x.room());
+      }
+      return streamed(r, x);
+    }
+    Outcome transfer = fetch(r.at(stage));
+    if (!transfer.verified()) {
+      return new Expanded(transfer, false, null, 0, true);
+    }
+    Zstd.Written w;
+    total = x.bytes();
+    expanded.set(0);
+    expanding = true;
+    try (FileChannel ch =
+        FileChannel.open(r.target(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      w =
+          Zstd.expand(
+              Zstd.region(ch, stage, x.compressedBytes()), ch, r.offset(), x.bytes(), expanded);
+      if (x.room() < 0) {
+        ch.truncate(r.offset() + w.bytes());
+      }
+      ch.force(false);
+    } finally {
+      expanding = false;
+    }
+    return new Expanded(transfer, matches(w, x), w.sha256(), w.bytes(), true);
+  }
+
+  /**
+   * Where in the target the compressed image is staged, or -1 when there is no room for it after
+   * the expanded image: at the end of a region of known size, after the image in a file that grows.
+   */
+  static long stagingOffset(long offset, Expansion x) {
+    long imageEnd = offset + x.bytes();
+    if (x.room() < 0) {
+      return (imageEnd + STAGE_ALIGNMENT - 1) / STAGE_ALIGNMENT * STAGE_ALIGNMENT;
+    }
+    long stage = (offset + x.room() - x.compressedBytes()) / STAGE_ALIGNMENT * STAGE_ALIGNMENT;
+    return stage >= imageEnd ? stage : -1;
+  }
+
+  private static boolean matches(Zstd.Written w, Expansion x) {
+    return w.bytes() == x.bytes() && w.sha256().equalsIgnoreCase(x.sha256());
+  }
+
+  /**
+   * Streams the compressed image by unicast through the decompressor, from the first server that
+   * sends all of it.
+   */
+  private Expanded streamed(Request r, Expansion x) throws IOException, InterruptedException {
+    Sources sources = new Sources(r);
+    total = x.bytes();
+    while (true) {
+      URI server = sources.current();
+      try {
+        Expanded e = streamed(r, x, server);
+        sources.succeeded(server);
+        Outcome t = e.transfer();
+        return new Expanded(
+            new Outcome(t.verified(), t.sha256(), 0, t.unicastBytes(), t.detail(), sources.used()),
+            e.verified(),
+            e.sha256(),
+            e.bytes(),
+            false);
+      } catch (IOException e) {
+        sources.failed(server, e);
+      }
+    }
+  }
+
+  private Expanded streamed(Request r, Expansion x, URI server)
+      throws IOException, InterruptedException {
+    URI uri = content(server, r.image());
+    HttpResponse<InputStream> answer =
+        http.send(request(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
+    if (answer.statusCode() != 200) {
+      answer.body().close();
+      throw new IOException("GET " + uri + ": HTTP " + answer.statusCode());
+    }
+    java.security.MessageDigest travelled = Zstd.sha256();
+    long[] received = {0};
+    InputStream counted =
+        new java.io.FilterInputStream(answer.body()) {
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+              travelled.update(b, off, n);
+              received[0] += n;
+              unicastBytes.addAndGet(n);
+            }
+            return n;
+          }
+        };
+    Zstd.Written w;
+    expanded.set(0);
+    expanding = true;
+    try (FileChannel out =
+        FileChannel.open(r.target(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      w = Zstd.expand(counted, out, r.offset(), x.bytes(), expanded);
+      if (x.room() < 0) {
+        out.truncate(r.offset() + w.bytes());
+      }
+      out.force(false);
+    } finally {
+      expanding = false;
+    }
+    String sha = java.util.HexFormat.of().formatHex(travelled.digest());
+    boolean travelledOk = r.expectedSha256() != null && sha.equalsIgnoreCase(r.expectedSha256());
+    Outcome t = new Outcome(travelledOk, sha, 0, received[0], "unicast, streamed", List.of());
+    return new Expanded(t, travelledOk && matches(w, x), w.sha256(), w.bytes(), false);
   }
 
   private JoinTicket join(Request r) throws InterruptedException {
