@@ -157,6 +157,42 @@ final class DiskLabel {
     }
   }
 
+  /**
+   * Where partition {@code number} (1 is the first) of a GPT or MBR disk lies; null when the table
+   * has no such partition.
+   */
+  static Partition partition(FileChannel ch, int number) throws IOException {
+    if (number < 1) {
+      return null;
+    }
+    ByteBuffer primary = read(ch, SECTOR, SECTOR);
+    if ("EFI PART".equals(new String(primary.array(), 0, 8, StandardCharsets.US_ASCII))) {
+      int count = primary.getInt(80);
+      int size = primary.getInt(84);
+      if (number > count || size < 128 || size > SECTOR) {
+        return null;
+      }
+      long at = primary.getLong(72) * SECTOR + (long) (number - 1) * size;
+      ByteBuffer entry = read(ch, at, size);
+      if (entry.getLong(0) == 0 && entry.getLong(8) == 0) {
+        return null; // an unused entry
+      }
+      long first = entry.getLong(32);
+      long last = entry.getLong(40);
+      return last < first ? null : new Partition(first * SECTOR, (last - first + 1) * SECTOR);
+    }
+    ByteBuffer mbr = read(ch, 0, SECTOR);
+    if (number > 4 || (mbr.get(510) & 0xFF) != 0x55 || (mbr.get(511) & 0xFF) != 0xAA) {
+      return null;
+    }
+    int at = 446 + 16 * (number - 1);
+    long start = Integer.toUnsignedLong(mbr.getInt(at + 8));
+    long sectors = Integer.toUnsignedLong(mbr.getInt(at + 12));
+    return mbr.get(at + 4) == 0 || sectors == 0
+        ? null
+        : new Partition(start * SECTOR, sectors * SECTOR);
+  }
+
   private static ByteBuffer sealed(ByteBuffer header, int headerSize) {
     header.putInt(16, 0);
     CRC32 crc = new CRC32();

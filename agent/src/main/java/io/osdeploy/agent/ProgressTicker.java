@@ -21,6 +21,14 @@ final class ProgressTicker implements AutoCloseable {
   private long lastNanos = System.nanoTime();
 
   ProgressTicker(String deployment, String image, ImageDownload download) {
+    this(deployment, image, download::progress);
+  }
+
+  /** Progress as {@code progress} tells it, for anything that moves an image. */
+  ProgressTicker(
+      String deployment,
+      String image,
+      java.util.function.Supplier<ImageDownload.Progress> progress) {
     timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -30,7 +38,7 @@ final class ProgressTicker implements AutoCloseable {
             });
     timer.scheduleAtFixedRate(
         () -> {
-          ImageDownload.Progress p = download.progress();
+          ImageDownload.Progress p = progress.get();
           long now = System.nanoTime();
           double rate = (p.bytes() - lastBytes) / ((now - lastNanos) / 1e9);
           lastBytes = p.bytes();

@@ -256,6 +256,9 @@ final class TaskSequenceRunner {
       long files = userState.restore(offer.name(), step.getRestoreUserState().getStoreKey(), dir);
       return "restored " + files + " files to " + dir;
     }
+    if (step.getCaptureImage() != null) {
+      return captureImage(offer, step.getCaptureImage(), state);
+    }
     throw new StepFailed("this agent does not know the step's action");
   }
 
@@ -341,6 +344,49 @@ final class TaskSequenceRunner {
         outcome.multicastBlocks(),
         outcome.unicastBytes(),
         moved);
+  }
+
+  /**
+   * Reads the disk (or one partition), compresses it and uploads it to the distribution point,
+   * which lists it in the deployment's status.
+   */
+  private String captureImage(Policy.Offer offer, Step.CaptureImage c, AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    Path disk =
+        c.getDisk() != null
+            ? Path.of(Variables.substitute(c.getDisk(), state.variables))
+            : state.partitionDisk != null
+                ? Path.of(state.partitionDisk)
+                : disk(null, state.variables, "captureImage.disk");
+    DiskCapture.Region region;
+    try {
+      region = DiskCapture.region(disk, c.getPartition());
+    } catch (IOException e) {
+      throw new StepFailed(
+          (c.getPartition() != null ? "captureImage.partition: " : "captureImage.disk: ")
+              + e.getMessage());
+    }
+    DiskCapture capture = new DiskCapture(dp.server(), identity, dp.tls(), dp::tokenOrNull);
+    DiskCapture.Kept kept;
+    try (ProgressTicker ticker =
+        new ProgressTicker(
+            offer.name(),
+            c.getName(),
+            () -> new ImageDownload.Progress(capture.progress.get(), region.length(), "capture"))) {
+      kept = capture.capture(offer.name(), c.getName(), region);
+    } catch (IOException e) {
+      throw new StepFailed("captureImage: " + region.what() + ": " + e.getMessage());
+    }
+    return String.format(
+        Locale.ROOT,
+        "captured %s (%d bytes, SHA-256 %s) as %s: %d bytes Zstd, SHA-256 %s, at %s",
+        region.what(),
+        kept.bytes(),
+        kept.uncompressedSha256(),
+        c.getName(),
+        kept.sizeBytes(),
+        kept.sha256(),
+        kept.url());
   }
 
   private String installPackage(

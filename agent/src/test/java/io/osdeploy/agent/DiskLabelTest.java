@@ -122,6 +122,24 @@ class DiskLabelTest {
   }
 
   @Test
+  void aPartitionIsFoundWhereTheTableWroteIt() throws Exception {
+    Path gpt = disk(512 * MIB, (byte) 0);
+    DiskLabel.Written w = DiskLabel.write(gpt, DiskLabel.Scheme.GPT, true);
+    try (var ch = java.nio.channels.FileChannel.open(gpt)) {
+      assertEquals(w.efiSystem(), DiskLabel.partition(ch, 1));
+      assertEquals(w.image(), DiskLabel.partition(ch, 2));
+      assertEquals(null, DiskLabel.partition(ch, 3), "an unused entry");
+    }
+    Path mbr = disk(64 * MIB, (byte) 0);
+    DiskLabel.Partition only = DiskLabel.write(mbr, DiskLabel.Scheme.MBR);
+    try (var ch = java.nio.channels.FileChannel.open(mbr)) {
+      assertEquals(only, DiskLabel.partition(ch, 1));
+      assertEquals(null, DiskLabel.partition(ch, 2));
+      assertEquals(null, DiskLabel.partition(ch, 5), "an MBR has four");
+    }
+  }
+
+  @Test
   void uefiLayoutHasAnEfiSystemPartitionThenTheImagesPartition() throws Exception {
     long size = 512 * MIB;
     Path disk = disk(size, (byte) 0x42);

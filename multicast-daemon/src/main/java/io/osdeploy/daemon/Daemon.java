@@ -12,6 +12,7 @@ import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.daemon.auth.MachineAccess;
 import io.osdeploy.daemon.auth.MachineTokens;
 import io.osdeploy.daemon.boot.BootEnvironmentFiles;
+import io.osdeploy.daemon.capture.CaptureStore;
 import io.osdeploy.daemon.config.ConfigSource;
 import io.osdeploy.daemon.config.ConfigTracker;
 import io.osdeploy.daemon.content.ContentLibrary;
@@ -123,6 +124,8 @@ public final class Daemon implements AutoCloseable {
   private final UserStateStore userState =
       new UserStateStore(policy, UserStateStore.DEFAULT_MAX_BYTES);
 
+  private final CaptureStore captures = new CaptureStore(policy);
+
   private final MachineTokens tokens = new MachineTokens();
   private final MachineAccess access = new MachineAccess(tokens, policy);
 
@@ -167,7 +170,15 @@ public final class Daemon implements AutoCloseable {
                 () -> {
                   DaemonConfig current = config;
                   return current != null && current.isTlsRequired();
-                }));
+                },
+                new HttpEndpoints.Captures(captures, this::captureBaseUrl, settings.node())));
+    captures.onKept(
+        kept -> {
+          ProgressCollector collector = progress;
+          if (collector != null) {
+            collector.recordCapture(kept.deployment(), kept.uid(), kept.capture());
+          }
+        });
     policy.setVerifiedSizes(image -> served(image).map(VerifiedFile::size).orElse(null));
     this.reporter =
         statusWriter == null
@@ -306,6 +317,9 @@ public final class Daemon implements AutoCloseable {
                   : new ProgressCollector.Destination(current.getNamespace(), settings.node());
             },
             Clock.systemUTC());
+    for (CaptureStore.Stored kept : captures.all()) {
+      collector.recordCapture(kept.deployment(), kept.uid(), kept.capture());
+    }
     try {
       collector.start(settings.reportInterval());
       return collector;
@@ -623,6 +637,7 @@ public final class Daemon implements AutoCloseable {
       library = created;
       contentPath = path;
       userState.open(Path.of(path));
+      captures.open(Path.of(path));
       if (progressWriter != null) {
         progress = startProgress(Path.of(path));
       }
@@ -790,6 +805,16 @@ public final class Daemon implements AutoCloseable {
     if (reporter != null) {
       reporter.changed();
     }
+  }
+
+  /**
+   * Where captures are read from: this node's HTTPS endpoint when plain HTTP is off for machines,
+   * else its HTTP endpoint.
+   */
+  private String captureBaseUrl() {
+    DaemonConfig current = config;
+    String https = httpsEndpoint;
+    return current != null && current.isTlsRequired() && https != null ? https : endpoint;
   }
 
   static String endpointUrl(String host, int port) {

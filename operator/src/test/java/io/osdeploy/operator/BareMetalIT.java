@@ -8,8 +8,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.BootableMedia;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.ImageCapture;
 import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.api.v1alpha1.OSImageSpec;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.digest.Sha256;
 import io.osdeploy.operator.local.MachinePolicy;
 import io.osdeploy.operator.testing.BareMetalSite;
 import io.osdeploy.operator.testing.OperatorTests;
@@ -38,9 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code boot-environment/build.sh} built, the operator's boot media, and a QEMU machine with a
  * blank disk on the site's LAN (DHCP from Debian's dnsmasq). The machine boots the media as a CD,
  * iPXE asks the daemon for its boot script, boots the boot environment, whose agent writes the test
- * system's whole-disk image, marks it with the machine and the deployment, and restarts; the
- * machine then starts from its own disk, and the deployed system prints the marker. Needs root,
- * {@code ip}, {@code dnsmasq}, QEMU and the boot environment's build tools.
+ * system's whole-disk image, marks it with the machine and the deployment, captures its disk to the
+ * distribution point, and restarts; the machine then starts from its own disk, and the deployed
+ * system prints the marker. The capture, published as an OSImage, is deployed to a second blank
+ * machine, which starts the first one's system (its marker). Needs root, {@code ip}, {@code
+ * dnsmasq}, QEMU and the boot environment's build tools.
  */
 class BareMetalIT {
   private static final String MAC = "52:54:00:b4:00:01";
@@ -85,6 +90,11 @@ class BareMetalIT {
 
   /** The site with the test system, a distribution point, the deployment and its media. */
   private BareMetalSite site(String... extraTargets) throws Exception {
+    return site(List.of(), extraTargets);
+  }
+
+  /** The site, with {@code extraSteps} (YAML lines) before the deployment's restart. */
+  private BareMetalSite site(List<String> extraSteps, String... extraTargets) throws Exception {
     String ns = operator.getNamespace();
     BareMetalSite site = new BareMetalSite(client, ns, dir);
     closing.add(site);
@@ -116,6 +126,7 @@ class BareMetalIT {
                 "        runCommand:",
                 "          command: >-",
                 "            " + MARK_COMMAND,
+                String.join("\n", extraSteps),
                 "      - {name: Restart, restart: {}}",
                 "  target:",
                 "    machines:",
@@ -177,8 +188,11 @@ class BareMetalIT {
   }
 
   @Test
-  void aBlankMachineBootsTheMediaAndEndsUpRunningTheDeployedSystem() throws Exception {
-    BareMetalSite site = site();
+  void aBlankMachineBootsTheMediaAndEndsUpRunningTheDeployedSystemWhichIsCapturedAndDeployedAgain()
+      throws Exception {
+    // Deployed and marked, then its disk captured from the boot environment before it restarts.
+    BareMetalSite site =
+        site(List.of("      - {name: Capture the disk, captureImage: {name: reference}}"));
     Path iso = site.media("site-vm-cd");
 
     Path disk = site.blankDisk("desk-01");
@@ -189,7 +203,7 @@ class BareMetalIT {
     String seen = machine.read();
     assertTrue(seen.contains("osdeploy: boot environment "), "the boot environment ran");
     // What a technician sees: the deployment, the step, the image's progress.
-    assertTrue(seen.contains("bare-metal: step 1 of 3: Apply the system"), machine.tail());
+    assertTrue(seen.contains("bare-metal: step 1 of 4: Apply the system"), machine.tail());
     assertTrue(
         seen.contains("backup GPT moved to the disk's end"),
         "the 40 MiB image's GPT now spans the 256 MiB disk:\n" + machine.tail());
@@ -216,7 +230,84 @@ class BareMetalIT {
                     1,
                     deployment().getStatus().getMachines().getSucceeded(),
                     deployment().getStatus().toString()));
+    assertTrue(seen.contains("captured /dev/vda (268435456 bytes"), machine.tail());
     System.out.println(machine.tail());
+
+    // The capture, published and deployed to a blank machine, starts the same system there.
+    ImageCapture capture =
+        await("the capture in the deployment's status")
+            .atMost(OperatorTests.TIMEOUT)
+            .until(
+                () -> deployment().getStatus().getCaptures(),
+                captures -> captures != null && captures.size() == 1)
+            .get(0);
+    assertEquals("reference", capture.getName());
+    assertEquals(MAC, capture.getMac());
+    assertEquals(OSImageSpec.Format.Disk, capture.getFormat());
+    assertEquals(256L << 20, capture.getUncompressed().getSizeBytes(), "the whole disk");
+    assertTrue(
+        capture.getSizeBytes() < Files.size(site.system()),
+        "the disk's empty space costs nothing: " + capture.getSizeBytes() + " bytes");
+    assertEquals(capture.getSha256(), Sha256.of(download(capture.getUrl(), dir.resolve("got"))));
+
+    // What a site commits: the capture as an OSImage, the distribution point holding it, and a
+    // deployment of it to a blank machine.
+    String blank = "52:54:00:b4:00:02";
+    site.apply(
+        String.join(
+            "\n",
+            "apiVersion: osdeploy.io/v1alpha1",
+            "kind: OSImage",
+            "metadata: {name: reference-2026}",
+            "spec:",
+            "  source: {url: '" + capture.getUrl() + "'}",
+            "  sha256: " + capture.getSha256(),
+            "  sizeBytes: " + capture.getSizeBytes(),
+            "  format: Disk",
+            "  compression: Zstd",
+            "  uncompressed:",
+            "    sha256: " + capture.getUncompressed().getSha256(),
+            "    sizeBytes: " + capture.getUncompressed().getSizeBytes(),
+            "---",
+            "apiVersion: osdeploy.io/v1alpha1",
+            "kind: DistributionPoint",
+            "metadata: {name: site-vm}",
+            "spec:",
+            "  osImages: {names: [test-system, reference-2026]}",
+            "---",
+            "apiVersion: osdeploy.io/v1alpha1",
+            "kind: TaskSequenceDeployment",
+            "metadata: {name: from-reference}",
+            "spec:",
+            "  taskSequence:",
+            "    steps:",
+            "      - {name: Apply the reference, applyOperatingSystem: {osImage: reference-2026}}",
+            "      - {name: Restart, restart: {}}",
+            "  target:",
+            "    machines:",
+            "      - {name: desk-02, mac: '" + blank + "'}",
+            "  availability: MediaAndPxe",
+            "  purpose: Required",
+            "  distributionPoints: [site-vm]"));
+    OperatorTests.awaitCondition(
+        client,
+        operator.getNamespace(),
+        TaskSequenceDeployment.class,
+        "from-reference",
+        "Ready",
+        "True",
+        "ContentReady",
+        node.daemon()::log);
+
+    BareMetalSite.Machine copy = fromCd(site, "desk-02", blank, iso, site.blankDisk("desk-02"), "");
+    // The reference's own marker: desk-02 starts the system captured from desk-01's disk.
+    BareMetalSite.awaitConsole(copy, marker, Duration.ofMinutes(15));
+    String copied = copy.read();
+    assertTrue(copied.contains("from-reference: step 1 of 2"), copy.tail());
+    assertTrue(
+        copied.contains("expanded as it streamed"),
+        "a disk the image's size has no room to stage it: it streams\n" + copy.tail());
+    assertEquals(1, OperatorTests.count(copied, "osdeploy: boot environment "), "deployed once");
   }
 
   @Test
@@ -295,6 +386,12 @@ class BareMetalIT {
         stranger.tail());
     assertTrue(!strangers.contains("osdeploy: boot environment"), "the stranger got nothing");
     assertTrue(!strangers.contains("osdeploy-test-system"), "and booted nothing");
+  }
+
+  private static Path download(String url, Path to) throws IOException, InterruptedException {
+    return HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofFile(to))
+        .body();
   }
 
   private static String get(String url) throws IOException, InterruptedException {

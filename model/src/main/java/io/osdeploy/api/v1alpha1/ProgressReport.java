@@ -28,6 +28,9 @@ public class ProgressReport {
   @JsonPropertyDescription("Each machine's latest report to this node.")
   private List<MachineProgress> machines = new ArrayList<>();
 
+  @JsonPropertyDescription("Images that captureImage steps uploaded to this node.")
+  private List<ImageCapture> captures = new ArrayList<>();
+
   public ProgressReport() {}
 
   public ProgressReport(String node, List<MachineProgress> machines) {
@@ -41,6 +44,14 @@ public class ProgressReport {
 
   public void setNode(String node) {
     this.node = node;
+  }
+
+  public List<ImageCapture> getCaptures() {
+    return captures;
+  }
+
+  public void setCaptures(List<ImageCapture> captures) {
+    this.captures = captures == null ? new ArrayList<>() : new ArrayList<>(captures);
   }
 
   public List<MachineProgress> getMachines() {

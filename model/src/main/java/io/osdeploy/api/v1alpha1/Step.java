@@ -19,7 +19,7 @@ import java.util.Map;
     message =
         "a step sets exactly one of partitionDisk, applyOperatingSystem, applyDriverPackage,"
             + " installPackage, runCommand, setVariable, captureUserState, restoreUserState,"
-            + " restart")
+            + " captureImage, restart")
 @SchemaCustomizer(
     value = Describe.class,
     input = "self: One step of a task sequence: a name and exactly one action.")
@@ -27,7 +27,8 @@ public class Step {
   static final String ONE_ACTION =
       "[has(self.partitionDisk), has(self.applyOperatingSystem), has(self.applyDriverPackage),"
           + " has(self.installPackage), has(self.runCommand), has(self.setVariable),"
-          + " has(self.captureUserState), has(self.restoreUserState), has(self.restart)]"
+          + " has(self.captureUserState), has(self.restoreUserState), has(self.captureImage),"
+          + " has(self.restart)]"
           + ".filter(x, x).size() == 1";
 
   @Required
@@ -82,6 +83,13 @@ public class Step {
       "Fetch the newest user state stored under storeKey from the distribution point,"
           + " check its SHA-256 and unpack it into options.path.")
   private UserState restoreUserState;
+
+  @JsonPropertyDescription(
+      "Read the machine's disk (or one of its partitions), compress it with Zstandard and"
+          + " upload it to the distribution point; the deployment's status.captures then lists"
+          + " its URL, SHA-256 and size, ready to publish as an OSImage. Run it from the boot"
+          + " environment, where the disk is not in use.")
+  private CaptureImage captureImage;
 
   @JsonPropertyDescription(
       "Restart the machine, into its installed system (default) or into the boot"
@@ -167,6 +175,14 @@ public class Step {
 
   public void setRestoreUserState(UserState restoreUserState) {
     this.restoreUserState = restoreUserState;
+  }
+
+  public CaptureImage getCaptureImage() {
+    return captureImage;
+  }
+
+  public void setCaptureImage(CaptureImage captureImage) {
+    this.captureImage = captureImage;
   }
 
   public Restart getRestart() {
@@ -406,6 +422,55 @@ public class Step {
 
     public void setValue(String value) {
       this.value = value;
+    }
+  }
+
+  /** What a captureImage step reads, and the name its capture has in the deployment's status. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class CaptureImage {
+    @Required
+    @Size(max = 63)
+    @Pattern(Patterns.OBJECT_NAME)
+    @JsonPropertyDescription(
+        "Name of the capture, unique per machine in the deployment: status.captures lists it"
+            + " under this name, and a later run of the step replaces it.")
+    private String name;
+
+    @Size(max = 256)
+    @JsonPropertyDescription(
+        "The disk to read (task-sequence variables substituted); default the disk a"
+            + " partitionDisk step used, else the machine's first disk (${OSD_DISK}).")
+    private String disk;
+
+    @Min(1)
+    @Max(128)
+    @JsonPropertyDescription(
+        "Capture only this partition of the disk (1 is the first); without it, the whole disk"
+            + " (an image of format Disk).")
+    private Integer partition;
+
+    public String getName() {
+      return name;
+    }
+
+    public void setName(String name) {
+      this.name = name;
+    }
+
+    public String getDisk() {
+      return disk;
+    }
+
+    public void setDisk(String disk) {
+      this.disk = disk;
+    }
+
+    public Integer getPartition() {
+      return partition;
+    }
+
+    public void setPartition(Integer partition) {
+      this.partition = partition;
     }
   }
 

@@ -21,6 +21,19 @@ public class TaskSequenceDeploymentStatus extends OsdeployStatus {
       "Progress as each distribution point node received it, written by the daemon on that node.")
   private List<ProgressReport> reports = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "Images that captureImage steps uploaded, one per machine and step name, newest first:"
+          + " each with the fields an OSImage that publishes it needs (docs/images.md).")
+  private List<ImageCapture> captures = new ArrayList<>();
+
+  public List<ImageCapture> getCaptures() {
+    return captures;
+  }
+
+  public void setCaptures(List<ImageCapture> captures) {
+    this.captures = captures == null ? new ArrayList<>() : captures;
+  }
+
   public MachineCounts getMachines() {
     return machines;
   }

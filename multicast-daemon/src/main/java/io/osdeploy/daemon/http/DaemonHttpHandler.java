@@ -18,6 +18,9 @@ import io.osdeploy.api.v1alpha1.SmbiosUuid;
 import io.osdeploy.auth.MachineToken;
 import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.daemon.auth.MachineAccess;
+import io.osdeploy.daemon.capture.CaptureStore;
+import io.osdeploy.daemon.content.VerifiedContent;
+import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
 import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyRequest;
@@ -30,6 +33,7 @@ import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,12 +46,29 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
   private final HttpEndpoints endpoints;
   private final ContentResponder content;
   private final ContentResponder bootFiles;
+  private final ContentResponder captures;
 
   DaemonHttpHandler(HttpEndpoints endpoints) {
     this.endpoints = endpoints;
     this.content = new ContentResponder(endpoints.content(), ContentResponder.PREFIX);
     this.bootFiles =
         new ContentResponder(endpoints.bootEnvironment(), ContentResponder.BOOT_PREFIX);
+    this.captures =
+        endpoints.captures() == null
+            ? null
+            : new ContentResponder(
+                new VerifiedContent() {
+                  @Override
+                  public Optional<VerifiedFile> verified(String id) {
+                    return endpoints.captures().store().verified(id);
+                  }
+
+                  @Override
+                  public boolean unicastAllowed(String id) {
+                    return true;
+                  }
+                },
+                CaptureStore.PREFIX);
   }
 
   @Override
@@ -114,6 +135,11 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
     if (path.startsWith(ContentResponder.BOOT_PREFIX)) {
       bootFiles.respond(ctx, request, path);
+      return;
+    }
+    if (path.startsWith(CaptureStore.PREFIX) && captures != null) {
+      // No token: the id, which only the deployment's status shows, is the key.
+      captures.respond(ctx, request, path);
       return;
     }
     switch (path) {

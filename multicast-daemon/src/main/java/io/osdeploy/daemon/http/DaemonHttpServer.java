@@ -159,6 +159,18 @@ public final class DaemonHttpServer implements AutoCloseable {
                                   endpoints.access(),
                                   endpoints.tlsRequired()));
                     }
+                    HttpEndpoints.Captures captures = endpoints.captures();
+                    if (captures != null) {
+                      // Before the aggregator too: a capture is a whole disk.
+                      ch.pipeline()
+                          .addLast(
+                              new CaptureHandler(
+                                  captures.store(),
+                                  endpoints.access(),
+                                  endpoints.tlsRequired(),
+                                  captures.baseUrl(),
+                                  captures.node()));
+                    }
                     ch.pipeline()
                         .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
                         .addLast(new ChunkedWriteHandler())

@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  * name) pins; where agents' progress reports go; boot media passwords; multicast joins; and the
  * state store for user state (null: none); the files of the boot environment this node serves; the
  * deployments offered to a machine that identifies itself, and what its token lets it do; whether
- * plain HTTP is off for machines (spec.tls.required).
+ * plain HTTP is off for machines (spec.tls.required); where captureImage steps upload (null:
+ * nowhere).
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
@@ -41,4 +42,9 @@ public record HttpEndpoints(
     VerifiedContent bootEnvironment,
     Function<PolicyRequest, List<TaskSequenceDeployment>> offered,
     MachineAccess access,
-    BooleanSupplier tlsRequired) {}
+    BooleanSupplier tlsRequired,
+    Captures captures) {
+  /** The capture store, where this daemon is reached (for a capture's URL) and its node's name. */
+  public record Captures(
+      io.osdeploy.daemon.capture.CaptureStore store, Supplier<String> baseUrl, String node) {}
+}

@@ -1,6 +1,7 @@
 package io.osdeploy.daemon.progress;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.osdeploy.api.v1alpha1.ImageCapture;
 import io.osdeploy.api.v1alpha1.MachineProgress;
 import io.osdeploy.api.v1alpha1.ProgressReport;
 import io.osdeploy.daemon.Threads;
@@ -83,6 +84,8 @@ public final class ProgressCollector implements AutoCloseable {
   private static final class Tracked {
     final String uid;
     final Map<String, MachineProgress> machines = new LinkedHashMap<>();
+    // By machine and capture name.
+    final Map<String, ImageCapture> captures = new LinkedHashMap<>();
     final java.util.Set<String> unknown = new java.util.HashSet<>();
     long version;
     long flushed;
@@ -233,13 +236,29 @@ public final class ProgressCollector implements AutoCloseable {
     return Outcome.ACCEPTED;
   }
 
-  private Tracked record(String deployment, String uid, MachineProgress progress) {
+  /**
+   * Lists an image a captureImage step uploaded in this node's entry of the deployment's status, at
+   * the next write; one per machine and capture name. The capture store keeps captures across
+   * restarts and records them again at start, so they need no journal.
+   */
+  public synchronized void recordCapture(String deployment, String uid, ImageCapture capture) {
+    Tracked t = tracked(deployment, uid);
+    t.captures.put(capture.machine() + "/" + capture.getName(), capture);
+    t.version++;
+  }
+
+  private Tracked tracked(String deployment, String uid) {
     Tracked t = deployments.get(deployment);
     if (t == null || !Objects.equals(t.uid, uid)) {
       // A deployment deleted and made again under the same name starts from nothing.
       t = new Tracked(uid);
       deployments.put(deployment, t);
     }
+    return t;
+  }
+
+  private Tracked record(String deployment, String uid, MachineProgress progress) {
+    Tracked t = tracked(deployment, uid);
     t.machines.remove(progress.machine());
     t.machines.put(progress.machine(), progress);
     t.version++;
@@ -278,8 +297,9 @@ public final class ProgressCollector implements AutoCloseable {
             if (t.version > t.flushed) {
               List<MachineProgress> machines = new ArrayList<>(t.machines.values());
               machines.sort(Comparator.comparing(MachineProgress::machine));
-              pending.add(
-                  new Pending(name, t.uid, t.version, new ProgressReport(where.node(), machines)));
+              ProgressReport report = new ProgressReport(where.node(), machines);
+              report.setCaptures(List.copyOf(t.captures.values()));
+              pending.add(new Pending(name, t.uid, t.version, report));
             }
           });
     }

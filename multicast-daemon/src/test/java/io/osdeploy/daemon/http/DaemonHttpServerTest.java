@@ -61,6 +61,10 @@ class DaemonHttpServerTest {
   private int port;
   private final PolicyBook userStatePolicy = new PolicyBook();
   private final UserStateStore userState = new UserStateStore(userStatePolicy, 1 << 20);
+  private final io.osdeploy.daemon.capture.CaptureStore captures =
+      new io.osdeploy.daemon.capture.CaptureStore(userStatePolicy, 1 << 20, 3 << 20);
+  private final List<io.osdeploy.daemon.capture.CaptureStore.Stored> kept =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final MachineTokens tokens = new MachineTokens();
   private final MachineAccess access = new MachineAccess(tokens, userStatePolicy);
 
@@ -80,7 +84,11 @@ class DaemonHttpServerTest {
     String normalized =
         io.osdeploy.api.v1alpha1.MacAddress.parse(mac.find() ? mac.group(1) : null, "mac");
     return tokens.issue(
-        normalized, null, "pxe", List.of("capture-old", "restore-new", "elsewhere"), List.of());
+        normalized,
+        null,
+        "pxe",
+        List.of("capture-old", "restore-new", "elsewhere", "build-capture"),
+        List.of());
   }
 
   @BeforeEach
@@ -152,7 +160,8 @@ class DaemonHttpServerTest {
         BootEnvironmentFilesTest.write(dir.resolve("boot")),
         userStatePolicy::offered,
         access,
-        tlsRequired::get);
+        tlsRequired::get,
+        new HttpEndpoints.Captures(captures, () -> "http://127.0.0.1:" + port, "node-a"));
   }
 
   @Test
@@ -507,6 +516,139 @@ class DaemonHttpServerTest {
     userState.open(dir);
   }
 
+  /**
+   * A deployment that captures its machine's disk as "reference", and one that captures nothing.
+   */
+  private void publishCaptureDeployments() {
+    String build =
+        String.join(
+            "\n",
+            "metadata: {name: build-capture, namespace: site, uid: uid-1}",
+            "spec:",
+            "  taskSequence:",
+            "    steps:",
+            "      - {name: Capture, captureImage: {name: reference}}",
+            "  target: {machines: [{name: ref-pc, mac: '52:54:00:00:00:01'}]}",
+            "  availability: ClientsMediaAndPxe");
+    userStatePolicy.publish(
+        List.of(
+            io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                build, io.osdeploy.api.v1alpha1.TaskSequenceDeployment.class)),
+        List.of());
+    captures.open(dir);
+    captures.onKept(kept::add);
+  }
+
+  private HttpResponse<String> putCapture(String query, byte[] body, String uncompressedSha)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/captures?" + query))
+            .header("Authorization", "Bearer " + userStateToken(query))
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (uncompressedSha != null) {
+      b.header("X-Osdeploy-Uncompressed-Sha256", uncompressedSha);
+      b.header("X-Osdeploy-Uncompressed-Size", "4000000");
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aCaptureIsKeptForItsMachineAndServedToWhoeverHasItsUrl() throws Exception {
+    publishCaptureDeployments();
+    byte[] first = TestContentServer.bytes(200_000, 3);
+    byte[] second = TestContentServer.bytes(150_000, 4);
+    String expands = "e".repeat(64);
+    String query = "deployment=build-capture&mac=52:54:00:00:00:01&name=reference";
+
+    HttpResponse<String> stored = putCapture(query, first, expands);
+    assertEquals(201, stored.statusCode(), stored.body());
+    io.osdeploy.api.v1alpha1.ImageCapture c =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readValue(stored.body(), io.osdeploy.api.v1alpha1.ImageCapture.class);
+    assertEquals(TestContentServer.sha256(first), c.getSha256());
+    assertEquals(first.length, c.getSizeBytes());
+    assertEquals(expands, c.getUncompressed().getSha256());
+    assertEquals(4_000_000L, c.getUncompressed().getSizeBytes());
+    assertEquals(io.osdeploy.api.v1alpha1.OSImageSpec.Format.Disk, c.getFormat());
+    assertEquals("52:54:00:00:00:01", c.getMac());
+    assertTrue(
+        c.getUrl().matches("http://127\\.0\\.0\\.1:\\d+/v1/captures/[0-9a-f]{32}"), c.getUrl());
+    assertEquals(1, kept.size(), "the progress collector hears of it");
+    assertEquals("uid-1", kept.get(0).uid());
+
+    // The URL is the key: no token needed, the SHA-256 is the entity tag, ranges work.
+    HttpResponse<byte[]> read =
+        client.send(
+            HttpRequest.newBuilder(URI.create(c.getUrl())).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, read.statusCode());
+    assertArrayEquals(first, read.body());
+    assertEquals("\"" + c.getSha256() + "\"", read.headers().firstValue("ETag").orElse(null));
+    HttpResponse<byte[]> range =
+        client.send(
+            HttpRequest.newBuilder(URI.create(c.getUrl())).header("Range", "bytes=100-").build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(206, range.statusCode());
+    assertEquals(first.length - 100, range.body().length);
+    String madeUp = c.getUrl().replaceAll("[0-9a-f]{32}$", "0".repeat(32));
+    assertEquals(
+        404,
+        client
+            .send(
+                HttpRequest.newBuilder(URI.create(madeUp)).build(),
+                HttpResponse.BodyHandlers.discarding())
+            .statusCode());
+
+    // Run again, the step replaces its capture: the old URL is gone.
+    HttpResponse<String> again = putCapture(query, second, expands);
+    assertEquals(201, again.statusCode(), again.body());
+    assertEquals(
+        404,
+        client
+            .send(
+                HttpRequest.newBuilder(URI.create(c.getUrl())).build(),
+                HttpResponse.BodyHandlers.discarding())
+            .statusCode());
+    try (var files = Files.list(captures.dir())) {
+      assertEquals(1, files.filter(f -> f.toString().endsWith(".zst")).count(), "one capture kept");
+    }
+    // A daemon started again serves what it kept.
+    captures.open(dir);
+    assertEquals(1, captures.all().size());
+    assertEquals(TestContentServer.sha256(second), captures.all().get(0).capture().getSha256());
+  }
+
+  @Test
+  void captureUploadsOutsideTheirDeploymentsAreRefused() throws Exception {
+    publishCaptureDeployments();
+    byte[] body = TestContentServer.bytes(1000, 5);
+    String ok = "deployment=build-capture&mac=52:54:00:00:00:01&name=reference";
+    String sha = "e".repeat(64);
+
+    assertEquals(
+        403, putCapture(ok.replace("reference", "other"), body, sha).statusCode(), "no such step");
+    assertEquals(
+        403,
+        putCapture(ok.replace(":01", ":02"), body, sha).statusCode(),
+        "a machine the deployment does not target");
+    assertEquals(400, putCapture(ok, body, null).statusCode(), "what it expands to is required");
+    HttpResponse<String> anonymous =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/captures?" + ok))
+                .header("X-Osdeploy-Uncompressed-Sha256", sha)
+                .header("X-Osdeploy-Uncompressed-Size", "1000")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, anonymous.statusCode());
+    HttpResponse<String> tooLarge = putCapture(ok, new byte[(1 << 20) + 1], sha);
+    assertEquals(413, tooLarge.statusCode(), tooLarge.body());
+    assertEquals(List.of(), captures.all(), "nothing was kept");
+    try (var files = Files.list(captures.dir())) {
+      assertEquals(List.of(), files.toList(), "and nothing was left behind");
+    }
+  }
+
   private HttpResponse<String> putState(String query, byte[] body, String sha) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/userstate?" + query))
@@ -697,7 +839,8 @@ class DaemonHttpServerTest {
                 BootEnvironmentFilesTest.write(dir.resolve("boot2")),
                 userStatePolicy::offered,
                 access,
-                () -> false))) {
+                () -> false,
+                null))) {
       int smallPort = limited.listen("127.0.0.1", 0).getPort();
       HttpResponse<String> full =
           client.send(

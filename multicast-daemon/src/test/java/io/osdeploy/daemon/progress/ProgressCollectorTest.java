@@ -163,6 +163,30 @@ class ProgressCollectorTest {
   }
 
   @Test
+  void aCaptureIsWrittenWithTheMachinesReportsAndAReportDoesNotDropIt() throws Exception {
+    ProgressCollector c = collector();
+    c.accept(report(MAC_A, MachineProgress.State.Running, 0));
+    io.osdeploy.api.v1alpha1.ImageCapture first = new io.osdeploy.api.v1alpha1.ImageCapture();
+    first.setMac(MAC_A);
+    first.setName("reference");
+    first.setSha256("a".repeat(64));
+    c.recordCapture("win11-rollout", UID, first);
+    c.accept(report(MAC_A, MachineProgress.State.Running, 1));
+    c.flush();
+    ProgressReport entry = stored.get("win11-rollout");
+    assertEquals(List.of(first), entry.getCaptures());
+    assertEquals(1, entry.getMachines().get(0).getStep());
+
+    io.osdeploy.api.v1alpha1.ImageCapture again = new io.osdeploy.api.v1alpha1.ImageCapture();
+    again.setMac(MAC_A);
+    again.setName("reference");
+    again.setSha256("b".repeat(64));
+    c.recordCapture("win11-rollout", UID, again);
+    c.flush();
+    assertEquals(List.of(again), stored.get("win11-rollout").getCaptures(), "replaced, not added");
+  }
+
+  @Test
   void aRestartReplaysTheJournalAndWritesOnlyWhatTheStatusLacks() throws Exception {
     ProgressCollector first = collector();
     first.accept(report(MAC_A, MachineProgress.State.Running, 0));

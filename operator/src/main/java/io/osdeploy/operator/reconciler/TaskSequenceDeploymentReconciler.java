@@ -166,6 +166,7 @@ public class TaskSequenceDeploymentReconciler
             deployment.getStatus() == null ? List.of() : deployment.getStatus().getReports());
     next.setMachines(progress.counts());
     next.setRecentFailures(progress.recentFailures());
+    next.setCaptures(progress.captures());
   }
 
   /** The OSImages the deployment's steps name: images they apply and packages they fetch. */

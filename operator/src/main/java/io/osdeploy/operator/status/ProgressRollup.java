@@ -1,5 +1,6 @@
 package io.osdeploy.operator.status;
 
+import io.osdeploy.api.v1alpha1.ImageCapture;
 import io.osdeploy.api.v1alpha1.MacAddress;
 import io.osdeploy.api.v1alpha1.MachineProgress;
 import io.osdeploy.api.v1alpha1.ProgressReport;
@@ -29,7 +30,14 @@ public final class ProgressRollup {
   /** How many failures {@code status.recentFailures} keeps. */
   public static final int RECENT_FAILURES = 5;
 
-  public record Result(MachineCounts counts, List<MachineFailure> recentFailures) {}
+  /**
+   * At most this many captures in {@code status.captures}: a deployment's status stays far below
+   * the API server's object size limit whatever its machines upload.
+   */
+  public static final int MAX_CAPTURES = 100;
+
+  public record Result(
+      MachineCounts counts, List<MachineFailure> recentFailures, List<ImageCapture> captures) {}
 
   private record Latest(MachineProgress progress, Instant time) {}
 
@@ -95,7 +103,34 @@ public final class ProgressRollup {
     MachineCounts counts =
         new MachineCounts(
             targets.size(), targets.size() - heardFrom.size(), running, succeeded, failed);
-    return new Result(counts, recent);
+    return new Result(counts, recent, captures(reports));
+  }
+
+  /**
+   * Every node's captures, one per machine and step name (the newest, should two nodes hold one),
+   * newest first.
+   */
+  static List<ImageCapture> captures(List<ProgressReport> reports) {
+    Map<String, ImageCapture> newest = new HashMap<>();
+    for (ProgressReport report : reports == null ? List.<ProgressReport>of() : reports) {
+      for (ImageCapture c : report.getCaptures()) {
+        if (c.machine() == null || c.getName() == null) {
+          continue;
+        }
+        newest.merge(
+            c.machine() + "/" + c.getName(),
+            c,
+            (a, b) -> parse(b.getTime()).isAfter(parse(a.getTime())) ? b : a);
+      }
+    }
+    return newest.values().stream()
+        .sorted(
+            Comparator.comparing((ImageCapture c) -> parse(c.getTime()))
+                .reversed()
+                .thenComparing(ImageCapture::machine)
+                .thenComparing(ImageCapture::getName))
+        .limit(MAX_CAPTURES)
+        .toList();
   }
 
   private static Integer targetOf(

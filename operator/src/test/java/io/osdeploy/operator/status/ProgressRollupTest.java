@@ -124,4 +124,36 @@ class ProgressRollupTest {
         r.recentFailures().stream().map(MachineFailure::getMachine).toList());
     assertEquals("Partition", r.recentFailures().get(0).getStepName());
   }
+
+  private static io.osdeploy.api.v1alpha1.ImageCapture capture(
+      String mac, String name, String sha, String time) {
+    io.osdeploy.api.v1alpha1.ImageCapture c = new io.osdeploy.api.v1alpha1.ImageCapture();
+    c.setMac(mac);
+    c.setName(name);
+    c.setSha256(sha);
+    c.setTime(time);
+    return c;
+  }
+
+  @Test
+  void capturesAreOnePerMachineAndNameNewestFirstFromEveryNode() {
+    ProgressReport a = new ProgressReport("node-a", List.of());
+    a.setCaptures(
+        List.of(
+            capture("52:54:00:00:00:01", "reference", "old", "2026-12-06T10:00:00Z"),
+            capture("52:54:00:00:00:02", "reference", "b", "2026-12-06T10:05:00Z")));
+    ProgressReport b = new ProgressReport("node-b", List.of());
+    b.setCaptures(
+        List.of(
+            capture("52:54:00:00:00:01", "reference", "new", "2026-12-06T11:00:00Z"),
+            capture("52:54:00:00:00:01", "data", "d", "2026-12-06T09:00:00Z")));
+
+    List<io.osdeploy.api.v1alpha1.ImageCapture> captures =
+        ProgressRollup.rollup(spec(2, false), List.of(a, b)).captures();
+
+    assertEquals(
+        List.of("new", "b", "d"),
+        captures.stream().map(io.osdeploy.api.v1alpha1.ImageCapture::getSha256).toList(),
+        "the machine captured again on another node counts once, at its newest");
+  }
 }
