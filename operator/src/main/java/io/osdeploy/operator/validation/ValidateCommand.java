@@ -13,46 +13,114 @@ import java.util.stream.Stream;
 
 /**
  * {@code validate PATH...}: checks osdeploy resources in YAML files offline, as the API server
- * would, and prints one line per error: {@code file:line: Kind/name: field: message}.
+ * would, and prints one line per error: {@code file:line: Kind/name: field: message}. {@code -}
+ * reads standard input.
  *
- * <p>A folder with a {@code kustomization.yaml} is checked as Kustomize builds it: the files and
- * folders its {@code resources} list. Any other folder: every {@code .yaml}/{@code .yml} file in it
- * and below. Documents of other API groups are skipped.
+ * <p>A folder with a {@code kustomization.yaml} is checked as Kustomize builds it. One that only
+ * lists {@code resources} (and sets a {@code namespace}) is read here: the files and folders it
+ * lists. One that uses anything else (patches, generators, images, components...) is rendered by
+ * {@code kubectl kustomize} when kubectl is there, and refused with a message otherwise: never
+ * half-read. Any other folder: every {@code .yaml}/{@code .yml} file in it and below. Documents of
+ * other API groups are skipped.
  */
 public final class ValidateCommand {
+  public static final String USAGE =
+      String.join(
+          "\n",
+          "usage: validate PATH...",
+          "  PATH   a YAML file, a folder (with or without a kustomization.yaml), or - for standard"
+              + " input",
+          "Exit status: 0 every resource is valid, 1 an error was found, 2 bad usage.",
+          "A kustomization that does more than list resources is rendered with kubectl kustomize"
+              + " ($OSDEPLOY_KUBECTL, else kubectl on the PATH).");
+
+  /** What a kustomization may hold for validate to read it itself. */
+  private static final Set<String> PLAIN_KUSTOMIZATION =
+      Set.of("apiVersion", "kind", "resources", "namespace");
+
   private final ResourceValidator validator;
   private final PrintStream out;
+  private final Path kubectl;
+  private final java.io.InputStream stdin;
 
   public ValidateCommand(ResourceValidator validator, PrintStream out) {
+    this(validator, out, null, System.in);
+  }
+
+  /**
+   * @param kubectl the kubectl that renders kustomizations beyond a resource list; null: none, such
+   *     kustomizations are refused
+   */
+  public ValidateCommand(
+      ResourceValidator validator, PrintStream out, Path kubectl, java.io.InputStream stdin) {
     this.validator = validator;
     this.out = out;
+    this.kubectl = kubectl;
+    this.stdin = stdin;
   }
 
   public static int main(String[] args) {
-    if (args.length == 0) {
-      System.err.println("usage: validate PATH...");
-      return 2;
+    if (args.length == 0 || List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      (args.length == 0 ? System.err : System.out).println(USAGE);
+      return args.length == 0 ? 2 : 0;
     }
-    return new ValidateCommand(ResourceValidator.forOsdeploy(), System.out).run(args);
+    return new ValidateCommand(ResourceValidator.forOsdeploy(), System.out, kubectl(), System.in)
+        .run(args);
+  }
+
+  /** {@code $OSDEPLOY_KUBECTL}, else {@code kubectl} on the PATH, else null. */
+  static Path kubectl() {
+    String set = System.getenv("OSDEPLOY_KUBECTL");
+    if (set != null && !set.isBlank()) {
+      return Path.of(set);
+    }
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      Path candidate = Path.of(dir.isEmpty() ? "." : dir, "kubectl");
+      if (Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  /** Where documents come from: a file, or text with a name (standard input, kubectl's output). */
+  private record Source(String name, Path file, String text) {
+    List<YamlDocuments.Document> read() throws IOException, YamlDocuments.MalformedYamlException {
+      return file != null
+          ? YamlDocuments.read(file)
+          : YamlDocuments.read(new java.io.StringReader(text));
+    }
   }
 
   /** Returns the exit status: 0 when every resource is valid, 1 otherwise. */
   public int run(String... paths) {
-    Set<Path> files = new LinkedHashSet<>();
+    Set<Source> files = new LinkedHashSet<>();
     int errors = 0;
     for (String p : paths) {
       try {
-        collect(Path.of(p), files);
+        if (p.equals("-")) {
+          files.add(
+              new Source(
+                  "-",
+                  null,
+                  new String(stdin.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+        } else {
+          collect(Path.of(p), files);
+        }
+      } catch (Refused e) {
+        out.println(e.getMessage());
+        errors++;
       } catch (IOException e) {
         out.println(p + ":1: " + e.getMessage());
         errors++;
       }
     }
     int resources = 0;
-    for (Path file : files) {
+    for (Source source : files) {
+      String file = source.name();
       List<YamlDocuments.Document> documents;
       try {
-        documents = YamlDocuments.read(file);
+        documents = source.read();
       } catch (YamlDocuments.MalformedYamlException e) {
         out.println(file + ":" + e.line + ": " + e.getMessage());
         errors++;
@@ -103,9 +171,16 @@ public final class ValidateCommand {
     return name.isEmpty() ? "(no name)" : name;
   }
 
-  private static void collect(Path path, Set<Path> files) throws IOException {
+  /** A kustomization validate cannot read and nothing here can render. */
+  private static final class Refused extends IOException {
+    Refused(String message) {
+      super(message);
+    }
+  }
+
+  private void collect(Path path, Set<Source> files) throws IOException {
     if (Files.isRegularFile(path)) {
-      files.add(path.normalize());
+      files.add(file(path));
       return;
     }
     if (!Files.isDirectory(path)) {
@@ -113,12 +188,24 @@ public final class ValidateCommand {
     }
     Path kustomization = kustomizationIn(path);
     if (kustomization != null) {
-      files.add(kustomization.normalize());
-      for (JsonNode r :
+      JsonNode k =
           new com.fasterxml.jackson.databind.ObjectMapper(
                   new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-              .readTree(kustomization.toFile())
-              .path("resources")) {
+              .readTree(kustomization.toFile());
+      List<String> beyond = new ArrayList<>();
+      k.fieldNames()
+          .forEachRemaining(
+              f -> {
+                if (!PLAIN_KUSTOMIZATION.contains(f)) {
+                  beyond.add(f);
+                }
+              });
+      if (!beyond.isEmpty()) {
+        files.add(rendered(path, kustomization, beyond));
+        return;
+      }
+      files.add(file(kustomization));
+      for (JsonNode r : k.path("resources")) {
         collect(path.resolve(r.asText()), files);
       }
       return;
@@ -132,9 +219,59 @@ public final class ValidateCommand {
       if (Files.isDirectory(child)) {
         collect(child, files);
       } else if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-        files.add(child.normalize());
+        files.add(file(child));
       }
     }
+  }
+
+  private static Source file(Path path) {
+    Path normal = path.normalize();
+    return new Source(normal.toString(), normal, null);
+  }
+
+  /** The folder as {@code kubectl kustomize} builds it, or refused without kubectl. */
+  private Source rendered(Path dir, Path kustomization, List<String> beyond) throws IOException {
+    String what = String.join(", ", beyond);
+    if (kubectl == null) {
+      throw new Refused(
+          kustomization.normalize()
+              + ":1: kustomization: uses "
+              + what
+              + ", which validate does not render itself and no kubectl is here to: install"
+              + " kubectl (or set OSDEPLOY_KUBECTL), or run 'kustomize build "
+              + dir
+              + " | validate -'");
+    }
+    Process p =
+        new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())
+            .redirectErrorStream(false)
+            .start();
+    p.getOutputStream().close();
+    java.util.concurrent.CompletableFuture<byte[]> err =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return p.getErrorStream().readAllBytes();
+              } catch (IOException e) {
+                return new byte[0];
+              }
+            });
+    byte[] yaml = p.getInputStream().readAllBytes();
+    try {
+      if (p.waitFor() != 0) {
+        throw new Refused(
+            kustomization.normalize()
+                + ":1: kustomization: kubectl kustomize failed: "
+                + new String(err.join(), java.nio.charset.StandardCharsets.UTF_8).strip());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while kubectl kustomize ran", e);
+    }
+    return new Source(
+        dir.normalize() + " (kubectl kustomize)",
+        null,
+        new String(yaml, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static Path kustomizationIn(Path dir) {

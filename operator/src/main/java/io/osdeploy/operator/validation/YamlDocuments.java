@@ -61,12 +61,19 @@ final class YamlDocuments {
   private YamlDocuments() {}
 
   static List<Document> read(Path file) throws IOException, MalformedYamlException {
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      return read(reader);
+    }
+  }
+
+  /** The documents of YAML text read from {@code reader} (standard input, a tool's output). */
+  static List<Document> read(Reader reader) throws IOException, MalformedYamlException {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(false);
     options.setMaxAliasesForCollections(50);
     Yaml yaml = new Yaml(options);
     List<Document> documents = new ArrayList<>();
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try {
       for (Node node : yaml.composeAll(reader)) {
         if (node == null) {
           continue;

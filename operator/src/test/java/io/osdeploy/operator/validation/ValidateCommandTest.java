@@ -178,4 +178,83 @@ class ValidateCommandTest {
     assertEquals(1, run.status());
     assertEquals("/no/such/place:1: no such file or folder", run.lines().get(0));
   }
+
+  private static Run validateWith(Path kubectl, String stdin, String... paths) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int status =
+        new ValidateCommand(
+                VALIDATOR,
+                new PrintStream(bytes, true, StandardCharsets.UTF_8),
+                kubectl,
+                new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)))
+            .run(paths);
+    return new Run(status, bytes.toString(StandardCharsets.UTF_8).lines().toList());
+  }
+
+  @Test
+  void aDashReadsStandardInput() throws IOException {
+    String image = Files.readString(InvalidSample.SAMPLES.resolve("osimage.yaml"));
+    assertEquals(List.of("ok: 1 resources in 1 files"), validateWith(null, image, "-").lines());
+    Run bad = validateWith(null, image.replace("sha256: 3f8a", "sha256: zz8a"), "-");
+    assertEquals(1, bad.status());
+    assertTrue(
+        bad.lines().get(0).startsWith("-:10: OSImage/win11-24h2: spec.sha256: "),
+        bad.lines().toString());
+  }
+
+  /** A kustomization that patches the samples' image to a bad digest. */
+  private static Path patching(Path dir) throws IOException {
+    Files.writeString(
+        dir.resolve("kustomization.yaml"),
+        String.join(
+            "\n",
+            "resources: [image.yaml]",
+            "patches:",
+            "  - target: {kind: OSImage}",
+            "    patch: |-",
+            "      - {op: replace, path: /spec/sha256, value: not-a-digest}",
+            ""));
+    Files.copy(InvalidSample.SAMPLES.resolve("osimage.yaml"), dir.resolve("image.yaml"));
+    return dir;
+  }
+
+  @Test
+  void aKustomizationBeyondAResourceListIsRefusedWithoutKubectlNotHalfRead(@TempDir Path dir)
+      throws IOException {
+    Run run = validateWith(null, "", patching(dir).toString());
+    assertEquals(1, run.status());
+    assertTrue(run.lines().get(0).contains("kustomization: uses patches"), run.lines().toString());
+    assertTrue(run.lines().get(0).contains("validate -"), "says what to do instead");
+  }
+
+  @Test
+  void aKustomizationBeyondAResourceListIsRenderedByKubectl(@TempDir Path dir) throws IOException {
+    Path kubectl = kubectlOfTheTestBinaries();
+    Run run = validateWith(kubectl, "", patching(dir).toString());
+    assertEquals(1, run.status(), run.lines().toString());
+    assertTrue(
+        run.lines()
+            .get(0)
+            .matches(".* \\(kubectl kustomize\\):\\d+: OSImage/win11-24h2: spec.sha256: .*"),
+        "the patched value is what is checked: " + run.lines());
+  }
+
+  /** The kubectl that scripts/k8s-test-binaries.sh builds beside kube-apiserver. */
+  private static Path kubectlOfTheTestBinaries() throws IOException {
+    Path root = Path.of(System.getProperty("user.home"), ".kubeapitest", "k8s");
+    Path found = null;
+    if (Files.isDirectory(root)) {
+      try (var versions = Files.list(root)) {
+        found =
+            versions
+                .map(v -> v.resolve("kubectl"))
+                .filter(Files::isExecutable)
+                .findFirst()
+                .orElse(null);
+      }
+    }
+    io.osdeploy.operator.testing.Prerequisites.require(
+        found != null, "kubectl from scripts/k8s-test-binaries.sh under " + root);
+    return found;
+  }
 }
