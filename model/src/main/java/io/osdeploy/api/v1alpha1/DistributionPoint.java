@@ -22,7 +22,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("distributionpoints")
 @ShortNames({"dp"})
 @Categories(OsdeployApi.CATEGORY)
-// The CRD lists these columns in reverse order of declaration.
+// The build orders the columns: Ready, State, the rest, Age (PrinterColumnOrder).
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",

@@ -22,15 +22,27 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("tasksequencedeployments")
 @ShortNames({"tsd"})
 @Categories(OsdeployApi.CATEGORY)
-// The CRD lists these columns in reverse order of declaration.
+// The build orders the columns: Ready, State, the counts, the rest, Age (PrinterColumnOrder).
+@AdditionalPrinterColumn(name = "Ready", jsonPath = OsdeployApi.READY_STATUS_PATH)
+@AdditionalPrinterColumn(name = "State", jsonPath = OsdeployApi.READY_REASON_PATH)
+@AdditionalPrinterColumn(
+    name = "Targeted",
+    jsonPath = ".status.machines.targeted",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Succeeded",
+    jsonPath = ".status.machines.succeeded",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Failed",
+    jsonPath = ".status.machines.failed",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Purpose", jsonPath = ".spec.purpose", priority = 1)
+@AdditionalPrinterColumn(name = "Availability", jsonPath = ".spec.availability", priority = 1)
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
-@AdditionalPrinterColumn(name = "Purpose", jsonPath = ".spec.purpose", priority = 1)
-@AdditionalPrinterColumn(name = "Availability", jsonPath = ".spec.availability", priority = 1)
-@AdditionalPrinterColumn(name = "State", jsonPath = OsdeployApi.READY_REASON_PATH)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = OsdeployApi.READY_STATUS_PATH)
 @SchemaCustomizer(
     value = Describe.class,
     input = "self: A task sequence deployed to a collection of machines, offered in one way.")
