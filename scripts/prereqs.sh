@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the run and test commands need, idempotently: the JDK and Maven are expected on
-# the machine; Debian packages are installed when missing; kube-apiserver, etcd, kubectl and
+# Installs what the run and test commands need, idempotently: the JDK is expected on the machine;
+# Maven is the version ./mvnw pins, fetched from Maven Central once (with curl and unzip); Debian
+# packages are installed when missing; kube-apiserver, etcd, kubectl and
 # kube-controller-manager are built once from the Go module proxy and cached in ~/.kubeapitest.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -9,7 +10,6 @@ need() { command -v "$1" >/dev/null 2>&1; }
 fail() { echo "[prereqs] $*" >&2; exit 1; }
 
 need java || fail "Java 17 or newer is required (apt-get install openjdk-17-jdk-headless)"
-need mvn || fail "Maven is required (apt-get install maven)"
 
 # Debian packages the tests use: git holds the repository GitSyncIT syncs from; lua5.1 runs the
 # Argo CD health checks in docs/gitops; ipxe, isolinux, syslinux-common and xorriso build boot
@@ -23,8 +23,9 @@ need mvn || fail "Maven is required (apt-get install maven)"
 # containerd, runc) loads and runs the images deploy/images/build.sh makes, in engines the tests
 # start for themselves (no service is started here); containernetworking-plugins (the pods'
 # bridge), iptables and conntrack (kube-proxy) and python3-minimal (a listener that takes the
-# daemon's port) serve ClusterIT's node, whose kubelet scripts/k8s-test-binaries.sh builds.
-APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi gcc libc6-dev docker.io containernetworking-plugins iptables conntrack python3-minimal})
+# daemon's port) serve ClusterIT's node, whose kubelet scripts/k8s-test-binaries.sh builds; curl
+# and unzip let ./mvnw fetch the Maven it pins.
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi gcc libc6-dev docker.io containernetworking-plugins iptables conntrack python3-minimal curl unzip})
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -9,7 +9,7 @@ bash scripts/prereqs.sh
 export OSDEPLOY_IPXE_DIR="${OSDEPLOY_IPXE_DIR:-$(bash scripts/ipxe.sh | tail -1)}"
 if [[ ! -f operator/target/osdeploy-operator.jar || -n "$(find model transfer multicast-daemon agent operator pom.xml -newer operator/target/osdeploy-operator.jar -type f -not -path '*/target/*' | head -1)" ]]; then
   echo "[run] building the operator ..." >&2
-  mvn -B -q install -DskipTests -Dspotless.check.skip >&2
+  ./mvnw -B -q install -DskipTests -Dspotless.check.skip >&2
 fi
 # --vms N: virtual machines boot the built media; they need the boot environment (served by the
 # local daemons) and the small system they deploy, both built by boot-environment/ and cached.

@@ -8,6 +8,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/prereqs.sh
 export OSDEPLOY_IPXE_DIR="${OSDEPLOY_IPXE_DIR:-$(bash scripts/ipxe.sh | tail -1)}"
-mvn -B verify "$@"
+./mvnw -B verify "$@"
 echo "[test] the run command, until every sample is Ready and a virtual machine runs its deployed system" >&2
 env -u KUBECONFIG ./scripts/run.sh --until-ready 180 --vms 1
