@@ -168,6 +168,43 @@ class ImageDownloadTest {
     assertEquals(DISK.length, Files.size(dir.resolve("a.img")), "the staged copy is cut off");
   }
 
+  @Test
+  void theReceiveCommandWritesACompressedImageExpanded() throws Exception {
+    served = DISK_ZSTD;
+    URI server = daemon("node-a", 0);
+    Path token = dir.resolve("token");
+    Files.writeString(token, keys().token("52:54:00:00:00:07", "win11"));
+    java.util.function.Function<String, Integer> receive =
+        zstd -> {
+          try {
+            return io.osdeploy.transfer.receive.ReceiveCommand.run(
+                List.of(
+                    "--server",
+                    server.toString(),
+                    "--image",
+                    "win11",
+                    "--out",
+                    dir.resolve("out.img").toString(),
+                    "--token-file",
+                    token.toString(),
+                    "--interface",
+                    "lo",
+                    "--zstd",
+                    zstd));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+
+    assertEquals(0, receive.apply(TestContentServer.sha256(DISK) + ":" + DISK.length));
+    assertArrayEquals(DISK, Files.readAllBytes(dir.resolve("out.img")));
+    assertEquals(
+        1,
+        receive.apply(TestContentServer.sha256(IMAGE) + ":" + DISK.length),
+        "expanded to other bytes than the flag says");
+    assertEquals(2, receive.apply("not-a-digest"), "bad usage");
+  }
+
   private ImageDownload.Expanded compressed(
       URI server, Path target, long offset, long room, String expandedSha256) throws Exception {
     String token = keys().token("52:54:00:00:00:07", "win11");

@@ -33,6 +33,16 @@ public final class TestTokenKeys {
     return new TestTokenKeys(dir, MachineTokenKeys.fromDirectory(dir));
   }
 
+  /**
+   * For benchmarks that run a daemon as its own process: {@code TestTokenKeys DIR MAC IMAGE...}
+   * writes a key to DIR (the daemon's {@code --token-keys}) and prints a token for MAC and the
+   * images.
+   */
+  public static void main(String[] args) throws IOException {
+    TestTokenKeys keys = create(Path.of(args[0]));
+    System.out.println(keys.token(args[1], java.util.Arrays.copyOfRange(args, 2, args.length)));
+  }
+
   public Path dir() {
     return dir;
   }

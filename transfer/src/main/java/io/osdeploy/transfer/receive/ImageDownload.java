@@ -503,7 +503,12 @@ public final class ImageDownload {
       expanding = false;
     }
     String sha = java.util.HexFormat.of().formatHex(travelled.digest());
-    boolean travelledOk = r.expectedSha256() != null && sha.equalsIgnoreCase(r.expectedSha256());
+    // The policy names what travels, or else the download's entity tag does.
+    String expected =
+        r.expectedSha256() != null
+            ? r.expectedSha256()
+            : answer.headers().firstValue("ETag").map(e -> e.replace("\"", "")).orElse(null);
+    boolean travelledOk = expected != null && sha.equalsIgnoreCase(expected);
     Outcome t = new Outcome(travelledOk, sha, 0, received[0], "unicast, streamed", List.of());
     return new Expanded(t, travelledOk && matches(w, x), w.sha256(), w.bytes(), false);
   }

@@ -35,7 +35,13 @@ public final class ReceiveCommand {
           "  --also-from URL,...     other nodes serving the image, asked by unicast in this order",
           "                          when the server cannot be reached or answers with an error",
           "  --retry-for S           keep trying unicast while every server fails this long"
-              + " (default 300)");
+              + " (default 300)",
+          "  --zstd SHA256:BYTES     the image is Zstandard-compressed (OSImage compression Zstd):",
+          "                          write it expanded, checking it expands to BYTES bytes with",
+          "                          this SHA-256 (its uncompressed.sha256 and sizeBytes)",
+          "  --compressed-bytes N    with --zstd, the compressed image's size: it is then staged at",
+          "                          the end of --out (a file, or a device with room for both)",
+          "                          and may come by multicast; without it, it streams by unicast");
 
   private static final List<String> FLAGS =
       List.of(
@@ -47,7 +53,9 @@ public final class ReceiveCommand {
           "--interface",
           "--multicast-timeout",
           "--also-from",
-          "--retry-for");
+          "--retry-for",
+          "--zstd",
+          "--compressed-bytes");
 
   private ReceiveCommand() {}
 
@@ -91,19 +99,42 @@ public final class ReceiveCommand {
         return 2;
       }
     }
+    ImageDownload.Expansion expansion;
+    try {
+      expansion = expansion(o);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage() + "\n\n" + USAGE);
+      return 2;
+    }
     String bearer = token;
-    ImageDownload.Outcome outcome =
-        new ImageDownload(null, () -> bearer)
-            .fetch(
-                new ImageDownload.Request(
-                        server,
-                        image,
-                        o.get("--client", null),
-                        o.path("--out"),
-                        iface,
-                        o.has("--multicast-only"),
-                        Duration.ofSeconds(multicastTimeout))
-                    .withOtherServers(alsoFrom, Duration.ofSeconds(retryFor)));
+    ImageDownload download = new ImageDownload(null, () -> bearer);
+    ImageDownload.Request request =
+        new ImageDownload.Request(
+                server,
+                image,
+                o.get("--client", null),
+                o.path("--out"),
+                iface,
+                o.has("--multicast-only"),
+                Duration.ofSeconds(multicastTimeout))
+            .withOtherServers(alsoFrom, Duration.ofSeconds(retryFor));
+    if (expansion != null) {
+      ImageDownload.Expanded e = download.fetchCompressed(request, expansion);
+      ImageDownload.Outcome t = e.transfer();
+      System.out.printf(
+          "%s: %s compressed sha256=%s multicastBlocks=%d unicastBytes=%d %s; expanded %d bytes"
+              + " sha256=%s%n",
+          image,
+          e.verified() ? "verified" : "NOT verified",
+          t.sha256(),
+          t.multicastBlocks(),
+          t.unicastBytes(),
+          e.staged() ? "staged" : "streamed",
+          e.bytes(),
+          e.sha256());
+      return e.verified() ? 0 : 1;
+    }
+    ImageDownload.Outcome outcome = download.fetch(request);
     System.out.printf(
         "%s: %s sha256=%s multicastBlocks=%d unicastBytes=%d unicastFrom=%s%n",
         image,
@@ -113,6 +144,57 @@ public final class ReceiveCommand {
         outcome.unicastBytes(),
         outcome.unicastFrom());
     return outcome.verified() ? 0 : 1;
+  }
+
+  /** What {@code --zstd} and {@code --compressed-bytes} say, or null without {@code --zstd}. */
+  private static ImageDownload.Expansion expansion(Flags o) {
+    if (!o.has("--zstd")) {
+      if (o.has("--compressed-bytes")) {
+        throw new IllegalArgumentException("--compressed-bytes goes with --zstd");
+      }
+      return null;
+    }
+    String[] parts = o.get("--zstd").split(":");
+    long bytes;
+    try {
+      bytes = parts.length == 2 ? Long.parseLong(parts[1]) : -1;
+    } catch (NumberFormatException e) {
+      bytes = -1;
+    }
+    if (bytes < 1 || !parts[0].matches("^[0-9a-fA-F]{64}$")) {
+      throw new IllegalArgumentException(
+          "--zstd: SHA256:BYTES of the expanded image, e.g. " + "0".repeat(64) + ":2147483648");
+    }
+    long compressed = -1;
+    if (o.has("--compressed-bytes")) {
+      try {
+        compressed = Long.parseLong(o.get("--compressed-bytes"));
+      } catch (NumberFormatException e) {
+        compressed = -1;
+      }
+      if (compressed < 1) {
+        throw new IllegalArgumentException("--compressed-bytes: a positive number of bytes");
+      }
+    }
+    long device = deviceBytes(o.path("--out"));
+    // Without the compressed size there is nothing to stage by: no room, so it streams.
+    long room = compressed < 0 ? 0 : device > 0 ? device : -1;
+    return new ImageDownload.Expansion(parts[0], bytes, Math.max(compressed, 1), room);
+  }
+
+  /** A block device's size from the kernel ({@code /sys/class/block}); 0 for anything else. */
+  static long deviceBytes(java.nio.file.Path target) {
+    java.nio.file.Path absolute = target.toAbsolutePath().normalize();
+    if (!absolute.startsWith("/dev/") || absolute.getFileName() == null) {
+      return 0;
+    }
+    java.nio.file.Path sectors =
+        java.nio.file.Path.of("/sys/class/block", absolute.getFileName().toString(), "size");
+    try {
+      return Long.parseLong(java.nio.file.Files.readString(sectors).strip()) * 512;
+    } catch (java.io.IOException | NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** The interface whose address routes to the server (by a connected UDP socket, no traffic). */
