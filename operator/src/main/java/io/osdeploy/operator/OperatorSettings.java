@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  *     may lie (OSDEPLOY_CONTENT_PATHS, comma-separated absolute paths; default {@value
  *     #DEFAULT_CONTENT_PATHS}): the daemon's init container hands that directory to the daemon's
  *     user as root, so whoever may write a DistributionPoint must not choose any directory
+ * @param daemonLogging {@code OSDEPLOY_LOG_FORMAT} and {@code OSDEPLOY_LOG_LEVEL} as the operator
+ *     has them: the daemons' pods get the same, so one setting chooses the logs of both
  */
 public record OperatorSettings(
     String daemonImage,
@@ -32,7 +34,15 @@ public record OperatorSettings(
     int mediaPort,
     String mediaUrl,
     Set<String> watchNamespaces,
-    List<Path> contentPaths) {
+    List<Path> contentPaths,
+    java.util.Map<String, String> daemonLogging) {
+  public OperatorSettings {
+    daemonLogging = java.util.Map.copyOf(daemonLogging);
+  }
+
+  /** The variables that choose how the operator and the daemons log. */
+  public static final List<String> LOGGING = List.of("OSDEPLOY_LOG_FORMAT", "OSDEPLOY_LOG_LEVEL");
+
   public static final String CONTENT_PATHS = "OSDEPLOY_CONTENT_PATHS";
   public static final String DEFAULT_CONTENT_PATHS = "/var/lib/osdeploy";
   public static final String DEFAULT_DAEMON_IMAGE = "osdeploy/daemon:0.1.0-SNAPSHOT";
@@ -46,7 +56,20 @@ public record OperatorSettings(
         Integer.parseInt(env("OSDEPLOY_MEDIA_PORT", Integer.toString(DEFAULT_MEDIA_PORT))),
         env("OSDEPLOY_MEDIA_URL", null),
         namespaces(WATCH_NAMESPACES, env(WATCH_NAMESPACES, "")),
-        contentPaths(CONTENT_PATHS, env(CONTENT_PATHS, DEFAULT_CONTENT_PATHS)));
+        contentPaths(CONTENT_PATHS, env(CONTENT_PATHS, DEFAULT_CONTENT_PATHS)),
+        logging(System.getenv()));
+  }
+
+  /** The logging variables set in {@code env}, in {@link #LOGGING}'s order. */
+  public static java.util.Map<String, String> logging(java.util.Map<String, String> env) {
+    java.util.Map<String, String> set = new java.util.TreeMap<>();
+    for (String name : LOGGING) {
+      String value = env.get(name);
+      if (value != null && !value.isBlank()) {
+        set.put(name, value.trim());
+      }
+    }
+    return set;
   }
 
   /**

@@ -38,7 +38,8 @@ class OperatorSettingsTest {
             8088,
             null,
             Set.of(),
-            OperatorSettings.contentPaths("V", "/var/lib/osdeploy, /srv/osdeploy"));
+            OperatorSettings.contentPaths("V", "/var/lib/osdeploy, /srv/osdeploy"),
+            java.util.Map.of());
     assertEquals(java.util.Optional.empty(), settings.contentPathProblem("/var/lib/osdeploy"));
     assertEquals(
         java.util.Optional.empty(), settings.contentPathProblem("/srv/osdeploy/site-a/content"));

@@ -169,8 +169,7 @@ public class DaemonSetDependent
         .build();
   }
 
-  private static Container daemon(
-      OperatorSettings settings, DistributionPoint dp, DaemonConfig config) {
+  static Container daemon(OperatorSettings settings, DistributionPoint dp, DaemonConfig config) {
     Capabilities capabilities =
         config.isPxeEnabled()
             ? new CapabilitiesBuilder().withDrop("ALL").withAdd("NET_BIND_SERVICE").build()
@@ -208,6 +207,12 @@ public class DaemonSetDependent
                 .withName("JAVA_TOOL_OPTIONS")
                 .withValue("-XX:MaxRAMPercentage=75")
                 .build())
+        // The operator's own log format and level, where its Deployment sets them.
+        .addAllToEnv(
+            settings.daemonLogging().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(e -> new EnvVarBuilder().withName(e.getKey()).withValue(e.getValue()).build())
+                .toList())
         .withPorts(ports(config))
         // The last lines of its log (why it stopped) are what the DistributionPoint shows.
         .withTerminationMessagePolicy("FallbackToLogsOnError")
