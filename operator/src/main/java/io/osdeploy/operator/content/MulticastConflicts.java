@@ -33,7 +33,7 @@ public final class MulticastConflicts {
         .min(AGE);
   }
 
-  static boolean overlap(DistributionPointMulticast a, DistributionPointMulticast b) {
+  public static boolean overlap(DistributionPointMulticast a, DistributionPointMulticast b) {
     long aStart = ipv4(a.getAddressRange().getStart());
     long aEnd = ipv4(a.getAddressRange().getEnd());
     long bStart = ipv4(b.getAddressRange().getStart());
@@ -45,7 +45,7 @@ public final class MulticastConflicts {
     return addresses && ports;
   }
 
-  static long ipv4(String dotted) {
+  public static long ipv4(String dotted) {
     long value = 0;
     for (String part : dotted.split("\\.")) {
       value = value * 256 + Integer.parseInt(part);

@@ -116,6 +116,7 @@ public final class ValidateCommand {
       }
     }
     int resources = 0;
+    List<CrossChecks.Located> checked = new ArrayList<>();
     for (Source source : files) {
       String file = source.name();
       List<YamlDocuments.Document> documents;
@@ -140,6 +141,7 @@ public final class ValidateCommand {
           continue;
         }
         resources++;
+        checked.add(new CrossChecks.Located(file, doc));
         String id = doc.root().path("kind").asText("?") + "/" + name(doc.root());
         List<Problem> problems = new ArrayList<>(validator.validate(doc.root()));
         problems.sort(java.util.Comparator.comparingInt(p -> doc.lineOf(p.pointer())));
@@ -157,6 +159,10 @@ public final class ValidateCommand {
           errors++;
         }
       }
+    }
+    for (String across : CrossChecks.check(checked)) {
+      out.println(across);
+      errors++;
     }
     if (errors > 0) {
       out.println(errors + (errors == 1 ? " error" : " errors") + " in " + files.size() + " files");

@@ -78,7 +78,89 @@ class ValidateCommandTest {
     Run run = validate(InvalidSample.DIR.toString());
     assertEquals(1, run.status());
     int files = InvalidSample.all().size();
-    assertEquals(files + " errors in " + files + " files", run.lines().get(run.lines().size() - 1));
+    for (InvalidSample sample : InvalidSample.all()) {
+      assertTrue(
+          run.lines().stream()
+              .anyMatch(l -> l.startsWith(sample.file() + ":") && l.contains(sample.expect())),
+          sample.file() + ": " + sample.expect());
+    }
+    // Read together, the samples also reference images and distribution points none of them
+    // defines, and two of them have overlapping multicast ranges: those are reported too.
+    assertTrue(
+        run.lines().get(run.lines().size() - 1).endsWith(" errors in " + files + " files"),
+        run.lines().get(run.lines().size() - 1));
+  }
+
+  private static Path write(Path dir, String name, String... lines) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(file, String.join("\n", lines) + "\n");
+    return file;
+  }
+
+  private static String[] dp(String name, String start, String end, int port) {
+    return new String[] {
+      "apiVersion: osdeploy.io/v1alpha1",
+      "kind: DistributionPoint",
+      "metadata: {name: " + name + "}",
+      "spec:",
+      "  multicast:",
+      "    enabled: true",
+      "    addressRange: {start: " + start + ", end: " + end + "}",
+      "    portRange: {start: " + port + ", end: " + (port + 9) + "}"
+    };
+  }
+
+  @Test
+  void acrossTheFilesOverlappingMulticastRangesAndMissingReferencesAreErrors(@TempDir Path dir)
+      throws IOException {
+    write(dir, "a.yaml", dp("berlin", "239.1.0.1", "239.1.0.9", 40000));
+    write(dir, "b.yaml", dp("paris", "239.1.0.5", "239.1.0.20", 40005));
+    write(dir, "c.yaml", dp("rome", "239.1.0.5", "239.1.0.20", 41000));
+    write(
+        dir,
+        "d.yaml",
+        "apiVersion: osdeploy.io/v1alpha1",
+        "kind: OSImage",
+        "metadata: {name: win11}",
+        "spec:",
+        "  source: {url: 'https://images.example.com/win11.img'}",
+        "  sha256: 3f8a1c7e9b2d4a6f8e0c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a");
+    write(
+        dir,
+        "e.yaml",
+        "apiVersion: osdeploy.io/v1alpha1",
+        "kind: TaskSequenceDeployment",
+        "metadata: {name: rollout}",
+        "spec:",
+        "  taskSequence:",
+        "    steps:",
+        "      - {name: Apply, applyOperatingSystem: {osImage: win10}}",
+        "      - {name: Other, applyOperatingSystem: {osImage: win11}}",
+        "  target: {machines: [{name: desk, mac: '52:54:00:00:00:01'}]}",
+        "  distributionPoints: [berlin, madrid]",
+        "  availability: ClientsMediaAndPxe");
+
+    Run run = validate(dir.toString());
+
+    assertEquals(1, run.status());
+    assertEquals(
+        List.of(
+            dir.resolve("b.yaml")
+                + ":7: DistributionPoint/paris: spec.multicast.addressRange: addressRange and"
+                + " portRange overlap with those of DistributionPoint berlin ("
+                + dir.resolve("a.yaml")
+                + ":7): two sites would send on the same groups and ports",
+            dir.resolve("e.yaml")
+                + ":7: TaskSequenceDeployment/rollout:"
+                + " spec.taskSequence.steps[0].applyOperatingSystem.osImage: no OSImage win10 in"
+                + " the files given",
+            dir.resolve("e.yaml")
+                + ":10: TaskSequenceDeployment/rollout: spec.distributionPoints[1]: no"
+                + " DistributionPoint madrid in the files given",
+            "3 errors in 5 files"),
+        run.lines(),
+        "rome's ports differ: no overlap");
+    assertEquals(0, validate(dir.resolve("e.yaml").toString()).status(), "alone, nothing to miss");
   }
 
   @Test
