@@ -145,7 +145,7 @@ for name in "${names[@]}"; do
       mkdir -p "$app/opt/osdeploy"
       cp "$jar" "$app/opt/osdeploy/osdeploy-operator.jar"
       image operator \
-        '"User":"65532:65532","Env":["PATH=/usr/bin:/bin","HOME=/home/osdeploy"],"WorkingDir":"/home/osdeploy","ExposedPorts":{"8088/tcp":{}},"Entrypoint":["/opt/osdeploy/jre/bin/java","-jar","/opt/osdeploy/osdeploy-operator.jar"],"Cmd":["run"]' \
+        '"User":"65532:65532","Env":["PATH=/usr/bin:/bin","HOME=/home/osdeploy"],"WorkingDir":"/home/osdeploy","ExposedPorts":{"8088/tcp":{},"8089/tcp":{}},"Entrypoint":["/opt/osdeploy/jre/bin/java","-jar","/opt/osdeploy/osdeploy-operator.jar"],"Cmd":["run"]' \
         "$work/runtime" "$tools" "$app"
       ;;
     daemon)

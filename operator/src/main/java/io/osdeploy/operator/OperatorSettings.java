@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  *
  * @param mediaDirectory where built media are kept (a persistent volume in a cluster)
  * @param mediaPort the port the operator serves media on
+ * @param opsPort the port of the operator's probes and metrics (OSDEPLOY_OPS_PORT, default {@value
+ *     #DEFAULT_OPS_PORT}), apart from media downloads
  * @param mediaUrl the base URL machines and people download media from; null derives it from the
  *     host name and port
  * @param watchNamespaces the namespaces the operator watches (OSDEPLOY_WATCH_NAMESPACES,
@@ -32,6 +34,7 @@ public record OperatorSettings(
     String daemonImagePullPolicy,
     Path mediaDirectory,
     int mediaPort,
+    int opsPort,
     String mediaUrl,
     Set<String> watchNamespaces,
     List<Path> contentPaths,
@@ -47,6 +50,7 @@ public record OperatorSettings(
   public static final String DEFAULT_CONTENT_PATHS = "/var/lib/osdeploy";
   public static final String DEFAULT_DAEMON_IMAGE = "osdeploy/daemon:0.1.0-SNAPSHOT";
   public static final int DEFAULT_MEDIA_PORT = 8088;
+  public static final int DEFAULT_OPS_PORT = 8089;
 
   public static OperatorSettings fromEnvironment() {
     return new OperatorSettings(
@@ -54,6 +58,7 @@ public record OperatorSettings(
         env("OSDEPLOY_DAEMON_IMAGE_PULL_POLICY", "IfNotPresent"),
         Path.of(env("OSDEPLOY_MEDIA_DIR", "/var/lib/osdeploy/media")),
         Integer.parseInt(env("OSDEPLOY_MEDIA_PORT", Integer.toString(DEFAULT_MEDIA_PORT))),
+        Integer.parseInt(env("OSDEPLOY_OPS_PORT", Integer.toString(DEFAULT_OPS_PORT))),
         env("OSDEPLOY_MEDIA_URL", null),
         namespaces(WATCH_NAMESPACES, env(WATCH_NAMESPACES, "")),
         contentPaths(CONTENT_PATHS, env(CONTENT_PATHS, DEFAULT_CONTENT_PATHS)),

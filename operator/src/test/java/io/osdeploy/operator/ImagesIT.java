@@ -186,6 +186,7 @@ class ImagesIT {
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .create();
     int port = freePort();
+    int opsPort = freePort();
     Path config = configDir();
     Files.writeString(config.resolve("kubeconfig"), selfContained(TestCluster.kubeConfigYaml()));
     readable(config.resolve("kubeconfig"));
@@ -208,11 +209,12 @@ class ImagesIT {
               "--env=POD_NAME=operator-image-0",
               "--env=OSDEPLOY_WATCH_NAMESPACES=" + ns,
               "--env=OSDEPLOY_MEDIA_PORT=" + port,
+              "--env=OSDEPLOY_OPS_PORT=" + opsPort,
               "--env=OSDEPLOY_MEDIA_URL=http://127.0.0.1:" + port,
               "--env=JAVA_TOOL_OPTIONS=-Dkubeconfig=/etc/osdeploy-test/kubeconfig"
                   + " -Duser.home=/home/osdeploy",
               image.tag());
-      URI base = URI.create("http://127.0.0.1:" + port);
+      URI ops = URI.create("http://127.0.0.1:" + opsPort);
       await("the operator container ready")
           .atMost(Duration.ofMinutes(3))
           .untilAsserted(
@@ -220,7 +222,7 @@ class ImagesIT {
                 if (!"true".equals(docker.ok("inspect", "--format", "{{.State.Running}}", id))) {
                   throw new IllegalStateException("the container stopped: " + logs(docker, id));
                 }
-                assertEquals(200, status(base.resolve("/readyz")), () -> logs(docker, id));
+                assertEquals(200, status(ops.resolve("/readyz")), () -> logs(docker, id));
               });
       await("the operator container holding the Lease")
           .atMost(OperatorTests.TIMEOUT)

@@ -48,11 +48,15 @@ class MetricsIT {
   private final KubernetesClient operatorClient = TestCluster.newClient();
   private Operator operator;
   private MediaServer server;
+  private io.osdeploy.operator.ops.OpsServer ops;
 
   @AfterEach
   void stop() {
     if (operator != null) {
       operator.stop();
+    }
+    if (ops != null) {
+      ops.close();
     }
     if (server != null) {
       server.close();
@@ -97,7 +101,9 @@ class MetricsIT {
             "127.0.0.1",
             0,
             "http://127.0.0.1");
-    server.setMetrics(metrics::scrape, OperatorMetrics.CONTENT_TYPE);
+    ops =
+        io.osdeploy.operator.ops.OpsServer.start(
+            "127.0.0.1", 0, metrics::scrape, OperatorMetrics.CONTENT_TYPE);
     operator =
         OsdeployOperator.create(
             operatorClient,
@@ -117,7 +123,7 @@ class MetricsIT {
       OperatorTests.apply(client, ns, "metrics-it", r);
     }
 
-    URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + "/metrics");
+    URI uri = URI.create("http://127.0.0.1:" + ops.address().getPort() + "/metrics");
     await()
         .atMost(OperatorTests.TIMEOUT)
         .untilAsserted(

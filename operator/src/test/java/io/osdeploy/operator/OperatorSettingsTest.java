@@ -36,6 +36,7 @@ class OperatorSettingsTest {
             "IfNotPresent",
             java.nio.file.Path.of("/media"),
             8088,
+            8089,
             null,
             Set.of(),
             OperatorSettings.contentPaths("V", "/var/lib/osdeploy, /srv/osdeploy"),

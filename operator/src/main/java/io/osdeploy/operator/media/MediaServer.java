@@ -16,11 +16,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Serves the store's artifacts over HTTP, and the operator's probes ({@code /healthz}, {@code
- * /readyz}) and Prometheus metrics ({@code /metrics}): {@code GET} and {@code HEAD
- * /media/<sha256>.iso}, with the SHA-256 as ETag, {@code If-None-Match}, and single byte ranges
- * ({@code Range: bytes=a-b}). Nothing else is served; the name is checked before any file is
- * touched.
+ * Serves the store's artifacts over HTTP: {@code GET} and {@code HEAD /media/<sha256>.iso}, with
+ * the SHA-256 as ETag, {@code If-None-Match}, and single byte ranges ({@code Range: bytes=a-b}).
+ * Nothing else is served (the probes and metrics are on {@link
+ * io.osdeploy.operator.ops.OpsServer}'s port); the name is checked before any file is touched.
  */
 public final class MediaServer implements AutoCloseable {
   private static final Pattern PATH = Pattern.compile("^/media/([0-9a-f]{64})\\.iso$");
@@ -30,9 +29,6 @@ public final class MediaServer implements AutoCloseable {
   private final HttpServer server;
   private final String baseUrl;
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
-  private volatile java.util.function.BooleanSupplier ready = () -> false;
-  private volatile java.util.function.Supplier<String> metrics;
-  private volatile String metricsContentType;
 
   private MediaServer(BootFiles files, Path directory, String bindAddress, int port, String urlBase)
       throws IOException {
@@ -60,23 +56,6 @@ public final class MediaServer implements AutoCloseable {
     return server;
   }
 
-  /**
-   * What {@code /readyz} answers: the operator sets it once it runs. {@code /healthz} is 200 while
-   * the process serves at all.
-   */
-  public void setReadiness(java.util.function.BooleanSupplier readiness) {
-    this.ready = readiness;
-  }
-
-  /**
-   * What {@code /metrics} answers ({@code scrape}, with {@code contentType}); without it, {@code
-   * /metrics} is 404.
-   */
-  public void setMetrics(java.util.function.Supplier<String> scrape, String contentType) {
-    this.metricsContentType = contentType;
-    this.metrics = scrape;
-  }
-
   public MediaStore store() {
     return store;
   }
@@ -99,31 +78,6 @@ public final class MediaServer implements AutoCloseable {
         return;
       }
       String path = exchange.getRequestURI().getRawPath();
-      if (path.equals("/healthz")) {
-        text(exchange, 200, "ok\n");
-        return;
-      }
-      if (path.equals("/readyz")) {
-        boolean isReady;
-        try {
-          isReady = ready.getAsBoolean();
-        } catch (RuntimeException e) {
-          isReady = false;
-        }
-        text(exchange, isReady ? 200 : 503, isReady ? "ready\n" : "not ready\n");
-        return;
-      }
-      if (path.equals("/metrics") && metrics != null) {
-        byte[] body = metrics.get().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", metricsContentType);
-        if (head) {
-          exchange.sendResponseHeaders(200, -1);
-        } else {
-          exchange.sendResponseHeaders(200, body.length);
-          exchange.getResponseBody().write(body);
-        }
-        return;
-      }
       Matcher m = PATH.matcher(path);
       if (!m.matches()) {
         text(exchange, 404, "not found\n");

@@ -148,7 +148,7 @@ public final class ScaleBench {
     Result result = new Result(options, loadBefore);
     PrometheusText end;
     Map<String, Double> peaks;
-    try (OperatorProbe probe = new OperatorProbe(operator.pid(), operator.port())) {
+    try (OperatorProbe probe = new OperatorProbe(operator.pid(), operator.opsPort())) {
       awaitReadyz(operator);
       result.rssBeforeKib = probe.procKib("VmRSS");
       double cpuAtStart = probe.cpuSeconds();

@@ -19,6 +19,7 @@ class DaemonLoggingTest {
             "IfNotPresent",
             Path.of("/media"),
             8088,
+            8089,
             null,
             Set.of(),
             List.of(Path.of("/var/lib/osdeploy")),

@@ -137,7 +137,8 @@ class DeployManifestsIT {
     assertEquals(
         15, applied.lines().filter(l -> l.endsWith(" serverside-applied")).count(), applied);
 
-    // The network policy selects the operator's pod: in on 8088 only, out to DNS and the API.
+    // The network policy selects the operator's pod: in on 8088 and 8089 only, out to DNS and
+    // the API.
     var policy =
         admin
             .network()
@@ -151,7 +152,10 @@ class DeployManifestsIT {
         policy.getSpec().getPodSelector().getMatchLabels().get("app.kubernetes.io/name"));
     assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
     assertEquals(
-        8088, policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal());
+        List.of(8088, 8089),
+        policy.getSpec().getIngress().get(0).getPorts().stream()
+            .map(p -> p.getPort().getIntVal())
+            .toList());
 
     Deployment deployment =
         admin.apps().deployments().inNamespace(SYSTEM_NS).withName("osdeploy-operator").get();
@@ -172,10 +176,13 @@ class DeployManifestsIT {
             .anyMatch(m -> m.getMountPath().equals("/var/lib/osdeploy/media")));
     Service media = admin.services().inNamespace(SYSTEM_NS).withName("osdeploy-media").get();
     assertEquals(8088, media.getSpec().getPorts().get(0).getPort());
-    // Prometheus finds /metrics on the operator's port through the Service or the pod.
+    // Prometheus finds /metrics on the operator's ops port through the Service or the pod; the
+    // probes are there too, not on the media port.
     Service metrics =
         admin.services().inNamespace(SYSTEM_NS).withName("osdeploy-operator-metrics").get();
-    assertEquals("media", metrics.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+    assertEquals("ops", metrics.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+    assertEquals("ops", container.getReadinessProbe().getHttpGet().getPort().getStrVal());
+    assertEquals("ops", container.getLivenessProbe().getHttpGet().getPort().getStrVal());
     assertEquals(
         deployment.getSpec().getSelector().getMatchLabels(), metrics.getSpec().getSelector());
     for (Map<String, String> annotations :
@@ -183,7 +190,7 @@ class DeployManifestsIT {
             metrics.getMetadata().getAnnotations(),
             deployment.getSpec().getTemplate().getMetadata().getAnnotations())) {
       assertEquals("true", annotations.get("prometheus.io/scrape"));
-      assertEquals("8088", annotations.get("prometheus.io/port"));
+      assertEquals("8089", annotations.get("prometheus.io/port"));
       assertEquals("/metrics", annotations.get("prometheus.io/path"));
     }
   }

@@ -24,23 +24,46 @@ class MediaServerTest {
   }
 
   @Test
-  void probesAnswerAndNothingButArtifactsIsServed() throws Exception {
+  void nothingButArtifactsIsServed() throws Exception {
     try (MediaServer server =
         MediaServer.start(BootFiles.debian(), dir, "127.0.0.1", 0, "http://127.0.0.1")) {
-      assertEquals(200, status(server, "/healthz", "GET"));
-      assertEquals(503, status(server, "/readyz", "GET"), "not ready until the operator runs");
-      server.setReadiness(() -> true);
-      assertEquals(200, status(server, "/readyz", "GET"));
-      server.setReadiness(
-          () -> {
-            throw new IllegalStateException("informers not there");
-          });
-      assertEquals(503, status(server, "/readyz", "GET"));
-
       assertEquals(404, status(server, "/media/" + "0".repeat(64) + ".iso", "GET"));
       assertEquals(404, status(server, "/media/../../etc/passwd", "GET"));
       assertEquals(404, status(server, "/", "GET"));
+      assertEquals(404, status(server, "/metrics", "GET"), "metrics are not on the media port");
+      assertEquals(404, status(server, "/healthz", "GET"), "nor are the probes");
       assertEquals(405, status(server, "/media/" + "0".repeat(64) + ".iso", "DELETE"));
+    }
+  }
+
+  private static int status(io.osdeploy.operator.ops.OpsServer ops, String path, String method)
+      throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.address().getPort() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
+  @Test
+  void theProbesAndMetricsAnswerOnTheirOwnPort() throws Exception {
+    try (io.osdeploy.operator.ops.OpsServer ops =
+        io.osdeploy.operator.ops.OpsServer.start(
+            "127.0.0.1", 0, () -> "osdeploy_test 1\n", "text/plain; version=0.0.4")) {
+      assertEquals(200, status(ops, "/healthz", "GET"));
+      assertEquals(503, status(ops, "/readyz", "GET"), "not ready until the operator runs");
+      ops.setReadiness(() -> true);
+      assertEquals(200, status(ops, "/readyz", "GET"));
+      ops.setReadiness(
+          () -> {
+            throw new IllegalStateException("informers not there");
+          });
+      assertEquals(503, status(ops, "/readyz", "GET"));
+      assertEquals(200, status(ops, "/metrics", "GET"));
+      assertEquals(404, status(ops, "/media/" + "0".repeat(64) + ".iso", "GET"));
+      assertEquals(405, status(ops, "/metrics", "POST"));
     }
   }
 }

@@ -25,11 +25,13 @@ public final class OperatorProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final int port;
+  private final int opsPort;
 
-  private OperatorProcess(Process process, Path log, int port) {
+  private OperatorProcess(Process process, Path log, int port, int opsPort) {
     this.process = process;
     this.log = log;
     this.port = port;
+    this.opsPort = opsPort;
   }
 
   /**
@@ -60,6 +62,7 @@ public final class OperatorProcess implements AutoCloseable {
     Path media = Files.createDirectories(home.resolve("media"));
     Path log = Files.createTempFile(home, "operator-" + podName + "-", ".log");
     int port = freePort();
+    int opsPort = freePort();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Dkubeconfig=" + kubeconfig);
@@ -78,17 +81,24 @@ public final class OperatorProcess implements AutoCloseable {
     environment.put("POD_NAME", podName);
     environment.put("OSDEPLOY_MEDIA_DIR", media.toString());
     environment.put("OSDEPLOY_MEDIA_PORT", Integer.toString(port));
+    environment.put("OSDEPLOY_OPS_PORT", Integer.toString(opsPort));
     environment.put("OSDEPLOY_MEDIA_URL", "http://127.0.0.1:" + port);
     environment.putAll(env);
-    return new OperatorProcess(builder.start(), log, port);
+    return new OperatorProcess(builder.start(), log, port, opsPort);
   }
 
-  /** The status code of {@code GET path} on the operator's HTTP port; -1 if it does not answer. */
+  /**
+   * The status code of {@code GET path} on the operator's port for it (the probes and {@code
+   * /metrics} on the ops port, media on the media port); -1 if it does not answer.
+   */
   public int get(String path) {
+    boolean ops = path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics");
     try {
       return HttpClient.newHttpClient()
           .send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + (ops ? opsPort : port) + path))
+                  .build(),
               HttpResponse.BodyHandlers.discarding())
           .statusCode();
     } catch (IOException e) {
@@ -110,9 +120,14 @@ public final class OperatorProcess implements AutoCloseable {
     process.destroyForcibly();
   }
 
-  /** The operator's HTTP port: media, probes and {@code /metrics}. */
+  /** The operator's media port. */
   public int port() {
     return port;
+  }
+
+  /** The operator's ops port: probes and {@code /metrics}. */
+  public int opsPort() {
+    return opsPort;
   }
 
   /** The process id, to read its memory from {@code /proc}. */
