@@ -32,6 +32,7 @@ record AgentOptions(
       String.join(
           "\n",
           "usage: osdeploy-agent run --server URL [options]",
+          "       osdeploy-agent --help | --version",
           "",
           "Fetches this machine's policy from a distribution point, runs the required deployment",
           "(or the one chosen), and reports every step. Exit status: 0 done, 1 failed,",

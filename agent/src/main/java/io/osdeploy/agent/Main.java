@@ -32,6 +32,15 @@ public final class Main {
   }
 
   static int run(List<String> args, PrintStream out, PrintStream err) {
+    if (args.equals(List.of("--version"))) {
+      String version = Main.class.getPackage().getImplementationVersion();
+      out.println("osdeploy-agent " + (version != null ? version : "development"));
+      return OK;
+    }
+    if (args.size() == 1 && List.of("-h", "--help", "help").contains(args.get(0))) {
+      out.println(AgentOptions.USAGE);
+      return OK;
+    }
     if (args.isEmpty() || !args.get(0).equals("run")) {
       err.println(AgentOptions.USAGE);
       return args.size() == 1 && List.of("-h", "--help", "help").contains(args.get(0)) ? OK : USAGE;

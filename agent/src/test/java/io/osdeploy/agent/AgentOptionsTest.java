@@ -58,6 +58,25 @@ class AgentOptionsTest {
   }
 
   @Test
+  void helpAndVersionAnswerOnStandardOutput() {
+    for (List<String> args : List.of(List.of("--help"), List.of("--version"))) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      int code =
+          Main.run(
+              args,
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              new PrintStream(new ByteArrayOutputStream()));
+      assertEquals(Main.OK, code, args.toString());
+      String said = out.toString(StandardCharsets.UTF_8);
+      assertTrue(
+          args.get(0).equals("--help")
+              ? said.startsWith("usage: osdeploy-agent run")
+              : said.startsWith("osdeploy-agent "),
+          said);
+    }
+  }
+
+  @Test
   void variablesAreSubstitutedAndUnknownOnesLeftToTheShell() {
     assertEquals(
         "join --role office --home ${HOME} $PATH",

@@ -43,6 +43,7 @@ public record DaemonOptions(
       String.join(
           "\n",
           "usage: osdeploy-daemon (--configmap NAME [--namespace NS] | --config FILE) [options]",
+          "       osdeploy-daemon receive --help | --help | --version",
           "",
           "  --configmap NAME          watch the daemon's ConfigMap (key daemon.json) through the API",
           "  --namespace NS            its namespace (default: the client's, in a pod its own)",

@@ -68,6 +68,10 @@ public final class Main {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("--version")) {
+      System.out.println("osdeploy-daemon " + version());
+      return;
+    }
     if (args.length > 0 && args[0].equals("receive")) {
       System.exit(ReceiveCommand.run(List.of(args).subList(1, args.length)));
     }

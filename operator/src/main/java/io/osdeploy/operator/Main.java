@@ -20,7 +20,11 @@ public final class Main {
           "      small system from the local distribution point.",
           "  validate PATH...",
           "      Check YAML files and folders offline against the CRD schemas and rules.",
-          "      Prints file:line: Kind/name: field: message per error; exit status 1 on any.");
+          "      Prints file:line: Kind/name: field: message per error; exit status 1 on any.",
+          "",
+          "  --help, -h      this text (also after a command: run --help, validate --help)",
+          "  --version       the operator's version",
+          "Exit status: 0 done, 1 failed (validate: an error found), 2 bad usage.");
 
   private Main() {}
 
@@ -29,8 +33,12 @@ public final class Main {
       System.out.println(USAGE);
       System.exit(args.length == 0 ? 2 : 0);
     }
+    if (args[0].equals("--version")) {
+      System.out.println("osdeploy-operator " + version());
+      System.exit(0);
+    }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    if (args[0].equals("run") && !RunCommand.inCluster()) {
+    if (args[0].equals("run") && !RunCommand.inCluster() && !RunCommand.helpAsked(rest)) {
       RunCommand.logToFile();
     }
     int status =
@@ -43,5 +51,11 @@ public final class Main {
           }
         };
     System.exit(status);
+  }
+
+  /** The jar's version, or "development" when run from classes. */
+  public static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v != null ? v : "development";
   }
 }

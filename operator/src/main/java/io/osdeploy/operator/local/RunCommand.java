@@ -9,6 +9,7 @@ import io.osdeploy.operator.OsdeployOperator;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.MediaServer;
 import io.osdeploy.operator.metrics.OperatorMetrics;
+import io.osdeploy.operator.ops.OpsServer;
 import java.io.Console;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -60,7 +61,9 @@ public final class RunCommand {
                 ? settings.mediaUrl()
                 : "http://" + InetAddress.getLocalHost().getHostAddress());
     OperatorMetrics metrics = OperatorMetrics.create();
-    media.setMetrics(metrics::scrape, OperatorMetrics.CONTENT_TYPE);
+    OpsServer ops =
+        OpsServer.start(
+            "0.0.0.0", settings.opsPort(), metrics::scrape, OperatorMetrics.CONTENT_TYPE);
     LeaderLease lease = new LeaderLease(namespace, OsdeployOperator.identity());
     Operator operator =
         OsdeployOperator.create(
@@ -68,7 +71,7 @@ public final class RunCommand {
             media.store(),
             new OsdeployOperator.Options(
                 lease.configuration(), settings.watchNamespaces(), metrics));
-    media.setReadiness(() -> ready(operator));
+    ops.setReadiness(() -> ready(operator));
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -77,10 +80,11 @@ public final class RunCommand {
                   // SIGTERM: finish the reconciles under way, then hand the Lease over at once.
                   log.info("stopping: finishing reconciles, then releasing the Lease");
                   lease.stopping();
-                  media.setReadiness(() -> false);
+                  ops.setReadiness(() -> false);
                   operator.stop();
                   lease.release(client);
                   media.close();
+                  ops.close();
                   client.close();
                   log.info("stopped");
                   stopped.countDown();
@@ -88,14 +92,15 @@ public final class RunCommand {
                 "shutdown"));
     operator.start();
     log.info(
-        "operator running in namespace {} (leader election on Lease {}), watching {}; media and"
-            + " metrics at {}",
+        "operator running in namespace {} (leader election on Lease {}), watching {}; media at"
+            + " {}, probes and metrics on port {}",
         namespace,
         OsdeployOperator.LEASE_NAME,
         settings.watchNamespaces().isEmpty()
             ? "every namespace"
             : "namespaces " + String.join(", ", settings.watchNamespaces()),
-        media.baseUrl());
+        media.baseUrl(),
+        ops.address().getPort());
     stopped.await();
     return 0;
   }
@@ -119,7 +124,71 @@ public final class RunCommand {
     System.setProperty("org.slf4j.simpleLogger.logFile", LOG.toString());
   }
 
+  static final String USAGE =
+      String.join(
+          "\n",
+          "usage: osdeploy-operator run [options]",
+          "  --samples DIR           apply this folder instead of samples/ (local run)",
+          "  --until-ready SECONDS   exit 0 once every resource is Ready, 1 if not within SECONDS",
+          "  --until-observed SECONDS  as --until-ready, but Ready or observed is enough",
+          "  --vms N                 N QEMU machines boot the built media (./scripts/run.sh --vms N)",
+          "  --daemon-jar JAR, --agent-jar JAR  the jars the local run starts",
+          "With KUBECONFIG set, runs against that cluster; in a pod, as the Deployment in deploy/;",
+          "else against a local kube-apiserver and etcd with the samples applied.",
+          "Exit status: 0 done (or Ready in time), 1 not Ready in time, 2 bad usage.");
+
+  /** Whether {@code args} ask for the usage rather than a run. */
+  public static boolean helpAsked(String[] args) {
+    return java.util.Arrays.asList(args).contains("--help")
+        || java.util.Arrays.asList(args).contains("-h");
+  }
+
   public static int main(String[] args) throws Exception {
+    if (helpAsked(args)) {
+      System.out.println(USAGE);
+      return 0;
+    }
+    try {
+      return start(args);
+    } catch (BadUsage e) {
+      System.err.println("run: " + e.getMessage() + "\n\n" + USAGE);
+      return 2;
+    }
+  }
+
+  /** A flag without its value, or a value that is not what the flag takes. */
+  private static final class BadUsage extends Exception {
+    BadUsage(String message) {
+      super(message);
+    }
+  }
+
+  private static String value(String[] args, int i) throws BadUsage {
+    if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+      throw new BadUsage(args[i] + ": needs a value");
+    }
+    return args[i + 1];
+  }
+
+  private static long number(String[] args, int i) throws BadUsage {
+    String v = value(args, i);
+    try {
+      long n = Long.parseLong(v);
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new BadUsage(
+          args[i]
+              + ": not a number of "
+              + (args[i].equals("--vms") ? "machines" : "seconds")
+              + ": "
+              + v);
+    }
+  }
+
+  private static int start(String[] args) throws Exception {
     Path samples = null;
     Path daemonJar = Path.of("multicast-daemon", "target", "osdeploy-daemon.jar");
     Path agentJar = Path.of("agent", "target", "osdeploy-agent.jar");
@@ -128,19 +197,16 @@ public final class RunCommand {
     int vmCount = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--vms" -> vmCount = Integer.parseInt(args[++i]);
-        case "--samples" -> samples = Path.of(args[++i]);
-        case "--daemon-jar" -> daemonJar = Path.of(args[++i]);
-        case "--agent-jar" -> agentJar = Path.of(args[++i]);
-        case "--until-ready" -> untilReady = Duration.ofSeconds(Long.parseLong(args[++i]));
+        case "--vms" -> vmCount = (int) Math.min(number(args, i++), 64);
+        case "--samples" -> samples = Path.of(value(args, i++));
+        case "--daemon-jar" -> daemonJar = Path.of(value(args, i++));
+        case "--agent-jar" -> agentJar = Path.of(value(args, i++));
+        case "--until-ready" -> untilReady = Duration.ofSeconds(number(args, i++));
         case "--until-observed" -> {
-          untilReady = Duration.ofSeconds(Long.parseLong(args[++i]));
+          untilReady = Duration.ofSeconds(number(args, i++));
           observedIsEnough = true;
         }
-        default -> {
-          System.err.println("run: unknown option " + args[i]);
-          return 2;
-        }
+        default -> throw new BadUsage("unknown option " + args[i]);
       }
     }
     OperatorSettings settings;
@@ -207,7 +273,14 @@ public final class RunCommand {
     System.out.println(
         "Boot media kept in " + media.store().directory() + ", served at " + media.baseUrl());
     OperatorMetrics metrics = OperatorMetrics.create();
-    media.setMetrics(metrics::scrape, OperatorMetrics.CONTENT_TYPE);
+    OpsServer ops =
+        OpsServer.start(
+            embedded ? "127.0.0.1" : "0.0.0.0",
+            System.getenv("OSDEPLOY_OPS_PORT") != null ? settings.opsPort() : 0,
+            metrics::scrape,
+            OperatorMetrics.CONTENT_TYPE);
+    System.out.println(
+        "Probes and metrics at http://127.0.0.1:" + ops.address().getPort() + "/metrics");
     Operator operator =
         OsdeployOperator.create(
             client,
@@ -215,7 +288,7 @@ public final class RunCommand {
             OsdeployOperator.Options.DEFAULTS
                 .withNamespaces(settings.watchNamespaces())
                 .withMetrics(metrics));
-    media.setReadiness(() -> ready(operator));
+    ops.setReadiness(() -> ready(operator));
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -228,6 +301,7 @@ public final class RunCommand {
                   }
                   operator.stop();
                   media.close();
+                  ops.close();
                   client.close();
                   if (toStop != null) {
                     toStop.close();

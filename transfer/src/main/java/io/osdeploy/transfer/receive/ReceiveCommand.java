@@ -60,6 +60,10 @@ public final class ReceiveCommand {
   private ReceiveCommand() {}
 
   public static int run(List<String> args) throws Exception {
+    if (args.contains("--help") || args.contains("-h")) {
+      System.out.println(USAGE);
+      return 0;
+    }
     Flags o;
     long multicastTimeout;
     long retryFor;
