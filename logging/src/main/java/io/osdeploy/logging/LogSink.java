@@ -38,6 +38,10 @@ final class LogSink {
     this(settings, mdc, stream(settings.property("logFile", "System.err")));
   }
 
+  /**
+   * @param out where lines go; null for standard error as it is at each line (a caller that swaps
+   *     {@code System.err}, as tests do, sees the lines that follow)
+   */
   LogSink(LogSettings settings, MDCAdapter mdc, PrintStream out) {
     this.settings = settings;
     this.mdc = mdc;
@@ -54,7 +58,7 @@ final class LogSink {
       return System.out;
     }
     if (target.equals("System.err")) {
-      return System.err;
+      return null;
     }
     try {
       return new PrintStream(new FileOutputStream(target, true), true, StandardCharsets.UTF_8);
@@ -74,9 +78,10 @@ final class LogSink {
         settings.format == LogSettings.Format.JSON
             ? json(level, logger, message, error)
             : text(level, logger, message, error);
+    PrintStream to = out != null ? out : System.err;
     synchronized (this) {
-      out.println(line);
-      out.flush();
+      to.println(line);
+      to.flush();
     }
   }
 

@@ -66,6 +66,20 @@ class LogSinkTest {
   }
 
   @Test
+  void standardErrorIsLookedUpAtEachLine() {
+    LogSettings settings = new LogSettings(simpleLogger(), Map.of());
+    LogSink sink = new LogSink(settings, mdc);
+    PrintStream err = System.err;
+    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      sink.write(Level.INFO, "io.osdeploy.daemon.Daemon", "swapped", null);
+    } finally {
+      System.setErr(err);
+    }
+    assertEquals("INFO Daemon - swapped\n", written());
+  }
+
+  @Test
   void textIsTheDefaultAsTheSimpleLoggerWroteIt() {
     LogFactory f = factory(Map.of());
     f.getLogger("io.osdeploy.operator.Main").info("listening on {}", 8088);
