@@ -226,6 +226,8 @@ abstract class StreamedUpload extends ChannelInboundHandlerAdapter {
 
   private void finish(ChannelHandlerContext ctx, HttpRequest request) {
     if (refusal != null) {
+      // Nothing of a refused upload is left once the client hears of it.
+      discardUpload();
       Responses.text(ctx, request, refusedWith, refusal + "\n");
       return;
     }
