@@ -48,6 +48,15 @@ public final class AgentState {
   public Long partitionOffset;
   public Long partitionLength;
 
+  /** The Windows layout a partitionDisk step wrote (layout Windows), or null. */
+  public DiskLabel.WindowsLayout windowsLayout;
+
+  /** Whether a Windows image was applied to the Windows layout's partition. */
+  public boolean windowsApplied;
+
+  /** What Windows setup is told in the applied image's unattend.xml. */
+  public Unattend unattend;
+
   /** Steps that failed but were allowed to (continueOnError), as "name: message". */
   public List<String> ignoredFailures = new ArrayList<>();
 

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.UUID;
 import java.util.zip.CRC32;
 
@@ -33,9 +34,186 @@ final class DiskLabel {
   /** The EFI system partition of the UEFI layout: 260 MiB, the size common installers use. */
   static final long ESP_BYTES = 260 * (1L << 20);
 
+  /** Microsoft's basic data partition: the Windows partition. */
+  static final UUID BASIC_DATA = UUID.fromString("ebd0a0a2-b9e5-4433-87c0-68b6b72699c7");
+
+  /** The Microsoft reserved partition (MSR). */
+  static final UUID MICROSOFT_RESERVED = UUID.fromString("e3c9e316-0b5c-4db8-817d-f92df00215ae");
+
+  /** The Windows recovery environment's partition. */
+  static final UUID WINDOWS_RECOVERY = UUID.fromString("de94bba4-06d1-4d40-a16a-bfd50179d6ac");
+
+  /** GPT attributes of the recovery partition: required by the platform, no drive letter. */
+  static final long RECOVERY_ATTRIBUTES = 0x8000_0000_0000_0001L;
+
+  static final long MSR_BYTES = 16 * MIB;
+  static final long RECOVERY_BYTES = 1024 * MIB;
+  static final long MBR_SYSTEM_BYTES = 100 * MIB;
+
   enum Scheme {
     GPT,
     MBR
+  }
+
+  /**
+   * The partitions of the Windows layout, each with the number the table gives it (1 is the first):
+   * {@code boot} is the EFI system partition (GPT) or the active system partition (MBR).
+   */
+  record WindowsLayout(
+      Scheme scheme, Numbered boot, Numbered windows, Numbered recovery, int stageNumber) {}
+
+  /** A partition and its number in the table. */
+  record Numbered(int number, Partition at) {}
+
+  /**
+   * Writes the layout Microsoft recommends for Windows, as {@link #write(Path, Scheme)} writes its
+   * one partition. GPT: an EFI system partition of {@link #ESP_BYTES}, a Microsoft reserved
+   * partition of 16 MiB, the Windows partition, and a recovery partition of 1 GiB ending the disk.
+   * MBR: an active system partition of 100 MiB, the Windows partition, and the recovery partition
+   * (type 0x27).
+   */
+  static WindowsLayout writeWindows(Path disk, Scheme scheme) throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(disk, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long size = BlockDevices.size(disk, ch);
+      long sectors = size / SECTOR;
+      long boot = scheme == Scheme.GPT ? ESP_BYTES + MSR_BYTES : MBR_SYSTEM_BYTES;
+      long needed = 2 * MIB + boot + RECOVERY_BYTES + 64 * MIB;
+      if (size < needed) {
+        throw new IOException(
+            disk
+                + " holds "
+                + size
+                + " bytes; the Windows layout needs at least "
+                + needed / MIB
+                + " MiB");
+      }
+      if (scheme == Scheme.MBR && sectors > 0xFFFF_FFFFL) {
+        throw new IOException(
+            disk + " holds " + size + " bytes; an MBR addresses 2 TiB: use scheme Gpt");
+      }
+      ByteBuffer zeros = ByteBuffer.allocate((int) MIB);
+      write(ch, zeros.duplicate(), 0);
+      write(ch, zeros.duplicate(), (sectors * SECTOR) - MIB);
+      long lastUsable = scheme == Scheme.GPT ? sectors - 2 - GPT_ENTRY_SECTORS : sectors - 1;
+      // The recovery partition ends the disk on a MiB boundary.
+      long recoveryFirst = ((lastUsable + 1) * SECTOR - RECOVERY_BYTES) / MIB * MIB / SECTOR;
+      WindowsLayout layout;
+      if (scheme == Scheme.GPT) {
+        long espLast = FIRST_LBA + ESP_BYTES / SECTOR - 1;
+        long msrLast = espLast + MSR_BYTES / SECTOR;
+        ByteBuffer entries =
+            ByteBuffer.allocate(GPT_ENTRIES * GPT_ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        gptEntry(entries, 0, EFI_SYSTEM, FIRST_LBA, espLast, "EFI system partition");
+        gptEntry(
+            entries,
+            GPT_ENTRY_SIZE,
+            MICROSOFT_RESERVED,
+            espLast + 1,
+            msrLast,
+            "Microsoft reserved partition");
+        gptEntry(
+            entries,
+            2 * GPT_ENTRY_SIZE,
+            BASIC_DATA,
+            msrLast + 1,
+            recoveryFirst - 1,
+            "Basic data partition");
+        gptEntry(
+            entries, 3 * GPT_ENTRY_SIZE, WINDOWS_RECOVERY, recoveryFirst, lastUsable, "Recovery");
+        entries.putLong(3 * GPT_ENTRY_SIZE + 48, RECOVERY_ATTRIBUTES);
+        ByteBuffer mbr = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
+        entry(mbr, 446, 0xEE, 1, Math.min(sectors - 1, 0xFFFF_FFFFL));
+        mbr.put(510, (byte) 0x55).put(511, (byte) 0xAA);
+        write(ch, mbr, 0);
+        writeGpt(ch, sectors, UUID.randomUUID(), entries);
+        layout =
+            new WindowsLayout(
+                scheme,
+                new Numbered(1, span(FIRST_LBA, espLast)),
+                new Numbered(3, span(msrLast + 1, recoveryFirst - 1)),
+                new Numbered(4, span(recoveryFirst, lastUsable)),
+                5);
+      } else {
+        long systemLast = FIRST_LBA + MBR_SYSTEM_BYTES / SECTOR - 1;
+        ByteBuffer b = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(440, (int) (System.nanoTime() | 1)); // disk signature
+        entry(b, 446, 0x07, FIRST_LBA, systemLast - FIRST_LBA + 1);
+        b.put(446, (byte) 0x80); // active: the system partition starts the machine
+        entry(b, 462, 0x07, systemLast + 1, recoveryFirst - systemLast - 1);
+        entry(b, 478, 0x27, recoveryFirst, lastUsable - recoveryFirst + 1);
+        b.put(510, (byte) 0x55).put(511, (byte) 0xAA);
+        write(ch, b, 0);
+        layout =
+            new WindowsLayout(
+                scheme,
+                new Numbered(1, span(FIRST_LBA, systemLast)),
+                new Numbered(2, span(systemLast + 1, recoveryFirst - 1)),
+                new Numbered(3, span(recoveryFirst, lastUsable)),
+                4);
+      }
+      for (Numbered n : List.of(layout.boot(), layout.windows(), layout.recovery())) {
+        write(ch, zeros.duplicate(), n.at().offset());
+      }
+      ch.force(true);
+      return layout;
+    }
+  }
+
+  /**
+   * Lends the tail of the Windows partition to a staging partition of {@code stageBytes} (rounded
+   * up to a MiB) numbered {@link WindowsLayout#stageNumber()}, where a Windows image file waits to
+   * be applied; with {@code stageBytes} 0, gives the tail back: the Windows partition spans its
+   * whole extent again and the staging partition is gone. Returns the staging partition, or null
+   * when given back.
+   */
+  static Partition windowsStage(Path disk, WindowsLayout layout, long stageBytes)
+      throws IOException {
+    Partition windows = layout.windows().at();
+    long stage = (stageBytes + MIB - 1) / MIB * MIB;
+    if (stage > 0 && windows.length() - stage < 64 * MIB) {
+      throw new IOException(
+          "the Windows partition holds "
+              + windows.length()
+              + " bytes; staging an image of "
+              + stageBytes
+              + " bytes in it leaves too little to apply it to");
+    }
+    long first = windows.offset() / SECTOR;
+    long windowsLast = (windows.offset() + windows.length() - stage) / SECTOR - 1;
+    long stageLast = (windows.offset() + windows.length()) / SECTOR - 1;
+    try (FileChannel ch =
+        FileChannel.open(disk, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      if (layout.scheme() == Scheme.GPT) {
+        ByteBuffer primary = read(ch, SECTOR, SECTOR);
+        ByteBuffer entries = read(ch, primary.getLong(72) * SECTOR, GPT_ENTRY_SECTORS * SECTOR);
+        int windowsAt = (layout.windows().number() - 1) * GPT_ENTRY_SIZE;
+        int stageAt = (layout.stageNumber() - 1) * GPT_ENTRY_SIZE;
+        entries.putLong(windowsAt + 40, windowsLast);
+        entries.put(stageAt, new byte[GPT_ENTRY_SIZE]);
+        if (stage > 0) {
+          gptEntry(entries, stageAt, LINUX_DATA, windowsLast + 1, stageLast, "osdeploy staging");
+        }
+        long sectors = BlockDevices.size(disk, ch) / SECTOR;
+        writeGpt(ch, sectors, guidAt(primary, 56), entries);
+      } else {
+        ByteBuffer mbr = read(ch, 0, SECTOR);
+        int windowsAt = 446 + 16 * (layout.windows().number() - 1);
+        int stageAt = 446 + 16 * (layout.stageNumber() - 1);
+        mbr.putInt(windowsAt + 12, (int) (windowsLast - first + 1));
+        mbr.put(stageAt, new byte[16]);
+        if (stage > 0) {
+          entry(mbr, stageAt, 0xDA, windowsLast + 1, stageLast - windowsLast);
+        }
+        write(ch, mbr, 0);
+      }
+      ch.force(true);
+    }
+    return stage > 0 ? new Partition((windowsLast + 1) * SECTOR, stage) : null;
+  }
+
+  private static Partition span(long firstLba, long lastLba) {
+    return new Partition(firstLba * SECTOR, (lastLba - firstLba + 1) * SECTOR);
   }
 
   /** Where a partition lies on the disk, in bytes. */
@@ -224,7 +402,6 @@ final class DiskLabel {
   private static Written gpt(FileChannel ch, long sectors, UUID diskGuid, boolean uefi)
       throws IOException {
     long last = sectors - 1;
-    long firstUsable = 2 + GPT_ENTRY_SECTORS;
     long lastUsable = last - 1 - GPT_ENTRY_SECTORS;
     ByteBuffer mbr = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
     entry(mbr, 446, 0xEE, 1, Math.min(sectors - 1, 0xFFFF_FFFFL));
@@ -242,9 +419,19 @@ final class DiskLabel {
       imageFirst = espLast + 1;
     }
     gptEntry(entries, uefi ? GPT_ENTRY_SIZE : 0, LINUX_DATA, imageFirst, lastUsable, "osdeploy");
+    writeGpt(ch, sectors, diskGuid, entries);
+    return new Written(
+        new Partition(imageFirst * SECTOR, (lastUsable - imageFirst + 1) * SECTOR), esp);
+  }
+
+  /** Writes both GPT headers and entry arrays for a disk of {@code sectors}. */
+  private static void writeGpt(FileChannel ch, long sectors, UUID diskGuid, ByteBuffer entries)
+      throws IOException {
+    long last = sectors - 1;
+    long firstUsable = 2 + GPT_ENTRY_SECTORS;
+    long lastUsable = last - 1 - GPT_ENTRY_SECTORS;
     CRC32 entriesCrc = new CRC32();
     entriesCrc.update(entries.array());
-
     write(ch, entries.duplicate(), 2L * SECTOR);
     write(ch, entries.duplicate(), (last - GPT_ENTRY_SECTORS) * SECTOR);
     write(ch, header(1, last, firstUsable, lastUsable, 2, diskGuid, entriesCrc), SECTOR);
@@ -252,8 +439,16 @@ final class DiskLabel {
         ch,
         header(last, 1, firstUsable, lastUsable, last - GPT_ENTRY_SECTORS, diskGuid, entriesCrc),
         last * SECTOR);
-    return new Written(
-        new Partition(imageFirst * SECTOR, (lastUsable - imageFirst + 1) * SECTOR), esp);
+  }
+
+  /** The GUID stored at {@code at}, as {@link #guid} writes it. */
+  private static UUID guidAt(ByteBuffer b, int at) {
+    long hi =
+        ((long) b.getInt(at) << 32)
+            | ((b.getShort(at + 4) & 0xFFFFL) << 16)
+            | (b.getShort(at + 6) & 0xFFFFL);
+    long lo = ByteBuffer.wrap(b.array(), at + 8, 8).order(ByteOrder.BIG_ENDIAN).getLong();
+    return new UUID(hi, lo);
   }
 
   private static void gptEntry(

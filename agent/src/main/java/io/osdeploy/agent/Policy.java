@@ -18,10 +18,13 @@ record Policy(List<Offer> deployments) {
    *
    * @param deadline the deployment's deadline (RFC 3339), or null
    * @param deadlinePassed whether the distribution point saw the deadline pass
+   * @param machineName the name of the deployment's target entry for this machine, or null for an
+   *     unknown computer
    */
   record Offer(
       String name,
       String namespace,
+      String machineName,
       boolean required,
       String deadline,
       boolean deadlinePassed,
@@ -39,11 +42,12 @@ record Policy(List<Offer> deployments) {
    *
    * @param unicastUrl null when the image may only come by multicast
    * @param multicast whether to join a multicast session for it
-   * @param wholeDisk whether the image is a whole disk (format Disk) rather than a partition
+   * @param format the OSImage's format: Partition, Disk (a whole disk), Package or Wim
    * @param sha256 of what travels: the compressed bytes when {@code uncompressed} is set
    * @param sizeBytes of what travels
    * @param uncompressed what a Zstandard-compressed image expands to, or null: the image travels as
    *     it is written
+   * @param imageIndex which image of a Windows image file to apply (format Wim)
    */
   record ImageContent(
       boolean available,
@@ -52,8 +56,19 @@ record Policy(List<Offer> deployments) {
       long sizeBytes,
       String unicastUrl,
       boolean multicast,
-      boolean wholeDisk,
-      Uncompressed uncompressed) {
+      String format,
+      Uncompressed uncompressed,
+      int imageIndex) {
+    /** Whether the image is a whole disk with its own partition table. */
+    boolean wholeDisk() {
+      return "Disk".equals(format);
+    }
+
+    /** Whether the image is a Windows image file, applied with wimlib. */
+    boolean wim() {
+      return "Wim".equals(format);
+    }
+
     /** The size of what is written: the image after decompression. */
     long writtenBytes() {
       return uncompressed != null ? uncompressed.sizeBytes() : sizeBytes;
@@ -87,13 +102,15 @@ record Policy(List<Offer> deployments) {
                     c.path("sizeBytes").asLong(-1),
                     c.hasNonNull("unicastUrl") ? c.get("unicastUrl").asText() : null,
                     c.path("multicast").asBoolean(false),
-                    "Disk".equals(c.path("format").asText("Partition")),
-                    uncompressed(c)));
+                    c.path("format").asText("Partition"),
+                    uncompressed(c),
+                    c.path("imageIndex").asInt(1)));
       }
       offers.add(
           new Offer(
               d.path("name").asText(),
               d.path("namespace").asText(null),
+              d.hasNonNull("machineName") ? d.get("machineName").asText() : null,
               d.path("required").asBoolean(false),
               d.hasNonNull("deadline") ? d.get("deadline").asText() : null,
               d.path("deadlinePassed").asBoolean(false),

@@ -184,6 +184,9 @@ final class TaskSequenceRunner {
           step.getPartitionDisk().getScheme() == Step.PartitionDisk.Scheme.Mbr
               ? DiskLabel.Scheme.MBR
               : DiskLabel.Scheme.GPT;
+      if (step.getPartitionDisk().getLayout() == Step.PartitionDisk.Layout.Windows) {
+        return partitionWindows(disk, scheme, state);
+      }
       boolean uefi = step.getPartitionDisk().getLayout() == Step.PartitionDisk.Layout.Uefi;
       if (uefi && scheme == DiskLabel.Scheme.MBR) {
         throw new StepFailed("partitionDisk.layout: Uefi needs scheme Gpt");
@@ -195,6 +198,8 @@ final class TaskSequenceRunner {
         throw new StepFailed("partitionDisk.disk: " + e.getMessage());
       }
       DiskLabel.Partition p = written.image();
+      state.windowsLayout = null;
+      state.windowsApplied = false;
       state.partitionDisk = disk.toString();
       state.partitionOffset = p.offset();
       state.partitionLength = p.length();
@@ -229,7 +234,13 @@ final class TaskSequenceRunner {
             : step.getInstallPackage();
     if (pkg != null) {
       String field = step.getApplyDriverPackage() != null ? "applyDriverPackage" : "installPackage";
+      if (step.getApplyDriverPackage() != null && state.windowsApplied && pkg.getArgs() == null) {
+        return stageDrivers(offer, i, step, state);
+      }
       return installPackage(offer, i, field, pkg, vars);
+    }
+    if (step.getApplyWindowsSettings() != null) {
+      return applyWindowsSettings(offer, step.getApplyWindowsSettings(), state);
     }
     if (step.getRunCommand() != null) {
       Step.RunCommand c = step.getRunCommand();
@@ -271,6 +282,9 @@ final class TaskSequenceRunner {
           "applyOperatingSystem.osImage: "
               + apply.getOsImage()
               + " is not available from this distribution point");
+    }
+    if (c.wim()) {
+      return applyWindows(offer, i, apply, c, state);
     }
     Path target;
     long offset = 0;
@@ -344,6 +358,178 @@ final class TaskSequenceRunner {
         outcome.multicastBlocks(),
         outcome.unicastBytes(),
         moved);
+  }
+
+  /** A partitionDisk step with layout Windows: the partitions, and all but Windows formatted. */
+  private String partitionWindows(Path disk, DiskLabel.Scheme scheme, AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    DiskLabel.WindowsLayout layout;
+    try {
+      layout = DiskLabel.writeWindows(disk, scheme);
+    } catch (IOException e) {
+      throw new StepFailed("partitionDisk.disk: " + e.getMessage());
+    }
+    BlockDevices.rereadPartitions(disk);
+    String formatted;
+    try {
+      formatted = new WindowsImage(disk, layout).formatSupporting();
+    } catch (IOException e) {
+      throw new StepFailed("partitionDisk.layout: Windows: " + e.getMessage());
+    }
+    state.partitionDisk = disk.toString();
+    state.partitionOffset = layout.windows().at().offset();
+    state.partitionLength = layout.windows().at().length();
+    state.windowsLayout = layout;
+    state.windowsApplied = false;
+    state.unattend = null;
+    state.variables.put("OSD_DISK", disk.toString());
+    return String.format(
+        Locale.ROOT,
+        "Windows layout (%s) on %s: Windows partition %d at %d (%d bytes); formatted %s",
+        scheme,
+        disk,
+        layout.windows().number(),
+        layout.windows().at().offset(),
+        layout.windows().at().length(),
+        formatted);
+  }
+
+  /**
+   * Applies a Windows image file: staged in the Windows partition's tail and checked, applied with
+   * wimlib, the tail given back, the boot files written from the image's own.
+   */
+  private String applyWindows(
+      Policy.Offer offer,
+      int i,
+      Step.ApplyOperatingSystem apply,
+      Policy.ImageContent c,
+      AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    String field = "applyOperatingSystem.osImage: " + apply.getOsImage();
+    if (state.windowsLayout == null) {
+      throw new StepFailed(
+          field
+              + " is a Windows image (format Wim): a partitionDisk step with layout Windows"
+              + " must come before it");
+    }
+    if (apply.getDestination() != null) {
+      throw new StepFailed(
+          "applyOperatingSystem.destination: a Windows image goes to the Windows layout's"
+              + " partition; destination is for other formats");
+    }
+    Path disk = Path.of(state.partitionDisk);
+    WindowsImage windows = new WindowsImage(disk, state.windowsLayout);
+    // Room for the compressed file as well lets it come by multicast and expand in place.
+    long stageBytes = c.writtenBytes() + (c.uncompressed() != null ? c.sizeBytes() : 0);
+    Path staged;
+    try {
+      staged = windows.stage(stageBytes);
+    } catch (IOException e) {
+      throw new StepFailed(field + ": " + e.getMessage());
+    }
+    ImageDownload.Outcome outcome =
+        fetchVerified(
+            offer,
+            c,
+            staged,
+            0,
+            BlockDevices.deviceBytes(staged),
+            "applyOperatingSystem",
+            c.osImage());
+    report(
+        offer,
+        i,
+        "running",
+        c.osImage() + " staged and verified; applying image " + c.imageIndex());
+    String applied;
+    try {
+      applied = windows.apply(staged, c.imageIndex());
+    } catch (IOException e) {
+      throw new StepFailed(field + ": " + e.getMessage());
+    }
+    state.windowsApplied = true;
+    state.unattend = new Unattend();
+    return String.format(
+        Locale.ROOT,
+        "%s staged, SHA-256 verified (route %s, %d blocks by multicast, %d bytes by unicast); %s",
+        c.osImage(),
+        outcome.detail(),
+        outcome.multicastBlocks(),
+        outcome.unicastBytes(),
+        applied);
+  }
+
+  /** Writes the Windows settings into the applied image's unattend.xml. */
+  private String applyWindowsSettings(
+      Policy.Offer offer, Step.ApplyWindowsSettings settings, AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    if (!state.windowsApplied) {
+      throw new StepFailed(
+          "applyWindowsSettings: no Windows image (format Wim) was applied before this step");
+    }
+    Unattend answers = state.unattend;
+    try {
+      answers.computerName = Unattend.computerName(offer.machineName());
+    } catch (IllegalArgumentException e) {
+      throw new StepFailed("applyWindowsSettings: " + e.getMessage());
+    }
+    answers.timeZone = settings.getTimeZone();
+    answers.locale = settings.getLocale();
+    writeUnattend(state);
+    return "computer name "
+        + answers.computerName
+        + (answers.timeZone != null ? ", time zone " + answers.timeZone : "")
+        + (answers.locale != null ? ", locale " + answers.locale : "")
+        + " written to "
+        + Unattend.PATH;
+  }
+
+  /**
+   * An applyDriverPackage step after a Windows image: the package, a zip of driver folders, is
+   * unpacked into the image, and unattend.xml has Windows install its drivers during setup.
+   */
+  private String stageDrivers(Policy.Offer offer, int i, Step step, AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    String fetched =
+        installPackage(
+            offer, i, "applyDriverPackage", step.getApplyDriverPackage(), state.variables);
+    Path zip = Path.of(state.variables.get("OSD_PACKAGE"));
+    String folder = Unattend.DRIVERS + "/" + (i + 1);
+    long files;
+    try (WindowsImage.Mounted volume =
+        new WindowsImage(Path.of(state.partitionDisk), state.windowsLayout).mountWindows()) {
+      files =
+          UserStateStore.unpack(
+              "applyDriverPackage",
+              zip,
+              volume.dir().resolve(folder),
+              Files.size(zip),
+              UserStateStore.MAX_ENTRIES);
+    } catch (IOException e) {
+      throw new StepFailed("applyDriverPackage: " + e.getMessage());
+    }
+    String windowsPath = "C:\\" + folder.replace('/', '\\');
+    if (!state.unattend.driverFolders.contains(windowsPath)) {
+      state.unattend.driverFolders.add(windowsPath);
+    }
+    writeUnattend(state);
+    return fetched
+        + "; "
+        + files
+        + " files staged in "
+        + windowsPath
+        + ", named in "
+        + Unattend.PATH;
+  }
+
+  private void writeUnattend(AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    try (WindowsImage.Mounted volume =
+        new WindowsImage(Path.of(state.partitionDisk), state.windowsLayout).mountWindows()) {
+      state.unattend.writeTo(volume.dir());
+    } catch (IOException e) {
+      throw new StepFailed("unattend.xml: " + e.getMessage());
+    }
   }
 
   /**

@@ -143,10 +143,16 @@ final class UserStateStore {
    * write outside the directory nor fill the disk.
    */
   static long unpack(Path archive, Path dir, long archiveBytes) throws StepFailed, IOException {
-    return unpack(archive, dir, archiveBytes, MAX_ENTRIES);
+    return unpack("restoreUserState", archive, dir, archiveBytes, MAX_ENTRIES);
   }
 
   static long unpack(Path archive, Path dir, long archiveBytes, int maxEntries)
+      throws StepFailed, IOException {
+    return unpack("restoreUserState", archive, dir, archiveBytes, maxEntries);
+  }
+
+  /** As {@link #unpack(Path, Path, long)}, its failures naming the step's {@code field}. */
+  static long unpack(String field, Path archive, Path dir, long archiveBytes, int maxEntries)
       throws StepFailed, IOException {
     Files.createDirectories(dir);
     Path root = dir.toRealPath();
@@ -158,21 +164,20 @@ final class UserStateStore {
       ZipEntry e;
       while ((e = zip.getNextEntry()) != null) {
         if (++entries > maxEntries) {
-          throw new StepFailed(
-              "restoreUserState: the archive has more than " + maxEntries + " entries");
+          throw new StepFailed(field + ": the archive has more than " + maxEntries + " entries");
         }
         Path out = root.resolve(e.getName()).normalize();
         if (!out.startsWith(root) || e.getName().startsWith("/") || out.equals(root)) {
           throw new StepFailed(
-              "restoreUserState: the archive names a path outside " + root + ": " + e.getName());
+              field + ": the archive names a path outside " + root + ": " + e.getName());
         }
         if (e.isDirectory()) {
           Files.createDirectories(out);
-          inside(root, out, e.getName());
+          inside(field, root, out, e.getName());
           continue;
         }
         Files.createDirectories(out.getParent());
-        inside(root, out.getParent(), e.getName());
+        inside(field, root, out.getParent(), e.getName());
         if (Files.isSymbolicLink(out)) {
           Files.delete(out);
         }
@@ -183,7 +188,8 @@ final class UserStateStore {
             written += n;
             if (written > allowance) {
               throw new StepFailed(
-                  "restoreUserState: the archive unpacks to more than "
+                  field
+                      + ": the archive unpacks to more than "
                       + allowance
                       + " bytes ("
                       + MAX_RATIO
@@ -199,11 +205,12 @@ final class UserStateStore {
   }
 
   /** Refuses a directory that resolves outside {@code root} (through a symbolic link). */
-  private static void inside(Path root, Path directory, String entry)
+  private static void inside(String field, Path root, Path directory, String entry)
       throws StepFailed, IOException {
     if (!directory.toRealPath().startsWith(root)) {
       throw new StepFailed(
-          "restoreUserState: the archive's entry "
+          field
+              + ": the archive's entry "
               + entry
               + " leads through a symbolic link out of "
               + root);

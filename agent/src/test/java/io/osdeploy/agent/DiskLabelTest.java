@@ -159,4 +159,53 @@ class DiskLabelTest {
     assertThrows(
         IOException.class, () -> DiskLabel.write(disk, DiskLabel.Scheme.MBR, true), "GPT only");
   }
+
+  @Test
+  void windowsGptLayoutAndItsStagingPartitionAsSfdiskReadsThem() throws Exception {
+    long size = 2048 * MIB;
+    Path disk = disk(size, (byte) 0x11);
+    DiskLabel.WindowsLayout layout = DiskLabel.writeWindows(disk, DiskLabel.Scheme.GPT);
+    JsonNode parts = sfdisk(disk).path("partitions");
+    assertEquals(4, parts.size());
+    assertEquals(DiskLabel.EFI_SYSTEM.toString().toUpperCase(), parts.get(0).path("type").asText());
+    assertEquals(DiskLabel.ESP_BYTES, parts.get(0).path("size").asLong() * 512);
+    assertEquals(
+        DiskLabel.MICROSOFT_RESERVED.toString().toUpperCase(), parts.get(1).path("type").asText());
+    assertEquals(16 * MIB, parts.get(1).path("size").asLong() * 512);
+    assertEquals(DiskLabel.BASIC_DATA.toString().toUpperCase(), parts.get(2).path("type").asText());
+    assertEquals(
+        DiskLabel.WINDOWS_RECOVERY.toString().toUpperCase(), parts.get(3).path("type").asText());
+    assertEquals("RequiredPartition GUID:63", parts.get(3).path("attrs").asText());
+    assertEquals(layout.windows().at().offset(), parts.get(2).path("start").asLong() * 512);
+    assertEquals(layout.windows().at().length(), parts.get(2).path("size").asLong() * 512);
+    long recoveryEnd = (parts.get(3).path("start").asLong() + parts.get(3).path("size").asLong());
+    assertTrue(recoveryEnd * 512 > size - MIB, "the recovery partition ends the disk");
+    assertEquals(0, parts.get(3).path("start").asLong() * 512 % MIB);
+
+    DiskLabel.Partition stage = DiskLabel.windowsStage(disk, layout, 300 * MIB + 1);
+    parts = sfdisk(disk).path("partitions");
+    assertEquals(5, parts.size());
+    assertEquals(301 * MIB, stage.length());
+    assertEquals(stage.offset(), parts.get(4).path("start").asLong() * 512);
+    assertEquals(
+        layout.windows().at().length() - stage.length(), parts.get(2).path("size").asLong() * 512);
+
+    DiskLabel.windowsStage(disk, layout, 0);
+    parts = sfdisk(disk).path("partitions");
+    assertEquals(4, parts.size());
+    assertEquals(layout.windows().at().length(), parts.get(2).path("size").asLong() * 512);
+  }
+
+  @Test
+  void windowsMbrLayoutHasAnActiveSystemPartitionAndARecoveryPartition() throws Exception {
+    Path disk = disk(2048 * MIB, (byte) 0x22);
+    DiskLabel.writeWindows(disk, DiskLabel.Scheme.MBR);
+    JsonNode parts = sfdisk(disk).path("partitions");
+    assertEquals(3, parts.size());
+    assertEquals("7", parts.get(0).path("type").asText());
+    assertTrue(parts.get(0).path("bootable").asBoolean(), parts.get(0).toString());
+    assertEquals(100 * MIB, parts.get(0).path("size").asLong() * 512);
+    assertEquals("7", parts.get(1).path("type").asText());
+    assertEquals("27", parts.get(2).path("type").asText());
+  }
 }

@@ -18,6 +18,10 @@ import io.fabric8.generator.annotation.ValidationRule;
     value = "!has(self.uncompressed) || (has(self.compression) && self.compression != 'None')",
     message = "uncompressed is only for a compressed image (compression: Zstd)",
     fieldPath = ".uncompressed")
+@ValidationRule(
+    value = "!has(self.imageIndex) || (has(self.format) && self.format == 'Wim')",
+    message = "imageIndex is only for a Windows image (format: Wim)",
+    fieldPath = ".imageIndex")
 public class OSImageSpec {
   @Required
   @JsonPropertyDescription("Where distribution points download the image from.")
@@ -61,8 +65,31 @@ public class OSImageSpec {
           + " own partition table (EFI system partition included), written over the whole target"
           + " disk; its backup GPT is moved to the disk's end. Package: a driver or software"
           + " package that applyDriverPackage and installPackage steps name by osImage;"
-          + " distributed like an image, never written to a disk.")
+          + " distributed like an image, never written to a disk. Wim: a Windows image file"
+          + " (.wim, as Configuration Manager, DISM or wimlib capture it), applied with wimlib"
+          + " to the NTFS Windows partition of a partitionDisk step with layout Windows, with"
+          + " boot files from the image's own Windows\\Boot.")
   private Format format;
+
+  @Min(1)
+  @Max(1000)
+  @JsonPropertyDescription(
+      "Which image of a Windows image file to apply (format Wim; 1, the default, is the first),"
+          + " as wimlib-imagex info or dism /Get-WimInfo number them.")
+  private Integer imageIndex;
+
+  public Integer getImageIndex() {
+    return imageIndex;
+  }
+
+  public void setImageIndex(Integer imageIndex) {
+    this.imageIndex = imageIndex;
+  }
+
+  /** The image index, with the default filled in. */
+  public int imageIndex() {
+    return imageIndex == null ? 1 : imageIndex;
+  }
 
   /** How the file at the source is compressed. */
   public enum Compression {
@@ -134,7 +161,8 @@ public class OSImageSpec {
   public enum Format {
     Partition,
     Disk,
-    Package
+    Package,
+    Wim
   }
 
   public Format getFormat() {

@@ -19,7 +19,7 @@ import java.util.Map;
     message =
         "a step sets exactly one of partitionDisk, applyOperatingSystem, applyDriverPackage,"
             + " installPackage, runCommand, setVariable, captureUserState, restoreUserState,"
-            + " captureImage, restart")
+            + " captureImage, applyWindowsSettings, restart")
 @SchemaCustomizer(
     value = Describe.class,
     input = "self: One step of a task sequence: a name and exactly one action.")
@@ -28,7 +28,7 @@ public class Step {
       "[has(self.partitionDisk), has(self.applyOperatingSystem), has(self.applyDriverPackage),"
           + " has(self.installPackage), has(self.runCommand), has(self.setVariable),"
           + " has(self.captureUserState), has(self.restoreUserState), has(self.captureImage),"
-          + " has(self.restart)]"
+          + " has(self.applyWindowsSettings), has(self.restart)]"
           + ".filter(x, x).size() == 1";
 
   @Required
@@ -42,8 +42,8 @@ public class Step {
 
   @JsonPropertyDescription(
       "Write a new partition table (GPT or MBR) on a disk, with one partition for the"
-          + " image, after an EFI system partition with layout Uefi; no old table or"
-          + " file-system signature survives.")
+          + " image, after an EFI system partition with layout Uefi, or the partitions Windows"
+          + " needs with layout Windows; no old table or file-system signature survives.")
   private PartitionDisk partitionDisk;
 
   @JsonPropertyDescription(
@@ -51,13 +51,17 @@ public class Step {
           + " (format Disk) over the whole disk: by multicast where the image and the"
           + " deployment allow it, the rest by HTTP from the distribution point where unicast"
           + " is allowed. The step succeeds only when the written bytes have the image's"
-          + " SHA-256.")
+          + " SHA-256. A Windows image (format Wim) is staged on the disk, checked, applied to"
+          + " the Windows partition, and the boot files written from its own Windows\\Boot.")
   private ApplyOperatingSystem applyOperatingSystem;
 
   @JsonPropertyDescription(
       "Fetch a driver package, check its SHA-256, and run it with args; without args,"
           + " keep it for later steps (${OSD_PACKAGE} holds its path). Works as installPackage"
-          + " does.")
+          + " does. After a Windows image (format Wim) was applied, the package is a zip of"
+          + " driver folders: it is unpacked into the image's \\osdeploy\\Drivers\\<step>,"
+          + " and Windows installs its drivers as it sets itself up (unattend.xml, specialize"
+          + " pass).")
   private Content applyDriverPackage;
 
   @JsonPropertyDescription(
@@ -90,6 +94,13 @@ public class Step {
           + " its URL, SHA-256 and size, ready to publish as an OSImage. Run it from the boot"
           + " environment, where the disk is not in use.")
   private CaptureImage captureImage;
+
+  @JsonPropertyDescription(
+      "Windows settings for the image a previous step applied (format Wim), written to its"
+          + " Windows\\Panther\\unattend.xml where Windows setup reads them: the computer"
+          + " name (the target machine's name; Windows makes one up for an unknown computer),"
+          + " time zone and locale.")
+  private ApplyWindowsSettings applyWindowsSettings;
 
   @JsonPropertyDescription(
       "Restart the machine, into its installed system (default) or into the boot"
@@ -189,6 +200,48 @@ public class Step {
     return restart;
   }
 
+  public ApplyWindowsSettings getApplyWindowsSettings() {
+    return applyWindowsSettings;
+  }
+
+  public void setApplyWindowsSettings(ApplyWindowsSettings applyWindowsSettings) {
+    this.applyWindowsSettings = applyWindowsSettings;
+  }
+
+  /** Settings Windows setup applies when the image first starts. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ApplyWindowsSettings {
+    @Size(max = 64)
+    @Pattern("^[A-Za-z0-9][A-Za-z0-9 .()+-]*$")
+    @JsonPropertyDescription(
+        "Windows time-zone name, e.g. \"W. Europe Standard Time\" (tzutil /l lists them);"
+            + " default the image's own.")
+    private String timeZone;
+
+    @Size(max = 35)
+    @Pattern("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    @JsonPropertyDescription(
+        "Language tag for the system, user and input locales and the display language, e.g."
+            + " de-DE; default the image's own.")
+    private String locale;
+
+    public String getTimeZone() {
+      return timeZone;
+    }
+
+    public void setTimeZone(String timeZone) {
+      this.timeZone = timeZone;
+    }
+
+    public String getLocale() {
+      return locale;
+    }
+
+    public void setLocale(String locale) {
+      this.locale = locale;
+    }
+  }
+
   public void setRestart(Restart restart) {
     this.restart = restart;
   }
@@ -206,7 +259,11 @@ public class Step {
         "Single (default): one partition from 1 MiB to the end of the disk, for the image. Uefi:"
             + " an EFI system partition of 260 MiB from 1 MiB (FAT32 where the boot environment"
             + " can format it; ${OSD_ESP} names it), then the image's partition to the end. Uefi"
-            + " needs scheme Gpt.")
+            + " needs scheme Gpt. Windows, the layout Microsoft recommends, for an image of"
+            + " format Wim: with Gpt an EFI system partition of 260 MiB (FAT32), a Microsoft"
+            + " reserved partition of 16 MiB, the Windows partition, and a recovery partition of"
+            + " 1 GiB at the disk's end; with Mbr an active system partition of 100 MiB, the"
+            + " Windows partition and the recovery partition (NTFS each).")
     private Layout layout;
 
     public Layout getLayout() {
@@ -219,7 +276,8 @@ public class Step {
 
     public enum Layout {
       Single,
-      Uefi
+      Uefi,
+      Windows
     }
 
     public String getDisk() {

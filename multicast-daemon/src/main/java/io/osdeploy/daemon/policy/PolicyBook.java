@@ -196,8 +196,13 @@ public final class PolicyBook {
   public Map<String, Object> answer(PolicyRequest request, String endpoint) {
     Published current = published;
     List<Map<String, Object>> offered = new ArrayList<>();
-    for (TaskSequenceDeployment d : current.index().offered(request)) {
-      offered.add(offer(d, current.images(), endpoint));
+    for (PolicyIndex.Offer o : current.index().offers(request)) {
+      Map<String, Object> offer = offer(o.deployment(), current.images(), endpoint);
+      if (o.machine() != null && o.machine().getName() != null) {
+        // The target entry's name: the computer name Windows settings give the machine.
+        offer.put("machineName", o.machine().getName());
+      }
+      offered.add(offer);
     }
     Map<String, Object> doc = new LinkedHashMap<>();
     Map<String, Object> machine = new LinkedHashMap<>();
@@ -258,6 +263,9 @@ public final class PolicyBook {
     }
     c.put("osImage", image.getMetadata().getName());
     c.put("format", image.getSpec().format().name());
+    if (image.getSpec().format() == OSImageSpec.Format.Wim) {
+      c.put("imageIndex", image.getSpec().imageIndex());
+    }
     c.put("sha256", image.getSpec().getSha256().toLowerCase(java.util.Locale.ROOT));
     // An image without spec.sizeBytes has the size of the copy this node verified, so that the
     // agent can check it fits before it writes.

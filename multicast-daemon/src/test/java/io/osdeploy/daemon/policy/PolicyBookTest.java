@@ -97,6 +97,24 @@ class PolicyBookTest {
   }
 
   @Test
+  void aWindowsImageCarriesItsIndexAndTheMachineItsTargetName() {
+    PolicyBook book = new PolicyBook(NOW);
+    OSImage wim = image(false);
+    wim.getSpec().setFormat(OSImageSpec.Format.Wim);
+    wim.getSpec().setImageIndex(3);
+    book.publish(List.of(deployment("windows", null, null, null)), List.of(wim));
+    Map<String, Object> offered = deployments(book).get(0);
+    assertEquals("desk", offered.get("machineName"));
+    assertEquals("Wim", content(offered).get("format"));
+    assertEquals(3, content(offered).get("imageIndex"));
+
+    // Another machine, unknown to the deployment, is offered nothing under that name.
+    PolicyRequest stranger =
+        new PolicyRequest("52:54:00:00:00:99", null, PolicyRequest.Source.PXE, null);
+    assertEquals(List.of(), book.offered(stranger));
+  }
+
+  @Test
   void mediaThatPinsADeploymentAsksForIt() {
     PolicyBook book = new PolicyBook(NOW);
     TaskSequenceDeployment hidden = deployment("hidden", null, null, null);

@@ -1,0 +1,401 @@
+package io.osdeploy.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * A Windows image file made here with wimlib from a Windows-shaped tree, applied by the agent's
+ * Windows code to a loop device with the Windows layout (GPT and MBR), and read back with NTFS-3G's
+ * and mtools' own readers: the applied files, the boot files, unattend.xml and staged drivers.
+ */
+class WindowsImageTest {
+  private static final long MIB = 1 << 20;
+  private static final Duration TOOL = Duration.ofMinutes(5);
+
+  @TempDir Path dir;
+
+  @Test
+  void computerNamesWindowsCanTake() {
+    assertEquals("DESK-01", Unattend.computerName("desk-01"));
+    assertEquals("*", Unattend.computerName(null));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Unattend.computerName("berlin-desk-00017"));
+    assertTrue(e.getMessage().contains("berlin-desk-00017"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Unattend.computerName("1234"));
+  }
+
+  @Test
+  void answerFileNamesSettingsAndDrivers() throws Exception {
+    Unattend u = new Unattend();
+    u.computerName = "DESK-01";
+    u.timeZone = "W. Europe Standard Time";
+    u.locale = "de-DE";
+    u.driverFolders.add("C:\\osdeploy\\Drivers\\3");
+    Document doc = parse(u.xml().getBytes(StandardCharsets.UTF_8));
+    assertEquals("urn:schemas-microsoft-com:unattend", doc.getDocumentElement().getNamespaceURI());
+    assertEquals("DESK-01", text(doc, "ComputerName"));
+    assertEquals("W. Europe Standard Time", text(doc, "TimeZone"));
+    assertEquals("de-DE", text(doc, "UserLocale"));
+    assertEquals("de-DE", text(doc, "InputLocale"));
+    assertEquals(
+        "pnputil.exe /add-driver \"C:\\osdeploy\\Drivers\\3\\*.inf\" /subdirs /install",
+        text(doc, "Path"));
+    Element specialize = (Element) doc.getElementsByTagNameNS("*", "settings").item(0);
+    assertEquals("specialize", specialize.getAttribute("pass"));
+
+    Unattend bare = new Unattend();
+    bare.computerName = "*";
+    Document minimal = parse(bare.xml().getBytes(StandardCharsets.UTF_8));
+    assertEquals("*", text(minimal, "ComputerName"));
+    assertEquals(0, minimal.getElementsByTagNameNS("*", "RunSynchronous").getLength());
+    assertEquals(0, minimal.getElementsByTagNameNS("*", "UserLocale").getLength());
+  }
+
+  @Test
+  void uefiLayoutGetsImageIndexTwoBootFilesAnswersAndDrivers() throws Exception {
+    Path wim = testImage();
+    try (Loop loop = Loop.attach(sparseDisk(1600 * MIB))) {
+      DiskLabel.WindowsLayout layout = DiskLabel.writeWindows(loop.device, DiskLabel.Scheme.GPT);
+      WindowsImage windows = new WindowsImage(loop.device, layout, loop);
+      windows.formatSupporting();
+      long windowsBefore = BlockDevices.deviceBytes(loop.device(loop.device, 3));
+
+      Path staged = windows.stage(Files.size(wim));
+      assertTrue(BlockDevices.deviceBytes(staged) >= Files.size(wim));
+      assertTrue(BlockDevices.deviceBytes(loop.device(loop.device, 3)) < windowsBefore);
+      copy(wim, staged);
+      String summary = windows.apply(staged, 2);
+      assertTrue(summary.contains("EFI/Boot/bootx64.efi"), summary);
+
+      // The staging partition is gone and the volume spans the whole Windows partition again.
+      assertEquals(null, loop.device(loop.device, 5), "staging partition left behind");
+      Path ntfs = loop.device(loop.device, 3);
+      assertEquals(windowsBefore, BlockDevices.deviceBytes(ntfs));
+      String info =
+          WindowsImage.run(List.of("ntfsresize", "--info", "--force", ntfs.toString()), TOOL);
+      java.util.regex.Matcher size =
+          java.util.regex.Pattern.compile("Current volume size: (\\d+) bytes").matcher(info);
+      assertTrue(size.find(), info);
+      long grown = Long.parseLong(size.group(1));
+      assertTrue(grown > windowsBefore - MIB && grown <= windowsBefore, info);
+
+      // Image 2's files, not image 1's.
+      assertEquals("image two\n", ntfscat(ntfs, "/Users/Public/which-image.txt"));
+      assertArrayEquals(
+          Files.readAllBytes(tree("two").resolve("Windows/System32/ntoskrnl.exe")),
+          ntfscatBytes(ntfs, "/Windows/System32/ntoskrnl.exe"));
+
+      // Boot files where bcdboot puts them, from the image's own.
+      Path esp = loop.device(loop.device, 1);
+      assertEquals("boot manager two\n", mtype(esp, "::/EFI/Boot/bootx64.efi"));
+      assertEquals("boot manager two\n", mtype(esp, "::/EFI/Microsoft/Boot/bootmgfw.efi"));
+      assertEquals("bcd template two\n", mtype(esp, "::/EFI/Microsoft/Boot/BCD"));
+      assertEquals("mui two\n", mtype(esp, "::/EFI/Microsoft/Boot/en-US/bootmgfw.efi.mui"));
+      assertEquals("font two\n", mtype(esp, "::/EFI/Microsoft/Boot/Fonts/segmono_boot.ttf"));
+
+      // Answers and drivers, as the applyWindowsSettings and applyDriverPackage steps add them.
+      Unattend answers = new Unattend();
+      answers.computerName = "DESK-01";
+      answers.timeZone = "UTC";
+      answers.driverFolders.add("C:\\osdeploy\\Drivers\\4");
+      Path zip = driverZip();
+      try (WindowsImage.Mounted volume = windows.mountWindows()) {
+        UserStateStore.unpack(
+            "applyDriverPackage",
+            zip,
+            volume.dir().resolve(Unattend.DRIVERS + "/4"),
+            Files.size(zip),
+            UserStateStore.MAX_ENTRIES);
+        answers.writeTo(volume.dir());
+      }
+      Document unattend = parse(ntfscatBytes(ntfs, "/Windows/Panther/unattend.xml"));
+      assertEquals("DESK-01", text(unattend, "ComputerName"));
+      assertEquals(
+          "[Version]\nSignature=\"$Windows NT$\"\n",
+          ntfscat(ntfs, "/osdeploy/Drivers/4/nic/nic.inf"));
+      assertEquals("recovery", volumeLabel(loop.device(loop.device, 4)).toLowerCase());
+    }
+  }
+
+  @Test
+  void biosLayoutPutsBootmgrOnTheActiveSystemPartition() throws Exception {
+    Path wim = testImage();
+    try (Loop loop = Loop.attach(sparseDisk(1400 * MIB))) {
+      DiskLabel.WindowsLayout layout = DiskLabel.writeWindows(loop.device, DiskLabel.Scheme.MBR);
+      WindowsImage windows = new WindowsImage(loop.device, layout, loop);
+      windows.formatSupporting();
+      Path staged = windows.stage(Files.size(wim));
+      copy(wim, staged);
+      windows.apply(staged, 1);
+
+      try (FileChannel ch = FileChannel.open(loop.device, StandardOpenOption.READ)) {
+        java.nio.ByteBuffer mbr = java.nio.ByteBuffer.allocate(512);
+        ch.read(mbr, 0);
+        assertEquals((byte) 0x80, mbr.get(446), "system partition active");
+        assertEquals(0, mbr.get(446 + 48 + 4), "no staging entry left");
+        assertEquals((byte) 0x27, mbr.get(446 + 32 + 4), "recovery partition type");
+      }
+      Path system = loop.device(loop.device, 1);
+      assertEquals("pcat one\n", ntfscat(system, "/bootmgr"));
+      assertEquals("bcd template one\n", ntfscat(system, "/Boot/BCD"));
+      assertEquals("memtest one\n", ntfscat(system, "/Boot/memtest.exe"));
+      assertEquals(
+          "image one\n", ntfscat(loop.device(loop.device, 2), "/Users/Public/which-image.txt"));
+    }
+  }
+
+  @Test
+  void anImageTooLargeToStageIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Path disk = sparseDisk(1400 * MIB);
+    DiskLabel.WindowsLayout layout = DiskLabel.writeWindows(disk, DiskLabel.Scheme.GPT);
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> DiskLabel.windowsStage(disk, layout, layout.windows().at().length()));
+    assertTrue(e.getMessage().contains("too little to apply it to"), e.getMessage());
+  }
+
+  // --- a Windows-shaped image made with wimlib ---
+
+  private Path tree(String which) throws IOException {
+    Path root = dir.resolve("tree-" + which);
+    if (Files.exists(root)) {
+      return root;
+    }
+    write(root, "Windows/Boot/EFI/bootmgfw.efi", "boot manager " + which + "\n");
+    write(root, "Windows/Boot/EFI/bootmgr.efi", "bootmgr " + which + "\n");
+    write(root, "Windows/Boot/EFI/en-US/bootmgfw.efi.mui", "mui " + which + "\n");
+    write(root, "Windows/Boot/Fonts/segmono_boot.ttf", "font " + which + "\n");
+    write(root, "Windows/Boot/PCAT/bootmgr", "pcat " + which + "\n");
+    write(root, "Windows/Boot/PCAT/memtest.exe", "memtest " + which + "\n");
+    write(root, "Windows/System32/config/BCD-Template", "bcd template " + which + "\n");
+    write(root, "Users/Public/which-image.txt", "image " + which + "\n");
+    Files.createDirectories(root.resolve("Windows/Panther"));
+    byte[] kernel = new byte[3 * (int) MIB];
+    new Random(which.hashCode()).nextBytes(kernel);
+    Files.write(root.resolve("Windows/System32/ntoskrnl.exe"), kernel);
+    return root;
+  }
+
+  private Path testImage() throws Exception {
+    requireTools();
+    Path wim = dir.resolve("install.wim");
+    WindowsImage.run(
+        List.of("wimlib-imagex", "capture", tree("one").toString(), wim.toString(), "Windows One"),
+        TOOL);
+    WindowsImage.run(
+        List.of("wimlib-imagex", "append", tree("two").toString(), wim.toString(), "Windows Two"),
+        TOOL);
+    return wim;
+  }
+
+  private Path driverZip() throws IOException {
+    Path zip = dir.resolve("drivers.zip");
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
+      z.putNextEntry(new ZipEntry("nic/nic.inf"));
+      z.write("[Version]\nSignature=\"$Windows NT$\"\n".getBytes(StandardCharsets.US_ASCII));
+      z.closeEntry();
+      z.putNextEntry(new ZipEntry("nic/nic.sys"));
+      z.write(new byte[4096]);
+      z.closeEntry();
+    }
+    return zip;
+  }
+
+  private static void write(Path root, String relative, String content) throws IOException {
+    Path f = root.resolve(relative);
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, content);
+  }
+
+  private Path sparseDisk(long bytes) throws IOException {
+    Path disk = dir.resolve("disk-" + bytes + ".img");
+    try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+      f.setLength(bytes);
+    }
+    return disk;
+  }
+
+  private static void copy(Path wim, Path device) throws IOException {
+    try (OutputStream out = Files.newOutputStream(device, StandardOpenOption.WRITE)) {
+      Files.copy(wim, out);
+    }
+    try (FileChannel ch = FileChannel.open(device, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+  }
+
+  // --- reading back with tools that are not the agent's ---
+
+  private static String ntfscat(Path device, String file) throws Exception {
+    return new String(ntfscatBytes(device, file), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] ntfscatBytes(Path device, String file) throws Exception {
+    Process p =
+        new ProcessBuilder("ntfscat", "--force", device.toString(), file)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertEquals(0, p.waitFor(), "ntfscat " + device + " " + file);
+    return out;
+  }
+
+  private static String mtype(Path device, String file) throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder("mtype", "-i", device.toString(), file)
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("MTOOLS_SKIP_CHECK", "1");
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertEquals(0, p.waitFor(), "mtype " + device + " " + file);
+    return new String(out, StandardCharsets.UTF_8);
+  }
+
+  private static String volumeLabel(Path device) throws Exception {
+    return WindowsImage.run(List.of("ntfslabel", "--force", device.toString()), TOOL).strip();
+  }
+
+  private static Document parse(byte[] xml) throws Exception {
+    DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+    f.setNamespaceAware(true);
+    return f.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(xml));
+  }
+
+  private static String text(Document doc, String element) {
+    return doc.getElementsByTagNameNS("*", element).item(0).getTextContent();
+  }
+
+  // --- prerequisites: root for loop devices, and the tools a boot environment carries ---
+
+  private static void requireTools() {
+    List<String> missing = new ArrayList<>();
+    for (String tool :
+        List.of(
+            "losetup",
+            "wimlib-imagex",
+            "mkntfs",
+            "ntfsresize",
+            "ntfs-3g",
+            "ntfscat",
+            "mkfs.vfat",
+            "mcopy",
+            "mtype")) {
+      if (!onPath(tool)) {
+        missing.add(tool);
+      }
+    }
+    boolean root = "root".equals(System.getProperty("user.name"));
+    boolean fuse = Files.exists(Path.of("/dev/fuse"));
+    String what =
+        (root ? "" : "root (loop devices) ")
+            + (fuse ? "" : "/dev/fuse ")
+            + (missing.isEmpty()
+                ? ""
+                : String.join(" ", missing)
+                    + " (apt-get install wimtools ntfs-3g dosfstools mtools)");
+    if (what.isBlank()) {
+      return;
+    }
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      throw new AssertionError("missing prerequisite under CI: " + what);
+    }
+    Assumptions.abort("skipped, missing prerequisite: " + what);
+  }
+
+  private static boolean onPath(String command) {
+    String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
+    for (String d : path.split(":")) {
+      if (!d.isEmpty() && Files.isExecutable(Path.of(d, command))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A file attached as a loop device, and its partitions as further loop devices over the extents
+   * the partition table gives them now: the same bytes a kernel's partition devices show, on a
+   * kernel (this one may be such) that does not scan a loop device's partitions.
+   */
+  private static final class Loop implements AutoCloseable, WindowsImage.PartitionDevices {
+    final Path device;
+    private final Path file;
+    private final java.util.Map<String, Path> partitions = new java.util.HashMap<>();
+
+    private Loop(Path file, Path device) {
+      this.file = file;
+      this.device = device;
+    }
+
+    static Loop attach(Path file) throws Exception {
+      String device =
+          WindowsImage.run(List.of("losetup", "--find", "--show", file.toString()), TOOL).strip();
+      return new Loop(file, Path.of(device));
+    }
+
+    @Override
+    public Path device(Path disk, int number) throws IOException, InterruptedException {
+      DiskLabel.Partition p;
+      try (FileChannel ch = FileChannel.open(disk, StandardOpenOption.READ)) {
+        p = DiskLabel.partition(ch, number);
+      }
+      if (p == null) {
+        return null;
+      }
+      String key = number + "@" + p.offset() + "+" + p.length();
+      Path known = partitions.get(key);
+      if (known != null) {
+        return known;
+      }
+      Path loop =
+          Path.of(
+              WindowsImage.run(
+                      List.of(
+                          "losetup",
+                          "--find",
+                          "--show",
+                          "--offset",
+                          Long.toString(p.offset()),
+                          "--sizelimit",
+                          Long.toString(p.length()),
+                          file.toString()),
+                      TOOL)
+                  .strip());
+      partitions.put(key, loop);
+      return loop;
+    }
+
+    @Override
+    public void close() throws Exception {
+      for (Path p : partitions.values()) {
+        WindowsImage.run(List.of("losetup", "--detach", p.toString()), TOOL);
+      }
+      WindowsImage.run(List.of("losetup", "--detach", device.toString()), TOOL);
+    }
+  }
+}
