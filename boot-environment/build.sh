@@ -23,6 +23,10 @@ source "$here/packages.env"
 # elliptic-curve keys, which nothing names statically).
 JAVA_MODULES="java.base,java.logging,java.management,java.net.http,jdk.crypto.ec,jdk.unsupported"
 CACHE="${OSDEPLOY_CACHE:-$HOME/.cache/osdeploy}"
+# The tools a Windows image (format Wim) is applied with, from this machine (Debian's wimtools,
+# ntfs-3g and mtools; scripts/prereqs.sh installs them), with the C libraries they link.
+WINDOWS_TOOLS="wimlib-imagex mkntfs ntfsresize ntfs-3g mtools hivexsh"
+GCONV_MODULES="IBM850.so UTF-16.so ISO8859-1.so"
 # Every file in the initramfs gets this time, so the archive does not depend on when it was built.
 EPOCH=1767225600
 
@@ -48,11 +52,24 @@ java_home="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)"
 kernel_deb="$("$here/debian-package.sh" "$KERNEL_PACKAGE" "$KERNEL_FILE" "$KERNEL_SHA256")"
 busybox_deb="$("$here/debian-package.sh" busybox-static "$BUSYBOX_FILE" "$BUSYBOX_SHA256")"
 
+windows_tools=()
+for tool in $WINDOWS_TOOLS; do
+  path="$(PATH="$PATH:/usr/sbin:/sbin" command -v "$tool")" \
+    || fail "$tool is required (apt-get install wimtools ntfs-3g mtools libhivex-bin; scripts/prereqs.sh does)"
+  windows_tools+=("$(readlink -f "$path")")
+done
+
 # The C libraries a Java runtime links, from this machine (the ones its JDK was built against).
 libraries() { # <java home>
   find "$1/bin/java" "$1/lib" -name java -o -name '*.so' | sort \
     | xargs ldd 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib.*ld-linux/ { print $1 }' \
     | grep -v "^$1" | sort -u
+}
+
+# The C libraries the Windows tools link.
+tool_libraries() {
+  printf '%s\n' "${windows_tools[@]}" | xargs ldd 2>/dev/null \
+    | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u
 }
 
 key="$(
@@ -61,6 +78,9 @@ key="$(
     echo "busybox $(sha256sum <"$busybox_deb")"
     echo "jdk $(sha256sum <"$java_home/lib/modules") $JAVA_MODULES"
     libraries "$java_home" | while read -r lib; do echo "lib $lib $(sha256sum <"$(readlink -f "$lib")")"; done
+    for tool in "${windows_tools[@]}"; do echo "tool $tool $(sha256sum <"$tool")"; done
+    (cd /usr/lib/x86_64-linux-gnu/gconv && cat gconv-modules.cache $GCONV_MODULES) | sha256sum
+    tool_libraries | while read -r lib; do echo "lib $lib $(sha256sum <"$(readlink -f "$lib")")"; done
     echo "agent $(sha256sum <"$agent")"
     for f in build.sh debian-package.sh packages.env init udhcpc.script modules; do echo "$f $(sha256sum <"$here/$f")"; done
   } | sha256sum | cut -c1-16
@@ -122,6 +142,29 @@ libraries "$root/opt/osdeploy/jre" | while read -r lib; do
 done
 [[ -e "$root/lib64/ld-linux-x86-64.so.2" ]] || fail "the runtime's loader was not found by ldd"
 
+# The Windows tools and their libraries; mtools answers to the name it is called by.
+for tool in "${windows_tools[@]}"; do
+  install -m 0755 "$tool" "$root/bin/$(basename "$tool")"
+done
+for name in mcopy mmd mdir mtype; do
+  ln -sf mtools "$root/bin/$name"
+done
+tool_libraries | while read -r lib; do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+# glibc's converters the tools reach through iconv: mtools for FAT's short names (code page 850),
+# hivex for a registry hive's key names (UTF-16LE and Latin-1).
+gconv=/usr/lib/x86_64-linux-gnu/gconv
+mkdir -p "$root$gconv"
+cp -r "$gconv"/gconv-modules "$gconv"/gconv-modules.d "$gconv"/gconv-modules.cache "$root$gconv/"
+for converter in $GCONV_MODULES; do
+  [[ -f "$gconv/$converter" ]] || fail "no $gconv/$converter (glibc's converters; Debian's libc6)"
+  cp "$gconv/$converter" "$root$gconv/"
+done
+# ntfs-3g's FUSE library looks for the mount table here.
+ln -s /proc/mounts "$root/etc/mtab"
+
 cp "$agent" "$root/opt/osdeploy/osdeploy-agent.jar"
 install -m 0755 "$here/init" "$root/init"
 install -m 0755 "$here/udhcpc.script" "$root/etc/osdeploy/udhcpc.script"
@@ -133,7 +176,8 @@ chmod -R u+rwX,go+rX,go-w "$root"
 find "$root" -exec touch -h -d "@$EPOCH" {} +
 (cd "$root" && find . -mindepth 1 -print0 | sort -z \
   | cpio --null --reproducible --quiet -o -H newc --owner=0:0) >"$work/initrd.cpio"
-zstd -q -T1 -19 "$work/initrd.cpio" -o "$work/initrd.img"
+# zstd writes the same bytes with any number of threads, so every core may help.
+zstd -q -T0 -19 "$work/initrd.cpio" -o "$work/initrd.img"
 cp "$work/kernel/boot/vmlinuz-$kver" "$work/vmlinuz"
 (cd "$work" && sha256sum vmlinuz initrd.img >SHA256SUMS)
 

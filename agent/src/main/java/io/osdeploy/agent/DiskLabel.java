@@ -212,6 +212,34 @@ final class DiskLabel {
     return stage > 0 ? new Partition((windowsLast + 1) * SECTOR, stage) : null;
   }
 
+  /**
+   * Partition {@code number} as a boot store names it: on GPT the disk's GUID and the partition's
+   * unique GUID, in the bytes the table holds them; on MBR the disk signature and the partition's
+   * byte offset.
+   */
+  static BootStore.Device bootDevice(Path disk, int number) throws IOException {
+    try (FileChannel ch = FileChannel.open(disk, StandardOpenOption.READ)) {
+      ByteBuffer primary = read(ch, SECTOR, SECTOR);
+      if ("EFI PART".equals(new String(primary.array(), 0, 8, StandardCharsets.US_ASCII))) {
+        byte[] diskGuid = java.util.Arrays.copyOfRange(primary.array(), 56, 72);
+        long at = primary.getLong(72) * SECTOR + (long) (number - 1) * primary.getInt(84);
+        byte[] partGuid =
+            java.util.Arrays.copyOfRange(read(ch, at, GPT_ENTRY_SIZE).array(), 16, 32);
+        return new BootStore.Device(true, diskGuid, partGuid);
+      }
+      ByteBuffer mbr = read(ch, 0, SECTOR);
+      Partition p = partition(ch, number);
+      if (p == null) {
+        throw new IOException(disk + " has no partition " + number);
+      }
+      byte[] signature = new byte[16];
+      mbr.get(440, signature, 0, 4);
+      byte[] offset =
+          ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(0, p.offset()).array();
+      return new BootStore.Device(false, signature, offset);
+    }
+  }
+
   private static Partition span(long firstLba, long lastLba) {
     return new Partition(firstLba * SECTOR, (lastLba - firstLba + 1) * SECTOR);
   }

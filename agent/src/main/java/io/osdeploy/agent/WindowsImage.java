@@ -147,13 +147,17 @@ final class WindowsImage {
           List.of("mcopy", "-i", esp, "-s", "-o", fonts.toString(), "::/EFI/Microsoft/Boot/Fonts"),
           FORMAT);
     }
-    run(
-        List.of("mcopy", "-i", esp, "-o", template.toString(), "::/EFI/Microsoft/Boot/BCD"),
-        FORMAT);
+    Path store = bootStore(template, true);
+    try {
+      run(List.of("mcopy", "-i", esp, "-o", store.toString(), "::/EFI/Microsoft/Boot/BCD"), FORMAT);
+    } finally {
+      Files.deleteIfExists(store);
+    }
     run(List.of("mcopy", "-i", esp, "-o", manager.toString(), "::/EFI/Boot/bootx64.efi"), FORMAT);
     return List.of(
         "EFI/Microsoft/Boot (from Windows/Boot/EFI)",
-        "EFI/Microsoft/Boot/BCD (from BCD-Template)",
+        "EFI/Microsoft/Boot/BCD (BCD-Template with the boot manager and a loader for the Windows"
+            + " partition)",
         "EFI/Boot/bootx64.efi");
   }
 
@@ -175,9 +179,38 @@ final class WindowsImage {
           boot.resolve("bootmgr"),
           system.dir().resolve("bootmgr"),
           StandardCopyOption.REPLACE_EXISTING);
-      Files.copy(template, boot.resolve("BCD"), StandardCopyOption.REPLACE_EXISTING);
+      Path store = bootStore(template, false);
+      try {
+        Files.copy(store, boot.resolve("BCD"), StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(store);
+      }
     }
-    return List.of("bootmgr", "Boot (from Windows/Boot/PCAT)", "Boot/BCD (from BCD-Template)");
+    return List.of(
+        "bootmgr",
+        "Boot (from Windows/Boot/PCAT)",
+        "Boot/BCD (BCD-Template with the boot manager and a loader for the Windows partition)");
+  }
+
+  /**
+   * A copy of the image's BCD template with the entries bcdboot adds: the boot manager on the
+   * layout's boot partition, and a loader for the Windows partition as its default.
+   */
+  private Path bootStore(Path template, boolean uefi) throws IOException, InterruptedException {
+    Path store = Files.createTempFile("osdeploy-bcd-", "");
+    try {
+      Files.copy(template, store, StandardCopyOption.REPLACE_EXISTING);
+      BootStore.write(
+          store,
+          uefi,
+          DiskLabel.bootDevice(disk, layout.boot().number()),
+          DiskLabel.bootDevice(disk, layout.windows().number()),
+          "Windows");
+      return store;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      Files.deleteIfExists(store);
+      throw e;
+    }
   }
 
   private static Path existing(Path dir, String relative) throws IOException {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -15,8 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
-import java.util.Random;
+import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -113,7 +115,17 @@ class WindowsImageTest {
       Path esp = loop.device(loop.device, 1);
       assertEquals("boot manager two\n", mtype(esp, "::/EFI/Boot/bootx64.efi"));
       assertEquals("boot manager two\n", mtype(esp, "::/EFI/Microsoft/Boot/bootmgfw.efi"));
-      assertEquals("bcd template two\n", mtype(esp, "::/EFI/Microsoft/Boot/BCD"));
+      Path bcd = dir.resolve("BCD");
+      WindowsImage.run(
+          List.of("mcopy", "-i", esp.toString(), "::/EFI/Microsoft/Boot/BCD", bcd.toString()),
+          TOOL);
+      JsonNode table = sfdisk(loop.file);
+      bootEntries(
+          BootStoreReader.read(bcd),
+          true,
+          table.path("partitions").get(0).path("uuid").asText(),
+          table.path("partitions").get(2).path("uuid").asText(),
+          table.path("id").asText());
       assertEquals("mui two\n", mtype(esp, "::/EFI/Microsoft/Boot/en-US/bootmgfw.efi.mui"));
       assertEquals("font two\n", mtype(esp, "::/EFI/Microsoft/Boot/Fonts/segmono_boot.ttf"));
 
@@ -161,7 +173,26 @@ class WindowsImageTest {
       }
       Path system = loop.device(loop.device, 1);
       assertEquals("pcat one\n", ntfscat(system, "/bootmgr"));
-      assertEquals("bcd template one\n", ntfscat(system, "/Boot/BCD"));
+      Path bcd = dir.resolve("BCD");
+      Files.write(bcd, ntfscatBytes(system, "/Boot/BCD"));
+      Map<String, String> store = BootStoreReader.read(bcd);
+      String loader = "Objects\\" + store.get(MANAGER + "\\Elements\\23000003");
+      assertEquals("\\Windows\\system32\\winload.exe", store.get(loader + "\\Elements\\12000002"));
+      assertEquals(null, store.get(MANAGER + "\\Elements\\12000002"), "no EFI path under BIOS");
+      java.nio.ByteBuffer device =
+          java.nio.ByteBuffer.wrap(
+                  Base64.getMimeDecoder().decode(store.get(loader + "\\Elements\\21000001")))
+              .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      assertEquals(88, device.capacity());
+      assertEquals(6, device.getInt(16), "a partition");
+      assertEquals(1, device.getInt(52), "on an MBR disk");
+      assertEquals(layout.windows().at().offset(), device.getLong(32), "at the Windows partition");
+      try (FileChannel ch = FileChannel.open(loop.device, StandardOpenOption.READ)) {
+        java.nio.ByteBuffer mbr =
+            java.nio.ByteBuffer.allocate(512).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ch.read(mbr, 0);
+        assertEquals(mbr.getInt(440), device.getInt(56), "of the disk with this signature");
+      }
       assertEquals("memtest one\n", ntfscat(system, "/Boot/memtest.exe"));
       assertEquals(
           "image one\n", ntfscat(loop.device(loop.device, 2), "/Users/Public/which-image.txt"));
@@ -181,36 +212,18 @@ class WindowsImageTest {
 
   // --- a Windows-shaped image made with wimlib ---
 
-  private Path tree(String which) throws IOException {
-    Path root = dir.resolve("tree-" + which);
-    if (Files.exists(root)) {
-      return root;
-    }
-    write(root, "Windows/Boot/EFI/bootmgfw.efi", "boot manager " + which + "\n");
-    write(root, "Windows/Boot/EFI/bootmgr.efi", "bootmgr " + which + "\n");
-    write(root, "Windows/Boot/EFI/en-US/bootmgfw.efi.mui", "mui " + which + "\n");
-    write(root, "Windows/Boot/Fonts/segmono_boot.ttf", "font " + which + "\n");
-    write(root, "Windows/Boot/PCAT/bootmgr", "pcat " + which + "\n");
-    write(root, "Windows/Boot/PCAT/memtest.exe", "memtest " + which + "\n");
-    write(root, "Windows/System32/config/BCD-Template", "bcd template " + which + "\n");
-    write(root, "Users/Public/which-image.txt", "image " + which + "\n");
-    Files.createDirectories(root.resolve("Windows/Panther"));
-    byte[] kernel = new byte[3 * (int) MIB];
-    new Random(which.hashCode()).nextBytes(kernel);
-    Files.write(root.resolve("Windows/System32/ntoskrnl.exe"), kernel);
-    return root;
+  private Path tree(String which) {
+    return dir.resolve("tree-" + which);
   }
 
+  /** The test's Windows-shaped image file (boot-environment/windows-test-image.sh). */
   private Path testImage() throws Exception {
     requireTools();
-    Path wim = dir.resolve("install.wim");
-    WindowsImage.run(
-        List.of("wimlib-imagex", "capture", tree("one").toString(), wim.toString(), "Windows One"),
-        TOOL);
-    WindowsImage.run(
-        List.of("wimlib-imagex", "append", tree("two").toString(), wim.toString(), "Windows Two"),
-        TOOL);
-    return wim;
+    return Path.of(
+        WindowsImage.run(
+                List.of("bash", "../boot-environment/windows-test-image.sh", dir.toString()),
+                Duration.ofMinutes(5))
+            .strip());
   }
 
   private Path driverZip() throws IOException {
@@ -250,6 +263,71 @@ class WindowsImageTest {
   }
 
   // --- reading back with tools that are not the agent's ---
+
+  private static final String MANAGER = "Objects\\" + BootStore.BOOT_MANAGER;
+
+  /**
+   * The boot manager and its one loader in {@code store}, the devices naming the partitions with
+   * these GUIDs (as sfdisk prints them) on the disk with {@code diskGuid}.
+   */
+  private static void bootEntries(
+      Map<String, String> store,
+      boolean uefi,
+      String espGuid,
+      String windowsGuid,
+      String diskGuid) {
+    assertTrue(store.containsKey(MANAGER + "\\Elements\\23000003"), "a default entry: " + store);
+    String loader = "Objects\\" + store.get(MANAGER + "\\Elements\\23000003");
+    assertEquals(
+        store.get(MANAGER + "\\Elements\\23000003"),
+        store.get(MANAGER + "\\Elements\\24000001"),
+        "the display order lists the default, and only it");
+    assertEquals(
+        "\\EFI\\Microsoft\\Boot\\bootmgfw.efi", store.get(MANAGER + "\\Elements\\12000002"));
+    assertEquals(Integer.toString(0x10100002), store.get(MANAGER + "\\Description\\Type"));
+    assertEquals(Integer.toString(0x10200003), store.get(loader + "\\Description\\Type"));
+    assertEquals("\\Windows\\system32\\winload.efi", store.get(loader + "\\Elements\\12000002"));
+    assertEquals("\\Windows", store.get(loader + "\\Elements\\22000002"));
+    // The template's settings objects are kept and inherited.
+    assertEquals(
+        "{" + "6efb52bf-1766-41db-a6b3-0ee5eff72bd7" + "}",
+        store.get(loader + "\\Elements\\14000006"));
+    assertEquals(
+        Integer.toString(0x20200003),
+        store.get("Objects\\" + BootStore.BOOT_LOADER_SETTINGS + "\\Description\\Type"));
+    for (String element : List.of("11000001", "21000001")) {
+      assertDevice(store.get(loader + "\\Elements\\" + element), windowsGuid, diskGuid);
+    }
+    assertDevice(store.get(MANAGER + "\\Elements\\11000001"), espGuid, diskGuid);
+  }
+
+  private static void assertDevice(String base64, String partitionGuid, String diskGuid) {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.wrap(Base64.getMimeDecoder().decode(base64))
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    assertEquals(88, b.capacity());
+    assertEquals(6, b.getInt(16), "a partition");
+    assertEquals(0x48, b.getInt(24));
+    assertEquals(0, b.getInt(52), "on a GPT disk");
+    assertEquals(partitionGuid.toLowerCase(), mixedEndianGuid(b, 32));
+    assertEquals(diskGuid.toLowerCase(), mixedEndianGuid(b, 56));
+  }
+
+  /** A GUID stored as Windows stores it: the first three fields little-endian. */
+  private static String mixedEndianGuid(java.nio.ByteBuffer b, int at) {
+    long hi =
+        ((b.getInt(at) & 0xFFFFFFFFL) << 32)
+            | ((b.getShort(at + 4) & 0xFFFFL) << 16)
+            | (b.getShort(at + 6) & 0xFFFFL);
+    long lo = java.nio.ByteBuffer.wrap(b.array(), at + 8, 8).getLong();
+    return new java.util.UUID(hi, lo).toString();
+  }
+
+  private static JsonNode sfdisk(Path disk) throws Exception {
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(WindowsImage.run(List.of("sfdisk", "--json", disk.toString()), TOOL))
+        .path("partitiontable");
+  }
 
   private static String ntfscat(Path device, String file) throws Exception {
     return new String(ntfscatBytes(device, file), StandardCharsets.UTF_8);
@@ -304,7 +382,11 @@ class WindowsImageTest {
             "ntfscat",
             "mkfs.vfat",
             "mcopy",
-            "mtype")) {
+            "mtype",
+            "hivexsh",
+            "hivexml",
+            "python3",
+            "sfdisk")) {
       if (!onPath(tool)) {
         missing.add(tool);
       }
@@ -317,7 +399,7 @@ class WindowsImageTest {
             + (missing.isEmpty()
                 ? ""
                 : String.join(" ", missing)
-                    + " (apt-get install wimtools ntfs-3g dosfstools mtools)");
+                    + " (apt-get install wimtools ntfs-3g dosfstools mtools libhivex-bin fdisk)");
     if (what.isBlank()) {
       return;
     }
@@ -344,7 +426,7 @@ class WindowsImageTest {
    */
   private static final class Loop implements AutoCloseable, WindowsImage.PartitionDevices {
     final Path device;
-    private final Path file;
+    final Path file;
     private final java.util.Map<String, Path> partitions = new java.util.HashMap<>();
 
     private Loop(Path file, Path device) {
