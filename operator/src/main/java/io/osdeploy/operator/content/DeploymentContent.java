@@ -149,6 +149,11 @@ public final class DeploymentContent {
         }
       }
     }
+    List<String> order = windowsStepOrder(deployment, images);
+    if (!order.isEmpty()) {
+      stalledReason = stalledReason == null ? "WindowsStepOrder" : stalledReason;
+      stalled.addAll(order);
+    }
     if (!stalled.isEmpty()) {
       return Assessment.stalled(stalledReason, String.join("; ", stalled));
     }
@@ -159,6 +164,56 @@ public final class DeploymentContent {
         "ContentReady",
         "every OS image and package is verified on every node of every distribution point of the"
             + " deployment");
+  }
+
+  /**
+   * What the agent would refuse on every machine, said before any machine starts: a Windows image
+   * (format Wim) applied without a partitionDisk step with layout Windows before it, or to a
+   * destination; Windows settings without a Windows image applied before them. Images that do not
+   * exist yet are judged once they do.
+   */
+  static List<String> windowsStepOrder(
+      TaskSequenceDeployment deployment, Map<String, OSImage> images) {
+    List<String> problems = new ArrayList<>();
+    List<Step> steps = deployment.getSpec().getTaskSequence().getSteps();
+    boolean windowsLayout = false;
+    boolean windowsApplied = false;
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      String prefix = "spec.taskSequence.steps[" + i + "].";
+      if (step.getPartitionDisk() != null) {
+        windowsLayout = step.getPartitionDisk().getLayout() == Step.PartitionDisk.Layout.Windows;
+        windowsApplied = false;
+      }
+      Step.ApplyOperatingSystem apply = step.getApplyOperatingSystem();
+      if (apply != null) {
+        OSImage image = images.get(apply.getOsImage());
+        boolean wim = image != null && image.getSpec().format() == OSImageSpec.Format.Wim;
+        if (wim && apply.getDestination() != null) {
+          problems.add(
+              prefix
+                  + "applyOperatingSystem.destination: OSImage "
+                  + apply.getOsImage()
+                  + " is a Windows image (format Wim), applied to the Windows layout's partition,"
+                  + " never to a destination");
+        } else if (wim && !windowsLayout) {
+          problems.add(
+              prefix
+                  + "applyOperatingSystem.osImage: OSImage "
+                  + apply.getOsImage()
+                  + " is a Windows image (format Wim): a partitionDisk step with layout Windows"
+                  + " must come before it");
+        }
+        windowsApplied = wim;
+      }
+      if (step.getApplyWindowsSettings() != null && !windowsApplied) {
+        problems.add(
+            prefix
+                + "applyWindowsSettings: no Windows image (format Wim) is applied before this"
+                + " step");
+      }
+    }
+    return problems;
   }
 
   private static boolean multicastEnabled(DistributionPoint dp) {

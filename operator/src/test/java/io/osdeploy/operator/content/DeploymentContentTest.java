@@ -127,6 +127,53 @@ class DeploymentContentTest {
   }
 
   @Test
+  void aWindowsImageNeedsTheWindowsLayoutBeforeItAndSettingsNeedTheImage() {
+    OSImage wim = packageImage("win11", OSImageSpec.Format.Wim);
+    Step settings = new Step();
+    settings.setName("settings");
+    settings.setApplyWindowsSettings(new Step.ApplyWindowsSettings());
+    TaskSequenceDeployment d = deployment(Delivery.MulticastPreferred);
+    Step apply = d.getSpec().getTaskSequence().getSteps().get(0);
+    d.getSpec().getTaskSequence().setSteps(List.of(settings, apply, settings));
+    Assessment a =
+        DeploymentContent.assess(d, Map.of("win11", wim), Map.of("berlin", dp(true, true, true)));
+    assertEquals(Assessment.State.STALLED, a.state());
+    assertEquals("WindowsStepOrder", a.reason());
+    assertTrue(
+        a.message()
+            .contains(
+                "spec.taskSequence.steps[0].applyWindowsSettings: no Windows image (format Wim)"
+                    + " is applied before this step"),
+        a.message());
+    assertTrue(
+        a.message()
+            .contains(
+                "spec.taskSequence.steps[1].applyOperatingSystem.osImage: OSImage win11 is a"
+                    + " Windows image (format Wim): a partitionDisk step with layout Windows must"
+                    + " come before it"),
+        a.message());
+    assertTrue(
+        !a.message().contains("steps[2]"), "settings after the image are fine: " + a.message());
+
+    Step partition = new Step();
+    partition.setName("partition");
+    partition.setPartitionDisk(new Step.PartitionDisk());
+    partition.getPartitionDisk().setLayout(Step.PartitionDisk.Layout.Windows);
+    d.getSpec().getTaskSequence().setSteps(List.of(partition, apply, settings));
+    assertEquals(
+        Assessment.State.READY,
+        DeploymentContent.assess(d, Map.of("win11", wim), Map.of("berlin", dp(true, true, true)))
+            .state());
+
+    // The same sequence with an image of another format has no Windows settings to apply.
+    assertEquals(
+        "WindowsStepOrder",
+        DeploymentContent.assess(
+                d, Map.of("win11", image(null, null)), Map.of("berlin", dp(true, true, true)))
+            .reason());
+  }
+
+  @Test
   void aPackageStepNamesAPackageAndAnOsStepNamesNone() {
     Assessment notAPackage =
         DeploymentContent.assess(
