@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
@@ -122,12 +121,7 @@ final class DiskCapture {
 
   /** The first pass: the SHA-256 of the region as it is. */
   private String sha256(Region r) throws IOException {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest sha = io.osdeploy.digest.Sha256.newDigest();
     progress.set(0);
     ByteBuffer buffer = ByteBuffer.allocate(READ);
     try (FileChannel ch = FileChannel.open(r.disk(), StandardOpenOption.READ)) {

@@ -16,6 +16,12 @@ import java.util.Set;
  * least one object of its kind: validating one file alone does not claim the rest is missing.
  */
 final class CrossChecks {
+  /** Reads a distribution point's multicast settings; fields it does not know are left alone. */
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper()
+          .disable(
+              com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
   /** A document and where it was read. */
   record Located(String file, YamlDocuments.Document doc) {
     JsonNode root() {
@@ -139,11 +145,7 @@ final class CrossChecks {
       return null;
     }
     try {
-      DistributionPointMulticast parsed =
-          new com.fasterxml.jackson.databind.ObjectMapper()
-              .disable(
-                  com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-              .treeToValue(m, DistributionPointMulticast.class);
+      DistributionPointMulticast parsed = JSON.treeToValue(m, DistributionPointMulticast.class);
       if (parsed.getAddressRange() == null
           || parsed.getPortRange() == null
           || parsed.getAddressRange().getStart() == null

@@ -474,7 +474,7 @@ public final class ImageDownload {
       answer.body().close();
       throw new IOException("GET " + uri + ": HTTP " + answer.statusCode());
     }
-    java.security.MessageDigest travelled = Zstd.sha256();
+    java.security.MessageDigest travelled = io.osdeploy.digest.Sha256.newDigest();
     long[] received = {0};
     InputStream counted =
         new java.io.FilterInputStream(answer.body()) {

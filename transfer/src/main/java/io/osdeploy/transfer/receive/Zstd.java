@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,7 +30,7 @@ final class Zstd {
   static Written expand(
       InputStream compressed, FileChannel out, long position, long limit, AtomicLong progress)
       throws IOException {
-    MessageDigest sha = sha256();
+    MessageDigest sha = io.osdeploy.digest.Sha256.newDigest();
     byte[] buffer = new byte[WRITE];
     long written = 0;
     try (InputStream in = new ZstdInputStream(compressed)) {
@@ -98,13 +97,5 @@ final class Zstd {
         return n;
       }
     };
-  }
-
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -6,7 +6,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -36,7 +35,7 @@ public final class SectionDigests {
     int sectionBytes = sectionBytes(blockSize, blocksPerSection);
     int count = count(size, sectionBytes);
     byte[] digests = new byte[count * WireFormat.SECTION_DIGEST_BYTES];
-    MessageDigest sha = newSha256();
+    MessageDigest sha = io.osdeploy.digest.Sha256.newDigest();
     ByteBuffer buffer = ByteBuffer.allocate(sectionBytes);
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       for (int s = 0; s < count; s++) {
@@ -113,7 +112,7 @@ public final class SectionDigests {
     if (section < 0 || section >= count()) {
       return false;
     }
-    MessageDigest sha256 = newSha256();
+    MessageDigest sha256 = io.osdeploy.digest.Sha256.newDigest();
     sha256.update(bytes);
     byte[] actual = sha256.digest();
     int from = section * WireFormat.SECTION_DIGEST_BYTES;
@@ -139,13 +138,5 @@ public final class SectionDigests {
       throw new IllegalArgumentException("an image of " + size + " bytes");
     }
     return (int) count;
-  }
-
-  private static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
   }
 }
