@@ -9,6 +9,7 @@ import io.osdeploy.operator.OsdeployOperator;
 import io.osdeploy.operator.media.BootFiles;
 import io.osdeploy.operator.media.MediaServer;
 import io.osdeploy.operator.metrics.OperatorMetrics;
+import io.osdeploy.operator.metrics.ResourceGauges;
 import io.osdeploy.operator.ops.OpsServer;
 import java.io.Console;
 import java.io.IOException;
@@ -72,6 +73,8 @@ public final class RunCommand {
             new OsdeployOperator.Options(
                 lease.configuration(), settings.watchNamespaces(), metrics));
     ops.setReadiness(() -> ready(operator));
+    ResourceGauges gauges =
+        ResourceGauges.watch(client, settings.watchNamespaces(), metrics.registry());
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -82,6 +85,7 @@ public final class RunCommand {
                   lease.stopping();
                   ops.setReadiness(() -> false);
                   operator.stop();
+                  gauges.close();
                   lease.release(client);
                   media.close();
                   ops.close();
@@ -289,6 +293,8 @@ public final class RunCommand {
                 .withNamespaces(settings.watchNamespaces())
                 .withMetrics(metrics));
     ops.setReadiness(() -> ready(operator));
+    ResourceGauges gauges =
+        ResourceGauges.watch(client, settings.watchNamespaces(), metrics.registry());
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -300,6 +306,7 @@ public final class RunCommand {
                     localSite.close();
                   }
                   operator.stop();
+                  gauges.close();
                   media.close();
                   ops.close();
                   client.close();

@@ -1,0 +1,156 @@
+package io.osdeploy.operator.metrics;
+
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.osdeploy.api.v1alpha1.BootableMedia;
+import io.osdeploy.api.v1alpha1.Condition;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.api.v1alpha1.OsdeployStatus;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+
+/**
+ * Gauges of the resources as the cluster has them now, for alerts and dashboards: how many of each
+ * kind are Ready, not Ready or not yet judged ({@code osdeploy_resources{kind,ready}}), and the
+ * deployments' machines by state, summed ({@code osdeploy_deployment_machines{state}}). Read at
+ * each scrape from informers' caches, so a deleted resource leaves the counts with its deletion.
+ * Series are per kind and state, never per resource.
+ */
+public final class ResourceGauges implements AutoCloseable {
+  static final List<String> READY = List.of("True", "False", "Unknown");
+  static final List<String> MACHINE_STATES =
+      List.of("targeted", "pending", "running", "succeeded", "failed");
+
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+
+  private ResourceGauges() {}
+
+  /**
+   * Watches the four kinds in {@code namespaces} (every namespace when empty) and registers the
+   * gauges on {@code registry}.
+   */
+  public static ResourceGauges watch(
+      KubernetesClient client, Set<String> namespaces, MeterRegistry registry) {
+    ResourceGauges g = new ResourceGauges();
+    register(
+        registry,
+        g.cache(client, OSImage.class, namespaces),
+        g.cache(client, DistributionPoint.class, namespaces),
+        g.cache(client, TaskSequenceDeployment.class, namespaces),
+        g.cache(client, BootableMedia.class, namespaces));
+    return g;
+  }
+
+  /** Registers the gauges over what the suppliers hold at each scrape. */
+  static void register(
+      MeterRegistry registry,
+      Supplier<Collection<OSImage>> images,
+      Supplier<Collection<DistributionPoint>> dps,
+      Supplier<Collection<TaskSequenceDeployment>> deployments,
+      Supplier<Collection<BootableMedia>> media) {
+    kind(registry, "OSImage", images);
+    kind(registry, "DistributionPoint", dps);
+    kind(registry, "TaskSequenceDeployment", deployments);
+    kind(registry, "BootableMedia", media);
+    for (String state : MACHINE_STATES) {
+      ToIntFunction<TaskSequenceDeploymentStatus.MachineCounts> field = machineCount(state);
+      Gauge.builder(
+              "osdeploy.deployment.machines",
+              deployments,
+              d ->
+                  d.get().stream()
+                      .filter(t -> t.getStatus() != null && t.getStatus().getMachines() != null)
+                      .mapToInt(t -> field.applyAsInt(t.getStatus().getMachines()))
+                      .sum())
+          .description("Machines of all deployments, by their state in the deployments' status.")
+          .tag("state", state)
+          .register(registry);
+    }
+  }
+
+  /** Counts by Ready, from resources as they are. */
+  static int count(
+      Collection<? extends CustomResource<?, ? extends OsdeployStatus>> items, String ready) {
+    int n = 0;
+    for (CustomResource<?, ? extends OsdeployStatus> r : items) {
+      if (ready.equals(ready(r.getStatus()))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static String ready(OsdeployStatus status) {
+    if (status == null || status.getConditions() == null) {
+      return "Unknown";
+    }
+    for (Condition c : status.getConditions()) {
+      if ("Ready".equals(c.getType())) {
+        return "True".equals(c.getStatus()) || "False".equals(c.getStatus())
+            ? c.getStatus()
+            : "Unknown";
+      }
+    }
+    return "Unknown";
+  }
+
+  private static ToIntFunction<TaskSequenceDeploymentStatus.MachineCounts> machineCount(
+      String state) {
+    Function<TaskSequenceDeploymentStatus.MachineCounts, Integer> get =
+        switch (state) {
+          case "targeted" -> TaskSequenceDeploymentStatus.MachineCounts::getTargeted;
+          case "pending" -> TaskSequenceDeploymentStatus.MachineCounts::getPending;
+          case "running" -> TaskSequenceDeploymentStatus.MachineCounts::getRunning;
+          case "succeeded" -> TaskSequenceDeploymentStatus.MachineCounts::getSucceeded;
+          default -> TaskSequenceDeploymentStatus.MachineCounts::getFailed;
+        };
+    return m -> get.apply(m) == null ? 0 : get.apply(m);
+  }
+
+  private static <T extends CustomResource<?, ? extends OsdeployStatus>> void kind(
+      MeterRegistry registry, String kind, Supplier<Collection<T>> items) {
+    for (String ready : READY) {
+      Gauge.builder("osdeploy.resources", items, s -> count(s.get(), ready))
+          .description("osdeploy resources by kind and by their Ready condition.")
+          .tag("kind", kind)
+          .tag("ready", ready)
+          .register(registry);
+    }
+  }
+
+  private <T extends CustomResource<?, ?>> Supplier<Collection<T>> cache(
+      KubernetesClient client, Class<T> type, Set<String> namespaces) {
+    List<SharedIndexInformer<T>> mine = new ArrayList<>();
+    if (namespaces.isEmpty()) {
+      mine.add(client.resources(type).inAnyNamespace().inform());
+    } else {
+      for (String ns : namespaces) {
+        mine.add(client.resources(type).inNamespace(ns).inform());
+      }
+    }
+    informers.addAll(mine);
+    return () -> {
+      List<T> all = new ArrayList<>();
+      for (SharedIndexInformer<T> i : mine) {
+        all.addAll(i.getStore().list());
+      }
+      return all;
+    };
+  }
+
+  @Override
+  public void close() {
+    informers.forEach(SharedIndexInformer::close);
+  }
+}
