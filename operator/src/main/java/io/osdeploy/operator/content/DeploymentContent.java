@@ -149,10 +149,10 @@ public final class DeploymentContent {
         }
       }
     }
-    List<String> order = windowsStepOrder(deployment, images);
+    List<StepProblem> order = windowsStepOrder(deployment, images);
     if (!order.isEmpty()) {
       stalledReason = stalledReason == null ? "WindowsStepOrder" : stalledReason;
-      stalled.addAll(order);
+      order.forEach(p -> stalled.add(p.path() + ": " + p.message()));
     }
     if (!stalled.isEmpty()) {
       return Assessment.stalled(stalledReason, String.join("; ", stalled));
@@ -172,15 +172,14 @@ public final class DeploymentContent {
    * destination; Windows settings without a Windows image applied before them. Images that do not
    * exist yet are judged once they do.
    */
-  static List<String> windowsStepOrder(
+  public static List<StepProblem> windowsStepOrder(
       TaskSequenceDeployment deployment, Map<String, OSImage> images) {
-    List<String> problems = new ArrayList<>();
+    List<StepProblem> problems = new ArrayList<>();
     List<Step> steps = deployment.getSpec().getTaskSequence().getSteps();
     boolean windowsLayout = false;
     boolean windowsApplied = false;
     for (int i = 0; i < steps.size(); i++) {
       Step step = steps.get(i);
-      String prefix = "spec.taskSequence.steps[" + i + "].";
       if (step.getPartitionDisk() != null) {
         windowsLayout = step.getPartitionDisk().getLayout() == Step.PartitionDisk.Layout.Windows;
         windowsApplied = false;
@@ -191,29 +190,42 @@ public final class DeploymentContent {
         boolean wim = image != null && image.getSpec().format() == OSImageSpec.Format.Wim;
         if (wim && apply.getDestination() != null) {
           problems.add(
-              prefix
-                  + "applyOperatingSystem.destination: OSImage "
-                  + apply.getOsImage()
-                  + " is a Windows image (format Wim), applied to the Windows layout's partition,"
-                  + " never to a destination");
+              new StepProblem(
+                  i,
+                  "applyOperatingSystem.destination",
+                  "OSImage "
+                      + apply.getOsImage()
+                      + " is a Windows image (format Wim), applied to the Windows layout's"
+                      + " partition, never to a destination"));
         } else if (wim && !windowsLayout) {
           problems.add(
-              prefix
-                  + "applyOperatingSystem.osImage: OSImage "
-                  + apply.getOsImage()
-                  + " is a Windows image (format Wim): a partitionDisk step with layout Windows"
-                  + " must come before it");
+              new StepProblem(
+                  i,
+                  "applyOperatingSystem.osImage",
+                  "OSImage "
+                      + apply.getOsImage()
+                      + " is a Windows image (format Wim): a partitionDisk step with layout"
+                      + " Windows must come before it"));
         }
         windowsApplied = wim;
       }
       if (step.getApplyWindowsSettings() != null && !windowsApplied) {
         problems.add(
-            prefix
-                + "applyWindowsSettings: no Windows image (format Wim) is applied before this"
-                + " step");
+            new StepProblem(
+                i,
+                "applyWindowsSettings",
+                "no Windows image (format Wim) is applied before this step"));
       }
     }
     return problems;
+  }
+
+  /** A step's field and what is wrong with it. */
+  public record StepProblem(int step, String field, String message) {
+    /** The field's path in the deployment, as conditions and validate name it. */
+    public String path() {
+      return "spec.taskSequence.steps[" + step + "]." + field;
+    }
   }
 
   private static boolean multicastEnabled(DistributionPoint dp) {

@@ -103,6 +103,7 @@ final class CrossChecks {
       if (!d.kind().equals("TaskSequenceDeployment")) {
         continue;
       }
+      errors.addAll(windowsStepOrder(d, documents));
       JsonNode steps = d.root().path("spec").path("taskSequence").path("steps");
       for (int i = 0; i < steps.size(); i++) {
         for (String action :
@@ -130,6 +131,46 @@ final class CrossChecks {
                   "no DistributionPoint " + dps.get(i).asText() + " in the files given"));
         }
       }
+    }
+    return errors;
+  }
+
+  /**
+   * What the operator would stall the deployment for, with the images the files define: a Windows
+   * image without the Windows layout before it, Windows settings without a Windows image.
+   */
+  private static List<String> windowsStepOrder(Located deployment, List<Located> documents) {
+    java.util.Map<String, io.osdeploy.api.v1alpha1.OSImage> images = new java.util.HashMap<>();
+    io.osdeploy.api.v1alpha1.TaskSequenceDeployment typed;
+    try {
+      for (Located d : documents) {
+        if (d.kind().equals("OSImage") && d.namespace().equals(deployment.namespace())) {
+          io.osdeploy.api.v1alpha1.OSImage image =
+              JSON.treeToValue(d.root(), io.osdeploy.api.v1alpha1.OSImage.class);
+          if (image.getSpec() != null) {
+            images.put(image.getMetadata().getName(), image);
+          }
+        }
+      }
+      typed =
+          JSON.treeToValue(
+              deployment.root(), io.osdeploy.api.v1alpha1.TaskSequenceDeployment.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      return List.of(); // the schema check reports what does not parse
+    }
+    if (typed.getSpec() == null
+        || typed.getSpec().getTaskSequence() == null
+        || typed.getSpec().getTaskSequence().getSteps() == null) {
+      return List.of();
+    }
+    List<String> errors = new ArrayList<>();
+    for (io.osdeploy.operator.content.DeploymentContent.StepProblem p :
+        io.osdeploy.operator.content.DeploymentContent.windowsStepOrder(typed, images)) {
+      errors.add(
+          deployment.at(
+              "/spec/taskSequence/steps/" + p.step() + "/" + p.field().split("\\.")[0],
+              p.path(),
+              p.message()));
     }
     return errors;
   }

@@ -165,10 +165,21 @@ public final class ValidateCommand {
       errors++;
     }
     if (errors > 0) {
-      out.println(errors + (errors == 1 ? " error" : " errors") + " in " + files.size() + " files");
+      out.println(
+          errors
+              + (errors == 1 ? " error" : " errors")
+              + " in "
+              + files.size()
+              + (files.size() == 1 ? " file" : " files"));
       return 1;
     }
-    out.println("ok: " + resources + " resources in " + files.size() + " files");
+    out.println(
+        "ok: "
+            + resources
+            + (resources == 1 ? " resource" : " resources")
+            + " in "
+            + files.size()
+            + (files.size() == 1 ? " file" : " files"));
     return 0;
   }
 

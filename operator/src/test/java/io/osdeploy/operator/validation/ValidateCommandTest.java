@@ -111,6 +111,46 @@ class ValidateCommandTest {
   }
 
   @Test
+  void aWindowsImageWithoutTheWindowsLayoutBeforeItIsAnError(@TempDir Path dir) throws IOException {
+    write(
+        dir,
+        "windows.yaml",
+        "apiVersion: osdeploy.io/v1alpha1",
+        "kind: OSImage",
+        "metadata: {name: win11}",
+        "spec:",
+        "  source: {url: 'https://images.example.com/install.wim'}",
+        "  sha256: 3f8a1c7e9b2d4a6f8e0c1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a",
+        "  format: Wim",
+        "---",
+        "apiVersion: osdeploy.io/v1alpha1",
+        "kind: TaskSequenceDeployment",
+        "metadata: {name: rollout}",
+        "spec:",
+        "  taskSequence:",
+        "    steps:",
+        "      - {name: Partition, partitionDisk: {layout: Uefi}}",
+        "      - {name: Apply, applyOperatingSystem: {osImage: win11}}",
+        "      - {name: Settings, applyWindowsSettings: {timeZone: UTC}}",
+        "  target: {machines: [{name: desk, mac: '52:54:00:00:00:01'}]}",
+        "  distributionPoints: [berlin]",
+        "  availability: ClientsMediaAndPxe");
+
+    Run run = validate(dir.toString());
+
+    assertEquals(1, run.status(), run.lines().toString());
+    assertEquals(
+        List.of(
+            dir.resolve("windows.yaml")
+                + ":16: TaskSequenceDeployment/rollout:"
+                + " spec.taskSequence.steps[1].applyOperatingSystem.osImage: OSImage win11 is a"
+                + " Windows image (format Wim): a partitionDisk step with layout Windows must"
+                + " come before it",
+            "1 error in 1 file"),
+        run.lines());
+  }
+
+  @Test
   void acrossTheFilesOverlappingMulticastRangesAndMissingReferencesAreErrors(@TempDir Path dir)
       throws IOException {
     write(dir, "a.yaml", dp("berlin", "239.1.0.1", "239.1.0.9", 40000));
@@ -198,7 +238,7 @@ class ValidateCommandTest {
                 + " (got \"gopher://x\")",
             file + ":8: OSImage/first: spec.sha256: must match ^[0-9a-fA-F]{64}$ (got \"nope\")",
             file + ":17: BootableMedia/second: spec.colour: unknown field",
-            "3 errors in 1 files"),
+            "3 errors in 1 file"),
         run.lines());
   }
 
@@ -240,7 +280,7 @@ class ValidateCommandTest {
     Files.writeString(file, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: {}\n");
     Run run = validate(file.toString());
     assertEquals(0, run.status());
-    assertEquals(List.of("ok: 0 resources in 1 files"), run.lines());
+    assertEquals(List.of("ok: 0 resources in 1 file"), run.lines());
   }
 
   @Test
@@ -276,7 +316,7 @@ class ValidateCommandTest {
   @Test
   void aDashReadsStandardInput() throws IOException {
     String image = Files.readString(InvalidSample.SAMPLES.resolve("osimage.yaml"));
-    assertEquals(List.of("ok: 1 resources in 1 files"), validateWith(null, image, "-").lines());
+    assertEquals(List.of("ok: 1 resource in 1 file"), validateWith(null, image, "-").lines());
     Run bad = validateWith(null, image.replace("sha256: 3f8a", "sha256: zz8a"), "-");
     assertEquals(1, bad.status());
     assertTrue(
