@@ -43,10 +43,40 @@ final class LocalMachines {
     this.agentJar = agentJar;
   }
 
-  /** One line per distribution point saying how its machines did. */
-  List<String> deploy() throws IOException, InterruptedException {
+  /** What stands in for local machines where they cannot apply a point's image. */
+  interface Receivers {
+    List<String> receive(LocalProcesses.Site site) throws IOException, InterruptedException;
+  }
+
+  /**
+   * One line per distribution point saying how its machines did. A point whose first image is a
+   * Windows image (format Wim), which machines whose disks are files cannot be given, has local
+   * receivers fetch its images by multicast instead.
+   */
+  List<String> deploy(Receivers receivers) throws IOException, InterruptedException {
     List<String> lines = new ArrayList<>();
     for (LocalProcesses.Site site : LocalProcesses.multicastSites(client)) {
+      String image = site.dp().getSpec().getOsImages().getNames().get(0);
+      io.osdeploy.api.v1alpha1.OSImage osImage =
+          client
+              .resources(io.osdeploy.api.v1alpha1.OSImage.class)
+              .inNamespace(site.dp().getMetadata().getNamespace())
+              .withName(image)
+              .get();
+      if (osImage != null
+          && osImage.getSpec().format() == io.osdeploy.api.v1alpha1.OSImageSpec.Format.Wim) {
+        for (String line : receivers.receive(site)) {
+          lines.add(
+              "Agents: "
+                  + image
+                  + " is a Windows image, which local machines (files standing in for disks)"
+                  + " cannot be given; local receivers fetched "
+                  + site.dp().getMetadata().getName()
+                  + "'s images instead. "
+                  + line);
+        }
+        continue;
+      }
       lines.add(deploy(site.dp(), site.machines()));
     }
     return lines;

@@ -200,15 +200,20 @@ public final class LocalSite implements AutoCloseable {
   List<String> multicastToLocalReceivers() throws IOException, InterruptedException {
     List<String> lines = new ArrayList<>();
     for (LocalProcesses.Site site : LocalProcesses.multicastSites(client)) {
-      String endpoint = site.dp().getStatus().getNodes().get(0).getEndpoint();
-      for (String image : site.dp().getSpec().getOsImages().getNames()) {
-        lines.add(
-            receive(
-                endpoint,
-                image,
-                site.machines(),
-                tokenKeys.get(site.dp().getMetadata().getName())));
-      }
+      lines.addAll(multicastToLocalReceivers(site));
+    }
+    return lines;
+  }
+
+  /** As {@link #multicastToLocalReceivers()}, for one distribution point. */
+  List<String> multicastToLocalReceivers(LocalProcesses.Site site)
+      throws IOException, InterruptedException {
+    List<String> lines = new ArrayList<>();
+    String endpoint = site.dp().getStatus().getNodes().get(0).getEndpoint();
+    for (String image : site.dp().getSpec().getOsImages().getNames()) {
+      lines.add(
+          receive(
+              endpoint, image, site.machines(), tokenKeys.get(site.dp().getMetadata().getName())));
     }
     return lines;
   }
@@ -248,7 +253,7 @@ public final class LocalSite implements AutoCloseable {
                   "--image=" + image,
                   "--out=" + dir.resolve(image + "-" + i + ".img"),
                   "--token-file=" + token,
-                  "--client=local-receiver-" + i,
+                  "--client=" + String.format("02:00:00:00:00:%02x", i),
                   "--interface=lo",
                   "--multicast-timeout=120"),
               dir.resolve(image + "-" + i + ".log")));

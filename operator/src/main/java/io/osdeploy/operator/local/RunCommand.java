@@ -387,7 +387,9 @@ public final class RunCommand {
         multicastShown = true;
         List<String> lines =
             new ArrayList<>(
-                machines != null ? machines.deploy() : site.multicastToLocalReceivers());
+                machines != null
+                    ? machines.deploy(site::multicastToLocalReceivers)
+                    : site.multicastToLocalReceivers());
         if (vms != null) {
           String line = vms.boot();
           lines.add(line);
