@@ -187,7 +187,12 @@ public final class DeploymentContent {
       Step.ApplyOperatingSystem apply = step.getApplyOperatingSystem();
       if (apply != null) {
         OSImage image = images.get(apply.getOsImage());
-        boolean wim = image != null && image.getSpec().format() == OSImageSpec.Format.Wim;
+        if (image == null) {
+          // Not there yet: judged once it is, and what follows it is not judged before.
+          windowsApplied = true;
+          continue;
+        }
+        boolean wim = image.getSpec().format() == OSImageSpec.Format.Wim;
         if (wim && apply.getDestination() != null) {
           problems.add(
               new StepProblem(

@@ -165,6 +165,13 @@ class DeploymentContentTest {
         DeploymentContent.assess(d, Map.of("win11", wim), Map.of("berlin", dp(true, true, true)))
             .state());
 
+    // An image that does not exist yet is judged once it does, and so are the settings after it.
+    d.getSpec().getTaskSequence().setSteps(List.of(apply, settings));
+    assertTrue(
+        DeploymentContent.windowsStepOrder(d, Map.of()).isEmpty(),
+        DeploymentContent.windowsStepOrder(d, Map.of()).toString());
+    d.getSpec().getTaskSequence().setSteps(List.of(partition, apply, settings));
+
     // The same sequence with an image of another format has no Windows settings to apply.
     assertEquals(
         "WindowsStepOrder",
