@@ -75,6 +75,9 @@ public final class ResourceGauges implements AutoCloseable {
                       .sum())
           .description("Machines of all deployments, by their state in the deployments' status.")
           .tag("state", state)
+          // The gauge holds the informers' view; by default Micrometer holds it weakly and a
+          // collected view reads NaN.
+          .strongReference(true)
           .register(registry);
     }
   }
@@ -125,6 +128,7 @@ public final class ResourceGauges implements AutoCloseable {
           .description("osdeploy resources by kind and by their Ready condition.")
           .tag("kind", kind)
           .tag("ready", ready)
+          .strongReference(true)
           .register(registry);
     }
   }

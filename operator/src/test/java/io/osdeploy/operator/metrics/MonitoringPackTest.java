@@ -147,6 +147,13 @@ class MonitoringPackTest {
         text);
     assertTrue(text.contains("osdeploy_deployment_machines{state=\"succeeded\"} 8.0"), text);
     assertTrue(text.contains("osdeploy_deployment_machines{state=\"failed\"} 3.0"), text);
+    // The gauges keep what they read: a collection leaves them reading, not NaN.
+    System.gc();
+    assertTrue(
+        metrics
+            .scrape()
+            .contains("osdeploy_resources{kind=\"DistributionPoint\",ready=\"True\"} 1.0"),
+        "after a garbage collection");
     // Read at each scrape: a resource gone is gone from the counts.
     dps.remove(notReady);
     deployments.remove(b);
