@@ -495,7 +495,9 @@ final class TaskSequenceRunner {
             offer, i, "applyDriverPackage", step.getApplyDriverPackage(), state.variables);
     Path zip = Path.of(state.variables.get("OSD_PACKAGE"));
     String folder = Unattend.DRIVERS + "/" + (i + 1);
+    String windowsPath = "C:\\" + folder.replace('/', '\\');
     long files;
+    // One mount for both: the drivers, then the answer file that names them.
     try (WindowsImage.Mounted volume =
         new WindowsImage(Path.of(state.partitionDisk), state.windowsLayout).mountWindows()) {
       files =
@@ -505,14 +507,13 @@ final class TaskSequenceRunner {
               volume.dir().resolve(folder),
               Files.size(zip),
               UserStateStore.MAX_ENTRIES);
+      if (!state.unattend.driverFolders.contains(windowsPath)) {
+        state.unattend.driverFolders.add(windowsPath);
+      }
+      state.unattend.writeTo(volume.dir());
     } catch (IOException e) {
       throw new StepFailed("applyDriverPackage: " + e.getMessage());
     }
-    String windowsPath = "C:\\" + folder.replace('/', '\\');
-    if (!state.unattend.driverFolders.contains(windowsPath)) {
-      state.unattend.driverFolders.add(windowsPath);
-    }
-    writeUnattend(state);
     return fetched
         + "; "
         + files

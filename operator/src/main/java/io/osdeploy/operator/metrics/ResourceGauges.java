@@ -118,7 +118,10 @@ public final class ResourceGauges implements AutoCloseable {
           case "succeeded" -> TaskSequenceDeploymentStatus.MachineCounts::getSucceeded;
           default -> TaskSequenceDeploymentStatus.MachineCounts::getFailed;
         };
-    return m -> get.apply(m) == null ? 0 : get.apply(m);
+    return m -> {
+      Integer n = get.apply(m);
+      return n == null ? 0 : n;
+    };
   }
 
   private static <T extends CustomResource<?, ? extends OsdeployStatus>> void kind(

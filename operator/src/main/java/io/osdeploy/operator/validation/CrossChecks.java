@@ -70,9 +70,14 @@ final class CrossChecks {
     Set<String> images = new HashSet<>();
     Set<String> points = new HashSet<>();
     List<Located> multicast = new ArrayList<>();
+    // Each OSImage read once (null where it does not parse), for the deployments' step checks.
+    java.util.Map<String, io.osdeploy.api.v1alpha1.OSImage> typedImages = new java.util.HashMap<>();
     for (Located d : documents) {
       switch (d.kind()) {
-        case "OSImage" -> images.add(d.key());
+        case "OSImage" -> {
+          images.add(d.key());
+          typedImages.put(d.key(), typed(d, io.osdeploy.api.v1alpha1.OSImage.class));
+        }
         case "DistributionPoint" -> {
           points.add(d.key());
           DistributionPointMulticast m = multicast(d.root());
@@ -103,7 +108,7 @@ final class CrossChecks {
       if (!d.kind().equals("TaskSequenceDeployment")) {
         continue;
       }
-      errors.addAll(windowsStepOrder(d, documents));
+      errors.addAll(windowsStepOrder(d, typedImages));
       JsonNode steps = d.root().path("spec").path("taskSequence").path("steps");
       for (int i = 0; i < steps.size(); i++) {
         for (String action :
@@ -139,24 +144,23 @@ final class CrossChecks {
    * What the operator would stall the deployment for, with the images the files define: a Windows
    * image without the Windows layout before it, Windows settings without a Windows image.
    */
-  private static List<String> windowsStepOrder(Located deployment, List<Located> documents) {
+  private static List<String> windowsStepOrder(
+      Located deployment, java.util.Map<String, io.osdeploy.api.v1alpha1.OSImage> typedImages) {
     java.util.Map<String, io.osdeploy.api.v1alpha1.OSImage> images = new java.util.HashMap<>();
-    io.osdeploy.api.v1alpha1.TaskSequenceDeployment typed;
-    try {
-      for (Located d : documents) {
-        if (d.kind().equals("OSImage") && d.namespace().equals(deployment.namespace())) {
-          io.osdeploy.api.v1alpha1.OSImage image =
-              JSON.treeToValue(d.root(), io.osdeploy.api.v1alpha1.OSImage.class);
-          if (image.getSpec() != null) {
-            images.put(image.getMetadata().getName(), image);
-          }
+    for (java.util.Map.Entry<String, io.osdeploy.api.v1alpha1.OSImage> e : typedImages.entrySet()) {
+      if (e.getKey().startsWith(deployment.namespace() + "/")) {
+        if (e.getValue() == null) {
+          return List.of(); // the schema check reports what does not parse
+        }
+        if (e.getValue().getSpec() != null) {
+          images.put(e.getValue().getMetadata().getName(), e.getValue());
         }
       }
-      typed =
-          JSON.treeToValue(
-              deployment.root(), io.osdeploy.api.v1alpha1.TaskSequenceDeployment.class);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-      return List.of(); // the schema check reports what does not parse
+    }
+    io.osdeploy.api.v1alpha1.TaskSequenceDeployment typed =
+        typed(deployment, io.osdeploy.api.v1alpha1.TaskSequenceDeployment.class);
+    if (typed == null) {
+      return List.of();
     }
     if (typed.getSpec() == null
         || typed.getSpec().getTaskSequence() == null
@@ -173,6 +177,15 @@ final class CrossChecks {
               p.message()));
     }
     return errors;
+  }
+
+  /** The document as {@code type}, or null where it does not parse (the schema check says why). */
+  private static <T> T typed(Located d, Class<T> type) {
+    try {
+      return JSON.treeToValue(d.root(), type);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private static boolean overlap(DistributionPointMulticast a, DistributionPointMulticast b) {
