@@ -219,6 +219,20 @@ final class DistributionPointClient {
   }
 
   /**
+   * {@code GET /v1/secrets}: the Secret values step {@code step} (from 0) of {@code deployment}
+   * hands this machine, asked again while the distribution point has not got them yet (503).
+   */
+  Map<String, String> secrets(String deployment, int step)
+      throws IOException, InterruptedException {
+    StringBuilder q = new StringBuilder("/v1/secrets?step=").append(step);
+    param(q, "deployment", deployment);
+    HttpRequest request = request(server.resolve(q.toString())).GET().build();
+    return JSON.readValue(
+        retrying("GET secrets", request),
+        new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {});
+  }
+
+  /**
    * {@code POST /v1/status}: how the machine stands. Sent again while the distribution point is
    * unreachable or answers 5xx, for up to the retry budget; a refusal (4xx) is not sent again.
    */

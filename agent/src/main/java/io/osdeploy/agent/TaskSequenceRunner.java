@@ -240,7 +240,10 @@ final class TaskSequenceRunner {
       return installPackage(offer, i, field, pkg, vars);
     }
     if (step.getApplyWindowsSettings() != null) {
-      return applyWindowsSettings(offer, step.getApplyWindowsSettings(), state);
+      return applyWindowsSettings(offer, i, step.getApplyWindowsSettings(), state);
+    }
+    if (step.getJoinDomain() != null) {
+      return joinDomain(offer, i, step.getJoinDomain(), state);
     }
     if (step.getRunCommand() != null) {
       Step.RunCommand c = step.getRunCommand();
@@ -461,7 +464,7 @@ final class TaskSequenceRunner {
 
   /** Writes the Windows settings into the applied image's unattend.xml. */
   private String applyWindowsSettings(
-      Policy.Offer offer, Step.ApplyWindowsSettings settings, AgentState state)
+      Policy.Offer offer, int i, Step.ApplyWindowsSettings settings, AgentState state)
       throws StepFailed, IOException, InterruptedException {
     if (!state.windowsApplied) {
       throw new StepFailed(
@@ -475,12 +478,34 @@ final class TaskSequenceRunner {
     }
     answers.timeZone = settings.getTimeZone();
     answers.locale = settings.getLocale();
-    writeUnattend(state);
+    answers.administratorPasswordStep = settings.getAdministratorPassword() == null ? null : i;
+    writeUnattend(offer, state);
     return "computer name "
         + answers.computerName
         + (answers.timeZone != null ? ", time zone " + answers.timeZone : "")
         + (answers.locale != null ? ", locale " + answers.locale : "")
+        + (answers.administratorPasswordStep != null ? ", Administrator's password" : "")
         + " written to "
+        + Unattend.PATH;
+  }
+
+  /** Writes the domain join, with its account from the distribution point, into unattend.xml. */
+  private String joinDomain(Policy.Offer offer, int i, Step.JoinDomain join, AgentState state)
+      throws StepFailed, IOException, InterruptedException {
+    if (!state.windowsApplied) {
+      throw new StepFailed(
+          "joinDomain: no Windows image (format Wim) was applied before this step");
+    }
+    Unattend.DomainJoin d = new Unattend.DomainJoin();
+    d.domain = join.getDomain();
+    d.organizationalUnit = join.getOrganizationalUnit();
+    d.step = i;
+    state.unattend.domainJoin = d;
+    writeUnattend(offer, state);
+    return "joins "
+        + d.domain
+        + (d.organizationalUnit != null ? " in " + d.organizationalUnit : "")
+        + " as Windows sets itself up; written to "
         + Unattend.PATH;
   }
 
@@ -510,7 +535,7 @@ final class TaskSequenceRunner {
       if (!state.unattend.driverFolders.contains(windowsPath)) {
         state.unattend.driverFolders.add(windowsPath);
       }
-      state.unattend.writeTo(volume.dir());
+      state.unattend.writeTo(volume.dir(), secretsOf(offer));
     } catch (IOException e) {
       throw new StepFailed("applyDriverPackage: " + e.getMessage());
     }
@@ -523,14 +548,22 @@ final class TaskSequenceRunner {
         + Unattend.PATH;
   }
 
-  private void writeUnattend(AgentState state)
+  private void writeUnattend(Policy.Offer offer, AgentState state)
       throws StepFailed, IOException, InterruptedException {
     try (WindowsImage.Mounted volume =
         new WindowsImage(Path.of(state.partitionDisk), state.windowsLayout).mountWindows()) {
-      state.unattend.writeTo(volume.dir());
+      state.unattend.writeTo(volume.dir(), secretsOf(offer));
     } catch (IOException e) {
       throw new StepFailed("unattend.xml: " + e.getMessage());
     }
+  }
+
+  /**
+   * A step's Secret values, asked from the distribution point with this machine's token each time
+   * the answer file is written: they are kept nowhere else on the machine and never logged.
+   */
+  private Unattend.Secrets secretsOf(Policy.Offer offer) {
+    return step -> dp.secrets(offer.name(), step);
   }
 
   /**

@@ -29,6 +29,49 @@ public final class Unattend {
   public String timeZone;
   public String locale;
 
+  /**
+   * The applyWindowsSettings step whose local Administrator's password the file sets: the value
+   * itself is asked from the distribution point each time the file is written, never kept here.
+   */
+  public Integer administratorPasswordStep;
+
+  /** The domain to join, and the joinDomain step whose account joins it (asked for likewise). */
+  public DomainJoin domainJoin;
+
+  /** A domain join without its account. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static final class DomainJoin {
+    public String domain;
+    public String organizationalUnit;
+    public int step;
+  }
+
+  /** Where the answer file is removed once setup has finished, when it holds a secret. */
+  static final String SETUP_COMPLETE = "Windows/Setup/Scripts/SetupComplete.cmd";
+
+  /** The line SetupComplete.cmd gets. */
+  static final String REMOVE_ANSWERS = "del /q /f \"%WINDIR%\\Panther\\unattend.xml\"";
+
+  /** The Secret values of a step, as the distribution point hands them to this machine. */
+  @FunctionalInterface
+  interface Secrets {
+    java.util.Map<String, String> of(int step) throws IOException, InterruptedException;
+  }
+
+  /** Whether writing the file needs values from the distribution point. */
+  boolean needsSecrets() {
+    return administratorPasswordStep != null || domainJoin != null;
+  }
+
+  /**
+   * The obfuscation Windows setup reads for a password with {@code PlainText} false: Base64 of the
+   * UTF-16LE bytes of the password followed by the element's name. It is not encryption.
+   */
+  static String obfuscated(String password, String element) {
+    return java.util.Base64.getEncoder()
+        .encodeToString((password + element).getBytes(StandardCharsets.UTF_16LE));
+  }
+
   /** Driver folders staged in the image, as Windows names them (C:\osdeploy\Drivers\...). */
   public List<String> driverFolders = new ArrayList<>();
 
@@ -54,8 +97,11 @@ public final class Unattend {
     return name;
   }
 
-  /** The answer file. */
-  String xml() {
+  /** The answer file, with the values {@code secrets} hands for the steps that need them. */
+  String xml(Secrets secrets) throws IOException, InterruptedException {
+    java.util.Map<String, String> admin =
+        administratorPasswordStep == null ? null : secrets.of(administratorPasswordStep);
+    java.util.Map<String, String> account = domainJoin == null ? null : secrets.of(domainJoin.step);
     StringBuilder x = new StringBuilder();
     x.append("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     x.append("<unattend xmlns=\"urn:schemas-microsoft-com:unattend\"")
@@ -86,25 +132,81 @@ public final class Unattend {
       x.append("      </RunSynchronous>\n");
       x.append("    </component>\n");
     }
-    x.append("  </settings>\n");
-    if (locale != null) {
-      x.append("  <settings pass=\"oobeSystem\">\n");
-      component(x, "Microsoft-Windows-International-Core");
-      for (String e : List.of("InputLocale", "SystemLocale", "UILanguage", "UserLocale")) {
-        element(x, e, locale);
-      }
+    if (domainJoin != null) {
+      component(x, "Microsoft-Windows-UnattendedJoin");
+      x.append("      <Identification>\n");
+      x.append("        <Credentials>\n");
+      String user = required(account, "username", domainJoin.step);
+      int slash = user.indexOf('\\');
+      element(x, "Domain", slash > 0 ? user.substring(0, slash) : domainJoin.domain, "          ");
+      element(x, "Username", slash > 0 ? user.substring(slash + 1) : user, "          ");
+      element(x, "Password", required(account, "password", domainJoin.step), "          ");
+      x.append("        </Credentials>\n");
+      element(x, "JoinDomain", domainJoin.domain, "        ");
+      element(x, "MachineObjectOU", domainJoin.organizationalUnit, "        ");
+      x.append("      </Identification>\n");
       x.append("    </component>\n");
+    }
+    x.append("  </settings>\n");
+    if (locale != null || admin != null) {
+      x.append("  <settings pass=\"oobeSystem\">\n");
+      if (locale != null) {
+        component(x, "Microsoft-Windows-International-Core");
+        for (String e : List.of("InputLocale", "SystemLocale", "UILanguage", "UserLocale")) {
+          element(x, e, locale);
+        }
+        x.append("    </component>\n");
+      }
+      if (admin != null) {
+        component(x, "Microsoft-Windows-Shell-Setup");
+        x.append("      <UserAccounts>\n");
+        x.append("        <AdministratorPassword>\n");
+        element(
+            x,
+            "Value",
+            obfuscated(
+                required(admin, "administratorPassword", administratorPasswordStep),
+                "AdministratorPassword"),
+            "          ");
+        element(x, "PlainText", "false", "          ");
+        x.append("        </AdministratorPassword>\n");
+        x.append("      </UserAccounts>\n");
+        x.append("    </component>\n");
+      }
       x.append("  </settings>\n");
     }
     x.append("</unattend>\n");
     return x.toString();
   }
 
-  /** Writes the answer file into the Windows partition mounted at {@code root}. */
-  void writeTo(Path root) throws IOException {
+  /**
+   * Writes the answer file into the Windows partition mounted at {@code root}. One that holds a
+   * secret is also removed by SetupComplete.cmd, which Windows runs once setup has finished.
+   */
+  void writeTo(Path root, Secrets secrets) throws IOException, InterruptedException {
     Path file = root.resolve(PATH);
     Files.createDirectories(file.getParent());
-    Files.writeString(file, xml(), StandardCharsets.UTF_8);
+    Files.writeString(file, xml(secrets), StandardCharsets.UTF_8);
+    if (needsSecrets()) {
+      Path script = root.resolve(SETUP_COMPLETE);
+      Files.createDirectories(script.getParent());
+      String existing =
+          Files.exists(script) ? Files.readString(script, StandardCharsets.ISO_8859_1) : "";
+      if (!existing.contains(REMOVE_ANSWERS)) {
+        String separator = existing.isEmpty() || existing.endsWith("\n") ? "" : "\r\n";
+        Files.writeString(
+            script, existing + separator + REMOVE_ANSWERS + "\r\n", StandardCharsets.ISO_8859_1);
+      }
+    }
+  }
+
+  private static String required(java.util.Map<String, String> values, String name, int step)
+      throws IOException {
+    String value = values.get(name);
+    if (value == null || value.isEmpty()) {
+      throw new IOException("the distribution point handed no " + name + " for step " + (step + 1));
+    }
+    return value;
   }
 
   private static void component(StringBuilder x, String name) {

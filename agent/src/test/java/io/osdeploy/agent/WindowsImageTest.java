@@ -57,7 +57,7 @@ class WindowsImageTest {
     u.timeZone = "W. Europe Standard Time";
     u.locale = "de-DE";
     u.driverFolders.add("C:\\osdeploy\\Drivers\\3");
-    Document doc = parse(u.xml().getBytes(StandardCharsets.UTF_8));
+    Document doc = parse(u.xml(NO_SECRETS).getBytes(StandardCharsets.UTF_8));
     assertEquals("urn:schemas-microsoft-com:unattend", doc.getDocumentElement().getNamespaceURI());
     assertEquals("DESK-01", text(doc, "ComputerName"));
     assertEquals("W. Europe Standard Time", text(doc, "TimeZone"));
@@ -71,10 +71,92 @@ class WindowsImageTest {
 
     Unattend bare = new Unattend();
     bare.computerName = "*";
-    Document minimal = parse(bare.xml().getBytes(StandardCharsets.UTF_8));
+    Document minimal = parse(bare.xml(NO_SECRETS).getBytes(StandardCharsets.UTF_8));
     assertEquals("*", text(minimal, "ComputerName"));
     assertEquals(0, minimal.getElementsByTagNameNS("*", "RunSynchronous").getLength());
     assertEquals(0, minimal.getElementsByTagNameNS("*", "UserLocale").getLength());
+  }
+
+  private static final Unattend.Secrets NO_SECRETS =
+      step -> {
+        throw new AssertionError("no step of these answers has secrets, asked for " + step);
+      };
+
+  @Test
+  void answerFileSetsTheAdministratorPasswordAndJoinsTheDomainWithValuesAskedEachTime()
+      throws Exception {
+    Unattend u = new Unattend();
+    u.computerName = "DESK-01";
+    u.administratorPasswordStep = 3;
+    u.domainJoin = new Unattend.DomainJoin();
+    u.domainJoin.domain = "corp.example.com";
+    u.domainJoin.organizationalUnit = "OU=Desks,DC=corp,DC=example,DC=com";
+    u.domainJoin.step = 4;
+    java.util.List<Integer> asked = new java.util.ArrayList<>();
+    Unattend.Secrets secrets =
+        step -> {
+          asked.add(step);
+          return step == 3
+              ? java.util.Map.of("administratorPassword", "S3cret<&>")
+              : java.util.Map.of("username", "CORP\\joiner", "password", "j0in&\"");
+        };
+    Document doc = parse(u.xml(secrets).getBytes(StandardCharsets.UTF_8));
+    assertEquals(java.util.List.of(3, 4), asked);
+    // Windows' obfuscation: Base64 of UTF-16LE password + "AdministratorPassword".
+    String value = text(doc, "Value");
+    assertEquals(
+        "S3cret<&>AdministratorPassword",
+        new String(java.util.Base64.getDecoder().decode(value), StandardCharsets.UTF_16LE));
+    assertEquals("false", text(doc, "PlainText"));
+    Element oobe = (Element) doc.getElementsByTagNameNS("*", "settings").item(1);
+    assertEquals("oobeSystem", oobe.getAttribute("pass"));
+    assertEquals(1, oobe.getElementsByTagNameNS("*", "AdministratorPassword").getLength());
+    Element specialize = (Element) doc.getElementsByTagNameNS("*", "settings").item(0);
+    assertEquals(1, specialize.getElementsByTagNameNS("*", "Identification").getLength());
+    assertEquals("CORP", text(doc, "Domain"));
+    assertEquals("joiner", text(doc, "Username"));
+    assertEquals("j0in&\"", text(doc, "Password"));
+    assertEquals("corp.example.com", text(doc, "JoinDomain"));
+    assertEquals("OU=Desks,DC=corp,DC=example,DC=com", text(doc, "MachineObjectOU"));
+
+    // A user@domain account is given as it is, with the domain joined.
+    Unattend upn = new Unattend();
+    upn.domainJoin = u.domainJoin;
+    Document other =
+        parse(
+            upn.xml(
+                    step ->
+                        java.util.Map.of("username", "joiner@corp.example.com", "password", "p"))
+                .getBytes(StandardCharsets.UTF_8));
+    assertEquals("corp.example.com", text(other, "Domain"));
+    assertEquals("joiner@corp.example.com", text(other, "Username"));
+
+    // The state the agent keeps names steps, never a value.
+    String kept = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(u);
+    assertTrue(!kept.contains("S3cret") && !kept.contains("j0in"), kept);
+
+    // A value the distribution point did not hand fails the write, naming it.
+    java.io.IOException missing =
+        assertThrows(
+            java.io.IOException.class,
+            () ->
+                u.xml(
+                    step ->
+                        step == 4
+                            ? java.util.Map.of("username", "x", "password", "y")
+                            : java.util.Map.of()));
+    assertTrue(missing.getMessage().contains("administratorPassword"), missing.getMessage());
+
+    // The file is removed once Windows setup has finished, after what the image already ran.
+    Path root = Files.createDirectories(dir.resolve("volume"));
+    Path script = root.resolve(Unattend.SETUP_COMPLETE);
+    Files.createDirectories(script.getParent());
+    Files.writeString(script, "echo vendor\r\n");
+    u.writeTo(root, secrets);
+    u.writeTo(root, secrets);
+    assertEquals(
+        "echo vendor\r\n" + Unattend.REMOVE_ANSWERS + "\r\n",
+        Files.readString(script, StandardCharsets.ISO_8859_1));
   }
 
   @Test
@@ -142,7 +224,7 @@ class WindowsImageTest {
             volume.dir().resolve(Unattend.DRIVERS + "/4"),
             Files.size(zip),
             UserStateStore.MAX_ENTRIES);
-        answers.writeTo(volume.dir());
+        answers.writeTo(volume.dir(), NO_SECRETS);
       }
       Document unattend = parse(ntfscatBytes(ntfs, "/Windows/Panther/unattend.xml"));
       assertEquals("DESK-01", text(unattend, "ComputerName"));

@@ -34,6 +34,9 @@ public class DaemonConfig {
   /** Where a daemon pod has its distribution point's machine-token keys. */
   public static final String MACHINE_TOKEN_DIRECTORY = "/etc/osdeploy/machine-tokens";
 
+  /** Where a daemon pod has the Secret values its deployments hand to machines. */
+  public static final String DEPLOYMENT_SECRETS_DIRECTORY = "/etc/osdeploy/deployment-secrets";
+
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
@@ -58,6 +61,12 @@ public class DaemonConfig {
    * signs with a key of its own.
    */
   private String machineTokenDirectory;
+
+  /**
+   * Where the distribution point's deployment secrets are mounted; null: none (a machine asking for
+   * one is told to try again).
+   */
+  private String deploymentSecretsDirectory;
 
   private boolean unicastFallback = true;
   private boolean pxeEnabled;
@@ -284,6 +293,14 @@ public class DaemonConfig {
 
   public void setMachineTokenDirectory(String machineTokenDirectory) {
     this.machineTokenDirectory = machineTokenDirectory;
+  }
+
+  public String getDeploymentSecretsDirectory() {
+    return deploymentSecretsDirectory;
+  }
+
+  public void setDeploymentSecretsDirectory(String deploymentSecretsDirectory) {
+    this.deploymentSecretsDirectory = deploymentSecretsDirectory;
   }
 
   public String getTlsDirectory() {

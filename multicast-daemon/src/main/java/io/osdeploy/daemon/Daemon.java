@@ -43,6 +43,7 @@ import io.osdeploy.daemon.pxe.TftpSettings;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
 import io.osdeploy.daemon.report.NodeStatusWriter;
+import io.osdeploy.daemon.secrets.DeploymentSecretFiles;
 import io.osdeploy.daemon.userstate.UserStateStore;
 import io.osdeploy.transfer.wire.JoinTicket;
 import java.io.IOException;
@@ -132,6 +133,11 @@ public final class Daemon implements AutoCloseable {
   /** The key directory of the command line, overriding the configuration's; null: none given. */
   private volatile Path tokenKeys;
 
+  private final DeploymentSecretFiles deploymentSecrets = new DeploymentSecretFiles();
+
+  /** The deployment-secrets directory of the command line; null: the configuration's. */
+  private volatile Path deploymentSecretsDirectory;
+
   /**
    * @param statusWriter where the node's status goes; null to run without reporting (no API)
    * @param progressWriter where agents' reports go; null to take none (no API)
@@ -171,7 +177,8 @@ public final class Daemon implements AutoCloseable {
                   DaemonConfig current = config;
                   return current != null && current.isTlsRequired();
                 },
-                new HttpEndpoints.Captures(captures, this::captureBaseUrl, settings.node())));
+                new HttpEndpoints.Captures(captures, this::captureBaseUrl, settings.node()),
+                deploymentSecrets));
     captures.onKept(
         kept -> {
           ProgressCollector collector = progress;
@@ -226,6 +233,12 @@ public final class Daemon implements AutoCloseable {
   public void readTokenKeysFrom(Path dir) {
     this.tokenKeys = dir;
     tokens.readKeysFrom(dir);
+  }
+
+  /** Reads deployment secrets from {@code dir}, whatever the configuration says. */
+  public void readDeploymentSecretsFrom(Path dir) {
+    this.deploymentSecretsDirectory = dir;
+    deploymentSecrets.readFrom(dir);
   }
 
   /** The tokens this node issues and checks. */
@@ -616,6 +629,12 @@ public final class Daemon implements AutoCloseable {
   private synchronized void apply(DaemonConfig next) {
     String key = next.getNamespace() + "/" + next.getDistributionPoint();
     mediaPasswords.publishPxe(next.getPxePasswordHash());
+    if (deploymentSecretsDirectory == null) {
+      deploymentSecrets.readFrom(
+          next.getDeploymentSecretsDirectory() == null
+              ? null
+              : Path.of(next.getDeploymentSecretsDirectory()));
+    }
     if (tokenKeys == null) {
       tokens.readKeysFrom(
           next.getMachineTokenDirectory() == null

@@ -37,7 +37,8 @@ public record DaemonOptions(
     String advertiseAddress,
     Path bootEnvironment,
     Path tlsDirectory,
-    Path tokenKeys) {
+    Path tokenKeys,
+    Path deploymentSecrets) {
 
   public static final String USAGE =
       String.join(
@@ -63,6 +64,8 @@ public record DaemonOptions(
           "  --token-keys DIR          override the configuration's machine-token key directory",
           "                            (the distribution point's Secret) outside a pod; without",
           "                            either, the daemon signs with a key of its own",
+          "  --deployment-secrets DIR  override the configuration's deployment-secrets directory",
+          "                            (the distribution point's Secret) outside a pod",
           "",
           "The node's status is reported to its DistributionPoint when the API is reachable",
           "(--configmap, --kubeconfig, or running in a pod).",
@@ -82,7 +85,8 @@ public record DaemonOptions(
           "--advertise-address",
           "--boot-environment",
           "--tls-directory",
-          "--token-keys");
+          "--token-keys",
+          "--deployment-secrets");
 
   /** Reads the flags; defaults that need the network or the API are left null. */
   public static DaemonOptions parse(List<String> args, Map<String, String> env) {
@@ -123,7 +127,8 @@ public record DaemonOptions(
         advertise,
         bootEnvironment == null ? null : Path.of(bootEnvironment),
         values.path("--tls-directory"),
-        values.path("--token-keys"));
+        values.path("--token-keys"),
+        values.path("--deployment-secrets"));
   }
 
   private static String blankToNull(String value) {

@@ -128,6 +128,9 @@ public final class Main {
     if (options.tokenKeys() != null) {
       daemon.readTokenKeysFrom(options.tokenKeys());
     }
+    if (options.deploymentSecrets() != null) {
+      daemon.readDeploymentSecretsFrom(options.deploymentSecrets());
+    }
     try {
       daemon.start();
     } catch (IOException e) {

@@ -3,6 +3,7 @@ package io.osdeploy.operator;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +20,7 @@ import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.SiteNode;
 import io.osdeploy.operator.testing.TestCluster;
+import io.osdeploy.operator.tokens.DeploymentSecretsSecret;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -51,6 +53,8 @@ import org.w3c.dom.Document;
  */
 class WindowsImageIT {
   private static final String MAC = "52:54:00:b4:00:31";
+  private static final String ADMIN_PASSWORD = "Adm1n-Pa55-31";
+  private static final String JOIN_PASSWORD = "J0in-Pa55-31";
   private static final long MIB = 1 << 20;
 
   @RegisterExtension
@@ -134,7 +138,15 @@ class WindowsImageIT {
                 "      - {name: Apply Windows, applyOperatingSystem: {osImage: windows}}",
                 "      - {name: Apply drivers, applyDriverPackage: {osImage: fleet-drivers}}",
                 "      - name: Windows settings",
-                "        applyWindowsSettings: {timeZone: W. Europe Standard Time, locale: de-DE}",
+                "        applyWindowsSettings:",
+                "          timeZone: W. Europe Standard Time",
+                "          locale: de-DE",
+                "          administratorPassword: {name: windows-admin}",
+                "      - name: Join the domain",
+                "        joinDomain:",
+                "          domain: corp.example.com",
+                "          organizationalUnit: OU=Desks,DC=corp,DC=example,DC=com",
+                "          account: {name: domain-join}",
                 "  target:",
                 "    machines:",
                 "      - {name: desk-31, mac: '" + MAC + "'}",
@@ -147,8 +159,26 @@ class WindowsImageIT {
                 "metadata: {name: site-vm-cd}",
                 "spec:",
                 "  type: Iso",
-                "  bootServers: ['" + server + "']"));
-    SiteNode node = site.startNode("site-vm-daemon", "node-vm");
+                "  bootServers: ['" + server + "']",
+                "---",
+                "apiVersion: v1",
+                "kind: Secret",
+                "metadata: {name: windows-admin, labels: {osdeploy.io/secret: 'true'}}",
+                "stringData: {password: '" + ADMIN_PASSWORD + "'}",
+                "---",
+                "apiVersion: v1",
+                "kind: Secret",
+                "metadata: {name: domain-join, labels: {osdeploy.io/secret: 'true'}}",
+                "type: kubernetes.io/basic-auth",
+                "stringData: {username: 'CORP\\joiner', password: '" + JOIN_PASSWORD + "'}"));
+    // The daemon runs outside a pod: it reads the values from a copy kept as the kubelet would.
+    Path secrets = site.dir().resolve("deployment-secrets");
+    closing.add(
+        DeploymentSecretsSecret.mirror(
+            client,
+            client.resources(DistributionPoint.class).inNamespace(ns).withName("site-vm").get(),
+            secrets));
+    SiteNode node = site.startNode("site-vm-daemon", "node-vm", "--deployment-secrets=" + secrets);
     OperatorTests.awaitCondition(
         client,
         ns,
@@ -216,6 +246,25 @@ class WindowsImageIT {
       assertEquals(
           "[Version]\nSignature=\"$Windows NT$\"\n",
           ntfscat(windows.device, "/osdeploy/Drivers/3/nic/nic.inf"));
+      // The Secrets' values, handed to this machine with its token: the password obfuscated as
+      // Windows reads it, the account that joins, and the answer file removed after setup.
+      assertEquals(
+          ADMIN_PASSWORD + "AdministratorPassword",
+          new String(
+              java.util.Base64.getDecoder().decode(text(answers, "Value")),
+              StandardCharsets.UTF_16LE));
+      assertEquals("CORP", text(answers, "Domain"));
+      assertEquals("joiner", text(answers, "Username"));
+      assertEquals(JOIN_PASSWORD, text(answers, "Password"));
+      assertEquals("corp.example.com", text(answers, "JoinDomain"));
+      assertEquals("OU=Desks,DC=corp,DC=example,DC=com", text(answers, "MachineObjectOU"));
+      assertTrue(
+          ntfscat(windows.device, "/Windows/Setup/Scripts/SetupComplete.cmd")
+              .contains("del /q /f \"%WINDIR%\\Panther\\unattend.xml\""));
+    }
+    // Neither the daemon's log nor the machine's console shows a value.
+    for (String log : List.of(node.daemon().log(), machine.read())) {
+      assertFalse(log.contains(ADMIN_PASSWORD) || log.contains(JOIN_PASSWORD), "a value logged");
     }
     // The EFI system partition: the boot files from image 2's own.
     long esp = parts.get(0).path("start").asLong() * 512;

@@ -19,7 +19,7 @@ import java.util.Map;
     message =
         "a step sets exactly one of partitionDisk, applyOperatingSystem, applyDriverPackage,"
             + " installPackage, runCommand, setVariable, captureUserState, restoreUserState,"
-            + " captureImage, applyWindowsSettings, restart")
+            + " captureImage, applyWindowsSettings, joinDomain, restart")
 @SchemaCustomizer(
     value = Describe.class,
     input = "self: One step of a task sequence: a name and exactly one action.")
@@ -28,7 +28,7 @@ public class Step {
       "[has(self.partitionDisk), has(self.applyOperatingSystem), has(self.applyDriverPackage),"
           + " has(self.installPackage), has(self.runCommand), has(self.setVariable),"
           + " has(self.captureUserState), has(self.restoreUserState), has(self.captureImage),"
-          + " has(self.applyWindowsSettings), has(self.restart)]"
+          + " has(self.applyWindowsSettings), has(self.joinDomain), has(self.restart)]"
           + ".filter(x, x).size() == 1";
 
   @Required
@@ -99,8 +99,14 @@ public class Step {
       "Windows settings for the image a previous step applied (format Wim), written to its"
           + " Windows\\Panther\\unattend.xml where Windows setup reads them: the computer"
           + " name (the target machine's name; Windows makes one up for an unknown computer),"
-          + " time zone and locale.")
+          + " time zone, locale and the local Administrator's password (from a Secret).")
   private ApplyWindowsSettings applyWindowsSettings;
+
+  @JsonPropertyDescription(
+      "Join the Windows image a previous step applied (format Wim) to an Active Directory"
+          + " domain as Windows sets itself up (unattend.xml, specialize pass), with an account"
+          + " from a Secret.")
+  private JoinDomain joinDomain;
 
   @JsonPropertyDescription(
       "Restart the machine, into its installed system (default) or into the boot"
@@ -208,6 +214,14 @@ public class Step {
     this.applyWindowsSettings = applyWindowsSettings;
   }
 
+  public JoinDomain getJoinDomain() {
+    return joinDomain;
+  }
+
+  public void setJoinDomain(JoinDomain joinDomain) {
+    this.joinDomain = joinDomain;
+  }
+
   /** Settings Windows setup applies when the image first starts. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class ApplyWindowsSettings {
@@ -224,6 +238,20 @@ public class Step {
         "Language tag for the system, user and input locales and the display language, e.g."
             + " de-DE; default the image's own.")
     private String locale;
+
+    @JsonPropertyDescription(
+        "The local Administrator's password: a key (default \"password\") of a Secret in the"
+            + " deployment's namespace. It reaches only the machines the deployment targets,"
+            + " each with its own token, and is written obfuscated as Windows setup expects.")
+    private BootableMediaSpec.SecretKeyRef administratorPassword;
+
+    public BootableMediaSpec.SecretKeyRef getAdministratorPassword() {
+      return administratorPassword;
+    }
+
+    public void setAdministratorPassword(BootableMediaSpec.SecretKeyRef administratorPassword) {
+      this.administratorPassword = administratorPassword;
+    }
 
     public String getTimeZone() {
       return timeZone;
@@ -244,6 +272,75 @@ public class Step {
 
   public void setRestart(Restart restart) {
     this.restart = restart;
+  }
+
+  /** An Active Directory domain to join, as Windows setup joins one. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class JoinDomain {
+    @Required
+    @Size(max = 253)
+    @Pattern("^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$")
+    @JsonPropertyDescription("The domain's DNS name, e.g. corp.example.com.")
+    private String domain;
+
+    @Size(max = 1024)
+    @Pattern("^(?i)(OU|CN)=.+$")
+    @JsonPropertyDescription(
+        "Distinguished name of the organizational unit for the computer account, e.g."
+            + " OU=Workstations,DC=corp,DC=example,DC=com; default the domain's Computers"
+            + " container.")
+    private String organizationalUnit;
+
+    @Required
+    @JsonPropertyDescription(
+        "The Secret (same namespace) with the account that joins: keys username (user,"
+            + " DOMAIN\\user or user@domain) and password, as a kubernetes.io/basic-auth"
+            + " Secret has them.")
+    private SecretName account;
+
+    public String getDomain() {
+      return domain;
+    }
+
+    public void setDomain(String domain) {
+      this.domain = domain;
+    }
+
+    public String getOrganizationalUnit() {
+      return organizationalUnit;
+    }
+
+    public void setOrganizationalUnit(String organizationalUnit) {
+      this.organizationalUnit = organizationalUnit;
+    }
+
+    public SecretName getAccount() {
+      return account;
+    }
+
+    public void setAccount(SecretName account) {
+      this.account = account;
+    }
+  }
+
+  /** A Secret in the deployment's namespace, by name. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SecretName {
+    @Required
+    @Pattern(Patterns.OBJECT_NAME)
+    @Size(max = 253)
+    @JsonPropertyDescription(
+        "Name of the Secret; the operator sees only Secrets labelled osdeploy.io/secret:"
+            + " \"true\".")
+    private String name;
+
+    public String getName() {
+      return name;
+    }
+
+    public void setName(String name) {
+      this.name = name;
+    }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -82,6 +82,20 @@ public final class MachineAccess {
     return allowed(sameMachine && covered);
   }
 
+  /**
+   * The deployment {@code deployment} as published, when the token covers it and it still targets
+   * the token's machine; empty (counted) when not.
+   */
+  public Optional<TaskSequenceDeployment> targeted(MachineToken token, String deployment) {
+    if (deployment == null || !mayActFor(token, deployment, null, null)) {
+      return Optional.empty();
+    }
+    Optional<TaskSequenceDeployment> published =
+        book.targeting(token.mac(), token.uuid(), deployment).map(o -> o.deployment());
+    allowed(published.isPresent());
+    return published;
+  }
+
   private boolean allowed(boolean allowed) {
     if (!allowed) {
       tokens.refuse("scope");

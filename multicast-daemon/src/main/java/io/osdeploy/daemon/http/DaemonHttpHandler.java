@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.osdeploy.api.v1alpha1.MacAddress;
 import io.osdeploy.api.v1alpha1.SmbiosUuid;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.auth.MachineToken;
 import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.daemon.auth.MachineAccess;
@@ -26,6 +27,7 @@ import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
+import io.osdeploy.daemon.secrets.DeploymentSecretFiles;
 import io.osdeploy.transfer.wire.JoinTicket;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -165,6 +167,7 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
               "text/plain; version=0.0.4; charset=utf-8");
       case "/v1/policy" -> policy(ctx, request);
       case "/v1/boot.ipxe" -> bootScript(ctx, request);
+      case "/v1/secrets" -> secrets(ctx, request);
       default -> Responses.text(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
     }
   }
@@ -272,6 +275,74 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       Responses.json(ctx, request, JSON.writeValueAsBytes(answer));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a policy document always serializes", e);
+    }
+  }
+
+  /**
+   * {@code GET /v1/secrets?deployment=..&step=..}: the Secret values step {@code step} of the
+   * deployment hands its machines (the local Administrator's password, a domain account), as JSON,
+   * only to a machine the published deployment targets, with its own token for it. The answer is
+   * never cached or logged; 503 while the values have not reached this node.
+   */
+  private void secrets(ChannelHandlerContext ctx, FullHttpRequest request) {
+    MachineToken token = bearer(ctx, request);
+    if (token == null) {
+      return;
+    }
+    QueryStringDecoder query = new QueryStringDecoder(request.uri());
+    String deployment = param(query, "deployment");
+    int step;
+    try {
+      step = Integer.parseInt(java.util.Objects.requireNonNullElse(param(query, "step"), ""));
+    } catch (NumberFormatException e) {
+      Responses.text(ctx, request, HttpResponseStatus.BAD_REQUEST, "step: a step's index\n");
+      return;
+    }
+    Optional<TaskSequenceDeployment> published =
+        endpoints.secrets() == null
+            ? Optional.empty()
+            : endpoints.access().targeted(token, deployment);
+    if (published.isEmpty()) {
+      forbidden(ctx, request, "this machine's token is not for the secrets of that deployment");
+      return;
+    }
+    DeploymentSecretFiles.Answer answer;
+    try {
+      answer = endpoints.secrets().forStep(published.get(), step);
+    } catch (java.io.IOException e) {
+      log.error("deployment secrets: cannot read them: {}", e.getMessage());
+      answer = new DeploymentSecretFiles.NotYet(List.of());
+    }
+    if (answer instanceof DeploymentSecretFiles.Values values) {
+      log.info(
+          "deployment secrets: {} of {} step {} handed to {}",
+          values.values().keySet(),
+          deployment,
+          step,
+          token.machine());
+      try {
+        Responses.secretJson(ctx, request, JSON.writeValueAsBytes(values.values()));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("a map of strings always serializes", e);
+      }
+    } else if (answer instanceof DeploymentSecretFiles.NotYet notYet) {
+      Responses.tryAgain(
+          ctx,
+          request,
+          10,
+          "the secrets of "
+              + deployment
+              + " step "
+              + step
+              + " have not reached this node yet "
+              + notYet.missing()
+              + "; try again\n");
+    } else {
+      Responses.text(
+          ctx,
+          request,
+          HttpResponseStatus.NOT_FOUND,
+          "step: step " + step + " of " + deployment + " hands its machines no secret\n");
     }
   }
 

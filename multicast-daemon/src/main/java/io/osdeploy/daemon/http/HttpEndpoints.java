@@ -9,6 +9,7 @@ import io.osdeploy.daemon.policy.MediaPasswords;
 import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
+import io.osdeploy.daemon.secrets.DeploymentSecretFiles;
 import io.osdeploy.daemon.userstate.UserStateStore;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ import java.util.function.Supplier;
  * state store for user state (null: none); the files of the boot environment this node serves; the
  * deployments offered to a machine that identifies itself, and what its token lets it do; whether
  * plain HTTP is off for machines (spec.tls.required); where captureImage steps upload (null:
- * nowhere).
+ * nowhere); the Secret values deployments hand their machines (null: none).
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
@@ -43,7 +44,8 @@ public record HttpEndpoints(
     Function<PolicyRequest, List<TaskSequenceDeployment>> offered,
     MachineAccess access,
     BooleanSupplier tlsRequired,
-    Captures captures) {
+    Captures captures,
+    DeploymentSecretFiles secrets) {
   /** The capture store, where this daemon is reached (for a capture's URL) and its node's name. */
   public record Captures(
       io.osdeploy.daemon.capture.CaptureStore store, Supplier<String> baseUrl, String node) {}

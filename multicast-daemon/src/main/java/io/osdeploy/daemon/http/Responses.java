@@ -33,6 +33,31 @@ final class Responses {
       HttpResponseStatus status,
       byte[] body,
       String contentType) {
+    finish(ctx, request, response(request, status, body, contentType));
+  }
+
+  /** JSON holding secret values: no cache or proxy may keep it. */
+  static void secretJson(ChannelHandlerContext ctx, HttpRequest request, byte[] json) {
+    FullHttpResponse response = response(request, HttpResponseStatus.OK, json, "application/json");
+    response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    finish(ctx, request, response);
+  }
+
+  /** 503 with {@code Retry-After}: what was asked is not here yet. */
+  static void tryAgain(
+      ChannelHandlerContext ctx, HttpRequest request, int afterSeconds, String text) {
+    FullHttpResponse response =
+        response(
+            request,
+            HttpResponseStatus.SERVICE_UNAVAILABLE,
+            text.getBytes(StandardCharsets.UTF_8),
+            "text/plain; charset=utf-8");
+    response.headers().set(HttpHeaderNames.RETRY_AFTER, afterSeconds);
+    finish(ctx, request, response);
+  }
+
+  private static FullHttpResponse response(
+      HttpRequest request, HttpResponseStatus status, byte[] body, String contentType) {
     boolean head = HttpMethod.HEAD.equals(request.method());
     FullHttpResponse response =
         new DefaultFullHttpResponse(
@@ -41,7 +66,7 @@ final class Responses {
             head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
     HttpUtil.setContentLength(response, body.length);
-    finish(ctx, request, response);
+    return response;
   }
 
   static void methodNotAllowed(ChannelHandlerContext ctx, HttpRequest request, String allow) {

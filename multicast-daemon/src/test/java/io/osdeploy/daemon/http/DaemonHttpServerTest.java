@@ -161,7 +161,86 @@ class DaemonHttpServerTest {
         userStatePolicy::offered,
         access,
         tlsRequired::get,
-        new HttpEndpoints.Captures(captures, () -> "http://127.0.0.1:" + port, "node-a"));
+        new HttpEndpoints.Captures(captures, () -> "http://127.0.0.1:" + port, "node-a"),
+        secrets);
+  }
+
+  private final io.osdeploy.daemon.secrets.DeploymentSecretFiles secrets =
+      new io.osdeploy.daemon.secrets.DeploymentSecretFiles();
+
+  @Test
+  void aStepsSecretsGoOnlyToAMachineItTargetsWithItsOwnToken() throws Exception {
+    String join =
+        String.join(
+            "\n",
+            "metadata: {name: win-join, namespace: site}",
+            "spec:",
+            "  taskSequence:",
+            "    steps:",
+            "      - {name: Settings, applyWindowsSettings: {administratorPassword: {name: admin}}}",
+            "      - name: Join",
+            "        joinDomain: {domain: corp.example.com, account: {name: joiner}}",
+            "      - {name: Restart, restart: {}}",
+            "  target: {machines: [{name: win-pc, mac: '52:54:00:00:00:07'}]}",
+            "  availability: ClientsMediaAndPxe");
+    userStatePolicy.publish(
+        List.of(
+            io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                join, io.osdeploy.api.v1alpha1.TaskSequenceDeployment.class)),
+        List.of());
+    Path mounted = Files.createDirectories(dir.resolve("deployment-secrets"));
+    Files.writeString(mounted.resolve("win-join.0.administratorPassword"), "Pa55 w\u00f6rd!");
+    Files.writeString(mounted.resolve("win-join.1.username"), "CORP\\joiner");
+    Files.writeString(mounted.resolve("win-join.1.password"), "j0in\"<&");
+    String own = tokens.issue("52:54:00:00:00:07", null, "pxe", List.of("win-join"), List.of());
+    String bearer = "Bearer " + own;
+
+    // Before the directory is known every value is "not yet".
+    HttpResponse<byte[]> early =
+        get("/v1/secrets?deployment=win-join&step=0", "Authorization", bearer);
+    assertEquals(503, early.statusCode());
+    assertEquals("10", early.headers().firstValue("Retry-After").orElseThrow());
+    secrets.readFrom(mounted);
+
+    HttpResponse<byte[]> password =
+        get("/v1/secrets?deployment=win-join&step=0", "Authorization", bearer);
+    assertEquals(200, password.statusCode(), new String(password.body(), StandardCharsets.UTF_8));
+    assertEquals("no-store", password.headers().firstValue("Cache-Control").orElseThrow());
+    assertEquals(
+        Map.of("administratorPassword", "Pa55 w\u00f6rd!"),
+        new com.fasterxml.jackson.databind.ObjectMapper().readValue(password.body(), Map.class));
+    HttpResponse<byte[]> account =
+        get("/v1/secrets?deployment=win-join&step=1", "Authorization", bearer);
+    assertEquals(
+        Map.of("username", "CORP\\joiner", "password", "j0in\"<&"),
+        new com.fasterxml.jackson.databind.ObjectMapper().readValue(account.body(), Map.class));
+
+    // A step without secrets, a malformed step, no token, another machine's token, and a token
+    // for the deployment held by a machine it does not target.
+    assertEquals(
+        404, get("/v1/secrets?deployment=win-join&step=2", "Authorization", bearer).statusCode());
+    assertEquals(
+        400, get("/v1/secrets?deployment=win-join&step=x", "Authorization", bearer).statusCode());
+    assertEquals(
+        401,
+        get("/v1/secrets?deployment=win-join&step=0", "Authorization", "Bearer nonsense")
+            .statusCode());
+    assertEquals(403, get("/v1/secrets?deployment=win-join&step=0").statusCode());
+    String stranger =
+        tokens.issue("52:54:00:00:00:08", null, "pxe", List.of("win-join"), List.of());
+    HttpResponse<byte[]> refused =
+        get("/v1/secrets?deployment=win-join&step=0", "Authorization", "Bearer " + stranger);
+    assertEquals(403, refused.statusCode());
+    assertTrue(
+        !new String(refused.body(), StandardCharsets.UTF_8).contains("Pa55"),
+        "a refusal carries no value");
+
+    // A value the kubelet has not mounted yet: try again later, naming what is missing.
+    Files.delete(mounted.resolve("win-join.1.password"));
+    HttpResponse<byte[]> partial =
+        get("/v1/secrets?deployment=win-join&step=1", "Authorization", bearer);
+    assertEquals(503, partial.statusCode());
+    assertTrue(new String(partial.body(), StandardCharsets.UTF_8).contains("[password]"));
   }
 
   @Test
@@ -840,6 +919,7 @@ class DaemonHttpServerTest {
                 userStatePolicy::offered,
                 access,
                 () -> false,
+                null,
                 null))) {
       int smallPort = limited.listen("127.0.0.1", 0).getPort();
       HttpResponse<String> full =

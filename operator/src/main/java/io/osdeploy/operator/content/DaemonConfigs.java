@@ -31,6 +31,7 @@ public final class DaemonConfigs {
     config.setMulticast(spec.getMulticast());
     config.setBootEnvironment(spec.getBootEnvironment());
     config.setMachineTokenDirectory(DaemonConfig.MACHINE_TOKEN_DIRECTORY);
+    config.setDeploymentSecretsDirectory(DaemonConfig.DEPLOYMENT_SECRETS_DIRECTORY);
     if (spec.getTls() != null) {
       config.setHttpsPort(spec.getTls().port());
       config.setTlsDirectory(DaemonConfig.TLS_DIRECTORY);

@@ -214,12 +214,14 @@ public final class DeploymentContent {
         }
         windowsApplied = wim;
       }
-      if (step.getApplyWindowsSettings() != null && !windowsApplied) {
+      String windowsOnly =
+          step.getApplyWindowsSettings() != null
+              ? "applyWindowsSettings"
+              : step.getJoinDomain() != null ? "joinDomain" : null;
+      if (windowsOnly != null && !windowsApplied) {
         problems.add(
             new StepProblem(
-                i,
-                "applyWindowsSettings",
-                "no Windows image (format Wim) is applied before this step"));
+                i, windowsOnly, "no Windows image (format Wim) is applied before this step"));
       }
     }
     return problems;

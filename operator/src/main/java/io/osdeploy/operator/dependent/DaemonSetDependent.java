@@ -27,6 +27,7 @@ import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.OperatorSettings;
 import io.osdeploy.operator.content.DaemonConfigs;
 import io.osdeploy.operator.reconciler.DistributionPointContext;
+import io.osdeploy.operator.tokens.DeploymentSecretsSecret;
 import io.osdeploy.operator.tokens.MachineTokenSecret;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,7 @@ public class DaemonSetDependent
 
   static final String TLS_VOLUME = "tls";
   static final String TOKEN_KEYS_VOLUME = "machine-tokens";
+  static final String DEPLOYMENT_SECRETS_VOLUME = "deployment-secrets";
 
   public DaemonSetDependent() {
     super(DaemonSet.class);
@@ -121,6 +123,16 @@ public class DaemonSetDependent
             .withNewSecret()
             .withSecretName(MachineTokenSecret.name(dp))
             .withDefaultMode(0440)
+            .endSecret()
+            .build());
+    // Created with the keys; optional all the same, as no pod should wait for it.
+    volumes.add(
+        new VolumeBuilder()
+            .withName(DEPLOYMENT_SECRETS_VOLUME)
+            .withNewSecret()
+            .withSecretName(DeploymentSecretsSecret.name(dp))
+            .withDefaultMode(0440)
+            .withOptional(true)
             .endSecret()
             .build());
     if (dp.getSpec().getTls() != null) {
@@ -262,6 +274,14 @@ public class DaemonSetDependent
           new VolumeMountBuilder()
               .withName(TOKEN_KEYS_VOLUME)
               .withMountPath(config.getMachineTokenDirectory())
+              .withReadOnly(true)
+              .build());
+    }
+    if (config.getDeploymentSecretsDirectory() != null) {
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName(DEPLOYMENT_SECRETS_VOLUME)
+              .withMountPath(config.getDeploymentSecretsDirectory())
               .withReadOnly(true)
               .build());
     }

@@ -11,6 +11,7 @@ import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.auth.MachineToken;
 import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.operator.dependent.DaemonResources;
+import io.osdeploy.operator.tokens.DeploymentSecretsSecret;
 import io.osdeploy.operator.tokens.MachineTokenSecret;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -51,6 +52,10 @@ public final class LocalSite implements AutoCloseable {
   private final byte[] standIn;
   private final String standInSha256;
   private final Map<String, Process> daemons = new HashMap<>();
+
+  /** What keeps each node's copy of its deployment secrets; closed with the site. */
+  private final List<AutoCloseable> mirrors = new java.util.ArrayList<>();
+
   private final List<String> notes = new ArrayList<>();
 
   /**
@@ -159,6 +164,9 @@ public final class LocalSite implements AutoCloseable {
                 + " has no machine-token keys yet; its node signs with a key of its own");
       }
       tokenKeys.put(dp.getMetadata().getName(), keys);
+      // And, kept up to date as the kubelet keeps a mount, the values deployments hand machines.
+      Path secrets = home.resolve("nodes").resolve(node).resolve("deployment-secrets");
+      mirrors.add(DeploymentSecretsSecret.mirror(client, dp, secrets));
       Process p =
           new ProcessBuilder(
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -173,7 +181,8 @@ public final class LocalSite implements AutoCloseable {
                   "--advertise-address="
                       + advertised.getOrDefault(dp.getMetadata().getName(), "127.0.0.1"),
                   "--content-path=" + content,
-                  "--token-keys=" + keys)
+                  "--token-keys=" + keys,
+                  "--deployment-secrets=" + secrets)
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
@@ -319,6 +328,13 @@ public final class LocalSite implements AutoCloseable {
 
   @Override
   public void close() {
+    for (AutoCloseable mirror : mirrors) {
+      try {
+        mirror.close();
+      } catch (Exception e) {
+        // Closing an informer fails only when it is closed already.
+      }
+    }
     for (Process p : daemons.values()) {
       p.destroy();
       try {

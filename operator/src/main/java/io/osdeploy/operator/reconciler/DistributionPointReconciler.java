@@ -18,6 +18,8 @@ import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.DistributionPointStatus;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.auth.DeploymentSecrets;
 import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.OperatorSettings;
@@ -35,6 +37,7 @@ import io.osdeploy.operator.status.ContentReadiness;
 import io.osdeploy.operator.status.DaemonPods;
 import io.osdeploy.operator.status.ResourceEvents;
 import io.osdeploy.operator.status.StatusAggregator;
+import io.osdeploy.operator.tokens.DeploymentSecretsSecret;
 import io.osdeploy.operator.tokens.MachineTokenSecret;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -128,13 +131,79 @@ public class DistributionPointReconciler
                 })
             .withNamespacesInheritedFromController()
             .build();
+    // The deployments that name a distribution point: their Secret values go to its daemons.
+    var deploymentConfig =
+        InformerEventSourceConfiguration.from(TaskSequenceDeployment.class, DistributionPoint.class)
+            .withSecondaryToPrimaryMapper(
+                (TaskSequenceDeployment d) -> distributionPointsOf(d, context))
+            // Progress changes a deployment's status many times a second; only its spec counts.
+            .withOnUpdateFilter(
+                (newer, older) ->
+                    !java.util.Objects.equals(
+                        newer.getMetadata().getGeneration(), older.getMetadata().getGeneration()))
+            .withNamespacesInheritedFromController()
+            .build();
+    var deployments = new InformerEventSource<>(deploymentConfig, context);
     return List.of(
         new InformerEventSource<>(images, context),
         new InformerEventSource<>(peers, context),
         new InformerEventSource<>(pods, context),
-        // The certificate's Secret appearing or changing is seen at once.
+        deployments,
+        // The certificate's Secret, or one a deployment names, appearing or changing is seen at
+        // once.
         References.watchSecrets(
-            context, DistributionPoint.class, DistributionPointReconciler::tlsSecret));
+            context,
+            DistributionPoint.class,
+            DistributionPointReconciler::tlsSecret,
+            (Secret secret) ->
+                deployments
+                    .list(secret.getMetadata().getNamespace())
+                    .filter(
+                        d ->
+                            DeploymentSecrets.of(d.getSpec()).stream()
+                                .anyMatch(e -> e.secret().equals(secret.getMetadata().getName())))
+                    .flatMap(d -> distributionPointsOf(d, context).stream())
+                    .collect(Collectors.toSet())));
+  }
+
+  private static Set<ResourceID> distributionPointsOf(
+      TaskSequenceDeployment d, EventSourceContext<DistributionPoint> context) {
+    if (d.getSpec() == null || d.getSpec().getDistributionPoints() == null) {
+      return Set.of();
+    }
+    String ns = d.getMetadata().getNamespace();
+    return d.getSpec().getDistributionPoints().stream()
+        .map(name -> new ResourceID(name, ns))
+        .collect(Collectors.toSet());
+  }
+
+  /** The Secret values of the deployments that name {@code dp}, from the informer caches. */
+  private static Map<String, String> deploymentSecrets(
+      DistributionPoint dp, Context<DistributionPoint> context) {
+    @SuppressWarnings("unchecked")
+    InformerEventSource<TaskSequenceDeployment, DistributionPoint> deployments =
+        (InformerEventSource<TaskSequenceDeployment, DistributionPoint>)
+            context.eventSourceRetriever().getEventSourceFor(TaskSequenceDeployment.class);
+    String ns = dp.getMetadata().getNamespace();
+    return DeploymentSecretsSecret.desired(
+        dp,
+        deployments.list(ns).toList(),
+        (secret, key) ->
+            References.lookup(context, Secret.class, ns, secret)
+                .map(Secret::getData)
+                .map(data -> data.get(key))
+                .flatMap(DistributionPointReconciler::decoded));
+  }
+
+  private static Optional<String> decoded(String base64) {
+    try {
+      return Optional.of(
+          new String(
+              java.util.Base64.getDecoder().decode(base64),
+              java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   /** The Secrets a distribution point names: its TLS certificate and its PXE password. */
@@ -254,6 +323,7 @@ public class DistributionPointReconciler
     // The keys first: the daemon pods mount them.
     MachineTokenSecret.reconcile(
         context.getClient(), dp, java.time.Instant.now(), MachineTokenKeys.ROTATION);
+    DeploymentSecretsSecret.reconcile(context.getClient(), dp, deploymentSecrets(dp, context));
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     List<String> missing = missingImages(dp, context);

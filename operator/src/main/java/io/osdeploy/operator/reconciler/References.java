@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -29,7 +30,7 @@ public final class References {
       Class<T> referenced,
       Class<P> primary,
       Function<P, List<String>> names) {
-    return watchReferenced(context, referenced, primary, names, null);
+    return watchReferenced(context, referenced, primary, names, null, null);
   }
 
   /**
@@ -46,7 +47,16 @@ public final class References {
   /** As {@link #watchReferenced}, for Secrets, and only those labelled {@link #SECRET_LABEL}. */
   static <P extends HasMetadata> InformerEventSource<Secret, P> watchSecrets(
       EventSourceContext<P> context, Class<P> primary, Function<P, List<String>> names) {
-    return watchReferenced(context, Secret.class, primary, names, SECRET_LABEL + "=true");
+    return watchReferenced(context, Secret.class, primary, names, SECRET_LABEL + "=true", null);
+  }
+
+  /** As {@link #watchSecrets}, also waking the primaries {@code others} finds for a Secret. */
+  static <P extends HasMetadata> InformerEventSource<Secret, P> watchSecrets(
+      EventSourceContext<P> context,
+      Class<P> primary,
+      Function<P, List<String>> names,
+      Function<Secret, Set<ResourceID>> others) {
+    return watchReferenced(context, Secret.class, primary, names, SECRET_LABEL + "=true", others);
   }
 
   private static <P extends HasMetadata, T extends HasMetadata>
@@ -55,7 +65,8 @@ public final class References {
           Class<T> referenced,
           Class<P> primary,
           Function<P, List<String>> names,
-          String labelSelector) {
+          String labelSelector,
+          Function<T, Set<ResourceID>> others) {
     String index = "ref-" + referenced.getSimpleName();
     context
         .getPrimaryCache()
@@ -68,17 +79,23 @@ public final class References {
     var config =
         InformerEventSourceConfiguration.from(referenced, primary)
             .withSecondaryToPrimaryMapper(
-                (T object) ->
-                    context
-                        .getPrimaryCache()
-                        .byIndex(
-                            index,
-                            indexKey(
-                                object.getMetadata().getNamespace(),
-                                object.getMetadata().getName()))
-                        .stream()
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
+                (T object) -> {
+                  Set<ResourceID> woken =
+                      context
+                          .getPrimaryCache()
+                          .byIndex(
+                              index,
+                              indexKey(
+                                  object.getMetadata().getNamespace(),
+                                  object.getMetadata().getName()))
+                          .stream()
+                          .map(ResourceID::fromResource)
+                          .collect(Collectors.toSet());
+                  if (others != null) {
+                    woken.addAll(others.apply(object));
+                  }
+                  return woken;
+                })
             .withNamespacesInheritedFromController()
             .withLabelSelector(labelSelector)
             .build();

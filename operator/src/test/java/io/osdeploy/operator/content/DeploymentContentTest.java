@@ -134,7 +134,10 @@ class DeploymentContentTest {
     settings.setApplyWindowsSettings(new Step.ApplyWindowsSettings());
     TaskSequenceDeployment d = deployment(Delivery.MulticastPreferred);
     Step apply = d.getSpec().getTaskSequence().getSteps().get(0);
-    d.getSpec().getTaskSequence().setSteps(List.of(settings, apply, settings));
+    Step join = new Step();
+    join.setName("join");
+    join.setJoinDomain(new Step.JoinDomain());
+    d.getSpec().getTaskSequence().setSteps(List.of(settings, apply, settings, join));
     Assessment a =
         DeploymentContent.assess(d, Map.of("win11", wim), Map.of("berlin", dp(true, true, true)));
     assertEquals(Assessment.State.STALLED, a.state());
@@ -153,7 +156,18 @@ class DeploymentContentTest {
                     + " come before it"),
         a.message());
     assertTrue(
-        !a.message().contains("steps[2]"), "settings after the image are fine: " + a.message());
+        !a.message().contains("steps[2]") && !a.message().contains("steps[3]"),
+        "settings and a join after the image are fine: " + a.message());
+    d.getSpec().getTaskSequence().setSteps(List.of(join, apply));
+    Assessment early =
+        DeploymentContent.assess(d, Map.of("win11", wim), Map.of("berlin", dp(true, true, true)));
+    assertTrue(
+        early
+            .message()
+            .contains(
+                "spec.taskSequence.steps[0].joinDomain: no Windows image (format Wim) is applied"
+                    + " before this step"),
+        early.message());
 
     Step partition = new Step();
     partition.setName("partition");

@@ -221,6 +221,7 @@ class DeployManifestsIT {
     "get, '', secrets, site, media-password",
     "create, '', secrets, site, ",
     "update, '', secrets, site, dp-daemon-machine-tokens",
+    "update, '', secrets, site, dp-daemon-deployment-secrets",
     "patch, apiextensions.k8s.io, customresourcedefinitions, , osimages.osdeploy.io",
     "watch, apiextensions.k8s.io, customresourcedefinitions, , bootablemedias.osdeploy.io",
     "create, coordination.k8s.io, leases, osdeploy-system, ",

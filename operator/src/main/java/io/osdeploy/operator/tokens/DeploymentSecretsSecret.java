@@ -1,0 +1,180 @@
+package io.osdeploy.operator.tokens;
+
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.auth.DeploymentSecrets;
+import io.osdeploy.operator.dependent.DaemonResources;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Secret holding the values a distribution point's deployments hand to machines ({@link
+ * DeploymentSecrets}): one key per value, {@code <deployment>.<step>.<name>}, copied by the
+ * operator from the Secrets the deployments name, owned by the distribution point. Only its daemon
+ * pods see it, as a mounted volume, and they hand a value only to a targeted machine with its
+ * token. The operator writes the keys and never the values into a log, an event or a status.
+ */
+public final class DeploymentSecretsSecret {
+  private static final Logger log = LoggerFactory.getLogger(DeploymentSecretsSecret.class);
+
+  /** The longest value copied: Windows takes passwords of at most 127 characters. */
+  public static final int MAX_VALUE_CHARS = 256;
+
+  private DeploymentSecretsSecret() {}
+
+  public static String name(DistributionPoint dp) {
+    return DaemonResources.name(dp) + "-deployment-secrets";
+  }
+
+  /**
+   * What the Secret should hold for the deployments that name {@code dp}: every value whose Secret
+   * and key {@code value} finds (by Secret name and key), within {@link #MAX_VALUE_CHARS}.
+   */
+  public static Map<String, String> desired(
+      DistributionPoint dp,
+      Collection<TaskSequenceDeployment> deployments,
+      BiFunction<String, String, Optional<String>> value) {
+    Map<String, String> data = new TreeMap<>();
+    String name = dp.getMetadata().getName();
+    for (TaskSequenceDeployment d : deployments) {
+      if (d.getSpec() == null
+          || d.getSpec().getDistributionPoints() == null
+          || !d.getSpec().getDistributionPoints().contains(name)) {
+        continue;
+      }
+      for (DeploymentSecrets.Entry e : DeploymentSecrets.of(d.getSpec())) {
+        value
+            .apply(e.secret(), e.key())
+            .filter(v -> !v.isEmpty() && v.length() <= MAX_VALUE_CHARS)
+            .ifPresent(v -> data.put(e.entry(d.getMetadata().getName()), v));
+      }
+    }
+    return data;
+  }
+
+  /** Creates the Secret, or updates it when its data differ from {@code data}. */
+  public static void reconcile(
+      KubernetesClient client, DistributionPoint dp, Map<String, String> data) {
+    String ns = dp.getMetadata().getNamespace();
+    Secret current = client.secrets().inNamespace(ns).withName(name(dp)).get();
+    if (current != null && decoded(current).equals(data)) {
+      return;
+    }
+    ObjectMeta meta = DaemonResources.metadata(dp);
+    meta.setName(name(dp));
+    meta.setOwnerReferences(
+        List.of(
+            new OwnerReferenceBuilder()
+                .withApiVersion(dp.getApiVersion())
+                .withKind(dp.getKind())
+                .withName(dp.getMetadata().getName())
+                .withUid(dp.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .build()));
+    Map<String, String> encoded = new TreeMap<>();
+    data.forEach(
+        (k, v) ->
+            encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    Secret desired =
+        new SecretBuilder().withMetadata(meta).withType("Opaque").withData(encoded).build();
+    if (current == null) {
+      client.secrets().inNamespace(ns).resource(desired).create();
+    } else {
+      desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
+      client.secrets().inNamespace(ns).resource(desired).update();
+    }
+    log.info("{}/{}: deployment secrets now {}", ns, name(dp), data.keySet());
+  }
+
+  static Map<String, String> decoded(Secret secret) {
+    Map<String, String> data = new TreeMap<>();
+    if (secret == null || secret.getData() == null) {
+      return data;
+    }
+    secret
+        .getData()
+        .forEach(
+            (k, v) -> {
+              try {
+                data.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8));
+              } catch (IllegalArgumentException e) {
+                data.put(k, "");
+              }
+            });
+    return data;
+  }
+
+  /**
+   * Keeps {@code dir} holding the distribution point's deployment secrets as a pod's mount does
+   * (one file per key, readable by the owner only), for a daemon run outside a pod ({@code
+   * --deployment-secrets}). Closing stops following the Secret.
+   */
+  public static AutoCloseable mirror(KubernetesClient client, DistributionPoint dp, Path dir)
+      throws IOException {
+    Files.createDirectories(dir);
+    SharedIndexInformer<Secret> informer =
+        client
+            .secrets()
+            .inNamespace(dp.getMetadata().getNamespace())
+            .withName(name(dp))
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Secret secret) {
+                    write(dir, decoded(secret));
+                  }
+
+                  @Override
+                  public void onUpdate(Secret older, Secret newer) {
+                    write(dir, decoded(newer));
+                  }
+
+                  @Override
+                  public void onDelete(Secret secret, boolean deletedFinalStateUnknown) {
+                    write(dir, Map.of());
+                  }
+                });
+    return informer::close;
+  }
+
+  private static synchronized void write(Path dir, Map<String, String> data) {
+    try {
+      for (Map.Entry<String, String> e : data.entrySet()) {
+        Path partial = dir.resolve("." + e.getKey() + ".partial");
+        Files.writeString(partial, e.getValue());
+        Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
+        Files.move(partial, dir.resolve(e.getKey()), StandardCopyOption.ATOMIC_MOVE);
+      }
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          if (!data.containsKey(f.getFileName().toString())) {
+            Files.deleteIfExists(f);
+          }
+        }
+      }
+    } catch (IOException e) {
+      log.warn("deployment secrets: cannot write {}: {}", dir, e.getMessage());
+    }
+  }
+}
