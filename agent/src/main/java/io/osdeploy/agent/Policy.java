@@ -1,14 +1,17 @@
 package io.osdeploy.agent;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.osdeploy.api.v1alpha1.Step;
+import io.osdeploy.policy.PolicyDocument;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The policy document a distribution point gives this machine: the deployments offered to it. */
+/**
+ * The policy document a distribution point gives this machine ({@link PolicyDocument}), as the
+ * agent works with it: the deployments offered, each step's content with its defaults filled in.
+ */
 record Policy(List<Offer> deployments) {
   private static final ObjectMapper JSON =
       new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -84,58 +87,59 @@ record Policy(List<Offer> deployments) {
   record Uncompressed(String sha256, long sizeBytes) {}
 
   static Policy parse(byte[] body) throws IOException {
-    JsonNode root = JSON.readTree(body);
+    PolicyDocument document = JSON.readValue(body, PolicyDocument.class);
     List<Offer> offers = new ArrayList<>();
-    for (JsonNode d : root.path("deployments")) {
+    for (PolicyDocument.Offer d : document.deployments()) {
       List<Step> steps = new ArrayList<>();
       List<ImageContent> images = new ArrayList<>();
-      for (JsonNode s : d.path("steps")) {
-        steps.add(JSON.treeToValue(s, Step.class));
-        JsonNode c = s.get("content");
+      for (PolicyDocument.PolicyStep s : d.steps()) {
+        steps.add(s);
+        PolicyDocument.ContentSource c = s.getContent();
         images.add(
             c == null
                 ? null
                 : new ImageContent(
-                    c.path("available").asBoolean(true),
-                    c.path("osImage").asText(null),
-                    c.path("sha256").asText(null),
-                    c.path("sizeBytes").asLong(-1),
-                    c.hasNonNull("unicastUrl") ? c.get("unicastUrl").asText() : null,
-                    c.path("multicast").asBoolean(false),
-                    c.path("format").asText("Partition"),
+                    c.fetchable(),
+                    c.osImage(),
+                    c.sha256(),
+                    c.sizeBytes() == null ? -1 : c.sizeBytes(),
+                    c.unicastUrl(),
+                    c.multicast(),
+                    c.format() == null ? "Partition" : c.format(),
                     uncompressed(c),
-                    c.path("imageIndex").asInt(1)));
+                    c.imageIndex() == null ? 1 : c.imageIndex()));
       }
       offers.add(
           new Offer(
-              d.path("name").asText(),
-              d.path("namespace").asText(null),
-              d.hasNonNull("machineName") ? d.get("machineName").asText() : null,
-              d.path("required").asBoolean(false),
-              d.hasNonNull("deadline") ? d.get("deadline").asText() : null,
-              d.path("deadlinePassed").asBoolean(false),
-              d.path("delivery").asText("MulticastPreferred"),
+              d.name(),
+              d.namespace(),
+              d.machineName(),
+              d.required(),
+              d.deadline(),
+              Boolean.TRUE.equals(d.deadlinePassed()),
+              d.delivery(),
               steps,
               images));
     }
     return new Policy(List.copyOf(offers));
   }
 
-  private static Uncompressed uncompressed(JsonNode content) throws IOException {
-    String compression = content.path("compression").asText("None");
+  private static Uncompressed uncompressed(PolicyDocument.ContentSource content)
+      throws IOException {
+    String compression = content.compression() == null ? "None" : content.compression();
     if ("None".equals(compression)) {
       return null;
     }
-    JsonNode u = content.path("uncompressed");
-    if (!"Zstd".equals(compression) || !u.hasNonNull("sha256") || !u.hasNonNull("sizeBytes")) {
+    PolicyDocument.Uncompressed u = content.uncompressed();
+    if (!"Zstd".equals(compression) || u == null || u.sha256() == null) {
       throw new IOException(
           "policy: image "
-              + content.path("osImage").asText()
+              + content.osImage()
               + ": compression "
               + compression
               + " this agent cannot expand, or without uncompressed.sha256 and sizeBytes");
     }
-    return new Uncompressed(u.get("sha256").asText(), u.get("sizeBytes").asLong());
+    return new Uncompressed(u.sha256(), u.sizeBytes());
   }
 
   Offer find(String name) {

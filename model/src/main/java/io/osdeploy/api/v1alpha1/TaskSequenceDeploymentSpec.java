@@ -99,6 +99,11 @@ public class TaskSequenceDeploymentSpec {
     return delivery;
   }
 
+  /** How images travel, with the default filled in. */
+  public Delivery delivery() {
+    return delivery == null ? Delivery.MulticastPreferred : delivery;
+  }
+
   public void setDelivery(Delivery delivery) {
     this.delivery = delivery;
   }

@@ -28,6 +28,7 @@ import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.daemon.secrets.DeploymentSecretFiles;
+import io.osdeploy.policy.PolicyDocument;
 import io.osdeploy.transfer.wire.JoinTicket;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -264,13 +265,11 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       forbidden(ctx, request, "this machine's token does not cover what was asked");
       return;
     }
-    Map<String, Object> answer =
-        new LinkedHashMap<>(endpoints.policy().apply(MachineAccess.requestOf(token, deployment)));
-    @SuppressWarnings("unchecked")
-    List<Map<String, Object>> offered = (List<Map<String, Object>>) answer.get("deployments");
-    answer.put(
-        "deployments",
-        offered.stream().filter(d -> token.deployments().contains(d.get("name"))).toList());
+    PolicyDocument answer =
+        endpoints
+            .policy()
+            .apply(MachineAccess.requestOf(token, deployment))
+            .onlyThose(token.deployments());
     try {
       Responses.json(ctx, request, JSON.writeValueAsBytes(answer));
     } catch (JsonProcessingException e) {

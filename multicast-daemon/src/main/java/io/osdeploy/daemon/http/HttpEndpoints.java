@@ -11,8 +11,8 @@ import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.daemon.secrets.DeploymentSecretFiles;
 import io.osdeploy.daemon.userstate.UserStateStore;
+import io.osdeploy.policy.PolicyDocument;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
@@ -32,7 +32,7 @@ public record HttpEndpoints(
     BooleanSupplier ready,
     Supplier<NodeStatus> status,
     VerifiedContent content,
-    Function<PolicyRequest, Map<String, Object>> policy,
+    Function<PolicyRequest, PolicyDocument> policy,
     BiFunction<PolicyRequest, Boolean, String> bootScript,
     BiFunction<PolicyRequest, String, PolicyRequest> media,
     Function<AgentReport, CompletableFuture<ProgressCollector.Outcome>> progress,

@@ -8,12 +8,12 @@ import io.osdeploy.api.v1alpha1.Step;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Delivery;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Purpose;
+import io.osdeploy.policy.PolicyDocument;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -193,96 +193,70 @@ public final class PolicyBook {
   }
 
   /** The policy document for {@code request}; {@code endpoint} is this daemon's HTTP base URL. */
-  public Map<String, Object> answer(PolicyRequest request, String endpoint) {
+  public PolicyDocument answer(PolicyRequest request, String endpoint) {
     Published current = published;
-    List<Map<String, Object>> offered = new ArrayList<>();
+    List<PolicyDocument.Offer> offered = new ArrayList<>();
     for (PolicyIndex.Offer o : current.index().offers(request)) {
-      Map<String, Object> offer = offer(o.deployment(), current.images(), endpoint);
-      if (o.machine() != null && o.machine().getName() != null) {
-        // The target entry's name: the computer name Windows settings give the machine.
-        offer.put("machineName", o.machine().getName());
-      }
-      offered.add(offer);
+      // The target entry's name: the computer name Windows settings give the machine.
+      String machineName = o.machine() == null ? null : o.machine().getName();
+      offered.add(offer(o.deployment(), machineName, current.images(), endpoint));
     }
-    Map<String, Object> doc = new LinkedHashMap<>();
-    Map<String, Object> machine = new LinkedHashMap<>();
-    machine.put("mac", request.mac());
-    machine.put("uuid", request.uuid());
-    doc.put("machine", machine);
-    doc.put("source", request.source().name().toLowerCase(java.util.Locale.ROOT));
-    doc.put("deployments", offered);
-    return doc;
+    return new PolicyDocument(
+        new PolicyDocument.Machine(request.mac(), request.uuid()),
+        request.source().name().toLowerCase(java.util.Locale.ROOT),
+        offered);
   }
 
-  private Map<String, Object> offer(
-      TaskSequenceDeployment d, Map<String, OSImage> images, String endpoint) {
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("name", d.getMetadata().getName());
-    o.put("namespace", d.getMetadata().getNamespace());
+  private PolicyDocument.Offer offer(
+      TaskSequenceDeployment d, String machineName, Map<String, OSImage> images, String endpoint) {
     Purpose purpose =
         d.getSpec().getPurpose() == null ? Purpose.Available : d.getSpec().getPurpose();
-    o.put("purpose", purpose.name());
-    o.put("required", purpose == Purpose.Required);
-    o.put("availability", d.getSpec().getAvailability().name());
-    Delivery delivery =
-        d.getSpec().getDelivery() == null ? Delivery.MulticastPreferred : d.getSpec().getDelivery();
-    o.put("delivery", delivery.name());
-    if (d.getSpec().getDeadline() != null) {
-      o.put("deadline", d.getSpec().getDeadline());
-      o.put(
-          "deadlinePassed",
-          OffsetDateTime.parse(d.getSpec().getDeadline()).toInstant().isBefore(Instant.now(clock)));
-    }
-    List<Map<String, Object>> steps = new ArrayList<>();
+    Delivery delivery = d.getSpec().delivery();
+    String deadline = d.getSpec().getDeadline();
+    List<PolicyDocument.PolicyStep> steps = new ArrayList<>();
     for (Step step : d.getSpec().getTaskSequence().getSteps()) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> s = JSON.convertValue(step, LinkedHashMap.class);
+      PolicyDocument.PolicyStep s = JSON.convertValue(step, PolicyDocument.PolicyStep.class);
       if (step.getApplyOperatingSystem() != null) {
-        s.put(
-            "content",
+        s.setContent(
             content(images.get(step.getApplyOperatingSystem().getOsImage()), delivery, endpoint));
       }
       // A package from the distribution points comes the way an image does.
       for (Step.Content pkg :
           java.util.Arrays.asList(step.getApplyDriverPackage(), step.getInstallPackage())) {
         if (pkg != null && pkg.getOsImage() != null) {
-          s.put("content", content(images.get(pkg.getOsImage()), delivery, endpoint));
+          s.setContent(content(images.get(pkg.getOsImage()), delivery, endpoint));
         }
       }
       steps.add(s);
     }
-    o.put("steps", steps);
-    return o;
+    return new PolicyDocument.Offer(
+        d.getMetadata().getName(),
+        d.getMetadata().getNamespace(),
+        machineName,
+        purpose.name(),
+        purpose == Purpose.Required,
+        d.getSpec().getAvailability().name(),
+        delivery.name(),
+        deadline,
+        deadline == null
+            ? null
+            : OffsetDateTime.parse(deadline).toInstant().isBefore(Instant.now(clock)),
+        steps);
   }
 
-  private Map<String, Object> content(OSImage image, Delivery delivery, String endpoint) {
-    Map<String, Object> c = new LinkedHashMap<>();
+  private PolicyDocument.ContentSource content(OSImage image, Delivery delivery, String endpoint) {
     if (image == null) {
-      c.put("available", false);
-      return c;
+      return PolicyDocument.ContentSource.unavailable();
     }
-    c.put("osImage", image.getMetadata().getName());
-    c.put("format", image.getSpec().format().name());
-    if (image.getSpec().format() == OSImageSpec.Format.Wim) {
-      c.put("imageIndex", image.getSpec().imageIndex());
-    }
-    c.put("sha256", image.getSpec().getSha256().toLowerCase(java.util.Locale.ROOT));
+    String name = image.getMetadata().getName();
+    boolean wim = image.getSpec().format() == OSImageSpec.Format.Wim;
     // An image without spec.sizeBytes has the size of the copy this node verified, so that the
     // agent can check it fits before it writes.
     Long size = image.getSpec().getSizeBytes();
-    c.put("sizeBytes", size != null ? size : verifiedSizes.apply(image.getMetadata().getName()));
     OSImageSpec.Uncompressed expanded = image.getSpec().getUncompressed();
-    if (image.getSpec().compression() != OSImageSpec.Compression.None && expanded != null) {
-      // What travels is compressed; the agent checks what it writes against this too.
-      c.put("compression", image.getSpec().compression().name());
-      c.put(
-          "uncompressed",
-          Map.of(
-              "sha256",
-              expanded.getSha256().toLowerCase(java.util.Locale.ROOT),
-              "sizeBytes",
-              expanded.getSizeBytes()));
-    }
+    // What travels is compressed; the agent checks what it writes against the expanded form too.
+    boolean compressed =
+        image.getSpec().compression() != OSImageSpec.Compression.None && expanded != null;
     boolean multicast =
         multicastEnabled
             && delivery != Delivery.Unicast
@@ -292,11 +266,20 @@ public final class PolicyBook {
         delivery != Delivery.MulticastOnly
             && !ImageMulticast.multicastOnly(image.getSpec().getMulticast())
             && (unicastFallback || !multicast);
-    c.put("unicastUrl", unicast ? endpoint + "/content/" + image.getMetadata().getName() : null);
-    c.put("multicast", multicast);
-    c.put(
-        "multicastJoinUrl",
-        multicast ? endpoint + "/v1/multicast/join?image=" + image.getMetadata().getName() : null);
-    return c;
+    return new PolicyDocument.ContentSource(
+        null,
+        name,
+        image.getSpec().format().name(),
+        wim ? image.getSpec().imageIndex() : null,
+        image.getSpec().getSha256().toLowerCase(java.util.Locale.ROOT),
+        size != null ? size : verifiedSizes.apply(name),
+        compressed ? image.getSpec().compression().name() : null,
+        compressed
+            ? new PolicyDocument.Uncompressed(
+                expanded.getSha256().toLowerCase(java.util.Locale.ROOT), expanded.getSizeBytes())
+            : null,
+        unicast ? endpoint + "/content/" + name : null,
+        multicast,
+        multicast ? endpoint + "/v1/multicast/join?image=" + name : null);
   }
 }

@@ -110,7 +110,11 @@ class DaemonHttpServerTest {
         ready::get,
         () -> status,
         image -> image.equals("win11") ? Optional.of(win11) : Optional.empty(),
-        request -> java.util.Map.of("deployments", List.of(), "mac", request.mac()),
+        request ->
+            new io.osdeploy.policy.PolicyDocument(
+                new io.osdeploy.policy.PolicyDocument.Machine(request.mac(), null),
+                "pxe",
+                List.of()),
         (request, secure) ->
             "#!ipxe\necho "
                 + request.source()
@@ -905,7 +909,7 @@ class DaemonHttpServerTest {
                 ready::get,
                 () -> null,
                 image -> Optional.empty(),
-                request -> Map.of(),
+                request -> new io.osdeploy.policy.PolicyDocument(null, "pxe", List.of()),
                 (request, secure) -> "",
                 (request, media) -> request,
                 report -> CompletableFuture.completedFuture(ProgressCollector.Outcome.ACCEPTED),

@@ -66,8 +66,13 @@ class PolicyBookTest {
 
   @SuppressWarnings("unchecked")
   private static List<Map<String, Object>> deployments(PolicyBook book) {
+    // As the agent receives it: the typed document, written as JSON.
     return (List<Map<String, Object>>)
-        book.answer(new PolicyRequest(MAC, null, PolicyRequest.Source.PXE, null), "http://dp:9080")
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .convertValue(
+                book.answer(
+                    new PolicyRequest(MAC, null, PolicyRequest.Source.PXE, null), "http://dp:9080"),
+                Map.class)
             .get("deployments");
   }
 

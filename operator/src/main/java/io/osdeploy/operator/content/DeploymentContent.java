@@ -74,10 +74,7 @@ public final class DeploymentContent {
       TaskSequenceDeployment deployment,
       Map<String, OSImage> images,
       Map<String, DistributionPoint> dps) {
-    Delivery delivery =
-        deployment.getSpec().getDelivery() == null
-            ? Delivery.MulticastPreferred
-            : deployment.getSpec().getDelivery();
+    Delivery delivery = deployment.getSpec().delivery();
     List<String> stalled = new ArrayList<>();
     String stalledReason = null;
     List<String> waiting = new ArrayList<>();

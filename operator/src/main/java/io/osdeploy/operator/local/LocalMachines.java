@@ -202,8 +202,12 @@ final class LocalMachines {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try {
-        String body = MachinePolicy.fetch(http, endpoint, "source=client&mac=" + mac);
-        if (body.contains("\"" + name + "\"")) {
+        io.osdeploy.policy.PolicyDocument policy =
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(
+                    MachinePolicy.fetch(http, endpoint, "source=client&mac=" + mac),
+                    io.osdeploy.policy.PolicyDocument.class);
+        if (policy.deployments().stream().anyMatch(d -> d.name().equals(name))) {
           return true;
         }
       } catch (IOException e) {
