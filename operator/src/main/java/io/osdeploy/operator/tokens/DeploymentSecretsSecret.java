@@ -1,9 +1,6 @@
 package io.osdeploy.operator.tokens;
 
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -12,14 +9,11 @@ import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.auth.DeploymentSecrets;
 import io.osdeploy.operator.dependent.DaemonResources;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Base64;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -33,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * operator from the Secrets the deployments name, owned by the distribution point. Only its daemon
  * pods see it, as a mounted volume, and they hand a value only to a targeted machine with its
  * token. The operator writes the keys and never the values into a log, an event or a status.
+ *
+ * <p>The keys follow the deployment's current steps. While a newer generation that moved a step is
+ * not Ready, daemons still serve the older one, whose machines are told to try again (503) for a
+ * value filed under the new step number until the newer generation is published.
  */
 public final class DeploymentSecretsSecret {
   private static final Logger log = LoggerFactory.getLogger(DeploymentSecretsSecret.class);
@@ -75,54 +73,20 @@ public final class DeploymentSecretsSecret {
   /** Creates the Secret, or updates it when its data differ from {@code data}. */
   public static void reconcile(
       KubernetesClient client, DistributionPoint dp, Map<String, String> data) {
-    String ns = dp.getMetadata().getNamespace();
-    Secret current = client.secrets().inNamespace(ns).withName(name(dp)).get();
+    Secret current = OwnedSecret.read(client, dp, name(dp));
     if (current != null && decoded(current).equals(data)) {
       return;
     }
-    ObjectMeta meta = DaemonResources.metadata(dp);
-    meta.setName(name(dp));
-    meta.setOwnerReferences(
-        List.of(
-            new OwnerReferenceBuilder()
-                .withApiVersion(dp.getApiVersion())
-                .withKind(dp.getKind())
-                .withName(dp.getMetadata().getName())
-                .withUid(dp.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build()));
-    Map<String, String> encoded = new TreeMap<>();
-    data.forEach(
-        (k, v) ->
-            encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-    Secret desired =
-        new SecretBuilder().withMetadata(meta).withType("Opaque").withData(encoded).build();
-    if (current == null) {
-      client.secrets().inNamespace(ns).resource(desired).create();
-    } else {
-      desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
-      client.secrets().inNamespace(ns).resource(desired).update();
-    }
-    log.info("{}/{}: deployment secrets now {}", ns, name(dp), data.keySet());
+    OwnedSecret.write(client, dp, name(dp), current, data);
+    log.info(
+        "{}/{}: deployment secrets now {}",
+        dp.getMetadata().getNamespace(),
+        name(dp),
+        data.keySet());
   }
 
   static Map<String, String> decoded(Secret secret) {
-    Map<String, String> data = new TreeMap<>();
-    if (secret == null || secret.getData() == null) {
-      return data;
-    }
-    secret
-        .getData()
-        .forEach(
-            (k, v) -> {
-              try {
-                data.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8));
-              } catch (IllegalArgumentException e) {
-                data.put(k, "");
-              }
-            });
-    return data;
+    return new TreeMap<>(OwnedSecret.decoded(secret));
   }
 
   /**

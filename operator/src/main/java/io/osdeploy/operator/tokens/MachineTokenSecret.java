@@ -1,18 +1,12 @@
 package io.osdeploy.operator.tokens;
 
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.auth.MachineTokenKeys;
 import io.osdeploy.operator.dependent.DaemonResources;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,30 +36,10 @@ public final class MachineTokenSecret {
     if (next == keys && current != null) {
       return keys;
     }
-    ObjectMeta meta = DaemonResources.metadata(dp);
-    meta.setName(name(dp));
-    meta.setOwnerReferences(
-        java.util.List.of(
-            new OwnerReferenceBuilder()
-                .withApiVersion(dp.getApiVersion())
-                .withKind(dp.getKind())
-                .withName(dp.getMetadata().getName())
-                .withUid(dp.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build()));
-    Map<String, String> data = new LinkedHashMap<>();
-    next.forEach(
-        (k, v) ->
-            data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.US_ASCII))));
-    Secret desired =
-        new SecretBuilder().withMetadata(meta).withType("Opaque").withData(data).build();
+    OwnedSecret.write(client, dp, name(dp), current, next);
     if (current == null) {
-      client.secrets().inNamespace(ns).resource(desired).create();
       log.info("{}/{}: machine-token keys created ({})", ns, name(dp), next.keySet());
     } else {
-      desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
-      client.secrets().inNamespace(ns).resource(desired).update();
       log.info("{}/{}: machine-token keys rotated, now {}", ns, name(dp), next.keySet());
     }
     return next;
@@ -108,20 +82,6 @@ public final class MachineTokenSecret {
   }
 
   private static Map<String, String> decoded(Secret secret) {
-    if (secret == null || secret.getData() == null) {
-      return Map.of();
-    }
-    Map<String, String> keys = new LinkedHashMap<>();
-    secret
-        .getData()
-        .forEach(
-            (k, v) -> {
-              try {
-                keys.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.US_ASCII));
-              } catch (IllegalArgumentException e) {
-                keys.put(k, "");
-              }
-            });
-    return keys;
+    return OwnedSecret.decoded(secret);
   }
 }
