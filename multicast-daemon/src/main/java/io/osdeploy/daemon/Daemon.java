@@ -21,6 +21,7 @@ import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
 import io.osdeploy.daemon.http.HttpEndpoints;
 import io.osdeploy.daemon.http.TlsMaterial;
+import io.osdeploy.daemon.metrics.DaemonMeters;
 import io.osdeploy.daemon.metrics.DaemonMetrics;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
 import io.osdeploy.daemon.multicast.MulticastImage;
@@ -128,6 +129,10 @@ public final class Daemon implements AutoCloseable {
   private final CaptureStore captures = new CaptureStore(policy);
 
   private final MachineTokens tokens = new MachineTokens();
+
+  /** What {@code /metrics} shows: the counters of {@link #metrics()}, the JVM's, histograms. */
+  private final DaemonMeters meters = new DaemonMeters(this::metrics);
+
   private final MachineAccess access = new MachineAccess(tokens, policy);
 
   /** The key directory of the command line, overriding the configuration's; null: none given. */
@@ -168,7 +173,7 @@ public final class Daemon implements AutoCloseable {
                 this::progress,
                 mediaPasswords,
                 this::joinMulticast,
-                () -> metrics().render(),
+                meters::scrape,
                 userState,
                 this::bootFile,
                 policy::offered,
@@ -178,7 +183,8 @@ public final class Daemon implements AutoCloseable {
                   return current != null && current.isTlsRequired();
                 },
                 new HttpEndpoints.Captures(captures, this::captureBaseUrl, settings.node()),
-                deploymentSecrets));
+                deploymentSecrets,
+                meters::requestServed));
     captures.onKept(
         kept -> {
           ProgressCollector collector = progress;
@@ -399,6 +405,7 @@ public final class Daemon implements AutoCloseable {
       try {
         multicast =
             new MulticastSessions(MulticastSettings.from(m), multicastInterface(), this::catalog);
+        multicast.onSessionEnd(meters::sessionEnded);
         log.info("multicast enabled on {}", multicastInterface().getName());
         prepareMulticast();
       } catch (IllegalArgumentException | IOException e) {
@@ -857,6 +864,7 @@ public final class Daemon implements AutoCloseable {
       reporter.close();
     }
     http.close();
+    meters.close();
     mediaPasswords.close();
     synchronized (this) {
       stopPxe();

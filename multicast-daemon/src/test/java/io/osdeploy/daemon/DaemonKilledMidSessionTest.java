@@ -315,7 +315,7 @@ class DaemonKilledMidSessionTest {
       return metrics
           .lines()
           .filter(l -> l.startsWith("osdeploy_multicast_bytes_sent_total "))
-          .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim()))
+          .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim()))
           .findFirst()
           .orElse(0);
     }

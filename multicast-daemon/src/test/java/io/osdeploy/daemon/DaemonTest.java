@@ -229,16 +229,25 @@ class DaemonTest {
             .orElse("")
             .startsWith("text/plain; version=0.0.4"));
     String text = new String(metrics.body(), java.nio.charset.StandardCharsets.UTF_8);
-    assertTrue(text.contains("osdeploy_multicast_clients_joined_total 1\n"), text);
-    assertTrue(text.contains("osdeploy_multicast_joins_refused_total 1\n"), text);
-    assertTrue(text.contains("osdeploy_images{state=\"Verified\"} 1\n"), text);
+    assertTrue(text.contains("osdeploy_multicast_clients_joined_total 1.0\n"), text);
+    assertTrue(text.contains("osdeploy_multicast_joins_refused_total 1.0\n"), text);
+    assertTrue(text.contains("osdeploy_images{state=\"Verified\"} 1.0\n"), text);
     long sent =
         text.lines()
             .filter(l -> l.startsWith("osdeploy_multicast_bytes_sent_total "))
-            .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1)))
+            .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1)))
             .findFirst()
             .orElse(0);
     assertTrue(sent >= IMAGE.length, "bytes sent " + sent);
+    // Once the sender has heard every receiver verify, the session's time is in its histogram.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                new String(get("/metrics").body(), java.nio.charset.StandardCharsets.UTF_8)
+                    .contains(
+                        "osdeploy_multicast_session_duration_seconds_count{reason=\"all_verified\"}"
+                            + " 1\n"));
   }
 
   @Test

@@ -150,6 +150,9 @@ public final class DaemonHttpServer implements AutoCloseable {
                       ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                     }
                     ch.pipeline().addLast(new HttpServerCodec());
+                    if (endpoints.requestTimes() != null) {
+                      ch.pipeline().addLast(new RequestTimer(endpoints.requestTimes()));
+                    }
                     if (endpoints.userState() != null) {
                       // Before the aggregator: user state archives stream to disk.
                       ch.pipeline()

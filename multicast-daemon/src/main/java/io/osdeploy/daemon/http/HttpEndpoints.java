@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * state store for user state (null: none); the files of the boot environment this node serves; the
  * deployments offered to a machine that identifies itself, and what its token lets it do; whether
  * plain HTTP is off for machines (spec.tls.required); where captureImage steps upload (null:
- * nowhere); the Secret values deployments hand their machines (null: none).
+ * nowhere); the Secret values deployments hand their machines (null: none); what is told each
+ * request's route, status and time (null: nothing).
  */
 public record HttpEndpoints(
     BooleanSupplier ready,
@@ -45,7 +46,14 @@ public record HttpEndpoints(
     MachineAccess access,
     BooleanSupplier tlsRequired,
     Captures captures,
-    DeploymentSecretFiles secrets) {
+    DeploymentSecretFiles secrets,
+    RequestTimes requestTimes) {
+  /** Told of each request served: its path, the response's status and how long it took. */
+  @FunctionalInterface
+  public interface RequestTimes {
+    void served(String path, int status, long nanos);
+  }
+
   /** The capture store, where this daemon is reached (for a capture's URL) and its node's name. */
   public record Captures(
       io.osdeploy.daemon.capture.CaptureStore store, Supplier<String> baseUrl, String node) {}

@@ -97,136 +97,90 @@ public final class MulticastSender implements SessionSender {
         SenderSecrets secrets,
         double rateMbps,
         int expectedReceivers) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          secrets,
-          false,
-          rateMbps,
-          WireFormat.DEFAULT_BLOCK_SIZE,
-          WireFormat.DEFAULT_BLOCKS_PER_SECTION,
-          WireFormat.DEFAULT_FEC_GROUP_BLOCKS,
-          expectedReceivers,
-          Duration.ofSeconds(2),
-          Duration.ofMillis(60),
-          3,
-          Duration.ofSeconds(10),
-          Duration.ofMinutes(30));
+      return builder(group, iface, sessionId, secrets, rateMbps, expectedReceivers).build();
     }
 
-    public Config withEncrypt(boolean value) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          secrets,
-          value,
-          rateMbps,
-          blockSize,
-          blocksPerSection,
-          fecGroupBlocks,
-          expectedReceivers,
-          readyWait,
-          collectWindow,
-          quietWindowsToEnd,
-          straggleTimeout,
-          maxDuration);
+    /** A builder holding the defaults, to change some of them. */
+    public static Builder builder(
+        InetSocketAddress group,
+        NetworkInterface iface,
+        int sessionId,
+        SenderSecrets secrets,
+        double rateMbps,
+        int expectedReceivers) {
+      Builder b = new Builder();
+      b.group = group;
+      b.iface = iface;
+      b.sessionId = sessionId;
+      b.secrets = secrets;
+      b.rateMbps = rateMbps;
+      b.expectedReceivers = expectedReceivers;
+      return b;
     }
 
-    public Config withRateMbps(double value) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          secrets,
-          encrypt,
-          value,
-          blockSize,
-          blocksPerSection,
-          fecGroupBlocks,
-          expectedReceivers,
-          readyWait,
-          collectWindow,
-          quietWindowsToEnd,
-          straggleTimeout,
-          maxDuration);
-    }
+    /** The settings a session sender runs with, the protocol's defaults unless set. */
+    public static final class Builder {
+      private InetSocketAddress group;
+      private NetworkInterface iface;
+      private int sessionId;
+      private SenderSecrets secrets;
+      private boolean encrypt;
+      private double rateMbps;
+      private int blockSize = WireFormat.DEFAULT_BLOCK_SIZE;
+      private int blocksPerSection = WireFormat.DEFAULT_BLOCKS_PER_SECTION;
+      private int fecGroupBlocks = WireFormat.DEFAULT_FEC_GROUP_BLOCKS;
+      private int expectedReceivers;
+      private Duration readyWait = Duration.ofSeconds(2);
+      private Duration collectWindow = Duration.ofMillis(60);
+      private int quietWindowsToEnd = 3;
+      private Duration straggleTimeout = Duration.ofSeconds(10);
+      private Duration maxDuration = Duration.ofMinutes(30);
 
-    public Config withFecGroupBlocks(int value) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          secrets,
-          encrypt,
-          rateMbps,
-          blockSize,
-          blocksPerSection,
-          value,
-          expectedReceivers,
-          readyWait,
-          collectWindow,
-          quietWindowsToEnd,
-          straggleTimeout,
-          maxDuration);
-    }
+      private Builder() {}
 
-    public Config withReadyWait(Duration value) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          secrets,
-          encrypt,
-          rateMbps,
-          blockSize,
-          blocksPerSection,
-          fecGroupBlocks,
-          expectedReceivers,
-          value,
-          collectWindow,
-          quietWindowsToEnd,
-          straggleTimeout,
-          maxDuration);
-    }
+      public Builder encrypt(boolean value) {
+        encrypt = value;
+        return this;
+      }
 
-    public Config withStraggleTimeout(Duration value) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          secrets,
-          encrypt,
-          rateMbps,
-          blockSize,
-          blocksPerSection,
-          fecGroupBlocks,
-          expectedReceivers,
-          readyWait,
-          collectWindow,
-          quietWindowsToEnd,
-          value,
-          maxDuration);
-    }
+      public Builder fecGroupBlocks(int value) {
+        fecGroupBlocks = value;
+        return this;
+      }
 
-    public Config withMaxDuration(Duration value) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          secrets,
-          encrypt,
-          rateMbps,
-          blockSize,
-          blocksPerSection,
-          fecGroupBlocks,
-          expectedReceivers,
-          readyWait,
-          collectWindow,
-          quietWindowsToEnd,
-          straggleTimeout,
-          value);
+      public Builder readyWait(Duration value) {
+        readyWait = value;
+        return this;
+      }
+
+      public Builder straggleTimeout(Duration value) {
+        straggleTimeout = value;
+        return this;
+      }
+
+      public Builder maxDuration(Duration value) {
+        maxDuration = value;
+        return this;
+      }
+
+      public Config build() {
+        return new Config(
+            group,
+            iface,
+            sessionId,
+            secrets,
+            encrypt,
+            rateMbps,
+            blockSize,
+            blocksPerSection,
+            fecGroupBlocks,
+            expectedReceivers,
+            readyWait,
+            collectWindow,
+            quietWindowsToEnd,
+            straggleTimeout,
+            maxDuration);
+      }
     }
   }
 

@@ -386,9 +386,10 @@ public final class MulticastSessions implements AutoCloseable {
       s.timer.cancel(false);
     }
     MulticastSender.Config config =
-        MulticastSender.Config.defaults(
+        MulticastSender.Config.builder(
                 s.address(), iface, s.id, s.secrets, settings.maxRateMbps(), s.clients.size())
-            .withEncrypt(s.image.encrypt());
+            .encrypt(s.image.encrypt())
+            .build();
     try {
       s.sender = senders.start(config, s.image);
     } catch (Exception e) {
@@ -401,6 +402,7 @@ public final class MulticastSessions implements AutoCloseable {
       return;
     }
     sessionsStarted++;
+    s.startedNanos = System.nanoTime();
     LOG.info(
         "multicast session start session={} image={} clients={} why={}",
         Integer.toUnsignedString(s.id),
@@ -408,6 +410,14 @@ public final class MulticastSessions implements AutoCloseable {
         s.clients.size(),
         why);
     s.sender.result().whenComplete((r, e) -> timers.execute(() -> finished(s, r, e)));
+  }
+
+  /** Told how each started session ended ({@code SessionEnd.Reason} name, or "error") and when. */
+  private volatile java.util.function.BiConsumer<String, java.time.Duration> onSessionEnd =
+      (reason, took) -> {};
+
+  public void onSessionEnd(java.util.function.BiConsumer<String, java.time.Duration> listener) {
+    this.onSessionEnd = listener;
   }
 
   private void finished(Session s, MulticastSender.Result r, Throwable e) {
@@ -421,6 +431,9 @@ public final class MulticastSessions implements AutoCloseable {
       naksDone += s.sender.naksReceived();
       s.sender.rejectedByReason().forEach((k, n) -> rejectedDone.merge(k, n, Long::sum));
       end(s);
+      onSessionEnd.accept(
+          r == null ? "error" : r.reason().name(),
+          java.time.Duration.ofNanos(System.nanoTime() - s.startedNanos));
       LOG.info(
           "multicast session end session={} image={} reason={} freed={}:{}",
           Integer.toUnsignedString(s.id),
@@ -465,6 +478,7 @@ public final class MulticastSessions implements AutoCloseable {
     Instant startsBy;
     ScheduledFuture<?> timer;
     SessionSender sender;
+    long startedNanos;
 
     Session(
         int id,

@@ -1,5 +1,6 @@
 package io.osdeploy.daemon.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -166,8 +167,12 @@ class DaemonHttpServerTest {
         access,
         tlsRequired::get,
         new HttpEndpoints.Captures(captures, () -> "http://127.0.0.1:" + port, "node-a"),
-        secrets);
+        secrets,
+        (path, status, nanos) -> served.add(path + " " + status));
   }
+
+  /** "path status" of each request the server timed. */
+  private final List<String> served = new CopyOnWriteArrayList<>();
 
   private final io.osdeploy.daemon.secrets.DeploymentSecretFiles secrets =
       new io.osdeploy.daemon.secrets.DeploymentSecretFiles();
@@ -924,6 +929,7 @@ class DaemonHttpServerTest {
                 access,
                 () -> false,
                 null,
+                null,
                 null))) {
       int smallPort = limited.listen("127.0.0.1", 0).getPort();
       HttpResponse<String> full =
@@ -1219,6 +1225,18 @@ class DaemonHttpServerTest {
     assertEquals(200, metrics.statusCode());
     assertEquals("text/plain; version=0.0.4; charset=utf-8", header(metrics, "Content-Type"));
     assertEquals("osdeploy_test_total 7\n", new String(metrics.body(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void eachRequestIsTimedOnceItsResponseIsWrittenDownloadsIncluded() throws Exception {
+    served.clear();
+    assertEquals(200, get("/healthz").statusCode());
+    HttpResponse<byte[]> image = get("/content/win11");
+    assertEquals(200, image.statusCode());
+    assertEquals(BYTES.length, image.body().length);
+    assertEquals(404, get("/nothing-here").statusCode());
+    await().atMost(java.time.Duration.ofSeconds(5)).until(() -> served.size() >= 3);
+    assertEquals(List.of("/healthz 200", "/content/win11 200", "/nothing-here 404"), served);
   }
 
   @Test

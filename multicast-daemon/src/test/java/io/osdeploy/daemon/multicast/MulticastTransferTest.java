@@ -486,14 +486,15 @@ class MulticastTransferTest {
     Duration lostAfter = Duration.ofMillis(800);
     MulticastReceiver receiver =
         new MulticastReceiver(
-            MulticastReceiver.Config.defaults(
+            MulticastReceiver.Config.builder(
                     group,
                     lo,
                     session,
                     101,
                     secrets.receiver(101),
                     SectionDigests.compute(imageFile, image.length, 1400, blocksPerSection))
-                .withSenderLostTimeout(lostAfter),
+                .senderLostTimeout(lostAfter)
+                .build(),
             dir.resolve("received"));
     SessionCodec sender = SessionCodec.forSender(secrets, session, false);
     try (MulticastSocket socket = new MulticastSocket()) {
@@ -627,17 +628,18 @@ class MulticastTransferTest {
           futures.add(receivers.get(i).start());
         }
         MulticastSender.Config config =
-            MulticastSender.Config.defaults(
+            MulticastSender.Config.builder(
                     group,
                     lo,
                     session,
                     secrets,
                     rateMbps,
                     Math.min(lateFrom, filters.length) + extraExpected)
-                .withEncrypt(encrypt)
-                .withFecGroupBlocks(fecGroupBlocks)
-                .withReadyWait(Duration.ofMillis(500))
-                .withStraggleTimeout(Duration.ofSeconds(2));
+                .encrypt(encrypt)
+                .fecGroupBlocks(fecGroupBlocks)
+                .readyWait(Duration.ofMillis(500))
+                .straggleTimeout(Duration.ofSeconds(2))
+                .build();
         try (MulticastSender sender = new MulticastSender(config, image, sha256, "image.wim")) {
           CompletableFuture<MulticastSender.Result> done = sender.start();
           if (lateFrom < receivers.size()) {
@@ -678,23 +680,13 @@ class MulticastTransferTest {
       boolean encrypt,
       Path dir,
       byte[] expectedSha256) {
-    MulticastReceiver.Config base =
-        MulticastReceiver.Config.defaults(
-            group, lo, session, 100 + i, secrets.receiver(100 + i), digests);
     return new MulticastReceiver(
-        new MulticastReceiver.Config(
-            group,
-            lo,
-            session,
-            100 + i,
-            base.secrets(),
-            digests,
-            encrypt,
-            base.nakBackoffMax(),
-            base.idleTimeout(),
-            base.senderLostTimeout(),
-            filter,
-            expectedSha256),
+        MulticastReceiver.Config.builder(
+                group, lo, session, 100 + i, secrets.receiver(100 + i), digests)
+            .encrypted(encrypt)
+            .dropFilter(filter)
+            .expectedSha256(expectedSha256)
+            .build(),
         dir.resolve("received-" + i));
   }
 

@@ -41,21 +41,27 @@ class MonitoringPackTest {
   private static Set<String> exported() {
     OperatorMetrics operator = OperatorMetrics.create();
     ResourceGauges.register(operator.registry(), List::of, List::of, List::of, List::of);
-    String daemon =
+    DaemonMetrics daemon =
         new DaemonMetrics(
-                List.of(new ImageState("win11", "a".repeat(64), ImageState.Phase.Verified)),
-                null,
-                null,
-                null,
-                Map.of("accepted", 1L),
-                0,
-                0,
-                null,
-                Map.of(),
-                0)
-            .render();
+            List.of(new ImageState("win11", "a".repeat(64), ImageState.Phase.Verified)),
+            null,
+            null,
+            null,
+            Map.of("accepted", 1L),
+            0,
+            0,
+            null,
+            Map.of(),
+            0);
+    String daemonText;
+    try (io.osdeploy.daemon.metrics.DaemonMeters meters =
+        new io.osdeploy.daemon.metrics.DaemonMeters(() -> daemon)) {
+      meters.requestServed("/content/win11", 200, 1_000_000);
+      meters.sessionEnded("ALL_VERIFIED", java.time.Duration.ofSeconds(30));
+      daemonText = meters.scrape();
+    }
     Set<String> names = new TreeSet<>();
-    for (String text : List.of(operator.scrape(), daemon)) {
+    for (String text : List.of(operator.scrape(), daemonText)) {
       for (String line : text.lines().toList()) {
         if (line.startsWith("# TYPE ")) {
           // A family is exported even before it has a series (a counter by reason, no reason yet).

@@ -118,19 +118,16 @@ public final class MulticastReceiver implements AutoCloseable {
 
     /** A receiver for what the control endpoint handed out, on {@code iface}. */
     public static Config fromTicket(JoinTicket ticket, NetworkInterface iface) {
-      return new Config(
-          new InetSocketAddress(ticket.group(), ticket.port()),
-          iface,
-          (int) ticket.sessionId(),
-          (int) ticket.sourceId(),
-          ticket.receiverSecrets(),
-          ticket.sections(),
-          ticket.encrypted(),
-          Duration.ofMillis(40),
-          Duration.ofMillis(250),
-          SENDER_LOST_TIMEOUT,
-          DataDropFilter.NONE,
-          HexFormat.of().parseHex(ticket.sha256()));
+      return builder(
+              new InetSocketAddress(ticket.group(), ticket.port()),
+              iface,
+              (int) ticket.sessionId(),
+              (int) ticket.sourceId(),
+              ticket.receiverSecrets(),
+              ticket.sections())
+          .encrypted(ticket.encrypted())
+          .expectedSha256(HexFormat.of().parseHex(ticket.sha256()))
+          .build();
     }
 
     public static Config defaults(
@@ -140,51 +137,79 @@ public final class MulticastReceiver implements AutoCloseable {
         int sourceId,
         ReceiverSecrets secrets,
         SectionDigests sections) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          sourceId,
-          secrets,
-          sections,
-          false,
-          Duration.ofMillis(40),
-          Duration.ofMillis(250),
-          SENDER_LOST_TIMEOUT,
-          DataDropFilter.NONE,
-          null);
+      return builder(group, iface, sessionId, sourceId, secrets, sections).build();
     }
 
-    public Config withDropFilter(DataDropFilter filter) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          sourceId,
-          secrets,
-          sections,
-          encrypted,
-          nakBackoffMax,
-          idleTimeout,
-          senderLostTimeout,
-          filter,
-          expectedSha256);
+    /** A builder holding the defaults, to change some of them. */
+    public static Builder builder(
+        InetSocketAddress group,
+        NetworkInterface iface,
+        int sessionId,
+        int sourceId,
+        ReceiverSecrets secrets,
+        SectionDigests sections) {
+      Builder b = new Builder();
+      b.group = group;
+      b.iface = iface;
+      b.sessionId = sessionId;
+      b.sourceId = sourceId;
+      b.secrets = secrets;
+      b.sections = sections;
+      return b;
     }
 
-    public Config withSenderLostTimeout(Duration value) {
-      return new Config(
-          group,
-          iface,
-          sessionId,
-          sourceId,
-          secrets,
-          sections,
-          encrypted,
-          nakBackoffMax,
-          idleTimeout,
-          value,
-          dropFilter,
-          expectedSha256);
+    /** The settings a receiver runs with, the defaults unless set. */
+    public static final class Builder {
+      private InetSocketAddress group;
+      private NetworkInterface iface;
+      private int sessionId;
+      private int sourceId;
+      private ReceiverSecrets secrets;
+      private SectionDigests sections;
+      private boolean encrypted;
+      private Duration nakBackoffMax = Duration.ofMillis(40);
+      private Duration idleTimeout = Duration.ofMillis(250);
+      private Duration senderLostTimeout = SENDER_LOST_TIMEOUT;
+      private DataDropFilter dropFilter = DataDropFilter.NONE;
+      private byte[] expectedSha256;
+
+      private Builder() {}
+
+      public Builder encrypted(boolean value) {
+        encrypted = value;
+        return this;
+      }
+
+      public Builder senderLostTimeout(Duration value) {
+        senderLostTimeout = value;
+        return this;
+      }
+
+      public Builder dropFilter(DataDropFilter value) {
+        dropFilter = value;
+        return this;
+      }
+
+      public Builder expectedSha256(byte[] value) {
+        expectedSha256 = value;
+        return this;
+      }
+
+      public Config build() {
+        return new Config(
+            group,
+            iface,
+            sessionId,
+            sourceId,
+            secrets,
+            sections,
+            encrypted,
+            nakBackoffMax,
+            idleTimeout,
+            senderLostTimeout,
+            dropFilter,
+            expectedSha256);
+      }
     }
   }
 
