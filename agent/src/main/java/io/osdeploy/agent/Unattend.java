@@ -136,10 +136,20 @@ public final class Unattend {
       component(x, "Microsoft-Windows-UnattendedJoin");
       x.append("      <Identification>\n");
       x.append("        <Credentials>\n");
+      // DOMAIN\account and account@domain name its domain; a bare name is in the joined one.
       String user = required(account, "username", domainJoin.step);
       int slash = user.indexOf('\\');
-      element(x, "Domain", slash > 0 ? user.substring(0, slash) : domainJoin.domain, "          ");
-      element(x, "Username", slash > 0 ? user.substring(slash + 1) : user, "          ");
+      int at = user.lastIndexOf('@');
+      String domain = domainJoin.domain;
+      if (slash > 0) {
+        domain = user.substring(0, slash);
+        user = user.substring(slash + 1);
+      } else if (at > 0 && at < user.length() - 1) {
+        domain = user.substring(at + 1);
+        user = user.substring(0, at);
+      }
+      element(x, "Domain", domain, "          ");
+      element(x, "Username", user, "          ");
       element(x, "Password", required(account, "password", domainJoin.step), "          ");
       x.append("        </Credentials>\n");
       element(x, "JoinDomain", domainJoin.domain, "        ");
@@ -205,6 +215,14 @@ public final class Unattend {
     String value = values.get(name);
     if (value == null || value.isEmpty()) {
       throw new IOException("the distribution point handed no " + name + " for step " + (step + 1));
+    }
+    if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new IOException(
+          "the "
+              + name
+              + " for step "
+              + (step + 1)
+              + " has a control character, which an answer file cannot hold");
     }
     return value;
   }

@@ -119,17 +119,28 @@ class WindowsImageTest {
     assertEquals("corp.example.com", text(doc, "JoinDomain"));
     assertEquals("OU=Desks,DC=corp,DC=example,DC=com", text(doc, "MachineObjectOU"));
 
-    // A user@domain account is given as it is, with the domain joined.
+    // account@domain names its domain as DOMAIN\account does; a bare name is in the joined one.
     Unattend upn = new Unattend();
     upn.domainJoin = u.domainJoin;
     Document other =
         parse(
             upn.xml(
                     step ->
-                        java.util.Map.of("username", "joiner@corp.example.com", "password", "p"))
+                        java.util.Map.of("username", "joiner@emea.example.com", "password", "p"))
                 .getBytes(StandardCharsets.UTF_8));
-    assertEquals("corp.example.com", text(other, "Domain"));
-    assertEquals("joiner@corp.example.com", text(other, "Username"));
+    assertEquals("emea.example.com", text(other, "Domain"));
+    assertEquals("joiner", text(other, "Username"));
+    Document bare =
+        parse(
+            upn.xml(step -> java.util.Map.of("username", "joiner", "password", "p"))
+                .getBytes(StandardCharsets.UTF_8));
+    assertEquals("corp.example.com", text(bare, "Domain"));
+    // A control character cannot be in an answer file: the write fails, naming the value.
+    java.io.IOException newline =
+        assertThrows(
+            java.io.IOException.class,
+            () -> upn.xml(step -> java.util.Map.of("username", "joiner", "password", "p\n")));
+    assertTrue(newline.getMessage().contains("password for step 5"), newline.getMessage());
 
     // The state the agent keeps names steps, never a value.
     String kept = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(u);

@@ -37,6 +37,46 @@ public final class DeploymentSecrets {
     }
   }
 
+  /** The label a Secret needs, besides the operator's, before a deployment may hand its values. */
+  public static final String LABEL = "osdeploy.io/deployment-secret";
+
+  /** The longest key a Secret may have (a DNS subdomain). */
+  public static final int MAX_KEY_CHARS = 253;
+
+  /** The longest password Windows setup takes for the Administrator. */
+  public static final int MAX_ADMINISTRATOR_PASSWORD_CHARS = 127;
+
+  /** The longest value of any other name. */
+  public static final int MAX_VALUE_CHARS = 256;
+
+  /**
+   * What is wrong with {@code value} for entry {@code e} of {@code deployment}, or null: too long
+   * for Windows, a control character (answer files cannot hold one; a trailing newline from {@code
+   * kubectl create secret --from-file} is the usual one), or a key too long for a Secret.
+   */
+  public static String problem(String deployment, Entry e, String value) {
+    int max =
+        e.name().equals(ADMINISTRATOR_PASSWORD)
+            ? MAX_ADMINISTRATOR_PASSWORD_CHARS
+            : MAX_VALUE_CHARS;
+    if (value.length() > max) {
+      return "the value of key " + e.key() + " is longer than " + max + " characters";
+    }
+    if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      return "the value of key "
+          + e.key()
+          + " has a control character (a trailing newline?), which an answer file cannot hold";
+    }
+    if (e.entry(deployment).length() > MAX_KEY_CHARS) {
+      return "the deployment's name is too long to file its values under "
+          + e.entry(deployment)
+          + " (at most "
+          + MAX_KEY_CHARS
+          + " characters)";
+    }
+    return null;
+  }
+
   public static String key(String deployment, int step, String name) {
     return deployment + "." + step + "." + name;
   }

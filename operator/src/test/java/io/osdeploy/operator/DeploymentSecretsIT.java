@@ -15,9 +15,11 @@ import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.BootableMediaSpec;
 import io.osdeploy.api.v1alpha1.ConditionType;
 import io.osdeploy.api.v1alpha1.DistributionPoint;
+import io.osdeploy.api.v1alpha1.DistributionPointSpec;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.Step;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.auth.DeploymentSecrets;
 import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.operator.reconciler.References;
 import io.osdeploy.operator.testing.InvalidSample;
@@ -83,6 +85,7 @@ class DeploymentSecretsIT {
                 .withName(name)
                 .withNamespace(ns())
                 .addToLabels(References.SECRET_LABEL, "true")
+                .addToLabels(DeploymentSecrets.LABEL, "true")
                 .endMetadata()
                 .withType(type)
                 .withStringData(data)
@@ -137,6 +140,32 @@ class DeploymentSecretsIT {
     OperatorTests.apply(client, ns(), "secrets-it", deployment);
     String copy = DeploymentSecretsSecret.name(dp);
 
+    // The sample offers itself to unknown computers, and its distribution point has no HTTPS:
+    // either would expose the values, so the deployment stalls, naming both.
+    TaskSequenceDeployment unsafe =
+        awaitDeployment(
+            ConditionType.STALLED,
+            "UnsafeSecrets",
+            "spec.target.unknownComputers: a deployment whose steps hand Secrets"
+                + " (spec.taskSequence.steps[3], spec.taskSequence.steps[4]) is for named machines"
+                + " only");
+    assertTrue(
+        unsafe
+            .getStatus()
+            .condition(ConditionType.STALLED)
+            .get()
+            .getMessage()
+            .contains(
+                "spec.distributionPoints[0]: DistributionPoint site-berlin needs spec.tls with"
+                    + " required: true"));
+    deployment.getSpec().getTarget().setUnknownComputers(false);
+    DistributionPointSpec.Tls tls = new DistributionPointSpec.Tls();
+    tls.setSecretName("site-berlin-tls");
+    tls.setRequired(true);
+    dp.getSpec().setTls(tls);
+    dp = OperatorTests.apply(client, ns(), "secrets-it", dp);
+    OperatorTests.apply(client, ns(), "secrets-it", deployment);
+
     // Neither Secret exists: the deployment waits, naming each field and Secret.
     TaskSequenceDeployment waiting =
         awaitDeployment(
@@ -144,7 +173,8 @@ class DeploymentSecretsIT {
             "WaitingForReferences",
             "spec.taskSequence.steps[3].applyWindowsSettings.administratorPassword: Secret "
                 + ns()
-                + "/windows-admin labelled osdeploy.io/secret=true");
+                + "/windows-admin labelled osdeploy.io/secret=true and"
+                + " osdeploy.io/deployment-secret=true");
     String message = waiting.getStatus().condition(ConditionType.RECONCILING).get().getMessage();
     assertTrue(
         message.contains("spec.taskSequence.steps[4].joinDomain.account: Secret " + ns()), message);
@@ -207,15 +237,20 @@ class DeploymentSecretsIT {
       await()
           .atMost(OperatorTests.TIMEOUT)
           .until(() -> Files.exists(file) && Files.readString(file).equals("Changed-1"));
-      secret("windows-admin", "Opaque", Map.of("admin-password", "x".repeat(300)));
+      secret("windows-admin", "Opaque", Map.of("admin-password", "x".repeat(128)));
       awaitDeployment(
           ConditionType.STALLED,
           "InvalidSecret",
-          "steps[3].applyWindowsSettings.administratorPassword: the value of key admin-password in"
-              + " Secret "
+          "steps[3].applyWindowsSettings.administratorPassword: the value of key admin-password is"
+              + " longer than 127 characters in Secret "
               + ns()
-              + "/windows-admin is longer than 256 characters");
+              + "/windows-admin");
       await().atMost(OperatorTests.TIMEOUT).until(() -> !Files.exists(file));
+      secret("windows-admin", "Opaque", Map.of("admin-password", "ends-in-a-newline\n"));
+      awaitDeployment(
+          ConditionType.STALLED,
+          "InvalidSecret",
+          "the value of key admin-password has a control character (a trailing newline?)");
       secret("windows-admin", "Opaque", Map.of("admin-password", ADMIN));
       awaitDeployment(ConditionType.RECONCILING, "WaitingForContent", null);
     }

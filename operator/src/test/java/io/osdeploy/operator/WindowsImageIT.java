@@ -19,6 +19,7 @@ import io.osdeploy.operator.testing.BareMetalSite;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.SiteNode;
+import io.osdeploy.operator.testing.TestCa;
 import io.osdeploy.operator.testing.TestCluster;
 import io.osdeploy.operator.tokens.DeploymentSecretsSecret;
 import java.io.ByteArrayInputStream;
@@ -102,7 +103,10 @@ class WindowsImageIT {
     closing.add(site);
     Path wim = windowsImage(site.dir());
     Path drivers = driverPackage(site.dir().resolve("drivers.zip"));
-    String server = SiteNode.url(site.dp());
+    // Secrets travel only over HTTPS: the distribution point insists on it, the media pins its CA.
+    TestCa ca = TestCa.create("osdeploy windows test CA");
+    Path tls = ca.writeSecret(site.dir().resolve("tls"), site.dp().address());
+    String server = "https://" + site.dp().address() + ":9443";
     site.apply(
         site.image(
                 "windows",
@@ -127,6 +131,7 @@ class WindowsImageIT {
                 "metadata: {name: site-vm}",
                 "spec:",
                 "  osImages: {names: [windows, fleet-drivers]}",
+                "  tls: {secretName: site-vm-tls, required: true}",
                 "---",
                 "apiVersion: osdeploy.io/v1alpha1",
                 "kind: TaskSequenceDeployment",
@@ -160,15 +165,29 @@ class WindowsImageIT {
                 "spec:",
                 "  type: Iso",
                 "  bootServers: ['" + server + "']",
+                "  caFingerprint: " + ca.fingerprint(),
                 "---",
                 "apiVersion: v1",
                 "kind: Secret",
-                "metadata: {name: windows-admin, labels: {osdeploy.io/secret: 'true'}}",
+                "metadata: {name: site-vm-tls, labels: {osdeploy.io/secret: 'true'}}",
+                "type: kubernetes.io/tls",
+                "stringData:",
+                "  tls.crt: " + yamlBlock(tls.resolve("tls.crt")),
+                "  tls.key: " + yamlBlock(tls.resolve("tls.key")),
+                "  ca.crt: " + yamlBlock(tls.resolve("ca.crt")),
+                "---",
+                "apiVersion: v1",
+                "kind: Secret",
+                "metadata:",
+                "  name: windows-admin",
+                "  labels: {osdeploy.io/secret: 'true', osdeploy.io/deployment-secret: 'true'}",
                 "stringData: {password: '" + ADMIN_PASSWORD + "'}",
                 "---",
                 "apiVersion: v1",
                 "kind: Secret",
-                "metadata: {name: domain-join, labels: {osdeploy.io/secret: 'true'}}",
+                "metadata:",
+                "  name: domain-join",
+                "  labels: {osdeploy.io/secret: 'true', osdeploy.io/deployment-secret: 'true'}",
                 "type: kubernetes.io/basic-auth",
                 "stringData: {username: 'CORP\\joiner', password: '" + JOIN_PASSWORD + "'}"));
     // The daemon runs outside a pod: it reads the values from a copy kept as the kubelet would.
@@ -178,7 +197,12 @@ class WindowsImageIT {
             client,
             client.resources(DistributionPoint.class).inNamespace(ns).withName("site-vm").get(),
             secrets));
-    SiteNode node = site.startNode("site-vm-daemon", "node-vm", "--deployment-secrets=" + secrets);
+    SiteNode node =
+        site.startNode(
+            "site-vm-daemon",
+            "node-vm",
+            "--deployment-secrets=" + secrets,
+            "--tls-directory=" + tls);
     OperatorTests.awaitCondition(
         client,
         ns,
@@ -193,18 +217,19 @@ class WindowsImageIT {
     try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
       f.setLength(1600 * MIB);
     }
-    BareMetalSite.Machine machine =
-        site.machine(
-            "desk-31",
-            MAC,
-            List.of(),
-            List.of(
-                "-cdrom",
-                iso.toString(),
-                "-drive",
-                "file=" + disk + ",format=raw,if=virtio",
-                "-boot",
-                "order=dc"));
+    // Under UEFI: media that pin their CA start only there.
+    List<String> uefi = new ArrayList<>(site.uefi("desk-31"));
+    uefi.addAll(
+        List.of(
+            "-drive",
+            "if=none,id=cd,media=cdrom,readonly=on,format=raw,file=" + iso,
+            "-device",
+            "ide-cd,drive=cd,bootindex=0",
+            "-drive",
+            "if=none,id=disk,format=raw,file=" + disk,
+            "-device",
+            "virtio-blk-pci,drive=disk,bootindex=1"));
+    BareMetalSite.Machine machine = site.machine("desk-31", MAC, List.of(), uefi);
     BareMetalSite.awaitConsole(machine, "osdeploy: the deployment is done", Duration.ofMinutes(20));
     machine.powerOff();
     await("the deployment's status counting the machine")
@@ -278,6 +303,16 @@ class WindowsImageIT {
     assertTrue(store.contains("{9dea862c-5cdd-4e70-acc1-f32b344d4795}"), "the boot manager");
     assertTrue(store.contains("\\Windows\\system32\\winload.efi"), "the Windows loader");
     assertTrue(store.contains("{6efb52bf-1766-41db-a6b3-0ee5eff72bd7}"), "the template's settings");
+  }
+
+  /** A PEM file as a YAML block scalar, indented under its key. */
+  private static String yamlBlock(Path pem) throws IOException {
+    return "|\n"
+        + Files.readString(pem)
+            .strip()
+            .lines()
+            .map(l -> "    " + l)
+            .collect(java.util.stream.Collectors.joining("\n"));
   }
 
   // --- what the site publishes ---

@@ -83,15 +83,18 @@ public final class MachineAccess {
   }
 
   /**
-   * The deployment {@code deployment} as published, when the token covers it and it still targets
-   * the token's machine; empty (counted) when not.
+   * The deployment {@code deployment} as published, when the token covers it and the deployment's
+   * target names the token's machine (an unknown computer is anyone who says so, so it never
+   * counts); empty (counted) when not.
    */
   public Optional<TaskSequenceDeployment> targeted(MachineToken token, String deployment) {
     if (deployment == null || !mayActFor(token, deployment, null, null)) {
       return Optional.empty();
     }
     Optional<TaskSequenceDeployment> published =
-        book.targeting(token.mac(), token.uuid(), deployment).map(o -> o.deployment());
+        book.targeting(token.mac(), token.uuid(), deployment)
+            .filter(o -> o.machine() != null)
+            .map(o -> o.deployment());
     allowed(published.isPresent());
     return published;
   }

@@ -278,12 +278,22 @@ final class DaemonHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
   }
 
   /**
-   * {@code GET /v1/secrets?deployment=..&step=..}: the Secret values step {@code step} of the
-   * deployment hands its machines (the local Administrator's password, a domain account), as JSON,
-   * only to a machine the published deployment targets, with its own token for it. The answer is
-   * never cached or logged; 503 while the values have not reached this node.
+   * {@code GET /v1/secrets?deployment=..&step=..}, over HTTPS only: the Secret values step {@code
+   * step} of the deployment hands its machines (the local Administrator's password, a domain
+   * account), as JSON, only to a machine the published deployment names in its target, with its own
+   * token for it. The answer is never cached or logged; 503 while the values have not reached this
+   * node.
    */
   private void secrets(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (!HttpMethod.GET.equals(request.method())) {
+      Responses.methodNotAllowed(ctx, request, "GET");
+      return;
+    }
+    // The values cross the LAN only encrypted, whatever spec.tls.required says.
+    if (ctx.pipeline().get(SslHandler.class) == null) {
+      forbidden(ctx, request, "secrets travel only over HTTPS: ask this node's HTTPS endpoint");
+      return;
+    }
     MachineToken token = bearer(ctx, request);
     if (token == null) {
       return;

@@ -12,8 +12,9 @@ import java.util.ArrayDeque;
 /**
  * Times each request on a connection, from its head arriving to its response's last byte written
  * (for a download, the transfer), and tells {@link HttpEndpoints.RequestTimes}. Responses come in
- * the order of their requests; an interim one (100 Continue) is not the answer. One instance per
- * connection; at most {@link #MAX_PENDING} requests wait for their answer, older ones are dropped.
+ * the order of their requests; an interim one (100 Continue) is not the answer, and a response
+ * whose writing failed (the client went away) is not counted. One instance per connection; beyond
+ * {@link #MAX_PENDING} requests waiting for their answers, the connection's timing stops.
  */
 final class RequestTimer extends ChannelDuplexHandler {
   static final int MAX_PENDING = 16;
@@ -23,6 +24,9 @@ final class RequestTimer extends ChannelDuplexHandler {
   private final HttpEndpoints.RequestTimes times;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private int status;
+
+  /** Set once more requests came than were answered: pairing them is no longer certain. */
+  private boolean overflowed;
 
   RequestTimer(HttpEndpoints.RequestTimes times) {
     this.times = times;
@@ -37,10 +41,11 @@ final class RequestTimer extends ChannelDuplexHandler {
       } catch (IllegalArgumentException e) {
         path = "";
       }
-      if (pending.size() == MAX_PENDING) {
-        pending.removeFirst();
+      if (pending.size() < MAX_PENDING) {
+        pending.addLast(new Pending(path, System.nanoTime()));
+      } else {
+        overflowed = true;
       }
-      pending.addLast(new Pending(path, System.nanoTime()));
     }
     super.channelRead(ctx, msg);
   }
@@ -51,12 +56,16 @@ final class RequestTimer extends ChannelDuplexHandler {
     if (msg instanceof HttpResponse response) {
       status = response.status().code();
     }
-    if (msg instanceof LastHttpContent && status >= 200 && !pending.isEmpty()) {
+    if (msg instanceof LastHttpContent && status >= 200 && !pending.isEmpty() && !overflowed) {
       Pending p = pending.removeFirst();
       int answered = status;
       promise = promise.unvoid();
       promise.addListener(
-          f -> times.served(p.path(), answered, System.nanoTime() - p.startNanos()));
+          f -> {
+            if (f.isSuccess()) {
+              times.served(p.path(), answered, System.nanoTime() - p.startNanos());
+            }
+          });
     }
     super.write(ctx, msg, promise);
   }

@@ -324,7 +324,7 @@ public final class DaemonMeters implements AutoCloseable {
         "Requests refused for their machine token (401), or beyond what it allows (403, scope),"
             + " by reason.",
         "reason",
-        MachineTokens.REASONS,
+        MachineTokens.REASONS.stream().map(r -> r.replace('-', '_')).toList(),
         (m, r) -> of(m.tokensRefused(), r));
     counter(
         "osdeploy.machine.tokens.issued",

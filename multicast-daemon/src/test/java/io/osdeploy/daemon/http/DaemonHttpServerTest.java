@@ -178,7 +178,8 @@ class DaemonHttpServerTest {
       new io.osdeploy.daemon.secrets.DeploymentSecretFiles();
 
   @Test
-  void aStepsSecretsGoOnlyToAMachineItTargetsWithItsOwnToken() throws Exception {
+  void aStepsSecretsGoOnlyToAMachineItNamesWithItsOwnTokenOverHttps() throws Exception {
+    Prerequisites.require(OpensslCa.available(), "openssl (Debian package openssl)");
     String join =
         String.join(
             "\n",
@@ -190,7 +191,9 @@ class DaemonHttpServerTest {
             "      - name: Join",
             "        joinDomain: {domain: corp.example.com, account: {name: joiner}}",
             "      - {name: Restart, restart: {}}",
-            "  target: {machines: [{name: win-pc, mac: '52:54:00:00:00:07'}]}",
+            "  target:",
+            "    machines: [{name: win-pc, mac: '52:54:00:00:00:07'}]",
+            "    unknownComputers: true",
             "  availability: ClientsMediaAndPxe");
     userStatePolicy.publish(
         List.of(
@@ -202,43 +205,59 @@ class DaemonHttpServerTest {
     Files.writeString(mounted.resolve("win-join.1.username"), "CORP\\joiner");
     Files.writeString(mounted.resolve("win-join.1.password"), "j0in\"<&");
     String own = tokens.issue("52:54:00:00:00:07", null, "pxe", List.of("win-join"), List.of());
-    String bearer = "Bearer " + own;
+    OpensslCa ca = OpensslCa.create(dir.resolve("ca"), "site CA");
+    Path tls = ca.issue(dir.resolve("tls"), "127.0.0.1");
+    int httpsPort = server.listenTls("127.0.0.1", 0, TlsMaterial.load(tls).context()).getPort();
+    HttpClient https = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
+    java.util.function.BiFunction<String, String, HttpResponse<byte[]>> secret =
+        (query, token) -> {
+          HttpRequest.Builder r =
+              HttpRequest.newBuilder(
+                  URI.create("https://127.0.0.1:" + httpsPort + "/v1/secrets?" + query));
+          if (token != null) {
+            r.header("Authorization", "Bearer " + token);
+          }
+          try {
+            return https.send(r.build(), HttpResponse.BodyHandlers.ofByteArray());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
 
     // Before the directory is known every value is "not yet".
-    HttpResponse<byte[]> early =
-        get("/v1/secrets?deployment=win-join&step=0", "Authorization", bearer);
+    HttpResponse<byte[]> early = secret.apply("deployment=win-join&step=0", own);
     assertEquals(503, early.statusCode());
     assertEquals("10", early.headers().firstValue("Retry-After").orElseThrow());
     secrets.readFrom(mounted);
 
-    HttpResponse<byte[]> password =
-        get("/v1/secrets?deployment=win-join&step=0", "Authorization", bearer);
+    HttpResponse<byte[]> password = secret.apply("deployment=win-join&step=0", own);
     assertEquals(200, password.statusCode(), new String(password.body(), StandardCharsets.UTF_8));
     assertEquals("no-store", password.headers().firstValue("Cache-Control").orElseThrow());
     assertEquals(
         Map.of("administratorPassword", "Pa55 w\u00f6rd!"),
         new com.fasterxml.jackson.databind.ObjectMapper().readValue(password.body(), Map.class));
-    HttpResponse<byte[]> account =
-        get("/v1/secrets?deployment=win-join&step=1", "Authorization", bearer);
+    HttpResponse<byte[]> account = secret.apply("deployment=win-join&step=1", own);
     assertEquals(
         Map.of("username", "CORP\\joiner", "password", "j0in\"<&"),
         new com.fasterxml.jackson.databind.ObjectMapper().readValue(account.body(), Map.class));
 
-    // A step without secrets, a malformed step, no token, another machine's token, and a token
-    // for the deployment held by a machine it does not target.
-    assertEquals(
-        404, get("/v1/secrets?deployment=win-join&step=2", "Authorization", bearer).statusCode());
-    assertEquals(
-        400, get("/v1/secrets?deployment=win-join&step=x", "Authorization", bearer).statusCode());
-    assertEquals(
-        401,
-        get("/v1/secrets?deployment=win-join&step=0", "Authorization", "Bearer nonsense")
-            .statusCode());
-    assertEquals(403, get("/v1/secrets?deployment=win-join&step=0").statusCode());
+    // Never over plain HTTP, even with the right token.
+    HttpResponse<byte[]> plain =
+        get("/v1/secrets?deployment=win-join&step=0", "Authorization", "Bearer " + own);
+    assertEquals(403, plain.statusCode());
+    assertTrue(new String(plain.body(), StandardCharsets.UTF_8).contains("only over HTTPS"));
+
+    // A step without secrets, a malformed step, no token, a forged one, another machine's token,
+    // and a token for the deployment held by a machine its target does not name: an unknown
+    // computer, which anyone can claim to be.
+    assertEquals(404, secret.apply("deployment=win-join&step=2", own).statusCode());
+    assertEquals(400, secret.apply("deployment=win-join&step=x", own).statusCode());
+    assertEquals(401, secret.apply("deployment=win-join&step=0", null).statusCode());
+    assertEquals(401, secret.apply("deployment=win-join&step=0", "nonsense").statusCode());
+    assertEquals(403, secret.apply("deployment=win-join&step=0", machine).statusCode());
     String stranger =
         tokens.issue("52:54:00:00:00:08", null, "pxe", List.of("win-join"), List.of());
-    HttpResponse<byte[]> refused =
-        get("/v1/secrets?deployment=win-join&step=0", "Authorization", "Bearer " + stranger);
+    HttpResponse<byte[]> refused = secret.apply("deployment=win-join&step=0", stranger);
     assertEquals(403, refused.statusCode());
     assertTrue(
         !new String(refused.body(), StandardCharsets.UTF_8).contains("Pa55"),
@@ -246,8 +265,7 @@ class DaemonHttpServerTest {
 
     // A value the kubelet has not mounted yet: try again later, naming what is missing.
     Files.delete(mounted.resolve("win-join.1.password"));
-    HttpResponse<byte[]> partial =
-        get("/v1/secrets?deployment=win-join&step=1", "Authorization", bearer);
+    HttpResponse<byte[]> partial = secret.apply("deployment=win-join&step=1", own);
     assertEquals(503, partial.statusCode());
     assertTrue(new String(partial.body(), StandardCharsets.UTF_8).contains("[password]"));
   }

@@ -21,7 +21,7 @@ class DaemonMetersTest {
         2,
         1,
         null,
-        Map.of("missing", 3L),
+        Map.of("missing", 3L, "unknown_key", 6L, "bad_signature", 7L),
         issued);
   }
 
@@ -31,6 +31,11 @@ class DaemonMetersTest {
       String text = meters.scrape();
       assertTrue(text.contains("osdeploy_http_unauthorized_total{reason=\"missing\"} 3.0\n"), text);
       assertTrue(text.contains("osdeploy_http_unauthorized_total{reason=\"scope\"} 0.0\n"), text);
+      // The reasons as MachineTokens counts them, with the label values security.md names.
+      assertTrue(
+          text.contains("osdeploy_http_unauthorized_total{reason=\"unknown_key\"} 6.0\n"), text);
+      assertTrue(
+          text.contains("osdeploy_http_unauthorized_total{reason=\"bad_signature\"} 7.0\n"), text);
       assertTrue(text.contains("osdeploy_machine_tokens_issued_total 5.0\n"), text);
       assertTrue(text.contains("osdeploy_images{state=\"Verified\"} 1.0\n"), text);
       assertTrue(text.contains("osdeploy_images{state=\"Failed\"} 0.0\n"), text);

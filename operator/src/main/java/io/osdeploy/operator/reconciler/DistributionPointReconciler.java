@@ -134,8 +134,15 @@ public class DistributionPointReconciler
     // The deployments that name a distribution point: their Secret values go to its daemons.
     var deploymentConfig =
         InformerEventSourceConfiguration.from(TaskSequenceDeployment.class, DistributionPoint.class)
+            // Every distribution point of the namespace: one the deployment no longer names must
+            // drop its values too, and an update event carries only the new spec.
             .withSecondaryToPrimaryMapper(
-                (TaskSequenceDeployment d) -> distributionPointsOf(d, context))
+                (TaskSequenceDeployment d) ->
+                    context
+                        .getPrimaryCache()
+                        .list(d.getMetadata().getNamespace())
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
             // Progress changes a deployment's status many times a second; only its spec counts.
             .withOnUpdateFilter(
                 (newer, older) ->
@@ -190,20 +197,8 @@ public class DistributionPointReconciler
         deployments.list(ns).toList(),
         (secret, key) ->
             References.lookup(context, Secret.class, ns, secret)
-                .map(Secret::getData)
-                .map(data -> data.get(key))
-                .flatMap(DistributionPointReconciler::decoded));
-  }
-
-  private static Optional<String> decoded(String base64) {
-    try {
-      return Optional.of(
-          new String(
-              java.util.Base64.getDecoder().decode(base64),
-              java.nio.charset.StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
+                .filter(DeploymentSecretChecks::labelled)
+                .map(s -> DeploymentSecretChecks.value(s, key)));
   }
 
   /** The Secrets a distribution point names: its TLS certificate and its PXE password. */
@@ -284,6 +279,16 @@ public class DistributionPointReconciler
   @Override
   protected Assessment assess(
       DistributionPoint dp, DistributionPointStatus next, Context<DistributionPoint> context) {
+    // Before anything can stall: a value deleted or rotated leaves the daemons' copy at once.
+    try {
+      DeploymentSecretsSecret.reconcile(context.getClient(), dp, deploymentSecrets(dp, context));
+    } catch (KubernetesClientException e) {
+      log.warn(
+          "{}/{}: deployment secrets not written: {}",
+          dp.getMetadata().getNamespace(),
+          DeploymentSecretsSecret.name(dp),
+          e.getMessage());
+    }
     DaemonConfig config = DistributionPointContext.config(dp, context);
     List<String> problems = config.problems();
     if (!problems.isEmpty()) {
@@ -323,7 +328,6 @@ public class DistributionPointReconciler
     // The keys first: the daemon pods mount them.
     MachineTokenSecret.reconcile(
         context.getClient(), dp, java.time.Instant.now(), MachineTokenKeys.ROTATION);
-    DeploymentSecretsSecret.reconcile(context.getClient(), dp, deploymentSecrets(dp, context));
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     List<String> missing = missingImages(dp, context);

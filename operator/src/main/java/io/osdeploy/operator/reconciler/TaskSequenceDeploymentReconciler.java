@@ -1,6 +1,5 @@
 package io.osdeploy.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -15,7 +14,6 @@ import io.osdeploy.operator.status.Assessment;
 import io.osdeploy.operator.status.ProgressRollup;
 import io.osdeploy.operator.status.ResourceEvents;
 import io.osdeploy.operator.status.StatusAggregator;
-import io.osdeploy.operator.tokens.DeploymentSecretsSecret;
 import io.osdeploy.operator.validation.DeploymentChecks;
 import io.osdeploy.operator.validation.Problem;
 import java.util.ArrayList;
@@ -156,50 +154,15 @@ public class TaskSequenceDeploymentReconciler
     if (content.state() == Assessment.State.STALLED) {
       return content;
     }
-    List<String> unusable = new ArrayList<>();
-    for (DeploymentSecrets.Entry e : DeploymentSecrets.of(deployment.getSpec())) {
-      Optional<Secret> secret = References.lookup(context, Secret.class, ns, e.secret());
-      String where = e.field() + ": ";
-      String in = " in Secret " + ns + "/" + e.secret();
-      if (secret.isEmpty()) {
-        String wanted = where + References.secretWanted(ns, e.secret());
-        if (!missing.contains(wanted)) {
-          missing.add(wanted);
-        }
-      } else if (secret.get().getData() == null
-          || secret.get().getData().get(e.key()) == null
-          || secret.get().getData().get(e.key()).isEmpty()) {
-        missing.add(where + "a non-empty key " + e.key() + in);
-      } else if (decodedLength(secret.get().getData().get(e.key()))
-          > DeploymentSecretsSecret.MAX_VALUE_CHARS) {
-        unusable.add(
-            where
-                + "the value of key "
-                + e.key()
-                + in
-                + " is longer than "
-                + DeploymentSecretsSecret.MAX_VALUE_CHARS
-                + " characters");
-      }
-    }
-    if (!unusable.isEmpty()) {
-      return Assessment.stalled("InvalidSecret", String.join("; ", unusable));
+    Optional<Assessment> secrets = DeploymentSecretChecks.assess(deployment, dps, context, missing);
+    if (secrets.isPresent()) {
+      return secrets.get();
     }
     if (!missing.isEmpty()) {
       return Assessment.reconciling(
           "WaitingForReferences", "not found: " + String.join("; ", missing));
     }
     return content;
-  }
-
-  private static int decodedLength(String base64) {
-    try {
-      return new String(
-              java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8)
-          .length();
-    } catch (IllegalArgumentException e) {
-      return Integer.MAX_VALUE;
-    }
   }
 
   @Override

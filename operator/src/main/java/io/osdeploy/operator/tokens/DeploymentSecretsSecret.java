@@ -35,9 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class DeploymentSecretsSecret {
   private static final Logger log = LoggerFactory.getLogger(DeploymentSecretsSecret.class);
 
-  /** The longest value copied: Windows takes passwords of at most 127 characters. */
-  public static final int MAX_VALUE_CHARS = 256;
-
   private DeploymentSecretsSecret() {}
 
   public static String name(DistributionPoint dp) {
@@ -46,25 +43,27 @@ public final class DeploymentSecretsSecret {
 
   /**
    * What the Secret should hold for the deployments that name {@code dp}: every value whose Secret
-   * and key {@code value} finds (by Secret name and key), within {@link #MAX_VALUE_CHARS}.
+   * and key {@code value} finds (by Secret name and key; empty for a Secret without {@link
+   * DeploymentSecrets#LABEL}) and that has no {@link DeploymentSecrets#problem}.
    */
   public static Map<String, String> desired(
       DistributionPoint dp,
       Collection<TaskSequenceDeployment> deployments,
       BiFunction<String, String, Optional<String>> value) {
     Map<String, String> data = new TreeMap<>();
-    String name = dp.getMetadata().getName();
+    String dpName = dp.getMetadata().getName();
     for (TaskSequenceDeployment d : deployments) {
       if (d.getSpec() == null
           || d.getSpec().getDistributionPoints() == null
-          || !d.getSpec().getDistributionPoints().contains(name)) {
+          || !d.getSpec().getDistributionPoints().contains(dpName)) {
         continue;
       }
       for (DeploymentSecrets.Entry e : DeploymentSecrets.of(d.getSpec())) {
+        String name = d.getMetadata().getName();
         value
             .apply(e.secret(), e.key())
-            .filter(v -> !v.isEmpty() && v.length() <= MAX_VALUE_CHARS)
-            .ifPresent(v -> data.put(e.entry(d.getMetadata().getName()), v));
+            .filter(v -> !v.isEmpty() && DeploymentSecrets.problem(name, e, v) == null)
+            .ifPresent(v -> data.put(e.entry(name), v));
       }
     }
     return data;
@@ -97,6 +96,7 @@ public final class DeploymentSecretsSecret {
   public static AutoCloseable mirror(KubernetesClient client, DistributionPoint dp, Path dir)
       throws IOException {
     Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     SharedIndexInformer<Secret> informer =
         client
             .secrets()
@@ -126,8 +126,12 @@ public final class DeploymentSecretsSecret {
     try {
       for (Map.Entry<String, String> e : data.entrySet()) {
         Path partial = dir.resolve("." + e.getKey() + ".partial");
+        Files.deleteIfExists(partial);
+        // Created readable by the owner only, before a byte is written.
+        Files.createFile(
+            partial,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(partial, e.getValue());
-        Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
         Files.move(partial, dir.resolve(e.getKey()), StandardCopyOption.ATOMIC_MOVE);
       }
       try (var files = Files.list(dir)) {

@@ -109,8 +109,9 @@ final class CrossChecks {
         continue;
       }
       errors.addAll(windowsStepOrder(d, typedImages));
+      // Not a list where one is expected: the schema check says so; nothing to cross-check.
       JsonNode steps = d.root().path("spec").path("taskSequence").path("steps");
-      for (int i = 0; i < steps.size(); i++) {
+      for (int i = 0; steps.isArray() && i < steps.size(); i++) {
         for (String action :
             List.of("applyOperatingSystem", "applyDriverPackage", "installPackage")) {
           JsonNode image = steps.get(i).path(action).path("osImage");
@@ -127,7 +128,7 @@ final class CrossChecks {
         }
       }
       JsonNode dps = d.root().path("spec").path("distributionPoints");
-      for (int i = 0; i < dps.size(); i++) {
+      for (int i = 0; dps.isArray() && i < dps.size(); i++) {
         if (!points.isEmpty() && !points.contains(d.namespace() + "/" + dps.get(i).asText())) {
           errors.add(
               d.at(
