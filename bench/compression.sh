@@ -24,7 +24,7 @@ done
 mvn -B -q -o -pl model,transfer install -DskipTests -Dspotless.check.skip >&2
 mvn -B -q -o -pl multicast-daemon test-compile -Dspotless.check.skip >&2
 cpfile="$(mktemp)"
-mvn -B -q -o -pl multicast-daemon dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2
+mvn -B -q -pl multicast-daemon dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2
 cp="multicast-daemon/target/test-classes:multicast-daemon/target/classes:$(cat "$cpfile")"
 rm -f "$cpfile"
 

@@ -7,23 +7,30 @@
 # and the targets met or not; the rest of the file is kept) and docs/benchmarks-multicast.png.
 # Needs root, iproute2, nftables, udpcast, uftp, curl, python3; takes about 40 minutes with the
 # defaults on two cores.
-#   bench/multicast.sh [IMAGE_MIB] [LINK_MBIT] [RECEIVER_COUNTS] [LOSS_PERMILLE_LIST] [UNCAPPED_COUNTS]
+# Every sender and receiver process runs under /usr/bin/time, so each row also has the sender's and
+# the receivers' CPU seconds (user + system). The uncapped runs use each size in UNCAPPED_MIB: the
+# 1 MiB run is mostly start-up, the 1 GiB run mostly per-byte cost, and the two tell them apart.
+#   bench/multicast.sh [IMAGE_MIB] [LINK_MBIT] [RECEIVER_COUNTS] [LOSS_PERMILLE_LIST] [UNCAPPED_COUNTS] [UNCAPPED_MIB]
+# BENCH_TOOLS (default "osdeploy udpcast uftp http") picks the senders compared; BENCH_KEEP=1 keeps
+# the work directory (logs, and what BENCH_JAVA_OPTS wrote there) and prints its path.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 size_mib="${1:-256}"
 link_mbit="${2:-200}"
-counts="${3:-1 2 4 8}"
-losses="${4:-0 10 50}"
+counts="${3-1 2 4 8}"
+losses="${4-0 10 50}"
 uncapped_counts="${5-1 8}"
+uncapped_sizes="${6-1 1024}"
+tools="${BENCH_TOOLS:-osdeploy udpcast uftp http}"
 # Our pacer and udpcast/UFTP rate caps count IP bytes; tbf counts Ethernet frames: stay under it.
 capped_send_mbit=$((link_mbit * 92 / 100))
 send_mbit=$capped_send_mbit
 
 if [[ $(id -u) -eq 0 ]]; then
-  OSDEPLOY_APT_PACKAGES="iproute2 nftables udpcast uftp curl python3" bash scripts/prereqs.sh >/dev/null
+  OSDEPLOY_APT_PACKAGES="iproute2 nftables udpcast uftp curl python3 time" bash scripts/prereqs.sh >/dev/null
 fi
-for tool in ip nft tc udp-sender udp-receiver uftp uftpd curl python3; do
+for tool in ip nft tc udp-sender udp-receiver uftp uftpd curl python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install iproute2 nftables udpcast uftp curl)" >&2; exit 1; }
 done
 [[ $(id -u) -eq 0 ]] || { echo "needs root (network namespaces)" >&2; exit 1; }
@@ -31,7 +38,7 @@ done
 mvn -B -q -o -pl model,transfer install -DskipTests -Dspotless.check.skip >&2
 mvn -B -q -o -pl multicast-daemon test-compile -Dspotless.check.skip >&2
 cpfile="$(mktemp)"
-mvn -B -q -o -pl multicast-daemon dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2
+mvn -B -q -pl multicast-daemon dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2
 cp="multicast-daemon/target/test-classes:multicast-daemon/target/classes:$(cat "$cpfile")"
 rm -f "$cpfile"
 
@@ -42,7 +49,11 @@ cleanup() {
   for ns in "${nslist[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   nslist=()
 }
-trap 'cleanup; rm -rf "$work"' EXIT
+if [[ -n ${BENCH_KEEP:-} ]]; then
+  trap 'cleanup; echo "kept $work" >&2' EXIT
+else
+  trap 'cleanup; rm -rf "$work"' EXIT
+fi
 
 topology() { # $1 receivers, $2 loss per mille, $3 "capped" or "uncapped"
   cleanup
@@ -76,10 +87,20 @@ tx() { ip -s -j -n "$prefix-s" link show dev eth0 | python3 -c 'import json,sys;
 now() { date +%s.%N; }
 
 image="$work/image.bin"
-head -c "$((size_mib << 20))" /dev/urandom >"$image"
-sha="$(sha256sum "$image" | cut -d' ' -f1)"
-bytes=$((size_mib << 20))
-java=(java -Xmx256m -XX:+UseSerialGC -cp "$cp" io.osdeploy.daemon.multicast.NetnsNode)
+make_image() { # $1 MiB
+  head -c "$(($1 << 20))" /dev/urandom >"$image"
+  sha="$(sha256sum "$image" | cut -d' ' -f1)"
+  bytes=$(($1 << 20))
+  image_mib=$1
+}
+# BENCH_JAVA_OPTS adds JVM options to our senders and receivers (a profiler, a transport to compare).
+# shellcheck disable=SC2206
+java=(java -Xmx256m -XX:+UseSerialGC ${BENCH_JAVA_OPTS:-} -cp "$cp" io.osdeploy.daemon.multicast.NetnsNode)
+# Put before a command, then a file: that file gets the command's "user system" CPU seconds.
+timed=(/usr/bin/time -f '%U %S' -o)
+cpu() { # the CPU seconds in the files given, summed; files a killed run left empty count 0
+  python3 -c 'import sys; print(f"{sum(sum(map(float, (open(f).read().split()[-2:] or [0]))) for f in sys.argv[1:]):.2f}")' "$@"
+}
 
 check() { # $1 receivers, $2.. output path pattern with %s for the receiver name
   local ok=y
@@ -95,33 +116,38 @@ run_osdeploy() { # $1 receivers
   local d="$work/osd"; rm -rf "$d"; mkdir -p "$d"
   local pids=()
   for i in $(seq 1 "$1"); do
-    ip netns exec "$prefix-r$i" "${java[@]}" receive "$d" "r$i" >"$d/r$i.log" 2>&1 & pids+=($!)
+    ip netns exec "$prefix-r$i" "${timed[@]}" "$d/r$i.cpu" "${java[@]}" receive "$d" "r$i" >"$d/r$i.log" 2>&1 & pids+=($!)
   done
-  sleep 1 # receivers' JVMs up and polling for their tickets, as a booted agent would be
+  # Receivers' JVMs up and polling for their tickets, as a booted agent would be.
+  for i in $(seq 1 "$1"); do
+    for _ in $(seq 1 600); do [[ -e $d/r$i.waiting ]] && break; sleep 0.1; done
+  done
   local clients; clients="$(seq -f 'r%g' 1 "$1" | tr '\n' ' ')"
   t0=$(now)
   # shellcheck disable=SC2086
-  ip netns exec "$prefix-s" "${java[@]}" send "$image" "$sha" "$d" "$send_mbit" "$1" 0 $clients >"$d/s.log" 2>&1 & local sp=$!
+  ip netns exec "$prefix-s" "${timed[@]}" "$d/s.cpu" "${java[@]}" send "$image" "$sha" "$d" "$send_mbit" "$1" 0 $clients >"$d/s.log" 2>&1 & local sp=$!
   wait "${pids[@]}" || true
   t1=$(now)
   wait "$sp" || true
   ok="$(check "$1" "$d/%s.img")"
+  sender_cpu="$(cpu "$d/s.cpu")"; receivers_cpu="$(cpu "$d"/r*.cpu)"
 }
 
 run_udpcast() {
   local d="$work/udpcast"; rm -rf "$d"; mkdir -p "$d"
   local pids=()
   for i in $(seq 1 "$1"); do
-    ip netns exec "$prefix-r$i" udp-receiver --interface eth0 --mcast-rdv-address 239.192.8.1 \
+    ip netns exec "$prefix-r$i" "${timed[@]}" "$d/r$i.cpu" udp-receiver --interface eth0 --mcast-rdv-address 239.192.8.1 \
       --nokbd --file "$d/r$i.img" >"$d/r$i.log" 2>&1 & pids+=($!)
   done
   sleep 1
   t0=$(now)
-  ip netns exec "$prefix-s" udp-sender --interface eth0 --mcast-rdv-address 239.192.8.1 --nokbd \
+  ip netns exec "$prefix-s" "${timed[@]}" "$d/s.cpu" udp-sender --interface eth0 --mcast-rdv-address 239.192.8.1 --nokbd \
     --min-receivers "$1" --max-bitrate "${send_mbit}m" --file "$image" >"$d/s.log" 2>&1 || true
   wait "${pids[@]}" || true
   t1=$(now)
   ok="$(check "$1" "$d/%s.img")"
+  sender_cpu="$(cpu "$d/s.cpu")"; receivers_cpu="$(cpu "$d"/r*.cpu)"
 }
 
 run_uftp() {
@@ -129,40 +155,44 @@ run_uftp() {
   local pids=()
   for i in $(seq 1 "$1"); do
     mkdir -p "$d/r$i"
-    ip netns exec "$prefix-r$i" uftpd -d -I eth0 -M 239.192.9.1 -D "$d/r$i" \
+    ip netns exec "$prefix-r$i" "${timed[@]}" "$d/r$i.cpu" uftpd -d -I eth0 -M 239.192.9.1 -D "$d/r$i" \
       -L "$d/r$i.log" >/dev/null 2>&1 & pids+=($!)
   done
   sleep 1
   t0=$(now)
-  ip netns exec "$prefix-s" uftp -I eth0 -M 239.192.9.1 -R "$((send_mbit * 1000))" -Y none \
+  ip netns exec "$prefix-s" "${timed[@]}" "$d/s.cpu" uftp -I eth0 -M 239.192.9.1 -R "$((send_mbit * 1000))" -Y none \
     -H "$(seq -f '10.214.0.%g' 2 $(( $1 + 1 )) | tr '\n' ',' | sed 's/,$//')" \
     "$image" >"$d/s.log" 2>&1 || true
   t1=$(now)
-  kill "${pids[@]}" 2>/dev/null || true
+  # uftpd stays up for the next session: end it (not its timer) so that its CPU time is written.
+  pkill -f 'uftpd -d -I eth0' 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
   ok="$(check "$1" "$d/%s/image.bin")"
+  sender_cpu="$(cpu "$d/s.cpu")"; receivers_cpu="$(cpu "$d"/r*.cpu)"
 }
 
 run_http() {
   local d="$work/http"; rm -rf "$d"; mkdir -p "$d"
-  ip netns exec "$prefix-s" python3 -m http.server 8080 --bind 10.214.0.1 --directory "$work" \
+  ip netns exec "$prefix-s" "${timed[@]}" "$d/s.cpu" python3 -m http.server 8080 --bind 10.214.0.1 --directory "$work" \
     >"$d/s.log" 2>&1 & local sp=$!
   sleep 1
   local pids=()
   t0=$(now)
   for i in $(seq 1 "$1"); do
-    ip netns exec "$prefix-r$i" curl -sf -o "$d/r$i.img" http://10.214.0.1:8080/image.bin & pids+=($!)
+    ip netns exec "$prefix-r$i" "${timed[@]}" "$d/r$i.cpu" curl -sf -o "$d/r$i.img" http://10.214.0.1:8080/image.bin & pids+=($!)
   done
   wait "${pids[@]}" || true
   t1=$(now)
-  kill "$sp"; wait "$sp" 2>/dev/null || true
+  pkill -f "http.server 8080 --bind 10.214.0.1" 2>/dev/null || true
+  wait "$sp" 2>/dev/null || true
   ok="$(check "$1" "$d/%s.img")"
+  sender_cpu="$(cpu "$d/s.cpu")"; receivers_cpu="$(cpu "$d"/r*.cpu)"
 }
 
 results="$work/results.tsv"
 : >"$results"
 measure() { # $1 link, $2 receivers, $3 loss per mille
-  for tool in osdeploy udpcast uftp http; do
+  for tool in $tools; do
     topology "$2" "$3" "$1"
     before=$(tx)
     # A run that hangs (a lost handshake) is ended after 10 minutes and counts as not verified.
@@ -171,31 +201,38 @@ measure() { # $1 link, $2 receivers, $3 loss per mille
     "run_$tool" "$2"
     kill "$watchdog" 2>/dev/null || true
     after=$(tx)
-    line=$(python3 -c "print(f'$tool\t$2\t$3\t$1\t{$t1 - $t0:.2f}\t{$bytes * 8 / ($t1 - $t0) / 1e6:.1f}\t{($after - $before) / $bytes:.3f}\t$ok')")
+    line=$(python3 -c "print(f'$tool\t$2\t$3\t$1\t{$t1 - $t0:.2f}\t{$bytes * 8 / ($t1 - $t0) / 1e6:.1f}\t{($after - $before) / $bytes:.3f}\t$ok\t$sender_cpu\t$receivers_cpu\t$image_mib')")
     echo "$line" | tr '\t' ' ' >&2
     echo "$line" >>"$results"
   done
 }
+make_image "$size_mib"
 for n in $counts; do
   for loss in $losses; do
     measure capped "$n" "$loss"
   done
 done
 send_mbit=5000
-for n in $uncapped_counts; do
-  measure uncapped "$n" 0
+for mib in $uncapped_sizes; do
+  make_image "$mib"
+  for n in $uncapped_counts; do
+    measure uncapped "$n" 0
+  done
 done
 
 header="$work/header.md"
 {
   echo "## Multicast"
   echo
-  echo "Measured by \`bench/multicast.sh $size_mib $link_mbit \"$counts\" \"$losses\" \"$uncapped_counts\"\` on $(date -u +%Y-%m-%d), $(nproc) CPU cores."
+  echo "Measured by \`bench/multicast.sh $size_mib $link_mbit \"$counts\" \"$losses\" \"$uncapped_counts\" \"$uncapped_sizes\"\` on $(date -u +%Y-%m-%d), $(nproc) CPU cores."
   echo "Topology: network namespaces on a Linux bridge. Capped: the sender's veth limited to ${link_mbit} Mbit/s"
   echo "with tbf and multicast senders paced at ${capped_send_mbit} Mbit/s. Uncapped: no tbf, senders asked for"
   echo "5000 Mbit/s (so the CPU is the limit). Loss is nftables random drop of multicast datagrams in"
   echo "every receiver's namespace (HTTP is TCP, so the loss rule does not touch it). Image: ${size_mib} MiB"
   echo "of random bytes. udpcast and UFTP are Debian's packages; HTTP is N parallel curl downloads."
+  echo
+  echo "Uncapped images: $uncapped_sizes MiB. Each process ran under /usr/bin/time: CPU is user + system"
+  echo "seconds, the receivers' summed."
   echo
   echo "Time runs from starting the sender until every receiver has exited (our receivers are JVMs"
   echo "started one second before, waiting for their ticket; the time includes the sender JVM's"
