@@ -2,20 +2,17 @@ package io.osdeploy.daemon.multicast;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.osdeploy.transfer.net.DatagramTransport;
 import io.osdeploy.transfer.wire.Announce;
 import io.osdeploy.transfer.wire.DataBlock;
 import io.osdeploy.transfer.wire.DecodeException;
@@ -32,7 +29,6 @@ import io.osdeploy.transfer.wire.WireFormat;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +61,8 @@ public final class MulticastSender implements SessionSender {
   private static final long ANNOUNCE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final int PASS_END_REPEATS = 3;
   private static final int BURST_DATAGRAMS = 32;
+  // Blocks read with one system call: a pass reads the file in runs of about 90 KB.
+  private static final int READ_WINDOW_BLOCKS = 64;
   // Parity is computed for this many groups at a time, then sent row by row across them, so a
   // burst of loss takes at most one row of each group.
   private static final int PARITY_BATCH_GROUPS = 64;
@@ -220,6 +218,8 @@ public final class MulticastSender implements SessionSender {
   private boolean ending;
   private volatile long lastFeedbackNanos = System.nanoTime();
   private volatile Channel channel;
+  // The send loop's, created when it starts.
+  private DatagramBatch batch;
   private volatile boolean closed;
 
   public MulticastSender(Config config, Path file, byte[] sha256, String imageName)
@@ -248,7 +248,7 @@ public final class MulticastSender implements SessionSender {
             announce.blockCount(), config.blocksPerSection(), config.fecGroupBlocks());
     this.codec = SessionCodec.forSender(config.secrets(), config.sessionId(), config.encrypt());
     this.expected = config.expectedReceivers();
-    this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    this.group = new MultiThreadIoEventLoopGroup(1, DatagramTransport.ioHandlerFactory());
   }
 
   /** The factory {@link MulticastSessions} uses: a real sender, started. */
@@ -271,7 +271,7 @@ public final class MulticastSender implements SessionSender {
     Bootstrap b =
         new Bootstrap()
             .group(group)
-            .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+            .channelFactory(DatagramTransport::newChannel)
             .option(ChannelOption.SO_REUSEADDR, true)
             .option(ChannelOption.IP_MULTICAST_IF, config.iface())
             .option(ChannelOption.IP_MULTICAST_TTL, 1)
@@ -341,7 +341,10 @@ public final class MulticastSender implements SessionSender {
   private void runSession() {
     long deadline = System.nanoTime() + config.maxDuration().toNanos();
     RateController rate = new RateController(RateController.defaults(config.rateMbps()));
-    TokenBucket bucket = new TokenBucket(rate.rateMbps(), BURST_DATAGRAMS * 1500);
+    TokenBucket bucket =
+        new TokenBucket(
+            rate.rateMbps(), Math.max(BURST_DATAGRAMS * 1500, DatagramBatch.maxWireBytes()));
+    batch = new DatagramBatch(channel, config.group(), codec, bucket);
     long blockCount = announce.blockCount();
     long dataPackets = 0;
     long repairPackets = 0;
@@ -363,8 +366,9 @@ public final class MulticastSender implements SessionSender {
         announce.sectionCount(),
         config.fecGroupBlocks(),
         config.rateMbps());
-    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      awaitReceivers(bucket);
+    try (FileChannel image = FileChannel.open(file, StandardOpenOption.READ);
+        BlockReader in = new BlockReader(image, announce, READ_WINDOW_BLOCKS)) {
+      awaitReceivers();
       long[] lastAnnounce = {System.nanoTime()};
       while (true) {
         if (closed || System.nanoTime() > deadline) {
@@ -377,11 +381,11 @@ public final class MulticastSender implements SessionSender {
         for (int block = sentBlocks.nextSetBit(0);
             block >= 0 && !closed;
             block = sentBlocks.nextSetBit(block + 1)) {
-          heartbeat(bucket, lastAnnounce);
-          sendBlock(in, pass, block, bucket);
+          heartbeat(lastAnnounce);
+          sendBlock(in, pass, block);
           sent++;
         }
-        int parity = sendParity(in, pass, plan.parity(), bucket, lastAnnounce);
+        int parity = sendParity(in, pass, plan.parity(), lastAnnounce);
         if (pass == 0) {
           dataPackets += sent;
         } else {
@@ -389,10 +393,10 @@ public final class MulticastSender implements SessionSender {
           parityPackets += parity;
         }
         // A late joiner may have missed every ANNOUNCE so far; it needs one to NAK at all.
-        send(announce, bucket, pass);
+        send(announce, pass);
         lastAnnounce[0] = System.nanoTime();
         for (int i = 0; i < PASS_END_REPEATS; i++) {
-          send(new PassEnd(pass, sent + parity), bucket, pass);
+          send(new PassEnd(pass, sent + parity), pass);
           Thread.sleep(2);
         }
         if (sent + parity > 0) {
@@ -444,12 +448,12 @@ public final class MulticastSender implements SessionSender {
             pass,
             plan.dataBlocks().cardinality(),
             plan.packets() - plan.dataBlocks().cardinality());
-        send(announce, bucket, pass);
+        send(announce, pass);
         lastAnnounce[0] = System.nanoTime();
       }
       markEnding();
       for (int i = 0; i < PASS_END_REPEATS; i++) {
-        send(new SessionEnd(reason, pass), bucket, pass);
+        send(new SessionEnd(reason, pass), pass);
       }
       Result r =
           new Result(
@@ -487,6 +491,8 @@ public final class MulticastSender implements SessionSender {
       markEnding();
       Thread.currentThread().interrupt();
       result.completeExceptionally(e);
+    } finally {
+      batch.discard();
     }
   }
 
@@ -494,10 +500,10 @@ public final class MulticastSender implements SessionSender {
    * ANNOUNCE until every expected receiver has said hello (STATUS RECEIVING) or the ready wait is
    * over, so receivers that got their ticket a moment ago do not miss the start of the first pass.
    */
-  private void awaitReceivers(TokenBucket bucket) throws InterruptedException {
+  private void awaitReceivers() throws InterruptedException {
     long until = System.nanoTime() + config.readyWait().toNanos();
     do {
-      send(announce, bucket, 0);
+      send(announce, 0);
       if (heardSnapshot().size() >= expectedCount()) {
         return;
       }
@@ -505,9 +511,9 @@ public final class MulticastSender implements SessionSender {
     } while (System.nanoTime() < until && !closed);
   }
 
-  private void heartbeat(TokenBucket bucket, long[] lastAnnounce) throws InterruptedException {
+  private void heartbeat(long[] lastAnnounce) throws InterruptedException {
     if (System.nanoTime() - lastAnnounce[0] > ANNOUNCE_INTERVAL_NANOS) {
-      send(announce, bucket, 0);
+      send(announce, 0);
       lastAnnounce[0] = System.nanoTime();
     }
   }
@@ -517,11 +523,7 @@ public final class MulticastSender implements SessionSender {
    * batch. Returns the number of PARITY datagrams sent.
    */
   private int sendParity(
-      FileChannel in,
-      int pass,
-      List<RepairPlanner.ParityRun> runs,
-      TokenBucket bucket,
-      long[] lastAnnounce)
+      BlockReader in, int pass, List<RepairPlanner.ParityRun> runs, long[] lastAnnounce)
       throws IOException, InterruptedException {
     int sent = 0;
     for (int from = 0; from < runs.size() && !closed; from += PARITY_BATCH_GROUPS) {
@@ -542,9 +544,9 @@ public final class MulticastSender implements SessionSender {
         for (int j = 0; j < batch.size(); j++) {
           RepairPlanner.ParityRun run = batch.get(j);
           if (k < run.count()) {
-            heartbeat(bucket, lastAnnounce);
+            heartbeat(lastAnnounce);
             ByteBuf bytes = Unpooled.wrappedBuffer(rows.get(j)[k]);
-            send(new ParityBlock(pass, run.firstRow() + k, run.group(), bytes), bucket, pass);
+            send(new ParityBlock(pass, run.firstRow() + k, run.group(), bytes), pass);
             sent++;
           }
         }
@@ -553,54 +555,38 @@ public final class MulticastSender implements SessionSender {
     return sent;
   }
 
-  private byte[][] readGroup(FileChannel in, int groupIndex) throws IOException {
+  private byte[][] readGroup(BlockReader in, int groupIndex) throws IOException {
     int g = announce.fecGroupBlocks();
     long first = (long) groupIndex * g;
     int count = (int) Math.min(g, announce.blockCount() - first);
     byte[][] data = new byte[count][];
     for (int i = 0; i < count; i++) {
-      data[i] = new byte[announce.blockLength(first + i)];
-      ByteBuffer buf = ByteBuffer.wrap(data[i]);
-      long position = (first + i) * announce.blockSize();
-      while (buf.hasRemaining()) {
-        if (in.read(buf, position + buf.position()) < 0) {
-          throw new IOException(file + " shrank while being sent");
-        }
-      }
+      data[i] = ByteBufUtil.getBytes(in.block(first + i));
     }
     return data;
   }
 
-  private void sendBlock(FileChannel in, int pass, long block, TokenBucket bucket)
+  private void sendBlock(BlockReader in, int pass, long block)
       throws IOException, InterruptedException {
-    int length = announce.blockLength(block);
-    ByteBuf data = ByteBufAllocator.DEFAULT.buffer(length);
-    try {
-      long position = block * announce.blockSize();
-      while (data.writerIndex() < length) {
-        int n = data.writeBytes(in, position + data.writerIndex(), length - data.writerIndex());
-        if (n < 0) {
-          throw new IOException(file + " shrank while being sent");
-        }
-      }
-      send(new DataBlock(pass, block, data), bucket, pass);
-    } finally {
-      data.release();
-    }
+    send(new DataBlock(pass, block, in.block(block)), pass);
   }
 
-  private void send(Message message, TokenBucket bucket, int pass) throws InterruptedException {
-    ByteBuf datagram = codec.encode(channel.alloc(), message);
-    int wire = datagram.readableBytes() + WireFormat.IP_UDP_OVERHEAD;
-    bucket.acquire(wire);
+  /**
+   * Hands {@code message} to the batch: DATA and PARITY share writes, a signed control message goes
+   * alone, after what the batch held.
+   */
+  private void send(Message message, int pass) throws InterruptedException {
+    int wire;
+    if (message.type().signed()) {
+      ByteBuf datagram = codec.encode(channel.alloc(), message);
+      wire = datagram.readableBytes() + WireFormat.IP_UDP_OVERHEAD;
+      batch.addAlone(datagram);
+    } else {
+      wire = batch.add(message);
+    }
     bytesSent.addAndGet(wire);
     if (pass > 0 && (message instanceof DataBlock || message instanceof ParityBlock)) {
       repairBytes.addAndGet(wire);
-    }
-    ChannelFuture f = channel.writeAndFlush(new DatagramPacket(datagram, config.group()));
-    if (!channel.isWritable()) {
-      // The socket buffer is full: wait rather than queue without bound in Netty.
-      f.await();
     }
   }
 

@@ -36,11 +36,13 @@ final class TokenBucket {
       long now = System.nanoTime();
       tokens = Math.min(capacity, tokens + (now - last) * bytesPerNano);
       last = now;
-      if (tokens >= bytes) {
+      // More than the burst is let through once the bucket is full, and paid back as debt.
+      double needed = Math.min(bytes, capacity);
+      if (tokens >= needed) {
         tokens -= bytes;
         return;
       }
-      LockSupport.parkNanos((long) ((bytes - tokens) / bytesPerNano));
+      LockSupport.parkNanos((long) ((needed - tokens) / bytesPerNano));
     }
   }
 }

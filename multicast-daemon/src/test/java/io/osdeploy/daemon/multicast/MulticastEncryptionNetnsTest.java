@@ -105,6 +105,7 @@ class MulticastEncryptionNetnsTest {
               work.toString(),
               "r",
               work.resolve("sniffed.bin").toString()));
+      NetnsNode.awaitWaiting(work, List.of("r"));
       processes.add(
           node(
               work,

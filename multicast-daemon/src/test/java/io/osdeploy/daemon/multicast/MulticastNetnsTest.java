@@ -69,6 +69,7 @@ class MulticastNetnsTest {
         processes.add(
             node(receiverNs.get(i), receivers.get(i), "receive", dir.toString(), receivers.get(i)));
       }
+      NetnsNode.awaitWaiting(dir, receivers);
       // The attacker starts when the last ticket is out, so every receiver is listening.
       processes.add(node(attacker, "x", "attack", dir.toString(), "r4", "600"));
       List<String> send = new ArrayList<>(List.of("send", image.toString(), sha, dir.toString()));
@@ -151,6 +152,7 @@ class MulticastNetnsTest {
         processes.add(node(ns, "r" + i, "receive", dir.toString(), "r" + i));
       }
       net.capRate(s, LINK_MBIT);
+      NetnsNode.awaitWaiting(dir, receivers);
       List<String> send =
           new ArrayList<>(
               List.of("send", dir.resolve("image.wim").toString(), sha, dir.toString()));
@@ -182,6 +184,7 @@ class MulticastNetnsTest {
       for (String r : List.of("r1", "r2")) {
         processes.add(node(net.addNode(r), r, "receive", dir.toString(), r));
       }
+      NetnsNode.awaitWaiting(dir, List.of("r1", "r2"));
       List<String> send =
           new ArrayList<>(
               List.of("send", dir.resolve("image.wim").toString(), sha, dir.toString()));

@@ -126,6 +126,9 @@ public final class NetnsNode {
   private static void receive(String[] args) throws Exception {
     Path dir = Path.of(args[1]);
     String client = args[2];
+    warmUp();
+    // Up and waiting, as a booted agent is when it asks to join: tests start the sender now.
+    writeAtomically(dir.resolve(client + ".waiting"), new byte[0]);
     JoinTicket ticket = awaitTicket(dir.resolve(client + ".json"));
     NetworkInterface eth0 = NetworkInterface.getByName("eth0");
     Map<String, Object> out = new LinkedHashMap<>();
@@ -210,6 +213,31 @@ public final class NetnsNode {
     }
     Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
     System.out.println("sniffed " + datagrams + " datagrams on " + group);
+  }
+
+  /**
+   * Loads what a booted agent has loaded before it joins (JSON, the JDK's crypto, the datagram
+   * transport), so that a JVM's start does not count as a receiver's join on a busy test machine.
+   */
+  private static void warmUp() throws Exception {
+    JSON.readTree("{\"warm\":[1,\"up\"]}");
+    javax.crypto.Mac.getInstance("HmacSHA256");
+    javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+    java.security.KeyFactory.getInstance("Ed25519");
+    io.osdeploy.transfer.net.DatagramTransport.ioHandlerFactory();
+  }
+
+  /** Waits until every one of {@code clients} runs {@code receive} and waits for its ticket. */
+  static void awaitWaiting(Path dir, java.util.Collection<String> clients) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    for (String client : clients) {
+      while (!Files.exists(dir.resolve(client + ".waiting"))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(client + " never started waiting for its ticket");
+        }
+        Thread.sleep(20);
+      }
+    }
   }
 
   private static JoinTicket awaitTicket(Path file) throws Exception {

@@ -7,17 +7,16 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.osdeploy.digest.Sha256;
+import io.osdeploy.transfer.net.DatagramTransport;
 import io.osdeploy.transfer.wire.Announce;
 import io.osdeploy.transfer.wire.DataBlock;
 import io.osdeploy.transfer.wire.DecodeException;
+import io.osdeploy.transfer.wire.FrameCodec;
 import io.osdeploy.transfer.wire.JoinTicket;
 import io.osdeploy.transfer.wire.Message;
+import io.osdeploy.transfer.wire.MessageType;
 import io.osdeploy.transfer.wire.Nak;
 import io.osdeploy.transfer.wire.ParityBlock;
 import io.osdeploy.transfer.wire.ParityCode;
@@ -237,12 +236,13 @@ public final class MulticastReceiver implements AutoCloseable {
   private long naksSent;
   private long naksSuppressed;
   private long droppedForTest;
+  private long announcesSkipped;
   private long blocksRebuilt;
   private long missingAtFirstPassEnd = -1;
   // Per section: blocks held, and whether the held blocks matched the section's digest.
   private int[] sectionHeld;
   private BitSet verifiedSections;
-  private ByteBuffer sectionBuffer;
+  private SectionStore store;
   private long forgedSections;
   private final Map<Long, List<ParityCode.Parity>> parities = new HashMap<>();
   private boolean finished;
@@ -267,7 +267,7 @@ public final class MulticastReceiver implements AutoCloseable {
     this.codec =
         SessionCodec.forReceiver(
             config.secrets(), config.sessionId(), config.sourceId(), config.encrypted());
-    this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    this.group = new MultiThreadIoEventLoopGroup(1, DatagramTransport.ioHandlerFactory());
     this.session = Integer.toUnsignedString(config.sessionId());
   }
 
@@ -276,12 +276,13 @@ public final class MulticastReceiver implements AutoCloseable {
     Bootstrap b =
         new Bootstrap()
             .group(group)
-            .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+            .channelFactory(DatagramTransport::newChannel)
             // Several receivers (and sessions) on one host share the port.
             .option(ChannelOption.SO_REUSEADDR, true)
             .option(ChannelOption.IP_MULTICAST_IF, config.iface())
             .option(ChannelOption.SO_RCVBUF, 8 << 20)
             .handler(new Handler());
+    DatagramTransport.batchedReceive(b);
     channel =
         (DatagramChannel) b.bind(new InetSocketAddress(config.group().getPort())).sync().channel();
     channel.joinGroup(config.group(), config.iface()).sync();
@@ -290,11 +291,12 @@ public final class MulticastReceiver implements AutoCloseable {
         .eventLoop()
         .scheduleAtFixedRate(this::checkIdle, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
     LOG.info(
-        "multicast receiver joined session={} source={} group={} iface={}",
+        "multicast receiver joined session={} source={} group={} iface={} transport={}",
         session,
         Integer.toUnsignedString(config.sourceId()),
         config.group(),
-        config.iface().getName());
+        config.iface().getName(),
+        DatagramTransport.name());
     return result;
   }
 
@@ -308,6 +310,14 @@ public final class MulticastReceiver implements AutoCloseable {
   }
 
   private void onDatagram(DatagramPacket packet) {
+    if (heldCount > 0
+        && FrameCodec.claims(packet.content(), MessageType.ANNOUNCE, WireFormat.SENDER_SOURCE_ID)) {
+      // The sender repeats its ANNOUNCE every 100 ms for late joiners. Once this receiver has the
+      // parameters and holds blocks, another ANNOUNCE changes nothing, so its signature, the
+      // costliest check of all, is not verified: skipped, not trusted.
+      announcesSkipped++;
+      return;
+    }
     SessionCodec.Received in;
     try {
       in = codec.decode(packet.content());
@@ -378,7 +388,6 @@ public final class MulticastReceiver implements AutoCloseable {
     held = new BitSet((int) a.blockCount());
     sectionHeld = new int[(int) a.sectionCount()];
     verifiedSections = new BitSet((int) a.sectionCount());
-    sectionBuffer = ByteBuffer.allocate(config.sections().sectionBytes());
     out =
         offset == 0
             ? FileChannel.open(
@@ -392,6 +401,7 @@ public final class MulticastReceiver implements AutoCloseable {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE,
                 StandardOpenOption.READ);
+    store = new SectionStore(out, output, offset, a, config.sections().sectionBytes());
     LOG.info(
         "multicast receiver announce session={} image={} bytes={} blocks={} sections={}",
         session,
@@ -419,11 +429,7 @@ public final class MulticastReceiver implements AutoCloseable {
       duplicates++;
       return;
     }
-    ByteBuffer bytes = d.data().nioBuffer();
-    long position = offset + d.block() * announce.blockSize();
-    while (bytes.hasRemaining()) {
-      position += out.write(bytes, position);
-    }
+    store.write(block, d.data());
     markHeld(block);
     if (!checkSection(block / announce.blocksPerSection()) || finished) {
       return;
@@ -456,20 +462,13 @@ public final class MulticastReceiver implements AutoCloseable {
     if (sectionHeld[s] < end - first || verifiedSections.get(s)) {
       return true;
     }
-    long start = (long) s * config.sections().sectionBytes();
-    sectionBuffer
-        .clear()
-        .limit((int) Math.min(sectionBuffer.capacity(), announce.fileSize() - start));
-    while (sectionBuffer.hasRemaining()) {
-      if (out.read(sectionBuffer, offset + start + sectionBuffer.position()) < 0) {
-        throw new IOException(output + " is shorter than the blocks written to it");
-      }
-    }
-    sectionBuffer.flip();
-    if (config.sections().matches(s, sectionBuffer)) {
+    ByteBuffer bytes = store.section(s);
+    if (config.sections().matches(s, bytes.duplicate())) {
       verifiedSections.set(s);
+      store.verified(s, bytes);
       return true;
     }
+    store.dropped(s);
     forgedSections++;
     held.clear(first, end);
     heldCount -= end - first;
@@ -567,13 +566,7 @@ public final class MulticastReceiver implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       if (held.get(first + i)) {
         blocks[i] = new byte[announce.blockLength(first + i)];
-        ByteBuffer buf = ByteBuffer.wrap(blocks[i]);
-        long position = offset + (long) (first + i) * announce.blockSize();
-        while (buf.hasRemaining()) {
-          if (out.read(buf, position + buf.position()) < 0) {
-            throw new IOException(output + " is shorter than the blocks written to it");
-          }
-        }
+        store.read(first + i, blocks[i], blocks[i].length);
       }
     }
     ParityCode.decode(blocks, list, announce.blockSize());
@@ -581,11 +574,7 @@ public final class MulticastReceiver implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       int block = first + i;
       if (!held.get(block)) {
-        ByteBuffer bytes = ByteBuffer.wrap(blocks[i], 0, announce.blockLength(block));
-        long position = offset + (long) block * announce.blockSize();
-        while (bytes.hasRemaining()) {
-          position += out.write(bytes, position);
-        }
+        store.write(block, blocks[i], announce.blockLength(block));
         markHeld(block);
         blocksRebuilt++;
       }
@@ -708,7 +697,7 @@ public final class MulticastReceiver implements AutoCloseable {
   private void finish() throws IOException {
     finished = true;
     out.force(false);
-    String actual = Sha256.of(out, offset, announce.fileSize());
+    String actual = store.imageSha256();
     out.close();
     byte[] expected = config.expectedSha256() != null ? config.expectedSha256() : announce.sha256();
     boolean match = actual.equals(HexFormat.of().formatHex(expected));
@@ -720,7 +709,7 @@ public final class MulticastReceiver implements AutoCloseable {
         match ? ReceiveResult.Outcome.VERIFIED : ReceiveResult.Outcome.DIGEST_MISMATCH;
     LOG.info(
         "multicast receiver done session={} source={} outcome={} sha256={} duplicates={} naks={}"
-            + " suppressed={} rebuiltFromParity={}",
+            + " suppressed={} rebuiltFromParity={} readBackBytes={} announcesSkipped={}",
         session,
         Integer.toUnsignedString(config.sourceId()),
         outcome,
@@ -728,7 +717,9 @@ public final class MulticastReceiver implements AutoCloseable {
         duplicates,
         naksSent,
         naksSuppressed,
-        blocksRebuilt);
+        blocksRebuilt,
+        store.readBackBytes(),
+        announcesSkipped);
     result.complete(resultOf(outcome, actual));
   }
 

@@ -2,7 +2,6 @@ package io.osdeploy.transfer.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -72,15 +71,7 @@ public final class FrameCodec {
           type + " payload of " + payloadLength + " bytes exceeds " + WireFormat.MAX_PAYLOAD);
     }
     ByteBuf out = alloc.buffer(WireFormat.HEADER_BYTES + payloadLength + WireFormat.TRAILER_BYTES);
-    out.writeInt(WireFormat.MAGIC)
-        .writeByte(WireFormat.VERSION)
-        .writeByte(type.code())
-        .writeShort(flags)
-        .writeInt(sessionId)
-        .writeInt(sourceId)
-        .writeLong(sequence)
-        .writeShort(payloadLength)
-        .writeShort(0);
+    writeHeader(out, type, flags, sessionId, sourceId, sequence, payloadLength);
     try {
       if (encrypt) {
         byte[] header = new byte[WireFormat.HEADER_BYTES];
@@ -105,8 +96,84 @@ public final class FrameCodec {
   }
 
   /**
-   * Validates and authenticates {@code datagram} (read, not released). The returned frame's payload
-   * is the plaintext; the caller releases it.
+   * Appends the datagram of {@code message} to {@code out}, encoding the payload in place: no
+   * intermediate copy, the encryption (where asked) over the same bytes, the HMAC over the datagram
+   * as it stands. The sender's hot path for DATA and PARITY, many datagrams to one buffer. Returns
+   * the datagram's length. On an error {@code out} is left as it was.
+   */
+  public synchronized int encodeInto(
+      ByteBuf out, Message message, int sessionId, int sourceId, long sequence, boolean encrypt) {
+    if (sequence <= 0) {
+      throw new IllegalArgumentException("sequence numbers start at 1");
+    }
+    int start = out.writerIndex();
+    try {
+      writeHeader(
+          out,
+          message.type(),
+          encrypt ? WireFormat.FLAG_ENCRYPTED : 0,
+          sessionId,
+          sourceId,
+          sequence,
+          0);
+      int payloadStart = out.writerIndex();
+      message.encode(out);
+      int plain = out.writerIndex() - payloadStart;
+      int payloadLength = plain + (encrypt ? WireFormat.GCM_TAG_BYTES : 0);
+      if (payloadLength > WireFormat.MAX_PAYLOAD) {
+        throw new IllegalArgumentException(
+            message.type()
+                + " payload of "
+                + payloadLength
+                + " bytes exceeds "
+                + WireFormat.MAX_PAYLOAD);
+      }
+      out.setShort(start + 24, payloadLength);
+      if (encrypt) {
+        out.ensureWritable(WireFormat.GCM_TAG_BYTES + WireFormat.TRAILER_BYTES);
+        cipher.init(Cipher.ENCRYPT_MODE, keys.encKey(), nonce(sourceId, sequence));
+        cipher.updateAAD(out.nioBuffer(start, WireFormat.HEADER_BYTES));
+        out.writerIndex(payloadStart + payloadLength);
+        cipher.doFinal(
+            out.nioBuffer(payloadStart, plain), out.nioBuffer(payloadStart, payloadLength));
+      }
+      Mac authenticator = macFor(sourceId);
+      if (authenticator == null) {
+        throw new IllegalArgumentException(
+            "no key for source " + Integer.toUnsignedString(sourceId));
+      }
+      out.writeBytes(
+          hmac(authenticator, out, start, WireFormat.HEADER_BYTES + payloadLength), 0, 16);
+      return out.writerIndex() - start;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      out.writerIndex(start);
+      throw new IllegalStateException("cannot frame " + message.type(), e);
+    }
+  }
+
+  private static void writeHeader(
+      ByteBuf out,
+      MessageType type,
+      int flags,
+      int sessionId,
+      int sourceId,
+      long sequence,
+      int payloadLength) {
+    out.writeInt(WireFormat.MAGIC)
+        .writeByte(WireFormat.VERSION)
+        .writeByte(type.code())
+        .writeShort(flags)
+        .writeInt(sessionId)
+        .writeInt(sourceId)
+        .writeLong(sequence)
+        .writeShort(payloadLength)
+        .writeShort(0);
+  }
+
+  /**
+   * Validates and authenticates {@code datagram} (not released). The returned frame's payload is
+   * the plaintext, a retained slice of {@code datagram}; the caller releases it. An encrypted
+   * payload is decrypted in place, so afterwards the datagram holds the plaintext.
    */
   public synchronized Frame decode(ByteBuf datagram, int expectedSessionId) throws DecodeException {
     int start = datagram.readerIndex();
@@ -180,20 +247,34 @@ public final class FrameCodec {
     if (payloadLength < WireFormat.GCM_TAG_BYTES) {
       throw new DecodeException(DecodeException.Reason.BAD_LENGTH, "encrypted payload too short");
     }
-    byte[] aad = new byte[WireFormat.HEADER_BYTES];
-    datagram.getBytes(start, aad);
-    byte[] ciphertext = new byte[payloadLength];
-    datagram.getBytes(payloadStart, ciphertext);
+    // Decrypted in place: the plaintext overwrites the ciphertext in the datagram's own buffer.
+    int plainLength = payloadLength - WireFormat.GCM_TAG_BYTES;
     try {
       cipher.init(Cipher.DECRYPT_MODE, keys.encKey(), nonce(sourceId, sequence));
-      cipher.updateAAD(aad);
-      return new Frame(header, Unpooled.wrappedBuffer(cipher.doFinal(ciphertext)));
+      cipher.updateAAD(datagram.nioBuffer(start, WireFormat.HEADER_BYTES));
+      cipher.doFinal(
+          datagram.nioBuffer(payloadStart, payloadLength),
+          datagram.nioBuffer(payloadStart, plainLength));
+      return new Frame(header, datagram.retainedSlice(payloadStart, plainLength));
     } catch (AEADBadTagException e) {
       throw new DecodeException(
           DecodeException.Reason.DECRYPTION_FAILED, type + " GCM tag mismatch");
     } catch (GeneralSecurityException e) {
       throw new DecodeException(DecodeException.Reason.DECRYPTION_FAILED, e.getMessage());
     }
+  }
+
+  /**
+   * Whether {@code datagram}'s header claims to be {@code type} from {@code sourceId}, unchecked:
+   * only to skip work a datagram could not change anyway (a repeated ANNOUNCE's signature check),
+   * never to act on it.
+   */
+  public static boolean claims(ByteBuf datagram, MessageType type, int sourceId) {
+    int start = datagram.readerIndex();
+    return datagram.readableBytes() >= WireFormat.HEADER_BYTES
+        && datagram.getInt(start) == WireFormat.MAGIC
+        && datagram.getUnsignedByte(start + 5) == type.code()
+        && datagram.getInt(start + 12) == sourceId;
   }
 
   /** The sender's datagrams use the shared key; each receiver's, its own feedback key. */

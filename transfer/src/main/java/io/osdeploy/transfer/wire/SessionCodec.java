@@ -138,7 +138,22 @@ public final class SessionCodec {
     }
   }
 
-  /** Decodes {@code datagram} (not released), or counts and throws why it must be dropped. */
+  /**
+   * Appends the datagram of an unsigned {@code message} (DATA, PARITY) to {@code out} and returns
+   * its length: the sender's way to fill one buffer with many datagrams.
+   */
+  public int encodeInto(ByteBuf out, Message message) {
+    if (message.type().signed()) {
+      throw new IllegalArgumentException(message.type() + " is signed; use encode");
+    }
+    boolean encrypt = encryptedSession && sourceId == WireFormat.SENDER_SOURCE_ID;
+    return codec.encodeInto(out, message, sessionId, sourceId, sequence.incrementAndGet(), encrypt);
+  }
+
+  /**
+   * Decodes {@code datagram} (not released; an encrypted one is decrypted in place), or counts and
+   * throws why it must be dropped.
+   */
   public Received decode(ByteBuf datagram) throws DecodeException {
     try {
       Frame frame = codec.decode(datagram, sessionId);
