@@ -153,6 +153,9 @@ public final class DaemonHttpServer implements AutoCloseable {
                     if (endpoints.requestTimes() != null) {
                       ch.pipeline().addLast(new RequestTimer(endpoints.requestTimes()));
                     }
+                    // Every handler after this one may answer with a chunked input (a file over
+                    // TLS): the user-state handler as much as the main one.
+                    ch.pipeline().addLast(new ChunkedWriteHandler());
                     if (endpoints.userState() != null) {
                       // Before the aggregator: user state archives stream to disk.
                       ch.pipeline()
@@ -176,7 +179,6 @@ public final class DaemonHttpServer implements AutoCloseable {
                     }
                     ch.pipeline()
                         .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                        .addLast(new ChunkedWriteHandler())
                         .addLast(handler);
                   }
                 })

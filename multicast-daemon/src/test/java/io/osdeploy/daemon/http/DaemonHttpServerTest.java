@@ -799,6 +799,37 @@ class DaemonHttpServerTest {
   }
 
   @Test
+  void userStateIsRestoredOverHttpsInChunks() throws Exception {
+    Prerequisites.require(OpensslCa.available(), "openssl (Debian package openssl)");
+    publishUserStateDeployments();
+    byte[] archive = TestContentServer.bytes(300_000, 11);
+    String sha = TestContentServer.sha256(archive);
+    assertEquals(
+        201,
+        putState("deployment=capture-old&mac=52:54:00:00:00:01&key=alice-desk", archive, sha)
+            .statusCode());
+    OpensslCa ca = OpensslCa.create(dir.resolve("ca"), "site CA");
+    Path tls = ca.issue(dir.resolve("tls"), "127.0.0.1");
+    int httpsPort = server.listenTls("127.0.0.1", 0, TlsMaterial.load(tls).context()).getPort();
+    HttpClient https = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
+
+    HttpResponse<byte[]> restored =
+        https.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "https://127.0.0.1:"
+                            + httpsPort
+                            + "/v1/userstate?deployment=restore-new&mac=52-54-00-00-00-02"
+                            + "&key=alice-desk"))
+                .header("Authorization", "Bearer " + userStateToken("mac=52:54:00:00:00:02"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, restored.statusCode());
+    assertArrayEquals(archive, restored.body(), "the archive through TLS, in chunks");
+    assertEquals(sha, restored.headers().firstValue("X-Osdeploy-Sha256").orElse(""));
+  }
+
+  @Test
   void userStateRequestsOutsideTheirDeploymentsAreRefusedAndLoseNothing() throws Exception {
     publishUserStateDeployments();
     byte[] archive = TestContentServer.bytes(50_000, 3);
