@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.osdeploy.transfer.wire.Announce;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 
 /**
  * Reads an image's blocks a window at a time: the block asked for and the ones after it in one
@@ -13,14 +14,16 @@ import java.nio.channels.FileChannel;
  */
 final class BlockReader implements AutoCloseable {
   private final FileChannel file;
+  private final Path path;
   private final Announce announce;
   private final ByteBuf window;
   private final int windowBlocks;
   private long first = -1;
   private int loaded;
 
-  BlockReader(FileChannel file, Announce announce, int windowBlocks) {
+  BlockReader(FileChannel file, Path path, Announce announce, int windowBlocks) {
     this.file = file;
+    this.path = path;
     this.announce = announce;
     this.windowBlocks = windowBlocks;
     this.window = Unpooled.directBuffer(windowBlocks * announce.blockSize());
@@ -45,7 +48,7 @@ final class BlockReader implements AutoCloseable {
       int n =
           window.writeBytes(file, position + window.writerIndex(), length - window.writerIndex());
       if (n < 0) {
-        throw new IOException("the image shrank while being sent");
+        throw new IOException(path + " shrank while being sent");
       }
     }
     first = index;

@@ -10,7 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DatagramPacket;
 import io.osdeploy.transfer.net.DatagramTransport;
 import io.osdeploy.transfer.wire.Announce;
@@ -276,8 +275,6 @@ public final class MulticastSender implements SessionSender {
             .option(ChannelOption.IP_MULTICAST_IF, config.iface())
             .option(ChannelOption.IP_MULTICAST_TTL, 1)
             .option(ChannelOption.SO_SNDBUF, 4 << 20)
-            .option(
-                ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
             .handler(new FeedbackHandler());
     // Feedback comes unicast to whatever address the receivers see as the packets' source.
     channel = b.bind(new InetSocketAddress(0)).sync().channel();
@@ -367,7 +364,7 @@ public final class MulticastSender implements SessionSender {
         config.fecGroupBlocks(),
         config.rateMbps());
     try (FileChannel image = FileChannel.open(file, StandardOpenOption.READ);
-        BlockReader in = new BlockReader(image, announce, READ_WINDOW_BLOCKS)) {
+        BlockReader in = new BlockReader(image, file, announce, READ_WINDOW_BLOCKS)) {
       awaitReceivers();
       long[] lastAnnounce = {System.nanoTime()};
       while (true) {

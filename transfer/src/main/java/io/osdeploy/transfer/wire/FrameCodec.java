@@ -62,36 +62,25 @@ public final class FrameCodec {
     if (sequence <= 0) {
       throw new IllegalArgumentException("sequence numbers start at 1");
     }
-    byte[] payload = new byte[plaintext.readableBytes()];
-    plaintext.getBytes(plaintext.readerIndex(), payload);
-    int flags = encrypt ? WireFormat.FLAG_ENCRYPTED : 0;
-    int payloadLength = payload.length + (encrypt ? WireFormat.GCM_TAG_BYTES : 0);
+    int payloadLength = plaintext.readableBytes() + (encrypt ? WireFormat.GCM_TAG_BYTES : 0);
     if (payloadLength > WireFormat.MAX_PAYLOAD) {
       throw new IllegalArgumentException(
           type + " payload of " + payloadLength + " bytes exceeds " + WireFormat.MAX_PAYLOAD);
     }
     ByteBuf out = alloc.buffer(WireFormat.HEADER_BYTES + payloadLength + WireFormat.TRAILER_BYTES);
-    writeHeader(out, type, flags, sessionId, sourceId, sequence, payloadLength);
     try {
-      if (encrypt) {
-        byte[] header = new byte[WireFormat.HEADER_BYTES];
-        out.getBytes(0, header);
-        cipher.init(Cipher.ENCRYPT_MODE, keys.encKey(), nonce(sourceId, sequence));
-        cipher.updateAAD(header);
-        out.writeBytes(cipher.doFinal(payload));
-      } else {
-        out.writeBytes(payload);
-      }
-      Mac authenticator = macFor(sourceId);
-      if (authenticator == null) {
-        throw new IllegalArgumentException(
-            "no key for source " + Integer.toUnsignedString(sourceId));
-      }
-      out.writeBytes(hmac(authenticator, out, 0, WireFormat.HEADER_BYTES + payloadLength), 0, 16);
+      frame(
+          out,
+          type,
+          o -> o.writeBytes(plaintext, plaintext.readerIndex(), plaintext.readableBytes()),
+          sessionId,
+          sourceId,
+          sequence,
+          encrypt);
       return out;
-    } catch (GeneralSecurityException | RuntimeException e) {
+    } catch (RuntimeException e) {
       out.release();
-      throw new IllegalStateException("cannot frame " + type, e);
+      throw e;
     }
   }
 
@@ -106,27 +95,33 @@ public final class FrameCodec {
     if (sequence <= 0) {
       throw new IllegalArgumentException("sequence numbers start at 1");
     }
+    return frame(out, message.type(), message::encode, sessionId, sourceId, sequence, encrypt);
+  }
+
+  /**
+   * Appends a datagram to {@code out}: the header, the payload {@code payload} writes, encrypted in
+   * place where asked, and the HMAC over the datagram as it stands. Returns its length; on an error
+   * {@code out} is left as it was.
+   */
+  private int frame(
+      ByteBuf out,
+      MessageType type,
+      java.util.function.Consumer<ByteBuf> payload,
+      int sessionId,
+      int sourceId,
+      long sequence,
+      boolean encrypt) {
     int start = out.writerIndex();
     try {
       writeHeader(
-          out,
-          message.type(),
-          encrypt ? WireFormat.FLAG_ENCRYPTED : 0,
-          sessionId,
-          sourceId,
-          sequence,
-          0);
+          out, type, encrypt ? WireFormat.FLAG_ENCRYPTED : 0, sessionId, sourceId, sequence, 0);
       int payloadStart = out.writerIndex();
-      message.encode(out);
+      payload.accept(out);
       int plain = out.writerIndex() - payloadStart;
       int payloadLength = plain + (encrypt ? WireFormat.GCM_TAG_BYTES : 0);
       if (payloadLength > WireFormat.MAX_PAYLOAD) {
         throw new IllegalArgumentException(
-            message.type()
-                + " payload of "
-                + payloadLength
-                + " bytes exceeds "
-                + WireFormat.MAX_PAYLOAD);
+            type + " payload of " + payloadLength + " bytes exceeds " + WireFormat.MAX_PAYLOAD);
       }
       out.setShort(start + 24, payloadLength);
       if (encrypt) {
@@ -147,7 +142,7 @@ public final class FrameCodec {
       return out.writerIndex() - start;
     } catch (GeneralSecurityException | RuntimeException e) {
       out.writerIndex(start);
-      throw new IllegalStateException("cannot frame " + message.type(), e);
+      throw new IllegalStateException("cannot frame " + type, e);
     }
   }
 
