@@ -62,6 +62,16 @@ public final class MulticastSender implements SessionSender {
   private static final int BURST_DATAGRAMS = 32;
   // Blocks read with one system call: a pass reads the file in runs of about 90 KB.
   private static final int READ_WINDOW_BLOCKS = 64;
+  // How often the send loop looks at congestion reports, and how long without one before it
+  // speeds up again within a pass.
+  private static final long RATE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long QUIET_BEFORE_SPEEDUP_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  // After a cut, reports still describe the old rate for about one loss interval of the
+  // receivers: they are not heeded for this long.
+  private static final long HOLD_AFTER_CUT_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
+  // Within a pass, reports cut the rate to no less than this share of the pass's starting rate;
+  // what is lost below it is the passes' rate controller's to judge, from NAKs.
+  private static final double IN_PASS_FLOOR = 0.25;
   // Parity is computed for this many groups at a time, then sent row by row across them, so a
   // burst of loss takes at most one row of each group.
   private static final int PARITY_BATCH_GROUPS = 64;
@@ -207,6 +217,26 @@ public final class MulticastSender implements SessionSender {
   // every pass: the session no longer waits for them, and their NAKs are ignored.
   private final Set<Integer> gone = new HashSet<>();
   private final Map<Integer, Integer> lossyPasses = new java.util.HashMap<>();
+  // CONGESTED reports since the send loop last looked: the worst loss per receiver (event loop
+  // writes, send loop drains).
+  private final Map<Integer, Double> congestion = new java.util.concurrent.ConcurrentHashMap<>();
+  // Receivers that NAKed since the send loop last judged congestion reports (event loop adds).
+  private final Set<Integer> nakedSinceJudged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  // The send loop's: receivers that reported congestion this pass and the last, those that NAKed
+  // during the last pass, receivers whose reports are not believed (they said congested but
+  // NAKed nothing) and for how many more passes, receivers that stopped counting for the rate, and
+  // the in-pass pacing state.
+  private final Set<Integer> congestedThisPass = new HashSet<>();
+  private final Set<Integer> congestedLastPass = new HashSet<>();
+  private final Set<Integer> nakedLastPass = new HashSet<>();
+  private final Map<Integer, Integer> doubted = new java.util.HashMap<>();
+  private final Set<Integer> unrated = new HashSet<>();
+  private RateController rate;
+  private TokenBucket pacer;
+  private long lastRateCheckNanos;
+  private long lastCongestionNanos;
+  private long lastCutNanos;
+  private double passStartMbps;
   private final AtomicLong naksReceived = new AtomicLong();
   private final AtomicLong evicted = new AtomicLong();
   private final AtomicLong bytesSent = new AtomicLong();
@@ -337,11 +367,14 @@ public final class MulticastSender implements SessionSender {
 
   private void runSession() {
     long deadline = System.nanoTime() + config.maxDuration().toNanos();
-    RateController rate = new RateController(RateController.defaults(config.rateMbps()));
+    rate = new RateController(RateController.defaults(config.rateMbps()));
     TokenBucket bucket =
         new TokenBucket(
             rate.rateMbps(), Math.max(BURST_DATAGRAMS * 1500, DatagramBatch.maxWireBytes()));
     batch = new DatagramBatch(channel, config.group(), codec, bucket);
+    pacer = bucket;
+    lastRateCheckNanos = lastCongestionNanos = lastCutNanos = System.nanoTime();
+    passStartMbps = rate.rateMbps();
     long blockCount = announce.blockCount();
     long dataPackets = 0;
     long repairPackets = 0;
@@ -409,12 +442,17 @@ public final class MulticastSender implements SessionSender {
         }
         Set<Integer> rated = new HashSet<>(presentAtStart);
         if (sent + parity > 0) {
-          rated.removeAll(hopeless(sentBlocks, presentAtStart));
+          Set<Integer> hopeless = hopeless(sentBlocks, presentAtStart);
+          rated.removeAll(hopeless);
+          unrated.addAll(hopeless);
+          unrated.retainAll(hopeless); // a receiver that caught up counts again
+          judgeCongestionReports();
         }
         double loss = planner.worstLoss(sentBlocks, rated);
         if (sent + parity > 0) {
           double before = rate.rateMbps();
           bucket.setRate(rate.onLoss(loss));
+          passStartMbps = rate.rateMbps();
           if (rate.rateMbps() != before) {
             LOG.info(
                 "multicast rate session={} worstLoss={} rateMbps={}",
@@ -509,10 +547,80 @@ public final class MulticastSender implements SessionSender {
   }
 
   private void heartbeat(long[] lastAnnounce) throws InterruptedException {
-    if (System.nanoTime() - lastAnnounce[0] > ANNOUNCE_INTERVAL_NANOS) {
+    long now = System.nanoTime();
+    if (now - lastAnnounce[0] > ANNOUNCE_INTERVAL_NANOS) {
       send(announce, 0);
-      lastAnnounce[0] = System.nanoTime();
+      lastAnnounce[0] = now;
     }
+    if (now - lastRateCheckNanos > RATE_CHECK_NANOS) {
+      lastRateCheckNanos = now;
+      paceWithinPass(now);
+    }
+  }
+
+  /**
+   * Slows down at once when a receiver that counts reports it is outrun (STATUS CONGESTED), and
+   * speeds up again after a quiet while, so that a pass does not run at the speed its start allowed
+   * (receivers warming up) nor lose half of itself to a receiver the sender outruns.
+   */
+  private void paceWithinPass(long now) {
+    double worst = 0;
+    boolean holding = now - lastCutNanos < HOLD_AFTER_CUT_NANOS;
+    for (Map.Entry<Integer, Double> e : congestion.entrySet()) {
+      int source = e.getKey();
+      congestion.remove(source);
+      if (isGone(source) || unrated.contains(source) || doubted.containsKey(source)) {
+        continue;
+      }
+      congestedThisPass.add(source);
+      if (!holding) {
+        worst = Math.max(worst, e.getValue());
+      }
+    }
+    double before = rate.rateMbps();
+    if (worst > 0) {
+      lastCongestionNanos = lastCutNanos = now;
+      pacer.setRate(rate.onCongestion(worst, passStartMbps * IN_PASS_FLOOR));
+    } else if (!holding && now - lastCongestionNanos > QUIET_BEFORE_SPEEDUP_NANOS) {
+      lastCongestionNanos = now;
+      pacer.setRate(rate.onQuiet());
+    }
+    if (rate.rateMbps() != before) {
+      LOG.debug(
+          "multicast pace session={} congestion={} rateMbps={}",
+          Integer.toUnsignedString(config.sessionId()),
+          String.format("%.3f", worst),
+          String.format("%.1f", rate.rateMbps()));
+    }
+  }
+
+  /**
+   * A receiver that said it was outrun during a pass but NAKed nothing then nor in the pass after
+   * (a busy receiver's NAKs may come after the pass's collect window) was not: its reports go
+   * unheard for the next passes. A joined receiver cannot make the others slow the session down
+   * with made-up sequence numbers for longer than two passes this way.
+   */
+  private void judgeCongestionReports() {
+    doubted.replaceAll((source, passes) -> passes - 1);
+    doubted.values().removeIf(passes -> passes <= 0);
+    Set<Integer> naked = new HashSet<>(nakedSinceJudged);
+    nakedSinceJudged.removeAll(naked);
+    for (int source : congestedLastPass) {
+      if (!nakedLastPass.contains(source) && !naked.contains(source)) {
+        doubted.put(source, EVICT_AFTER_PASSES);
+        LOG.warn(
+            "multicast receiver said it was outrun but lost nothing session={} source={}; its"
+                + " reports are not heeded for {} passes",
+            Integer.toUnsignedString(config.sessionId()),
+            Integer.toUnsignedString(source),
+            EVICT_AFTER_PASSES);
+      }
+    }
+    congestedLastPass.clear();
+    congestedLastPass.addAll(congestedThisPass);
+    congestedThisPass.clear();
+    nakedLastPass.clear();
+    nakedLastPass.addAll(naked);
   }
 
   /**
@@ -738,6 +846,7 @@ public final class MulticastSender implements SessionSender {
         }
         if (in.message() instanceof Nak nak) {
           naksReceived.incrementAndGet();
+          nakedSinceJudged.add(source);
           planner.onNak(source, nak);
         } else if (in.message() instanceof Status status) {
           onStatus(source, status, packet.sender());
@@ -771,6 +880,12 @@ public final class MulticastSender implements SessionSender {
               Integer.toUnsignedString(config.sessionId()),
               Integer.toUnsignedString(source),
               from);
+        }
+      } else if (status.state() == Status.State.CONGESTED) {
+        long total = status.blocksHeld() + status.blocksMissing();
+        if (total > 0) {
+          double loss = (double) status.blocksMissing() / total;
+          congestion.merge(source, loss, Math::max);
         }
       } else if (status.state() == Status.State.DIGEST_MISMATCH) {
         LOG.warn(

@@ -47,6 +47,25 @@ public final class RateController {
     return rate;
   }
 
+  /**
+   * A receiver lost {@code lossFraction} of the last interval's datagrams: the rate it kept up
+   * with, less 5%, never below half the current rate at once nor below {@code floorMbps}.
+   */
+  public double onCongestion(double lossFraction, double floorMbps) {
+    double factor = Math.max(0.5, 1 - lossFraction - 0.05);
+    rate = Math.max(Math.max(tuning.minMbps(), Math.min(floorMbps, rate)), rate * factor);
+    return rate;
+  }
+
+  /**
+   * No receiver was outrun for a while within a pass: up by a quarter, or by half an additive step
+   * where that is more, towards the cap.
+   */
+  public double onQuiet() {
+    rate = Math.min(tuning.maxMbps(), Math.max(rate + tuning.increaseMbps() / 2, rate * 1.25));
+    return rate;
+  }
+
   /** Feeds the worst receiver's loss fraction (0..1) over the last pass; returns the new rate. */
   public double onLoss(double lossFraction) {
     if (lossFraction >= tuning.backOffLoss()) {

@@ -142,6 +142,7 @@ public final class NetnsNode {
       out.put("naksSent", res.naksSent());
       out.put("rebuiltFromParity", res.blocksRebuiltFromParity());
       out.put("missingAtFirstPassEnd", res.missingAtFirstPassEnd());
+      out.put("congestedReports", res.congestedReports());
       out.put("forgedRejected", r.rejected(DecodeException.Reason.AUTHENTICATION_FAILED));
     }
     writeAtomically(dir.resolve(client + ".result.json"), JSON.writeValueAsBytes(out));

@@ -51,6 +51,28 @@ final class NetnsTopology implements AutoCloseable {
         "200ms");
   }
 
+  /**
+   * Caps what the bridge passes on to node {@code name} (the slow link or the slow client a sender
+   * can outrun), dropping the rest.
+   */
+  void capLinkTo(String name, int mbit) throws IOException, InterruptedException {
+    NetnsLan.runIn(
+        lan.bridgeNamespace(),
+        "tc",
+        "qdisc",
+        "add",
+        "dev",
+        "p-" + name,
+        "root",
+        "tbf",
+        "rate",
+        mbit + "mbit",
+        "burst",
+        "64kb",
+        "latency",
+        "20ms");
+  }
+
   /** Bytes {@code ns} has sent on eth0, Ethernet headers included. */
   long txBytes(String ns) throws IOException, InterruptedException {
     return NetnsLan.txBytes(ns);

@@ -58,6 +58,11 @@ public final class MulticastReceiver implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MulticastReceiver.class);
   private static final int MAX_NAK_DATAGRAMS_PER_ROUND = 16;
   private static final int STATUS_REPEATS = 3;
+  // Loss is judged over intervals of at least 100 ms and 256 of the sender's datagrams (at most
+  // 2 s), so that random loss of a few percent is not taken for an outrun receiver.
+  private static final long LOSS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long LOSS_MIN_DATAGRAMS = 256;
+  private static final long LOSS_MAX_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   /**
    * How much forged traffic (sections that failed their digest, control messages without the
@@ -237,6 +242,13 @@ public final class MulticastReceiver implements AutoCloseable {
   private long naksSuppressed;
   private long droppedForTest;
   private long announcesSkipped;
+  // The sender's datagrams in the current loss interval: its highest authenticated sequence, the
+  // sequence before the interval, and how many arrived.
+  private long senderSequence = -1;
+  private long intervalStart;
+  private long intervalReceived;
+  private long intervalStartNanos;
+  private long congestedReports;
   private long blocksRebuilt;
   private long missingAtFirstPassEnd = -1;
   // Per section: blocks held, and whether the held blocks matched the section's digest.
@@ -314,8 +326,10 @@ public final class MulticastReceiver implements AutoCloseable {
         && FrameCodec.claims(packet.content(), MessageType.ANNOUNCE, WireFormat.SENDER_SOURCE_ID)) {
       // The sender repeats its ANNOUNCE every 100 ms for late joiners. Once this receiver has the
       // parameters and holds blocks, another ANNOUNCE changes nothing, so its signature, the
-      // costliest check of all, is not verified: skipped, not trusted.
+      // costliest check of all, is not verified: skipped, not trusted. It did arrive, so it counts
+      // as received for the loss estimate (its unchecked sequence number is not used).
       announcesSkipped++;
+      intervalReceived++;
       return;
     }
     SessionCodec.Received in;
@@ -339,6 +353,7 @@ public final class MulticastReceiver implements AutoCloseable {
       }
       senderAddress = packet.sender();
       lastPacketNanos = System.nanoTime();
+      countForLoss(in.header().sequence(), lastPacketNanos);
       Message m = in.message();
       if (m instanceof Announce a) {
         onAnnounce(a);
@@ -360,6 +375,44 @@ public final class MulticastReceiver implements AutoCloseable {
     } finally {
       in.release();
     }
+  }
+
+  /**
+   * Tracks the share of the sender's datagrams this receiver loses, from the gaps in their sequence
+   * numbers (every datagram of the sender takes the next one, whatever it carries), and tells the
+   * sender it is outrun when an interval lost at least {@link Status#CONGESTED_LOSS}: the sender
+   * then slows down within the pass instead of at its end. Only authenticated sequence numbers move
+   * the count.
+   */
+  private void countForLoss(long sequence, long now) {
+    if (senderSequence < 0) {
+      senderSequence = sequence;
+      intervalStart = sequence;
+      intervalStartNanos = now;
+      return;
+    }
+    if (sequence > intervalStart) {
+      intervalReceived++;
+    }
+    senderSequence = Math.max(senderSequence, sequence);
+    if (now - intervalStartNanos < LOSS_INTERVAL_NANOS) {
+      return;
+    }
+    long expected = senderSequence - intervalStart;
+    if (expected < LOSS_MIN_DATAGRAMS && now - intervalStartNanos < LOSS_MAX_INTERVAL_NANOS) {
+      return; // a slow sender: the interval lasts until it holds enough datagrams to judge
+    }
+    long lost = Math.max(0, expected - intervalReceived);
+    if (announce != null
+        && !finished
+        && expected >= LOSS_MIN_DATAGRAMS
+        && lost >= Status.CONGESTED_LOSS * expected) {
+      send(new Status(Status.State.CONGESTED, intervalReceived, lost));
+      congestedReports++;
+    }
+    intervalStart = senderSequence;
+    intervalReceived = 0;
+    intervalStartNanos = now;
   }
 
   private void onAnnounce(Announce a) throws IOException {
@@ -709,7 +762,8 @@ public final class MulticastReceiver implements AutoCloseable {
         match ? ReceiveResult.Outcome.VERIFIED : ReceiveResult.Outcome.DIGEST_MISMATCH;
     LOG.info(
         "multicast receiver done session={} source={} outcome={} sha256={} duplicates={} naks={}"
-            + " suppressed={} rebuiltFromParity={} readBackBytes={} announcesSkipped={}",
+            + " suppressed={} rebuiltFromParity={} readBackBytes={} announcesSkipped={}"
+            + " congestedReports={}",
         session,
         Integer.toUnsignedString(config.sourceId()),
         outcome,
@@ -719,7 +773,8 @@ public final class MulticastReceiver implements AutoCloseable {
         naksSuppressed,
         blocksRebuilt,
         store.readBackBytes(),
-        announcesSkipped);
+        announcesSkipped,
+        congestedReports);
     result.complete(resultOf(outcome, actual));
   }
 
@@ -769,7 +824,8 @@ public final class MulticastReceiver implements AutoCloseable {
         Math.max(0, missingAtFirstPassEnd),
         codec.rejectedTotal(),
         forgedSections,
-        codec.rejected(DecodeException.Reason.BAD_SIGNATURE));
+        codec.rejected(DecodeException.Reason.BAD_SIGNATURE),
+        congestedReports);
   }
 
   /**

@@ -6,9 +6,9 @@ import java.nio.file.Path;
  * What a receiver ended with. {@code missingAtFirstPassEnd} is how many blocks it lacked when it
  * first heard a pass end: its loss, or for a late joiner, also what it joined too late for. {@code
  * forgedSections} counts sections whose blocks did not match their digest (forged DATA or PARITY
- * from a joined receiver), {@code badSignatures} control messages not signed by the sender. Only
- * {@link Outcome#VERIFIED} means the file is the image; the file is partial or wrong in every other
- * case.
+ * from a joined receiver), {@code badSignatures} control messages not signed by the sender, {@code
+ * congestedReports} the times it told the sender it was outrun (STATUS CONGESTED). Only {@link
+ * Outcome#VERIFIED} means the file is the image; the file is partial or wrong in every other case.
  */
 public record ReceiveResult(
     Outcome outcome,
@@ -23,7 +23,8 @@ public record ReceiveResult(
     long missingAtFirstPassEnd,
     long rejectedDatagrams,
     long forgedSections,
-    long badSignatures) {
+    long badSignatures,
+    long congestedReports) {
 
   /** The end state of a receiver. */
   public enum Outcome {

@@ -6,12 +6,21 @@ import io.netty.buffer.ByteBuf;
 public record Status(State state, long blocksHeld, long blocksMissing) implements Message {
   public static final int BYTES = 12;
 
+  /** The share of the sender's datagrams lost in one interval that makes a receiver congested. */
+  public static final double CONGESTED_LOSS = 0.20;
+
   /** The receiver's state; the code is the wire value. */
   public enum State {
     RECEIVING(1),
     VERIFIED(2),
     DIGEST_MISMATCH(3),
-    LEAVING(4);
+    LEAVING(4),
+    /**
+     * The sender outruns this receiver: over the last interval it lost at least {@link
+     * #CONGESTED_LOSS} of the sender's datagrams. The fields then count the interval's datagrams
+     * received and lost, not blocks.
+     */
+    CONGESTED(5);
 
     private final int code;
 
