@@ -72,6 +72,8 @@ public final class MulticastSender implements SessionSender {
   // Within a pass, reports cut the rate to no less than this share of the pass's starting rate;
   // what is lost below it is the passes' rate controller's to judge, from NAKs.
   private static final double IN_PASS_FLOOR = 0.25;
+  // After the collect window, the longest wait for receivers of the pass not heard from yet.
+  private static final long LATE_NAK_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   // Parity is computed for this many groups at a time, then sent row by row across them, so a
   // burst of loss takes at most one row of each group.
   private static final int PARITY_BATCH_GROUPS = 64;
@@ -220,7 +222,9 @@ public final class MulticastSender implements SessionSender {
   // CONGESTED reports since the send loop last looked: the worst loss per receiver (event loop
   // writes, send loop drains).
   private final Map<Integer, Double> congestion = new java.util.concurrent.ConcurrentHashMap<>();
-  // Receivers that NAKed since the send loop last judged congestion reports (event loop adds).
+  // Receivers that NAKed in the current collect window, and since the send loop last judged
+  // congestion reports (event loop adds).
+  private final Set<Integer> nakedThisWindow = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Set<Integer> nakedSinceJudged = java.util.concurrent.ConcurrentHashMap.newKeySet();
   // The send loop's: receivers that reported congestion this pass and the last, those that NAKed
   // during the last pass, receivers whose reports are not believed (they said congested but
@@ -436,6 +440,7 @@ public final class MulticastSender implements SessionSender {
           lastFeedbackNanos = System.nanoTime();
         }
         Thread.sleep(config.collectWindow().toMillis());
+        awaitLateNaks(presentAtStart);
         if (finishedAllVerified()) {
           reason = SessionEnd.Reason.ALL_VERIFIED;
           break;
@@ -461,6 +466,7 @@ public final class MulticastSender implements SessionSender {
                 String.format("%.1f", rate.rateMbps()));
           }
         }
+        nakedThisWindow.clear();
         plan = planner.take();
         if (plan.isEmpty()) {
           if (waitingForStragglers()) {
@@ -544,6 +550,32 @@ public final class MulticastSender implements SessionSender {
       }
       Thread.sleep(20);
     } while (System.nanoTime() < until && !closed);
+  }
+
+  /**
+   * Waits up to {@link #LATE_NAK_WAIT_NANOS} past the collect window for receivers of the pass that
+   * are neither done nor heard from in this window. A busy receiver's NAKs come late; planned with
+   * the others', its gaps share parity rows with theirs instead of costing DATA in a pass of their
+   * own. Ends as soon as each has NAKed or verified.
+   */
+  private void awaitLateNaks(Set<Integer> present) throws InterruptedException {
+    long until = System.nanoTime() + LATE_NAK_WAIT_NANOS;
+    while (!closed && System.nanoTime() < until && anySilent(present)) {
+      Thread.sleep(5);
+    }
+  }
+
+  private boolean anySilent(Set<Integer> present) {
+    for (int source : present) {
+      boolean done;
+      synchronized (verified) {
+        done = verified.contains(source);
+      }
+      if (!done && !isGone(source) && !nakedThisWindow.contains(source)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void heartbeat(long[] lastAnnounce) throws InterruptedException {
@@ -847,6 +879,7 @@ public final class MulticastSender implements SessionSender {
         if (in.message() instanceof Nak nak) {
           naksReceived.incrementAndGet();
           nakedSinceJudged.add(source);
+          nakedThisWindow.add(source);
           planner.onNak(source, nak);
         } else if (in.message() instanceof Status status) {
           onStatus(source, status, packet.sender());

@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,7 +38,9 @@ class MulticastNetnsTest {
   private static final int OUTRUN_LINK_MBIT = 120;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir Path dir;
+  // A failed run keeps its nodes' logs and results for reading.
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
 
   @Test
   void fourReceiversGetTheExactImageOverLossyLinksAndForgedPacketsAreDropped() throws Exception {
@@ -108,7 +111,7 @@ class MulticastNetnsTest {
               + JSON.readTree(dir.resolve("r2.result.json").toFile())
                   .get("rebuiltFromParity")
                   .asLong();
-      assertTrue(rebuilt > 0, "lossy receivers rebuilt blocks from parity");
+      assertTrue(rebuilt > 0, "lossy receivers rebuilt blocks from parity; logs in " + dir);
       assertEquals(1, metrics.get("sessionsAllVerified").asLong());
       assertEquals(1, metrics.get("lateJoins").asLong());
       double ratio = (double) onWire / IMAGE_BYTES;
