@@ -1,8 +1,5 @@
 package io.osdeploy.daemon;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
 import io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment;
 import io.osdeploy.api.v1alpha1.ImageMulticast;
 import io.osdeploy.api.v1alpha1.NodeStatus;
@@ -20,13 +17,8 @@ import io.osdeploy.daemon.content.VerifiedContent;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
 import io.osdeploy.daemon.http.HttpEndpoints;
-import io.osdeploy.daemon.http.TlsMaterial;
 import io.osdeploy.daemon.metrics.DaemonMeters;
 import io.osdeploy.daemon.metrics.DaemonMetrics;
-import io.osdeploy.daemon.multicast.JoinRefusedException;
-import io.osdeploy.daemon.multicast.MulticastImage;
-import io.osdeploy.daemon.multicast.MulticastSessions;
-import io.osdeploy.daemon.multicast.MulticastSettings;
 import io.osdeploy.daemon.policy.BootScript;
 import io.osdeploy.daemon.policy.Completions;
 import io.osdeploy.daemon.policy.MediaPasswords;
@@ -37,32 +29,20 @@ import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
 import io.osdeploy.daemon.progress.ProgressJournal;
 import io.osdeploy.daemon.progress.ProgressWriter;
-import io.osdeploy.daemon.pxe.ProxyDhcpResponder;
-import io.osdeploy.daemon.pxe.ProxyDhcpSettings;
-import io.osdeploy.daemon.pxe.TftpServer;
-import io.osdeploy.daemon.pxe.TftpSettings;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
 import io.osdeploy.daemon.report.NodeStatusWriter;
 import io.osdeploy.daemon.secrets.DeploymentSecretFiles;
 import io.osdeploy.daemon.userstate.UserStateStore;
-import io.osdeploy.transfer.wire.JoinTicket;
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Under the content path; a dot name is never an image's folder. */
   static final String PROGRESS_DIR = ".osdeploy-progress";
@@ -90,29 +69,15 @@ public final class Daemon implements AutoCloseable {
   private volatile ContentLibrary library;
   private volatile String endpoint;
 
-  /** The HTTPS endpoint while TLS is served; null otherwise. */
-  private volatile String httpsEndpoint;
-
-  /** SHA-256 of the self-signed CA certificate the served chain ends in, or null. */
-  private volatile String tlsCaFingerprint;
-
-  /** {@link TlsMaterial#digest} of what the TLS listener serves, or of what last failed. */
-  private String tlsDigest;
-
-  private final ScheduledExecutorService tlsWatch =
-      Executors.newSingleThreadScheduledExecutor(Threads.named("tls-watch"));
   private final PolicyBook policy = new PolicyBook();
   private final MediaPasswords mediaPasswords = new MediaPasswords();
-  private volatile MulticastSessions multicast;
-  private volatile ProxyDhcpResponder pxeDhcp;
-  private volatile TftpServer tftp;
-  private boolean pxeAnswerAll;
-  private String multicastKey;
+  private final MulticastComponent multicast;
+  private final TlsComponent tls;
+  private final PxeComponent pxe;
   private final ProgressWriter progressWriter;
   private volatile ProgressCollector progress;
   private volatile PolicyWatcher policyWatcher;
   private volatile BootEnvironmentFiles bootEnvironment;
-  private volatile Path tlsDirectory;
 
   /** Under the content path: the distribution point's own boot environment, once pulled. */
   private static final String BOOT_DIR = ".osdeploy-boot";
@@ -151,6 +116,7 @@ public final class Daemon implements AutoCloseable {
       DaemonSettings settings, NodeStatusWriter statusWriter, ProgressWriter progressWriter) {
     this.settings = settings;
     this.progressWriter = progressWriter;
+    this.multicast = new MulticastComponent(settings, policy, this::served, meters::sessionEnded);
     this.http =
         new DaemonHttpServer(
             new HttpEndpoints(
@@ -172,7 +138,7 @@ public final class Daemon implements AutoCloseable {
                 policy::pinnedBy,
                 this::progress,
                 mediaPasswords,
-                this::joinMulticast,
+                multicast,
                 meters::scrape,
                 userState,
                 this::bootFile,
@@ -197,8 +163,8 @@ public final class Daemon implements AutoCloseable {
         statusWriter == null
             ? null
             : new NodeReporter(statusWriter, this::report, settings.progressInterval());
-    tlsWatch.scheduleWithFixedDelay(
-        this::checkTls, TLS_CHECK_SECONDS, TLS_CHECK_SECONDS, TimeUnit.SECONDS);
+    this.tls = new TlsComponent(http, settings, this::changed, TLS_CHECK_SECONDS);
+    this.pxe = new PxeComponent(settings, policy, () -> http.address().getPort());
   }
 
   /**
@@ -229,7 +195,7 @@ public final class Daemon implements AutoCloseable {
    * mount a pod has): for daemons run outside a pod, as the run command and tests run them.
    */
   public void readTlsFrom(Path dir) {
-    this.tlsDirectory = dir;
+    tls.readFrom(dir);
   }
 
   /**
@@ -265,7 +231,7 @@ public final class Daemon implements AutoCloseable {
    */
   private String bootScript(PolicyRequest request, boolean secure) {
     DaemonConfig current = config;
-    String https = httpsEndpoint;
+    String https = tls.endpoint();
     boolean stayOnTls = secure && https != null;
     String base = stayOnTls ? https : endpoint;
     BootEnvironment environment = null;
@@ -304,7 +270,7 @@ public final class Daemon implements AutoCloseable {
         current == null
             ? "(not configured)"
             : current.getNamespace() + "/" + current.getDistributionPoint(),
-        stayOnTls ? tlsCaFingerprint : null,
+        stayOnTls ? tls.caFingerprint() : null,
         token);
   }
 
@@ -352,209 +318,18 @@ public final class Daemon implements AutoCloseable {
   /** What {@code /metrics} shows now. */
   public DaemonMetrics metrics() {
     ContentLibrary content = library;
-    MulticastSessions sessions = multicast;
     ProgressCollector collector = progress;
-    ProxyDhcpResponder dhcp = pxeDhcp;
-    TftpServer files = tftp;
     return new DaemonMetrics(
         content == null ? List.of() : content.snapshot(),
-        sessions == null ? null : sessions.metrics(),
-        dhcp == null ? null : dhcp.metrics(),
-        files == null ? null : files.metrics(),
+        multicast.metrics(),
+        pxe.dhcpMetrics(),
+        pxe.tftpMetrics(),
         collector == null ? Map.of() : collector.outcomes(),
         mediaPasswords.refused(),
         mediaPasswords.busy(),
         http.connections(),
         tokens.refused(),
         tokens.issued());
-  }
-
-  private JoinTicket joinMulticast(String image, String client, java.net.InetAddress from)
-      throws JoinRefusedException {
-    MulticastSessions current = multicast;
-    if (current == null) {
-      throw new JoinRefusedException(
-          JoinRefusedException.Reason.UNKNOWN_IMAGE,
-          "multicast is not enabled on this distribution point (spec.multicast.enabled)");
-    }
-    return current.join(image, client, from);
-  }
-
-  /**
-   * Starts sessions with the distribution point's multicast settings; new settings serve new joins
-   * at once, and the sessions running under the old ones finish first.
-   */
-  private void updateMulticast(DaemonConfig next) {
-    policy.setUnicastFallback(next.isUnicastFallback());
-    DistributionPointMulticast m = next.getMulticast();
-    boolean enabled = m != null && Boolean.TRUE.equals(m.getEnabled());
-    String key;
-    try {
-      key = enabled ? JSON.writeValueAsString(m) : null;
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("multicast settings always serialize", e);
-    }
-    if (Objects.equals(key, multicastKey)) {
-      return;
-    }
-    MulticastSessions old = multicast;
-    multicast = null;
-    multicastKey = key;
-    policy.setMulticastEnabled(enabled);
-    if (enabled) {
-      try {
-        multicast =
-            new MulticastSessions(MulticastSettings.from(m), multicastInterface(), this::catalog);
-        multicast.onSessionEnd(meters::sessionEnded);
-        log.info("multicast enabled on {}", multicastInterface().getName());
-        prepareMulticast();
-      } catch (IllegalArgumentException | IOException e) {
-        log.error("multicast: {}; joins are refused until the settings change", e.getMessage());
-      }
-    }
-    if (old != null) {
-      retire(old);
-    }
-  }
-
-  private static void retire(MulticastSessions old) {
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                while (!old.sessions().isEmpty()) {
-                  Thread.sleep(2_000);
-                }
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              old.close();
-            },
-            "multicast-retire");
-    t.setDaemon(true);
-    t.start();
-  }
-
-  /**
-   * Answers PXE clients (proxyDHCP, TFTP for the iPXE binaries) while the distribution point has
-   * {@code spec.pxe.enabled}: only machines a PXE-available deployment here could serve. A port
-   * that cannot be bound is logged and leaves HTTP serving.
-   */
-  private void updatePxe(DaemonConfig next) {
-    if (pxeDhcp != null && next.isPxeEnabled() && next.isPxeAnswerAll() != pxeAnswerAll) {
-      // Who gets an answer changed: start again with the new setting.
-      stopPxe();
-    }
-    if (next.isPxeEnabled() && pxeDhcp == null && loopbackOnly()) {
-      log.info("PXE is enabled but this daemon listens on loopback only; not answering PXE");
-      return;
-    }
-    if (next.isPxeEnabled() && pxeDhcp == null) {
-      try {
-        if (!(InetAddress.getByName(settings.advertiseAddress()) instanceof Inet4Address address)) {
-          throw new IOException(
-              "PXE needs an IPv4 advertised address, not " + settings.advertiseAddress());
-        }
-        ProxyDhcpResponder dhcp =
-            new ProxyDhcpResponder(
-                new ProxyDhcpSettings(address, http.address().getPort(), next.isPxeAnswerAll()),
-                (mac, uuid) ->
-                    !policy
-                        .offered(new PolicyRequest(mac, uuid, PolicyRequest.Source.PXE, null))
-                        .isEmpty());
-        dhcp.start("0.0.0.0", ProxyDhcpResponder.DHCP_PORT, ProxyDhcpResponder.PXE_PORT);
-        TftpServer files = new TftpServer(TftpSettings.debianIpxe());
-        try {
-          files.start(
-              settings.bindAddress() != null ? settings.bindAddress() : "0.0.0.0", TftpServer.PORT);
-        } catch (IOException | RuntimeException e) {
-          dhcp.close();
-          throw e;
-        }
-        pxeDhcp = dhcp;
-        tftp = files;
-        pxeAnswerAll = next.isPxeAnswerAll();
-        log.info(
-            "PXE on: proxyDHCP on ports 67 and 4011, TFTP on 69; answering {}",
-            pxeAnswerAll ? "every PXE client" : "machines a deployment here targets");
-      } catch (IOException | RuntimeException | InterruptedException e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        log.error(
-            "{}/{}: PXE cannot start ({}); HTTP keeps serving",
-            next.getNamespace(),
-            next.getDistributionPoint(),
-            e.getMessage());
-      }
-    } else if (!next.isPxeEnabled() && pxeDhcp != null) {
-      stopPxe();
-      log.info("PXE off");
-    }
-  }
-
-  /** A daemon bound to loopback (a local run, a test) must not answer DHCP on the host's LAN. */
-  private boolean loopbackOnly() {
-    try {
-      return settings.bindAddress() != null
-          && InetAddress.getByName(settings.bindAddress()).isLoopbackAddress();
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private void stopPxe() {
-    if (pxeDhcp != null) {
-      pxeDhcp.close();
-      pxeDhcp = null;
-    }
-    if (tftp != null) {
-      tftp.close();
-      tftp = null;
-    }
-  }
-
-  /** The interface multicast goes out on: the one holding the advertised address. */
-  private NetworkInterface multicastInterface() throws IOException {
-    NetworkInterface iface =
-        NetworkInterface.getByInetAddress(InetAddress.getByName(settings.advertiseAddress()));
-    if (iface == null) {
-      throw new IOException(
-          "no network interface holds the advertised address " + settings.advertiseAddress());
-    }
-    return iface;
-  }
-
-  /** Digests the sections of every image multicast may send, ahead of the first join. */
-  private void prepareMulticast() {
-    MulticastSessions current = multicast;
-    DaemonConfig assigned = config;
-    if (current == null || assigned == null) {
-      return;
-    }
-    for (DaemonConfig.Image image : assigned.getImages()) {
-      catalog(image.getName()).ifPresent(current::prepare);
-    }
-  }
-
-  /** An image multicast may send: verified here, and allowed by the OS image. */
-  private Optional<MulticastImage> catalog(String image) {
-    DaemonConfig current = config;
-    ContentLibrary content = library;
-    if (current == null || content == null) {
-      return Optional.empty();
-    }
-    Optional<DaemonConfig.Image> assigned =
-        current.getImages().stream().filter(i -> i.getName().equals(image)).findFirst();
-    if (assigned.isEmpty() || !ImageMulticast.allowed(assigned.get().getMulticast())) {
-      return Optional.empty();
-    }
-    boolean encrypt =
-        assigned.get().getMulticast() != null
-            && Boolean.TRUE.equals(assigned.get().getMulticast().getEncrypt());
-    return content
-        .verified(image)
-        .map(f -> new MulticastImage(f.image(), f.path(), f.size(), f.sha256(), encrypt));
   }
 
   /** The distribution point this daemon serves, once a configuration names it. */
@@ -588,7 +363,7 @@ public final class Daemon implements AutoCloseable {
             endpoint,
             current == null ? 0 : current.getGeneration(),
             content == null ? List.of() : content.snapshot());
-    status.setHttpsEndpoint(httpsEndpoint);
+    status.setHttpsEndpoint(tls.endpoint());
     ContentLibrary boot = bootLibrary;
     if (customBoot && boot != null) {
       status.setBootEnvironment(boot.snapshot());
@@ -659,7 +434,7 @@ public final class Daemon implements AutoCloseable {
       if (reporter != null) {
         created.addListener(reporter::changed);
       }
-      created.addListener(this::prepareMulticast);
+      created.addListener(multicast::prepare);
       library = created;
       contentPath = path;
       userState.open(Path.of(path));
@@ -692,9 +467,9 @@ public final class Daemon implements AutoCloseable {
     }
     config = next;
     updateBootEnvironment(next, path, key);
-    updateTls(next);
-    updateMulticast(next);
-    updatePxe(next);
+    tls.apply(next);
+    multicast.apply(next);
+    pxe.apply(next);
     PolicyWatcher watcher = policyWatcher;
     if (watcher != null) {
       watcher.rebuild();
@@ -755,71 +530,6 @@ public final class Daemon implements AutoCloseable {
             });
   }
 
-  /**
-   * Serves HTTPS as {@code next} says, with the certificate in its TLS directory. A certificate
-   * that is missing or unusable leaves plain HTTP serving and no HTTPS endpoint reported (or the
-   * last good certificate serving); the watch tries again when the files change, as they do when
-   * the Secret appears or is renewed.
-   */
-  private synchronized void updateTls(DaemonConfig next) {
-    String key = next.getNamespace() + "/" + next.getDistributionPoint();
-    if (next.getHttpsPort() == null) {
-      if (httpsEndpoint != null) {
-        http.closeTls();
-        httpsEndpoint = null;
-        tlsCaFingerprint = null;
-        changed();
-      }
-      tlsDigest = null;
-      return;
-    }
-    Path dir = tlsDirectory != null ? tlsDirectory : Path.of(next.getTlsDirectory());
-    InetSocketAddress current = http.tlsAddress();
-    try {
-      String digest = TlsMaterial.digest(dir);
-      if (digest.equals(tlsDigest)
-          && (current == null || current.getPort() == next.getHttpsPort())) {
-        return;
-      }
-      // Files that cannot be used are reported once, until they change.
-      tlsDigest = digest;
-      TlsMaterial material = TlsMaterial.load(dir);
-      tlsDigest = material.digest(); // the bytes loaded, should the files have changed since
-      InetSocketAddress bound;
-      try {
-        bound = http.listenTls(settings.bindAddress(), next.getHttpsPort(), material.context());
-      } catch (IOException e) {
-        tlsDigest = null; // a port taken now may be free at the next check
-        throw e;
-      }
-      httpsEndpoint = endpointUrl("https", settings.advertiseAddress(), bound.getPort());
-      tlsCaFingerprint = material.caFingerprint();
-      log.info(
-          "{}: HTTPS at {} with {} ({} certificates in the chain)",
-          key,
-          httpsEndpoint,
-          material.chain().get(0).getSubjectX500Principal().getName(),
-          material.chain().size());
-      changed();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (IOException e) {
-      log.error(
-          "{}: {}; {}",
-          key,
-          e.getMessage(),
-          current == null ? "serving HTTP only" : "still serving the previous certificate");
-    }
-  }
-
-  /** Applies a changed or newly mounted certificate. */
-  private void checkTls() {
-    DaemonConfig current = config;
-    if (current != null && current.getHttpsPort() != null) {
-      updateTls(current);
-    }
-  }
-
   private InetSocketAddress listen(int port) throws IOException, InterruptedException {
     InetSocketAddress bound = http.listen(settings.bindAddress(), port);
     endpoint = endpointUrl(settings.advertiseAddress(), bound.getPort());
@@ -839,7 +549,7 @@ public final class Daemon implements AutoCloseable {
    */
   private String captureBaseUrl() {
     DaemonConfig current = config;
-    String https = httpsEndpoint;
+    String https = tls.endpoint();
     return current != null && current.isTlsRequired() && https != null ? https : endpoint;
   }
 
@@ -855,7 +565,7 @@ public final class Daemon implements AutoCloseable {
   /** Stops everything; the node's status entry and the partial downloads stay for next time. */
   @Override
   public void close() {
-    tlsWatch.shutdownNow();
+    tls.close();
     sources.forEach(ConfigSource::close);
     if (policyWatcher != null) {
       policyWatcher.close();
@@ -867,11 +577,9 @@ public final class Daemon implements AutoCloseable {
     meters.close();
     mediaPasswords.close();
     synchronized (this) {
-      stopPxe();
+      pxe.close();
     }
-    if (multicast != null) {
-      multicast.close();
-    }
+    multicast.close();
     if (progress != null) {
       progress.close();
     }
