@@ -2,6 +2,7 @@ package io.osdeploy.daemon;
 
 import io.osdeploy.api.v1alpha1.DistributionPointSpec.BootEnvironment;
 import io.osdeploy.api.v1alpha1.ImageMulticast;
+import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Purpose;
@@ -9,10 +10,8 @@ import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.daemon.auth.MachineAccess;
 import io.osdeploy.daemon.auth.MachineTokens;
 import io.osdeploy.daemon.boot.BootEnvironmentFiles;
-import io.osdeploy.daemon.capture.CaptureStore;
 import io.osdeploy.daemon.config.ConfigSource;
 import io.osdeploy.daemon.config.ConfigTracker;
-import io.osdeploy.daemon.content.ContentLibrary;
 import io.osdeploy.daemon.content.VerifiedContent;
 import io.osdeploy.daemon.content.VerifiedFile;
 import io.osdeploy.daemon.http.DaemonHttpServer;
@@ -27,22 +26,20 @@ import io.osdeploy.daemon.policy.PolicyRequest;
 import io.osdeploy.daemon.policy.PolicyWatcher;
 import io.osdeploy.daemon.progress.AgentReport;
 import io.osdeploy.daemon.progress.ProgressCollector;
-import io.osdeploy.daemon.progress.ProgressJournal;
 import io.osdeploy.daemon.progress.ProgressWriter;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
 import io.osdeploy.daemon.report.NodeStatusWriter;
 import io.osdeploy.daemon.secrets.DeploymentSecretFiles;
-import io.osdeploy.daemon.userstate.UserStateStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,9 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
-  /** Under the content path; a dot name is never an image's folder. */
-  static final String PROGRESS_DIR = ".osdeploy-progress";
-
   /** How often the TLS files are read for a renewed or newly mounted certificate. */
   static final long TLS_CHECK_SECONDS = 10;
 
@@ -65,39 +59,12 @@ public final class Daemon implements AutoCloseable {
   private final NodeReporter reporter;
   private final List<ConfigSource> sources = new ArrayList<>();
 
-  private volatile DaemonConfig config;
-  private volatile ContentLibrary library;
-  private volatile String endpoint;
-
-  private final PolicyBook policy = new PolicyBook();
-  private final MediaPasswords mediaPasswords = new MediaPasswords();
-  private final MulticastComponent multicast;
-  private final TlsComponent tls;
-  private final PxeComponent pxe;
-  private final ProgressWriter progressWriter;
-  private volatile ProgressCollector progress;
-  private volatile PolicyWatcher policyWatcher;
-  private volatile BootEnvironmentFiles bootEnvironment;
-
-  /** Under the content path: the distribution point's own boot environment, once pulled. */
-  private static final String BOOT_DIR = ".osdeploy-boot";
-
-  private volatile ContentLibrary bootLibrary;
-  private volatile boolean customBoot;
-
-  /** The library's path: fixed for the life of the process. */
-  private String contentPath;
-
-  private final UserStateStore userState =
-      new UserStateStore(policy, UserStateStore.DEFAULT_MAX_BYTES);
-
-  private final CaptureStore captures = new CaptureStore(policy);
-
-  private final MachineTokens tokens = new MachineTokens();
-
   /** What {@code /metrics} shows: the counters of {@link #metrics()}, the JVM's, histograms. */
   private final DaemonMeters meters = new DaemonMeters(this::metrics);
 
+  private final PolicyBook policy = new PolicyBook();
+  private final MediaPasswords mediaPasswords = new MediaPasswords();
+  private final MachineTokens tokens = new MachineTokens();
   private final MachineAccess access = new MachineAccess(tokens, policy);
 
   /** The key directory of the command line, overriding the configuration's; null: none given. */
@@ -108,6 +75,18 @@ public final class Daemon implements AutoCloseable {
   /** The deployment-secrets directory of the command line; null: the configuration's. */
   private volatile Path deploymentSecretsDirectory;
 
+  private volatile PolicyWatcher policyWatcher;
+  private final ContentComponent content;
+  private final BootComponent boot;
+  private final MulticastComponent multicast;
+  private final TlsComponent tls;
+  private final PxeComponent pxe;
+
+  /** The configuration in force. */
+  private volatile DaemonConfig config;
+
+  private volatile String endpoint;
+
   /**
    * @param statusWriter where the node's status goes; null to run without reporting (no API)
    * @param progressWriter where agents' reports go; null to take none (no API)
@@ -115,8 +94,13 @@ public final class Daemon implements AutoCloseable {
   public Daemon(
       DaemonSettings settings, NodeStatusWriter statusWriter, ProgressWriter progressWriter) {
     this.settings = settings;
-    this.progressWriter = progressWriter;
-    this.multicast = new MulticastComponent(settings, policy, this::served, meters::sessionEnded);
+    this.content =
+        new ContentComponent(
+            settings, policy, progressWriter, this::progressDestination, this::changed);
+    this.boot = new BootComponent(settings, this::changed);
+    this.multicast =
+        new MulticastComponent(settings, policy, content::verified, meters::sessionEnded);
+    content.onChange(multicast::prepare);
     this.http =
         new DaemonHttpServer(
             new HttpEndpoints(
@@ -125,7 +109,7 @@ public final class Daemon implements AutoCloseable {
                 new VerifiedContent() {
                   @Override
                   public Optional<VerifiedFile> verified(String image) {
-                    return served(image);
+                    return content.verified(image);
                   }
 
                   @Override
@@ -140,31 +124,25 @@ public final class Daemon implements AutoCloseable {
                 mediaPasswords,
                 multicast,
                 meters::scrape,
-                userState,
-                this::bootFile,
+                content.userState(),
+                boot,
                 policy::offered,
                 access,
                 () -> {
                   DaemonConfig current = config;
                   return current != null && current.isTlsRequired();
                 },
-                new HttpEndpoints.Captures(captures, this::captureBaseUrl, settings.node()),
+                new HttpEndpoints.Captures(
+                    content.captures(), this::captureBaseUrl, settings.node()),
                 deploymentSecrets,
                 meters::requestServed));
-    captures.onKept(
-        kept -> {
-          ProgressCollector collector = progress;
-          if (collector != null) {
-            collector.recordCapture(kept.deployment(), kept.uid(), kept.capture());
-          }
-        });
-    policy.setVerifiedSizes(image -> served(image).map(VerifiedFile::size).orElse(null));
+    this.tls = new TlsComponent(http, settings, this::changed, TLS_CHECK_SECONDS);
+    this.pxe = new PxeComponent(settings, policy, () -> http.address().getPort());
+    policy.setVerifiedSizes(image -> content.verified(image).map(VerifiedFile::size).orElse(null));
     this.reporter =
         statusWriter == null
             ? null
             : new NodeReporter(statusWriter, this::report, settings.progressInterval());
-    this.tls = new TlsComponent(http, settings, this::changed, TLS_CHECK_SECONDS);
-    this.pxe = new PxeComponent(settings, policy, () -> http.address().getPort());
   }
 
   /**
@@ -187,7 +165,7 @@ public final class Daemon implements AutoCloseable {
    * distribution point names no boot environment of its own.
    */
   public void serveBootEnvironment(BootEnvironmentFiles files) {
-    this.bootEnvironment = files;
+    boot.serveShipped(files);
   }
 
   /**
@@ -219,8 +197,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** Publishes policy from the deployments and images {@code watcher} sees. */
-  public void watchPolicy(
-      java.util.function.BiFunction<PolicyBook, MediaPasswords, PolicyWatcher> watcher) {
+  public void watchPolicy(BiFunction<PolicyBook, MediaPasswords, PolicyWatcher> watcher) {
     this.policyWatcher = watcher.apply(policy, mediaPasswords);
   }
 
@@ -234,24 +211,15 @@ public final class Daemon implements AutoCloseable {
     String https = tls.endpoint();
     boolean stayOnTls = secure && https != null;
     String base = stayOnTls ? https : endpoint;
-    BootEnvironment environment = null;
-    if (current != null && current.getBootEnvironment() != null) {
-      // The distribution point's own, from this node once pulled and verified.
-      if (bootFile(BootEnvironmentFiles.KERNEL).isPresent()
-          && bootFile(BootEnvironmentFiles.INITRD).isPresent()) {
-        environment = BootScript.fromNode(base, current.getBootEnvironment().getArgs());
-      }
-    } else if (bootEnvironment != null) {
-      environment = BootScript.builtIn(base);
-    }
+    BootEnvironment environment = boot.environment(current, base);
     List<TaskSequenceDeployment> offered = new ArrayList<>();
     List<String> done = new ArrayList<>();
     Completions completions = policy.completions();
-    ProgressCollector collector = progress;
+    Optional<ProgressCollector> collector = content.progress();
     for (TaskSequenceDeployment d : policy.offered(request)) {
       String name = d.getMetadata().getName();
       Completions known =
-          collector == null ? completions : completions.with(name, collector.machines(name));
+          collector.map(c -> completions.with(name, c.machines(name))).orElse(completions);
       // A required deployment runs by itself once; the machine then starts from its own disk.
       if (d.getSpec().getPurpose() == Purpose.Required
           && known.succeeded(name, request.mac(), request.uuid()) != null) {
@@ -275,56 +243,30 @@ public final class Daemon implements AutoCloseable {
   }
 
   private CompletableFuture<ProgressCollector.Outcome> progress(AgentReport report) {
-    ProgressCollector current = progress;
-    return current == null
-        ? CompletableFuture.completedFuture(ProgressCollector.Outcome.NOT_STORED)
-        : current.submit(report);
+    return content
+        .progress()
+        .map(collector -> collector.submit(report))
+        .orElseGet(() -> CompletableFuture.completedFuture(ProgressCollector.Outcome.NOT_STORED));
   }
 
-  private ProgressCollector startProgress(Path root) {
-    ProgressCollector collector =
-        new ProgressCollector(
-            new ProgressJournal(root.resolve(PROGRESS_DIR).resolve("reports.jsonl")),
-            progressWriter,
-            report ->
-                policy
-                    .targeting(report.mac(), report.uuid(), report.deployment())
-                    .map(
-                        offer ->
-                            new ProgressCollector.Targeted(
-                                offer.deployment().getMetadata().getUid(),
-                                offer.machine() != null)),
-            policy::publishes,
-            () -> {
-              DaemonConfig current = config;
-              return current == null
-                  ? null
-                  : new ProgressCollector.Destination(current.getNamespace(), settings.node());
-            },
-            Clock.systemUTC());
-    for (CaptureStore.Stored kept : captures.all()) {
-      collector.recordCapture(kept.deployment(), kept.uid(), kept.capture());
-    }
-    try {
-      collector.start(settings.reportInterval());
-      return collector;
-    } catch (IOException e) {
-      log.error("progress reports cannot be kept under {}; none are taken", root, e);
-      collector.close();
-      return null;
-    }
+  /**
+   * Where agents' reports go: the namespace in force, on this node; null before a configuration.
+   */
+  private ProgressCollector.Destination progressDestination() {
+    DaemonConfig current = config;
+    return current == null
+        ? null
+        : new ProgressCollector.Destination(current.getNamespace(), settings.node());
   }
 
   /** What {@code /metrics} shows now. */
   public DaemonMetrics metrics() {
-    ContentLibrary content = library;
-    ProgressCollector collector = progress;
     return new DaemonMetrics(
-        content == null ? List.of() : content.snapshot(),
+        content.snapshot(),
         multicast.metrics(),
         pxe.dhcpMetrics(),
         pxe.tftpMetrics(),
-        collector == null ? Map.of() : collector.outcomes(),
+        content.progress().map(ProgressCollector::outcomes).orElse(Map.of()),
         mediaPasswords.refused(),
         mediaPasswords.busy(),
         http.connections(),
@@ -344,8 +286,7 @@ public final class Daemon implements AutoCloseable {
 
   /** Ready once a valid configuration is loaded and the content library has started. */
   public boolean ready() {
-    ContentLibrary current = library;
-    return config != null && current != null && current.started();
+    return config != null && content.started();
   }
 
   public InetSocketAddress httpAddress() {
@@ -355,18 +296,17 @@ public final class Daemon implements AutoCloseable {
   /** The node's entry as it stands, also served at {@code /v1/status}. */
   public NodeStatus nodeStatus() {
     DaemonConfig current = config;
-    ContentLibrary content = library;
     NodeStatus status =
         NodeReport.nodeStatus(
             settings.node(),
             settings.version(),
             endpoint,
             current == null ? 0 : current.getGeneration(),
-            content == null ? List.of() : content.snapshot());
+            content.snapshot());
     status.setHttpsEndpoint(tls.endpoint());
-    ContentLibrary boot = bootLibrary;
-    if (customBoot && boot != null) {
-      status.setBootEnvironment(boot.snapshot());
+    List<ImageState> bootFiles = boot.snapshot();
+    if (bootFiles != null) {
+      status.setBootEnvironment(bootFiles);
     }
     return status;
   }
@@ -390,26 +330,11 @@ public final class Daemon implements AutoCloseable {
   }
 
   /**
-   * A file of the boot environment this node serves: the distribution point's own once pulled and
-   * verified, else the one the daemon ships.
+   * Called by the tracker with each new valid configuration, one at a time. Who may ask for what,
+   * and where content is kept, take it before it is in force; the rest act on it once it is, the
+   * image list last, so that what its changes set off finds every part on the new configuration.
    */
-  private Optional<VerifiedFile> bootFile(String file) {
-    if (customBoot) {
-      ContentLibrary pulled = bootLibrary;
-      return pulled == null ? Optional.empty() : pulled.verified(file);
-    }
-    BootEnvironmentFiles files = bootEnvironment;
-    return files == null ? Optional.empty() : files.verified(file);
-  }
-
-  private Optional<VerifiedFile> served(String image) {
-    ContentLibrary content = library;
-    return content == null ? Optional.empty() : content.verified(image);
-  }
-
-  /** Called by the tracker with each new valid configuration, one at a time. */
   private synchronized void apply(DaemonConfig next) {
-    String key = next.getNamespace() + "/" + next.getDistributionPoint();
     mediaPasswords.publishPxe(next.getPxePasswordHash());
     if (deploymentSecretsDirectory == null) {
       deploymentSecrets.readFrom(
@@ -423,50 +348,12 @@ public final class Daemon implements AutoCloseable {
               ? null
               : Path.of(next.getMachineTokenDirectory()));
     }
-    String path =
-        settings.contentPath() != null ? settings.contentPath().toString() : next.getContentPath();
-    if (library == null) {
-      ContentLibrary created =
-          ContentLibrary.builder(Path.of(path))
-              .owner(key)
-              .userAgent("osdeploy-daemon/" + settings.version())
-              .build();
-      if (reporter != null) {
-        created.addListener(reporter::changed);
-      }
-      created.addListener(multicast::prepare);
-      library = created;
-      contentPath = path;
-      userState.open(Path.of(path));
-      captures.open(Path.of(path));
-      if (progressWriter != null) {
-        progress = startProgress(Path.of(path));
-      }
-    } else if (!path.equals(contentPath)) {
-      // The operator restarts the pods when the path changes; a file-configured daemon waits.
-      log.warn(
-          "{}: contentPath {} takes effect at restart; serving {} until then",
-          key,
-          path,
-          contentPath);
-    }
-    if (settings.httpPort() == null && next.getHttpPort() != http.address().getPort()) {
-      try {
-        listen(next.getHttpPort());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (IOException e) {
-        log.error(
-            "{}: cannot move to port {}; staying on {}",
-            key,
-            next.getHttpPort(),
-            http.address(),
-            e);
-      }
+    content.open(next);
+    if (!followHttpPort(next)) {
+      return;
     }
     config = next;
-    updateBootEnvironment(next, path, key);
+    boot.apply(next);
     tls.apply(next);
     multicast.apply(next);
     pxe.apply(next);
@@ -474,60 +361,32 @@ public final class Daemon implements AutoCloseable {
     if (watcher != null) {
       watcher.rebuild();
     }
-    library
-        .assign(next.getImages())
-        .whenComplete(
-            (ignored, error) -> {
-              if (error != null) {
-                log.error("{}: applying the image list failed", key, error);
-              }
-              changed();
-            });
+    content.apply(next);
   }
 
   /**
-   * Pulls and verifies the distribution point's own boot environment, as images are, into a library
-   * of its own under the content path; without one, the shipped boot environment serves.
+   * Moves HTTP to the port {@code next} names, unless the command line names one; a port that
+   * cannot be bound leaves HTTP where it is. False when interrupted, and {@code next} is not taken.
    */
-  private void updateBootEnvironment(DaemonConfig next, String path, String key) {
-    BootEnvironment custom = next.getBootEnvironment();
-    if (custom == null) {
-      customBoot = false;
-      if (bootLibrary != null) {
-        bootLibrary.assign(List.of());
-      }
-      return;
+  private boolean followHttpPort(DaemonConfig next) {
+    if (settings.httpPort() != null || next.getHttpPort() == http.address().getPort()) {
+      return true;
     }
-    if (bootLibrary == null) {
-      bootLibrary =
-          ContentLibrary.builder(Path.of(path).resolve(BOOT_DIR))
-              .owner(key + " boot environment")
-              .userAgent("osdeploy-daemon/" + settings.version())
-              .build();
-      if (reporter != null) {
-        bootLibrary.addListener(reporter::changed);
-      }
+    try {
+      listen(next.getHttpPort());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (IOException e) {
+      log.error(
+          "{}/{}: cannot move to port {}; staying on {}",
+          next.getNamespace(),
+          next.getDistributionPoint(),
+          next.getHttpPort(),
+          http.address(),
+          e);
     }
-    customBoot = true;
-    bootLibrary
-        .assign(
-            List.of(
-                new DaemonConfig.Image(
-                    BootEnvironmentFiles.KERNEL,
-                    custom.getKernelUrl(),
-                    custom.getKernelSha256().toLowerCase(java.util.Locale.ROOT),
-                    null),
-                new DaemonConfig.Image(
-                    BootEnvironmentFiles.INITRD,
-                    custom.getInitrdUrl(),
-                    custom.getInitrdSha256().toLowerCase(java.util.Locale.ROOT),
-                    null)))
-        .whenComplete(
-            (ignored, error) -> {
-              if (error != null) {
-                log.error("{}: the boot environment's files failed", key, error);
-              }
-            });
+    return true;
   }
 
   private InetSocketAddress listen(int port) throws IOException, InterruptedException {
@@ -562,7 +421,11 @@ public final class Daemon implements AutoCloseable {
     return scheme + "://" + literal + ":" + port;
   }
 
-  /** Stops everything; the node's status entry and the partial downloads stay for next time. */
+  /**
+   * Stops everything; the node's status entry and the partial downloads stay for next time. What
+   * brings work in stops first: certificate checks, configurations, the policy watch, status
+   * reports and HTTP.
+   */
   @Override
   public void close() {
     tls.close();
@@ -576,18 +439,12 @@ public final class Daemon implements AutoCloseable {
     http.close();
     meters.close();
     mediaPasswords.close();
+    // A configuration being applied is done before what it starts and stops is closed.
     synchronized (this) {
       pxe.close();
-    }
-    multicast.close();
-    if (progress != null) {
-      progress.close();
-    }
-    if (bootLibrary != null) {
-      bootLibrary.close();
-    }
-    if (library != null) {
-      library.close();
+      multicast.close();
+      boot.close();
+      content.close();
     }
   }
 }
