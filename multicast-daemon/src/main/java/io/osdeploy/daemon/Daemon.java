@@ -7,7 +7,6 @@ import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentSpec.Purpose;
 import io.osdeploy.config.DaemonConfig;
-import io.osdeploy.daemon.auth.MachineAccess;
 import io.osdeploy.daemon.auth.MachineTokens;
 import io.osdeploy.daemon.boot.BootEnvironmentFiles;
 import io.osdeploy.daemon.config.ConfigSource;
@@ -30,7 +29,6 @@ import io.osdeploy.daemon.progress.ProgressWriter;
 import io.osdeploy.daemon.report.NodeReport;
 import io.osdeploy.daemon.report.NodeReporter;
 import io.osdeploy.daemon.report.NodeStatusWriter;
-import io.osdeploy.daemon.secrets.DeploymentSecretFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -45,7 +43,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The daemon on one distribution point node: takes each valid configuration, keeps the content
- * library holding the assigned images, serves them over HTTP and reports the node's state.
+ * library holding the assigned images, serves them over HTTP and reports the node's state. Each
+ * lifecycle is a component of its own (access, content, boot environment, TLS, multicast, PXE,
+ * policy); the daemon hands each configuration to them in order, answers HTTP from them and stops
+ * them.
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
@@ -62,20 +63,8 @@ public final class Daemon implements AutoCloseable {
   /** What {@code /metrics} shows: the counters of {@link #metrics()}, the JVM's, histograms. */
   private final DaemonMeters meters = new DaemonMeters(this::metrics);
 
-  private final PolicyBook policy = new PolicyBook();
-  private final MediaPasswords mediaPasswords = new MediaPasswords();
-  private final MachineTokens tokens = new MachineTokens();
-  private final MachineAccess access = new MachineAccess(tokens, policy);
-
-  /** The key directory of the command line, overriding the configuration's; null: none given. */
-  private volatile Path tokenKeys;
-
-  private final DeploymentSecretFiles deploymentSecrets = new DeploymentSecretFiles();
-
-  /** The deployment-secrets directory of the command line; null: the configuration's. */
-  private volatile Path deploymentSecretsDirectory;
-
-  private volatile PolicyWatcher policyWatcher;
+  private final PolicyComponent policy = new PolicyComponent();
+  private final AccessComponent access = new AccessComponent(policy.book());
   private final ContentComponent content;
   private final BootComponent boot;
   private final MulticastComponent multicast;
@@ -94,12 +83,13 @@ public final class Daemon implements AutoCloseable {
   public Daemon(
       DaemonSettings settings, NodeStatusWriter statusWriter, ProgressWriter progressWriter) {
     this.settings = settings;
+    PolicyBook book = policy.book();
     this.content =
         new ContentComponent(
-            settings, policy, progressWriter, this::progressDestination, this::changed);
+            settings, book, progressWriter, this::progressDestination, this::changed);
     this.boot = new BootComponent(settings, this::changed);
     this.multicast =
-        new MulticastComponent(settings, policy, content::verified, meters::sessionEnded);
+        new MulticastComponent(settings, book, content::verified, meters::sessionEnded);
     content.onChange(multicast::prepare);
     this.http =
         new DaemonHttpServer(
@@ -117,28 +107,28 @@ public final class Daemon implements AutoCloseable {
                     return !multicastOnly(image);
                   }
                 },
-                request -> policy.answer(request, endpoint),
+                request -> book.answer(request, endpoint),
                 this::bootScript,
-                policy::pinnedBy,
+                book::pinnedBy,
                 this::progress,
-                mediaPasswords,
+                access.mediaPasswords(),
                 multicast,
                 meters::scrape,
                 content.userState(),
                 boot,
-                policy::offered,
-                access,
+                book::offered,
+                access.access(),
                 () -> {
                   DaemonConfig current = config;
                   return current != null && current.isTlsRequired();
                 },
                 new HttpEndpoints.Captures(
                     content.captures(), this::captureBaseUrl, settings.node()),
-                deploymentSecrets,
+                access.deploymentSecrets(),
                 meters::requestServed));
     this.tls = new TlsComponent(http, settings, this::changed, TLS_CHECK_SECONDS);
-    this.pxe = new PxeComponent(settings, policy, () -> http.address().getPort());
-    policy.setVerifiedSizes(image -> content.verified(image).map(VerifiedFile::size).orElse(null));
+    this.pxe = new PxeComponent(settings, book, () -> http.address().getPort());
+    book.setVerifiedSizes(image -> content.verified(image).map(VerifiedFile::size).orElse(null));
     this.reporter =
         statusWriter == null
             ? null
@@ -181,24 +171,22 @@ public final class Daemon implements AutoCloseable {
    * a pod mounts): for daemons run outside a pod.
    */
   public void readTokenKeysFrom(Path dir) {
-    this.tokenKeys = dir;
-    tokens.readKeysFrom(dir);
+    access.readTokenKeysFrom(dir);
   }
 
   /** Reads deployment secrets from {@code dir}, whatever the configuration says. */
   public void readDeploymentSecretsFrom(Path dir) {
-    this.deploymentSecretsDirectory = dir;
-    deploymentSecrets.readFrom(dir);
+    access.readDeploymentSecretsFrom(dir);
   }
 
   /** The tokens this node issues and checks. */
   public MachineTokens tokens() {
-    return tokens;
+    return access.tokens();
   }
 
   /** Publishes policy from the deployments and images {@code watcher} sees. */
   public void watchPolicy(BiFunction<PolicyBook, MediaPasswords, PolicyWatcher> watcher) {
-    this.policyWatcher = watcher.apply(policy, mediaPasswords);
+    policy.watch(watcher.apply(policy.book(), access.mediaPasswords()));
   }
 
   /**
@@ -214,9 +202,10 @@ public final class Daemon implements AutoCloseable {
     BootEnvironment environment = boot.environment(current, base);
     List<TaskSequenceDeployment> offered = new ArrayList<>();
     List<String> done = new ArrayList<>();
-    Completions completions = policy.completions();
+    PolicyBook book = policy.book();
+    Completions completions = book.completions();
     Optional<ProgressCollector> collector = content.progress();
-    for (TaskSequenceDeployment d : policy.offered(request)) {
+    for (TaskSequenceDeployment d : book.offered(request)) {
       String name = d.getMetadata().getName();
       Completions known =
           collector.map(c -> completions.with(name, c.machines(name))).orElse(completions);
@@ -228,7 +217,8 @@ public final class Daemon implements AutoCloseable {
         offered.add(d);
       }
     }
-    String token = environment == null ? null : access.issue(request, offered).orElse(null);
+    String token =
+        environment == null ? null : access.access().issue(request, offered).orElse(null);
     return BootScript.render(
         request,
         offered,
@@ -261,14 +251,16 @@ public final class Daemon implements AutoCloseable {
 
   /** What {@code /metrics} shows now. */
   public DaemonMetrics metrics() {
+    MediaPasswords passwords = access.mediaPasswords();
+    MachineTokens tokens = access.tokens();
     return new DaemonMetrics(
         content.snapshot(),
         multicast.metrics(),
         pxe.dhcpMetrics(),
         pxe.tftpMetrics(),
         content.progress().map(ProgressCollector::outcomes).orElse(Map.of()),
-        mediaPasswords.refused(),
-        mediaPasswords.busy(),
+        passwords.refused(),
+        passwords.busy(),
         http.connections(),
         tokens.refused(),
         tokens.issued());
@@ -335,19 +327,7 @@ public final class Daemon implements AutoCloseable {
    * image list last, so that what its changes set off finds every part on the new configuration.
    */
   private synchronized void apply(DaemonConfig next) {
-    mediaPasswords.publishPxe(next.getPxePasswordHash());
-    if (deploymentSecretsDirectory == null) {
-      deploymentSecrets.readFrom(
-          next.getDeploymentSecretsDirectory() == null
-              ? null
-              : Path.of(next.getDeploymentSecretsDirectory()));
-    }
-    if (tokenKeys == null) {
-      tokens.readKeysFrom(
-          next.getMachineTokenDirectory() == null
-              ? null
-              : Path.of(next.getMachineTokenDirectory()));
-    }
+    access.apply(next);
     content.open(next);
     if (!followHttpPort(next)) {
       return;
@@ -357,10 +337,7 @@ public final class Daemon implements AutoCloseable {
     tls.apply(next);
     multicast.apply(next);
     pxe.apply(next);
-    PolicyWatcher watcher = policyWatcher;
-    if (watcher != null) {
-      watcher.rebuild();
-    }
+    policy.apply(next);
     content.apply(next);
   }
 
@@ -430,15 +407,13 @@ public final class Daemon implements AutoCloseable {
   public void close() {
     tls.close();
     sources.forEach(ConfigSource::close);
-    if (policyWatcher != null) {
-      policyWatcher.close();
-    }
+    policy.close();
     if (reporter != null) {
       reporter.close();
     }
     http.close();
     meters.close();
-    mediaPasswords.close();
+    access.close();
     // A configuration being applied is done before what it starts and stops is closed.
     synchronized (this) {
       pxe.close();
