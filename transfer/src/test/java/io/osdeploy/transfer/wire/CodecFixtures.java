@@ -40,6 +40,7 @@ final class CodecFixtures {
         new PassEnd(4, 2996),
         new Status(Status.State.VERIFIED, 2996, 0),
         new Status(Status.State.DIGEST_MISMATCH, 10, 0xFFFF_FFFFL),
+        new Status(Status.State.CONGESTED, 230, 70),
         new SessionEnd(SessionEnd.Reason.ALL_VERIFIED, 7));
   }
 

@@ -213,7 +213,7 @@ class MessageCodecTest {
             new byte[] {0, 1, 0, 1, 0, 0, 0, 0},
             "BAD_FIELD"),
         bad("status state 0", MessageType.STATUS, new byte[12], "BAD_FIELD"),
-        bad("status state 5", MessageType.STATUS, statusOf(5), "BAD_FIELD"),
+        bad("status state 6", MessageType.STATUS, statusOf(6), "BAD_FIELD"),
         bad("status too short", MessageType.STATUS, new byte[11], "TRUNCATED"),
         bad(
             "session end unknown reason",
