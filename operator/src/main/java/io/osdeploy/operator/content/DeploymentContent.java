@@ -41,6 +41,9 @@ public final class DeploymentContent {
     List<Step> steps = deployment.getSpec().getTaskSequence().getSteps();
     for (int i = 0; i < steps.size(); i++) {
       Step step = steps.get(i);
+      if (step == null) {
+        continue; // a null list item in a file: the schema check names it
+      }
       String prefix = "spec.taskSequence.steps[" + i + "].";
       if (step.getApplyOperatingSystem() != null) {
         uses.add(
@@ -177,6 +180,9 @@ public final class DeploymentContent {
     boolean windowsApplied = false;
     for (int i = 0; i < steps.size(); i++) {
       Step step = steps.get(i);
+      if (step == null) {
+        continue; // a null list item in a file: the schema check names it
+      }
       if (step.getPartitionDisk() != null) {
         windowsLayout = step.getPartitionDisk().getLayout() == Step.PartitionDisk.Layout.Windows;
         windowsApplied = false;

@@ -105,6 +105,18 @@ class DeploymentContentTest {
   }
 
   @Test
+  void aNullStepInAFileIsLeftToTheSchemaCheck() {
+    TaskSequenceDeployment d = deployment(Delivery.MulticastPreferred);
+    java.util.ArrayList<Step> steps =
+        new java.util.ArrayList<>(d.getSpec().getTaskSequence().getSteps());
+    steps.add(null);
+    d.getSpec().getTaskSequence().setSteps(steps);
+    assertEquals(1, DeploymentContent.uses(d).size());
+    assertEquals(
+        List.of(), DeploymentContent.windowsStepOrder(d, Map.of("win11", image(null, null))));
+  }
+
+  @Test
   void aPackageNotOnTheDistributionPointsStallsTheDeploymentLikeAnImage() {
     // The DP holds win11 (verified) but not the driver package.
     Assessment a =
