@@ -9,7 +9,7 @@ import io.osdeploy.daemon.config.ConfigMapSource;
 import io.osdeploy.daemon.policy.PolicyWatcher;
 import io.osdeploy.daemon.progress.KubernetesProgressWriter;
 import io.osdeploy.daemon.report.KubernetesNodeStatusWriter;
-import io.osdeploy.transfer.receive.ReceiveCommand;
+import io.osdeploy.transfer.cli.CommandLines;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -19,16 +19,14 @@ import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Entry point of the daemon's jar; see {@link DaemonOptions#USAGE}. */
+/** Entry point of the daemon's jar; see {@link DaemonCommand} for its command line. */
 public final class Main {
   private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(2);
   private static final Duration REPORT_INTERVAL = Duration.ofSeconds(5);
@@ -67,26 +65,17 @@ public final class Main {
     }
   }
 
-  public static void main(String[] args) throws Exception {
-    if (args.length == 1 && args[0].equals("--version")) {
-      System.out.println("osdeploy-daemon " + version());
-      return;
-    }
-    if (args.length > 0 && args[0].equals("receive")) {
-      System.exit(ReceiveCommand.run(List.of(args).subList(1, args.length)));
-    }
-    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
-      System.out.println(DaemonOptions.USAGE);
-      return;
-    }
-    DaemonOptions options;
-    try {
-      options = DaemonOptions.parse(List.of(args), System.getenv());
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage() + "\n\n" + DaemonOptions.USAGE);
-      System.exit(2);
-      return;
-    }
+  public static void main(String[] args) {
+    System.exit(DaemonCommand.commandLine("osdeploy-daemon " + version()).execute(args));
+  }
+
+  /**
+   * Runs the daemon until the JVM is stopped.
+   *
+   * @return the exit status: 0 once stopped, 1 when it could not start, 2 when the ConfigMap has no
+   *     namespace to be found in
+   */
+  static int serve(DaemonOptions options) throws Exception {
     Logger log = LoggerFactory.getLogger(Main.class);
     KubernetesClient client = needsApi(options) ? client(options) : null;
     String node =
@@ -137,14 +126,14 @@ public final class Main {
       log.error("node {}: {}", node, e.getMessage(), e);
       String cause = e.getCause() == null ? "" : ": " + e.getCause().getMessage();
       terminationMessage("cannot start: " + e.getMessage() + cause);
-      System.exit(1);
+      return CommandLines.FAILED;
     }
     if (options.configMap() != null) {
       String namespace = options.namespace() != null ? options.namespace() : client.getNamespace();
       if (namespace == null) {
         log.error(
             "node {}: no namespace for ConfigMap {}; give --namespace", node, options.configMap());
-        System.exit(2);
+        return CommandLines.USAGE;
       }
       log.info(
           "node {}: daemon {} watching ConfigMap {}/{}",
@@ -168,6 +157,7 @@ public final class Main {
       log.info("node {}: no Kubernetes API configured; the node's status is not reported", node);
     }
     stopped.await();
+    return CommandLines.OK;
   }
 
   /**
@@ -200,6 +190,7 @@ public final class Main {
     return builder.build();
   }
 
+  /** The version each node reports, from the jar's manifest; "dev" when run from classes. */
   private static String version() {
     String version = Main.class.getPackage().getImplementationVersion();
     return version != null ? version : "dev";

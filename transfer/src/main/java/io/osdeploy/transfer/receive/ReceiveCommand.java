@@ -1,114 +1,178 @@
 package io.osdeploy.transfer.receive;
 
-import io.osdeploy.transfer.cli.Flags;
+import io.osdeploy.transfer.cli.CommandLines;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code osdeploy-daemon receive}: fetches one image from a distribution point, by multicast with
  * unicast to finish, and writes it to a file or block device. Exit status 0 only when the written
  * bytes have the image's SHA-256.
  */
-public final class ReceiveCommand {
-  public static final String USAGE =
-      String.join(
-          "\n",
-          "usage: osdeploy-daemon receive --server URL --image NAME --out PATH [options]",
-          "",
-          "  --server URL            the distribution point, e.g. http://10.0.0.5:9080",
-          "  --image NAME            the OSImage to fetch",
-          "  --out PATH              file or block device to write",
-          "  --client ID             the machine the token names, by MAC or UUID (default: the"
-              + " token's)",
-          "  --token-file FILE       the machine's token (from its boot script's osdeploy.token,",
-          "                          or POST /v1/token), sent with every request",
-          "  --interface NAME        interface facing the distribution point (default: the one",
-          "                          routing to the server)",
-          "  --multicast-only        never fall back to unicast",
-          "  --multicast-timeout S   give multicast this long before finishing by unicast"
-              + " (default 3600)",
-          "  --also-from URL,...     other nodes serving the image, asked by unicast in this order",
-          "                          when the server cannot be reached or answers with an error",
-          "  --retry-for S           keep trying unicast while every server fails this long"
-              + " (default 300)",
-          "  --zstd SHA256:BYTES     the image is Zstandard-compressed (OSImage compression Zstd):",
-          "                          write it expanded, checking it expands to BYTES bytes with",
-          "                          this SHA-256 (its uncompressed.sha256 and sizeBytes)",
-          "  --compressed-bytes N    with --zstd, the compressed image's size: it is then staged at",
-          "                          the end of --out (a file, or a device with room for both)",
-          "                          and may come by multicast; without it, it streams by unicast");
+@Command(
+    name = "receive",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    usageHelpWidth = 100,
+    description = {
+      "Fetch an image from a distribution point, by multicast with unicast to finish, and write"
+          + " it to a file or block device."
+    },
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+      "0:the written bytes have the image's SHA-256",
+      "1:they do not, or the transfer failed",
+      "2:bad usage"
+    })
+public final class ReceiveCommand implements Callable<Integer> {
+  @Spec private CommandSpec spec;
 
-  private static final List<String> FLAGS =
-      List.of(
-          "--server",
-          "--image",
-          "--out",
-          "--client",
-          "--token-file",
-          "--interface",
-          "--multicast-timeout",
-          "--also-from",
-          "--retry-for",
-          "--zstd",
-          "--compressed-bytes");
+  @Option(
+      names = "--server",
+      required = true,
+      paramLabel = "URL",
+      description = "the distribution point, e.g. http://10.0.0.5:9080")
+  private URI server;
 
-  private ReceiveCommand() {}
+  @Option(
+      names = "--image",
+      required = true,
+      paramLabel = "NAME",
+      description = "the OSImage to fetch")
+  private String image;
 
-  public static int run(List<String> args) throws Exception {
-    if (args.contains("--help") || args.contains("-h")) {
-      System.out.println(USAGE);
-      return 0;
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "PATH",
+      description = "file or block device to write")
+  private Path out;
+
+  @Option(
+      names = "--client",
+      paramLabel = "ID",
+      description = "the machine the token names, by MAC or UUID (default: the token's)")
+  private String client;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description =
+          "the machine's token (from its boot script's osdeploy.token, or POST /v1/token), sent"
+              + " with every request")
+  private Path tokenFile;
+
+  @Option(
+      names = "--interface",
+      paramLabel = "NAME",
+      description =
+          "interface facing the distribution point (default: the one routing to the server)")
+  private String iface;
+
+  @Option(names = "--multicast-only", description = "never fall back to unicast")
+  private boolean multicastOnly;
+
+  @Option(
+      names = "--multicast-timeout",
+      paramLabel = "S",
+      description = "give multicast this long before finishing by unicast (default 3600)")
+  private long multicastTimeout = 3600;
+
+  @Option(
+      names = "--also-from",
+      paramLabel = "URL,...",
+      description =
+          "other nodes serving the image, asked by unicast in this order when the server cannot"
+              + " be reached or answers with an error")
+  private String alsoFrom;
+
+  @Option(
+      names = "--retry-for",
+      paramLabel = "S",
+      description = "keep trying unicast while every server fails this long (default 300)")
+  private long retryFor = 300;
+
+  @Option(
+      names = "--zstd",
+      paramLabel = "SHA256:BYTES",
+      description =
+          "the image is Zstandard-compressed (OSImage compression Zstd): write it expanded,"
+              + " checking it expands to BYTES bytes with this SHA-256 (its uncompressed.sha256"
+              + " and sizeBytes)")
+  private String zstd;
+
+  @Option(
+      names = "--compressed-bytes",
+      paramLabel = "N",
+      description =
+          "with --zstd, the compressed image's size: it is then staged at the end of --out (a"
+              + " file, or a device with room for both) and may come by multicast; without it, it"
+              + " streams by unicast")
+  private Long compressedBytes;
+
+  /**
+   * The command on its own, as {@code osdeploy-daemon receive ARGS} runs it.
+   *
+   * @return the exit status
+   */
+  public static int run(List<String> args) {
+    return commandLine(CommandLines.version("osdeploy-daemon", ReceiveCommand.class, "dev"))
+        .execute(args.toArray(String[]::new));
+  }
+
+  /**
+   * The command line, to run alone or to add to the daemon's. A flag given again overrides the
+   * value before, so that a caller can append to a command line it was given.
+   *
+   * @param version what {@code --version} prints, e.g. {@code osdeploy-daemon 0.1.0}
+   */
+  public static CommandLine commandLine(String version) {
+    CommandLine line = CommandLines.create(new ReceiveCommand(), version);
+    line.setOverwrittenOptionsAllowed(true);
+    return line;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    seconds("--multicast-timeout", multicastTimeout);
+    seconds("--retry-for", retryFor);
+    NetworkInterface nic = iface != null ? NetworkInterface.getByName(iface) : facing(server);
+    if (nic == null) {
+      throw usage("--interface: no such interface: " + iface);
     }
-    Flags o;
-    long multicastTimeout;
-    long retryFor;
-    try {
-      o = Flags.parse(args, FLAGS, Set.of("--multicast-only"));
-      for (String required : List.of("--server", "--image", "--out")) {
-        o.required(required);
-      }
-      multicastTimeout = o.seconds("--multicast-timeout", 3600);
-      retryFor = o.seconds("--retry-for", 300);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage() + "\n\n" + USAGE);
-      return 2;
-    }
-    URI server = URI.create(o.get("--server"));
-    String image = o.get("--image");
-    NetworkInterface iface =
-        o.has("--interface") ? NetworkInterface.getByName(o.get("--interface")) : facing(server);
-    if (iface == null) {
-      System.err.println("--interface: no such interface: " + o.get("--interface"));
-      return 2;
-    }
-    List<URI> alsoFrom =
-        o.has("--also-from")
-            ? Arrays.stream(o.get("--also-from").split(","))
+    List<URI> others =
+        alsoFrom != null
+            ? Arrays.stream(alsoFrom.split(","))
                 .map(String::strip)
                 .filter(s -> !s.isEmpty())
                 .map(URI::create)
                 .toList()
             : List.of();
     String token = null;
-    if (o.has("--token-file")) {
+    if (tokenFile != null) {
       try {
-        token = java.nio.file.Files.readString(o.path("--token-file")).strip();
+        token = java.nio.file.Files.readString(tokenFile).strip();
       } catch (java.io.IOException e) {
-        System.err.println("--token-file: cannot read " + o.get("--token-file") + ": " + e);
-        return 2;
+        throw usage("--token-file: cannot read " + tokenFile + ": " + e);
       }
     }
     ImageDownload.Expansion expansion;
     try {
-      expansion = expansion(o);
+      expansion = expansion();
     } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage() + "\n\n" + USAGE);
-      return 2;
+      throw usage(e.getMessage());
     }
     String bearer = token;
     ImageDownload download = new ImageDownload(null, () -> bearer);
@@ -116,16 +180,17 @@ public final class ReceiveCommand {
         new ImageDownload.Request(
                 server,
                 image,
-                o.get("--client", null),
-                o.path("--out"),
-                iface,
-                o.has("--multicast-only"),
+                client,
+                out,
+                nic,
+                multicastOnly,
                 Duration.ofSeconds(multicastTimeout))
-            .withOtherServers(alsoFrom, Duration.ofSeconds(retryFor));
+            .withOtherServers(others, Duration.ofSeconds(retryFor));
+    java.io.PrintWriter stdout = spec.commandLine().getOut();
     if (expansion != null) {
       ImageDownload.Expanded e = download.fetchCompressed(request, expansion);
       ImageDownload.Outcome t = e.transfer();
-      System.out.printf(
+      stdout.printf(
           "%s: %s compressed sha256=%s multicastBlocks=%d unicastBytes=%d %s; expanded %d bytes"
               + " sha256=%s%n",
           image,
@@ -136,10 +201,11 @@ public final class ReceiveCommand {
           e.staged() ? "staged" : "streamed",
           e.bytes(),
           e.sha256());
-      return e.verified() ? 0 : 1;
+      stdout.flush();
+      return e.verified() ? CommandLines.OK : CommandLines.FAILED;
     }
     ImageDownload.Outcome outcome = download.fetch(request);
-    System.out.printf(
+    stdout.printf(
         "%s: %s sha256=%s multicastBlocks=%d unicastBytes=%d unicastFrom=%s%n",
         image,
         outcome.verified() ? "verified" : "NOT verified",
@@ -147,18 +213,29 @@ public final class ReceiveCommand {
         outcome.multicastBlocks(),
         outcome.unicastBytes(),
         outcome.unicastFrom());
-    return outcome.verified() ? 0 : 1;
+    stdout.flush();
+    return outcome.verified() ? CommandLines.OK : CommandLines.FAILED;
+  }
+
+  private void seconds(String flag, long value) {
+    if (value < 0) {
+      throw usage(flag + ": a number of seconds (got " + value + ")");
+    }
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
   }
 
   /** What {@code --zstd} and {@code --compressed-bytes} say, or null without {@code --zstd}. */
-  private static ImageDownload.Expansion expansion(Flags o) {
-    if (!o.has("--zstd")) {
-      if (o.has("--compressed-bytes")) {
+  private ImageDownload.Expansion expansion() {
+    if (zstd == null) {
+      if (compressedBytes != null) {
         throw new IllegalArgumentException("--compressed-bytes goes with --zstd");
       }
       return null;
     }
-    String[] parts = o.get("--zstd").split(":");
+    String[] parts = zstd.split(":");
     long bytes;
     try {
       bytes = parts.length == 2 ? Long.parseLong(parts[1]) : -1;
@@ -170,17 +247,13 @@ public final class ReceiveCommand {
           "--zstd: SHA256:BYTES of the expanded image, e.g. " + "0".repeat(64) + ":2147483648");
     }
     long compressed = -1;
-    if (o.has("--compressed-bytes")) {
-      try {
-        compressed = Long.parseLong(o.get("--compressed-bytes"));
-      } catch (NumberFormatException e) {
-        compressed = -1;
-      }
+    if (compressedBytes != null) {
+      compressed = compressedBytes;
       if (compressed < 1) {
         throw new IllegalArgumentException("--compressed-bytes: a positive number of bytes");
       }
     }
-    long device = deviceBytes(o.path("--out"));
+    long device = deviceBytes(out);
     // Without the compressed size there is nothing to stage by: no room, so it streams.
     long room = compressed < 0 ? 0 : device > 0 ? device : -1;
     return new ImageDownload.Expansion(parts[0], bytes, Math.max(compressed, 1), room);
