@@ -31,12 +31,13 @@ class AgentOptionsTest {
   void eachBadOptionIsNamed() {
     Map<List<String>, String> cases =
         Map.of(
-            List.of(), "--server: required",
+            List.of(), "Missing required option: '--server=URL'",
             List.of("--server", "ftp://x"), "--server:",
             List.of("--server", "http://x:1", "--source", "usb"), "--source:",
             List.of("--server", "http://x:1", "--retry-for", "-1"), "--retry-for:",
-            List.of("--server", "http://x:1", "--disk"), "--disk: needs a value",
-            List.of("--server", "http://x:1", "--colour"), "unknown option: --colour");
+            List.of("--server", "http://x:1", "--disk"),
+                "Missing required parameter for option '--disk' (PATH)",
+            List.of("--server", "http://x:1", "--colour"), "Unknown option: '--colour'");
     cases.forEach(
         (args, message) -> {
           IllegalArgumentException e =
@@ -70,7 +71,7 @@ class AgentOptionsTest {
       String said = out.toString(StandardCharsets.UTF_8);
       assertTrue(
           args.get(0).equals("--help")
-              ? said.startsWith("usage: osdeploy-agent run")
+              ? said.startsWith("Usage: osdeploy-agent")
               : said.startsWith("osdeploy-agent "),
           said);
     }
