@@ -121,4 +121,13 @@ public final class OsdeployOperator {
       operator.register(reconciler, o -> o.settingNamespaces(namespaces));
     }
   }
+
+  /**
+   * Whether the operator is ready (its readiness probe): started, and every informer connected (a
+   * standby replica is ready too: it can take over).
+   */
+  public static boolean ready(Operator operator) {
+    return operator.getRuntimeInfo().isStarted()
+        && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
 }

@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code validate PATH...}: checks osdeploy resources in YAML files offline, as the API server
@@ -23,25 +26,44 @@ import java.util.stream.Stream;
  * half-read. Any other folder: every {@code .yaml}/{@code .yml} file in it and below. Documents of
  * other API groups are skipped.
  */
-public final class ValidateCommand {
-  public static final String USAGE =
-      String.join(
-          "\n",
-          "usage: validate PATH...",
-          "  PATH   a YAML file, a folder (with or without a kustomization.yaml), or - for standard"
-              + " input",
-          "Exit status: 0 every resource is valid, 1 an error was found, 2 bad usage.",
-          "A kustomization that does more than list resources is rendered with kubectl kustomize"
-              + " ($OSDEPLOY_KUBECTL, else kubectl on the PATH).");
-
+@Command(
+    name = "validate",
+    mixinStandardHelpOptions = true,
+    usageHelpWidth = 100,
+    description = {
+      "Check YAML files and folders offline against the CRD schemas and rules.",
+      "Prints file:line: Kind/name: field: message per error, then a count. A kustomization that"
+          + " does more than list resources is rendered with kubectl kustomize ($OSDEPLOY_KUBECTL,"
+          + " else kubectl on the PATH)."
+    },
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:every resource is valid", "1:an error was found", "2:bad usage"})
+public final class ValidateCommand implements Callable<Integer> {
   /** What a kustomization may hold for validate to read it itself. */
   private static final Set<String> PLAIN_KUSTOMIZATION =
       Set.of("apiVersion", "kind", "resources", "namespace");
 
-  private final ResourceValidator validator;
+  @Parameters(
+      paramLabel = "PATH",
+      arity = "1..*",
+      description =
+          "a YAML file, a folder (with or without a kustomization.yaml), or - for standard input")
+  private List<String> paths;
+
+  private ResourceValidator validator;
   private final PrintStream out;
-  private final Path kubectl;
+  private Path kubectl;
   private final java.io.InputStream stdin;
+  private boolean fromThisJar;
+
+  /**
+   * The command line's: the CRDs this jar carries, standard output and input, {@link #kubectl()}.
+   * They are loaded when the command runs, not for {@code --help}.
+   */
+  public ValidateCommand() {
+    this(null, System.out, null, System.in);
+    fromThisJar = true;
+  }
 
   public ValidateCommand(ResourceValidator validator, PrintStream out) {
     this(validator, out, null, System.in);
@@ -59,13 +81,13 @@ public final class ValidateCommand {
     this.stdin = stdin;
   }
 
-  public static int main(String[] args) {
-    if (args.length == 0 || List.of(args).contains("--help") || List.of(args).contains("-h")) {
-      (args.length == 0 ? System.err : System.out).println(USAGE);
-      return args.length == 0 ? 2 : 0;
+  @Override
+  public Integer call() {
+    if (fromThisJar) {
+      validator = ResourceValidator.forOsdeploy();
+      kubectl = kubectl();
     }
-    return new ValidateCommand(ResourceValidator.forOsdeploy(), System.out, kubectl(), System.in)
-        .run(args);
+    return run(paths.toArray(String[]::new));
   }
 
   /** {@code $OSDEPLOY_KUBECTL}, else {@code kubectl} on the PATH, else null. */

@@ -3,7 +3,6 @@ package io.osdeploy.operator.local;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
-import io.osdeploy.operator.LeaderLease;
 import io.osdeploy.operator.OperatorSettings;
 import io.osdeploy.operator.OsdeployOperator;
 import io.osdeploy.operator.media.BootFiles;
@@ -22,92 +21,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code run}: the operator against the cluster in KUBECONFIG, or, when none is set, against a
- * local kube-apiserver and etcd with {@code samples/} applied; the status table shown live.
+ * {@code run} outside a pod: the operator against the cluster in KUBECONFIG, or, when none is set,
+ * against a local kube-apiserver and etcd with {@code samples/} applied; the status table shown
+ * live.
  */
-public final class RunCommand {
+public final class LocalRun {
   private static final Path HOME = Path.of(System.getProperty("user.home"), ".osdeploy", "local");
   private static final Path LOG = HOME.resolve("operator.log");
 
-  private RunCommand() {}
-
-  /** In a pod (and given no kubeconfig): the cluster the pod runs in, its service account. */
-  public static boolean inCluster() {
-    String kubeconfig = System.getenv("KUBECONFIG");
-    String host = System.getenv("KUBERNETES_SERVICE_HOST");
-    return (kubeconfig == null || kubeconfig.isBlank()) && host != null && !host.isBlank();
-  }
-
-  /**
-   * The operator in its Deployment: CRDs are expected installed (from deploy/), the log goes to
-   * stdout, replicas elect a leader through a Lease in their own namespace, it watches the
-   * namespaces the settings name (all by default), boot media are kept and served as the
-   * environment says, and metrics are at {@code /metrics} beside them. Runs until the pod is
-   * stopped.
-   */
-  private static int runInCluster(OperatorSettings settings) throws Exception {
-    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
-    KubernetesClient client = new KubernetesClientBuilder().build();
-    String namespace = System.getenv().getOrDefault("POD_NAMESPACE", client.getNamespace());
-    if (namespace == null) {
-      namespace = "osdeploy-system";
-    }
-    MediaServer media =
-        MediaServer.start(
-            BootFiles.debian(),
-            settings.mediaDirectory(),
-            "0.0.0.0",
-            settings.mediaPort(),
-            settings.mediaUrl() != null
-                ? settings.mediaUrl()
-                : "http://" + InetAddress.getLocalHost().getHostAddress());
-    OperatorMetrics metrics = OperatorMetrics.create();
-    OpsServer ops =
-        OpsServer.start(
-            "0.0.0.0", settings.opsPort(), metrics::scrape, OperatorMetrics.CONTENT_TYPE);
-    LeaderLease lease = new LeaderLease(namespace, OsdeployOperator.identity());
-    Operator operator =
-        OsdeployOperator.create(
-            client,
-            media.store(),
-            new OsdeployOperator.Options(
-                lease.configuration(), settings.watchNamespaces(), metrics));
-    ops.setReadiness(() -> ready(operator));
-    ResourceGauges gauges =
-        ResourceGauges.watch(client, settings.watchNamespaces(), metrics.registry());
-    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  // SIGTERM: finish the reconciles under way, then hand the Lease over at once.
-                  log.info("stopping: finishing reconciles, then releasing the Lease");
-                  lease.stopping();
-                  ops.setReadiness(() -> false);
-                  operator.stop();
-                  gauges.close();
-                  lease.release(client);
-                  media.close();
-                  ops.close();
-                  client.close();
-                  log.info("stopped");
-                  stopped.countDown();
-                },
-                "shutdown"));
-    operator.start();
-    log.info(
-        "operator running in namespace {} (leader election on Lease {}), watching {}; media at"
-            + " {}, probes and metrics on port {}",
-        namespace,
-        OsdeployOperator.LEASE_NAME,
-        settings.watchNamespaces().isEmpty()
-            ? "every namespace"
-            : "namespaces " + String.join(", ", settings.watchNamespaces()),
-        media.baseUrl(),
-        ops.address().getPort());
-    stopped.await();
-    return 0;
-  }
+  private LocalRun() {}
 
   /** "k of n verified" (receivers) or "k of n succeeded" (machines) with k equal to n. */
   static boolean allVerified(String line) {
@@ -116,113 +38,46 @@ public final class RunCommand {
     return m.find() && m.group(1).equals(m.group(2));
   }
 
-  /** Started, and every informer connected (a standby replica is ready too: it can take over). */
-  static boolean ready(Operator operator) {
-    return operator.getRuntimeInfo().isStarted()
-        && operator.getRuntimeInfo().allEventSourcesAreHealthy();
-  }
-
   /** The terminal shows the status table; the operator's log goes to a file beside it. */
   public static void logToFile() throws java.io.IOException {
     Files.createDirectories(HOME);
     System.setProperty("org.slf4j.simpleLogger.logFile", LOG.toString());
   }
 
-  static final String USAGE =
-      String.join(
-          "\n",
-          "usage: osdeploy-operator run [options]",
-          "  --samples DIR           apply this folder instead of samples/ (local run)",
-          "  --until-ready SECONDS   exit 0 once every resource is Ready, 1 if not within SECONDS",
-          "  --until-observed SECONDS  as --until-ready, but Ready or observed is enough",
-          "  --vms N                 N QEMU machines boot the built media (./scripts/run.sh --vms N)",
-          "  --daemon-jar JAR, --agent-jar JAR  the jars the local run starts",
-          "With KUBECONFIG set, runs against that cluster; in a pod, as the Deployment in deploy/;",
-          "else against a local kube-apiserver and etcd with the samples applied.",
-          "Exit status: 0 done (or Ready in time), 1 not Ready in time, 2 bad usage.");
+  /**
+   * What to run locally.
+   *
+   * @param samples the folder to apply; null: {@code samples/} against the embedded cluster,
+   *     nothing against the cluster in KUBECONFIG
+   * @param daemonJar the daemon's jar, which the local distribution point nodes run
+   * @param agentJar the agent's jar, which the local machines run
+   * @param untilReady return once every resource is Ready (or observed), or fail after this long;
+   *     null: run until stopped
+   * @param observedIsEnough with {@code untilReady}, observed by the operator is enough
+   * @param vms how many QEMU machines boot the built media
+   */
+  public record Request(
+      Path samples,
+      Path daemonJar,
+      Path agentJar,
+      Duration untilReady,
+      boolean observedIsEnough,
+      int vms) {}
 
-  /** Whether {@code args} ask for the usage rather than a run. */
-  public static boolean helpAsked(String[] args) {
-    return java.util.Arrays.asList(args).contains("--help")
-        || java.util.Arrays.asList(args).contains("-h");
-  }
-
-  public static int main(String[] args) throws Exception {
-    if (helpAsked(args)) {
-      System.out.println(USAGE);
-      return 0;
-    }
-    try {
-      return start(args);
-    } catch (BadUsage e) {
-      System.err.println("run: " + e.getMessage() + "\n\n" + USAGE);
-      return 2;
-    }
-  }
-
-  /** A flag without its value, or a value that is not what the flag takes. */
-  private static final class BadUsage extends Exception {
-    BadUsage(String message) {
-      super(message);
-    }
-  }
-
-  private static String value(String[] args, int i) throws BadUsage {
-    if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-      throw new BadUsage(args[i] + ": needs a value");
-    }
-    return args[i + 1];
-  }
-
-  private static long number(String[] args, int i) throws BadUsage {
-    String v = value(args, i);
-    try {
-      long n = Long.parseLong(v);
-      if (n < 0) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new BadUsage(
-          args[i]
-              + ": not a number of "
-              + (args[i].equals("--vms") ? "machines" : "seconds")
-              + ": "
-              + v);
-    }
-  }
-
-  private static int start(String[] args) throws Exception {
-    Path samples = null;
-    Path daemonJar = Path.of("multicast-daemon", "target", "osdeploy-daemon.jar");
-    Path agentJar = Path.of("agent", "target", "osdeploy-agent.jar");
-    Duration untilReady = null;
-    boolean observedIsEnough = false;
-    int vmCount = 0;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--vms" -> vmCount = (int) Math.min(number(args, i++), 64);
-        case "--samples" -> samples = Path.of(value(args, i++));
-        case "--daemon-jar" -> daemonJar = Path.of(value(args, i++));
-        case "--agent-jar" -> agentJar = Path.of(value(args, i++));
-        case "--until-ready" -> untilReady = Duration.ofSeconds(number(args, i++));
-        case "--until-observed" -> {
-          untilReady = Duration.ofSeconds(number(args, i++));
-          observedIsEnough = true;
-        }
-        default -> throw new BadUsage("unknown option " + args[i]);
-      }
-    }
-    OperatorSettings settings;
-    try {
-      settings = OperatorSettings.fromEnvironment();
-    } catch (IllegalArgumentException e) {
-      System.err.println("run: " + e.getMessage());
-      return 2;
-    }
-    if (inCluster()) {
-      return runInCluster(settings);
-    }
+  /**
+   * Runs the operator against the cluster in KUBECONFIG, or against a local kube-apiserver and etcd
+   * with the samples applied; with a deadline, until every resource is Ready.
+   *
+   * @return the exit status: 0 done, 1 not Ready in time (or a local machine or receiver failed), 2
+   *     {@code --vms} without the test system
+   */
+  public static int run(OperatorSettings settings, Request request) throws Exception {
+    Path samples = request.samples();
+    Path daemonJar = request.daemonJar();
+    Path agentJar = request.agentJar();
+    Duration untilReady = request.untilReady();
+    boolean observedIsEnough = request.observedIsEnough();
+    int vmCount = request.vms();
     Files.createDirectories(HOME);
     System.out.println("Operator log: " + LOG);
     String kubeconfig = System.getenv("KUBECONFIG");
@@ -292,7 +147,7 @@ public final class RunCommand {
             OsdeployOperator.Options.DEFAULTS
                 .withNamespaces(settings.watchNamespaces())
                 .withMetrics(metrics));
-    ops.setReadiness(() -> ready(operator));
+    ops.setReadiness(() -> OsdeployOperator.ready(operator));
     ResourceGauges gauges =
         ResourceGauges.watch(client, settings.watchNamespaces(), metrics.registry());
     Runtime.getRuntime()
