@@ -106,12 +106,28 @@ class MulticastNetnsTest {
             late.get("naksSent").asLong() > 0 || late.get("rebuiltFromParity").asLong() > 0,
             "the late joiner recovered what it missed: " + late);
       }
-      long rebuilt =
-          JSON.readTree(dir.resolve("r1.result.json").toFile()).get("rebuiltFromParity").asLong()
-              + JSON.readTree(dir.resolve("r2.result.json").toFile())
-                  .get("rebuiltFromParity")
-                  .asLong();
-      assertTrue(rebuilt > 0, "lossy receivers rebuilt blocks from parity; logs in " + dir);
+      // Parity repairs a group where several receivers lost different blocks; where one receiver
+      // lost a run of blocks (a receiver the busy machine did not schedule in time overflows its
+      // socket buffer) DATA is the cheaper repair and no parity is sent at all. So: parity the
+      // sender sent was used. That a loss pattern made for parity is repaired by it, and with
+      // fewer packets than DATA, MulticastTransferTest shows with chosen losses.
+      java.util.regex.Matcher end =
+          java.util.regex.Pattern.compile("multicast send end .* parity=(\\d+) ")
+              .matcher(read(dir.resolve("s.log")));
+      assertTrue(end.find(), "the sender logged its end; logs in " + dir);
+      long paritySent = Long.parseLong(end.group(1));
+      long rebuilt = 0;
+      for (String r : receivers) {
+        rebuilt +=
+            JSON.readTree(dir.resolve(r + ".result.json").toFile())
+                .get("rebuiltFromParity")
+                .asLong();
+      }
+      System.out.printf(
+          "netns: %d parity datagrams sent, %d blocks rebuilt from parity%n", paritySent, rebuilt);
+      if (paritySent > 0) {
+        assertTrue(rebuilt > 0, "receivers rebuilt blocks from the parity sent; logs in " + dir);
+      }
       assertEquals(1, metrics.get("sessionsAllVerified").asLong());
       assertEquals(1, metrics.get("lateJoins").asLong());
       double ratio = (double) onWire / IMAGE_BYTES;
