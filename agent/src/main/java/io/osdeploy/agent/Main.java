@@ -1,6 +1,6 @@
 package io.osdeploy.agent;
 
-import io.osdeploy.transfer.cli.CommandLines;
+import io.osdeploy.cli.CommandLines;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.osdeploy.daemon;
 
-import io.osdeploy.transfer.cli.CommandLines;
+import io.osdeploy.cli.CommandLines;
 import io.osdeploy.transfer.receive.ReceiveCommand;
 import java.nio.file.Path;
 import java.util.Map;

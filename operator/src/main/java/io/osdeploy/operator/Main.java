@@ -1,15 +1,13 @@
 package io.osdeploy.operator;
 
+import io.osdeploy.cli.CommandLines;
 import io.osdeploy.operator.validation.ValidateCommand;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Entry point of the operator's jar: {@code run} and {@code validate}. Every command answers {@code
@@ -31,11 +29,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       "2:bad usage"
     })
 public final class Main implements Callable<Integer> {
-  /** The work was done. */
-  public static final int OK = 0;
-
   /** The command line was wrong; nothing was done. */
-  public static final int USAGE = 2;
+  public static final int USAGE = CommandLines.USAGE;
 
   @Spec private CommandSpec spec;
 
@@ -45,40 +40,14 @@ public final class Main implements Callable<Integer> {
 
   /** The operator's command line, its version the jar's. */
   public static CommandLine commandLine() {
-    CommandLine line = new CommandLine(new Main());
-    String[] version = {"osdeploy-operator " + version()};
-    setVersion(line, version);
-    line.setParameterExceptionHandler(Main::usageError);
-    return line;
+    return CommandLines.create(
+        new Main(), CommandLines.version("osdeploy-operator", Main.class, "development"));
   }
 
   /** Without a command: the usage, as for any other usage error. */
   @Override
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getErr());
-    return USAGE;
-  }
-
-  /** The jar's version, or "development" when run from classes. */
-  private static String version() {
-    String v = Main.class.getPackage().getImplementationVersion();
-    return v != null ? v : "development";
-  }
-
-  private static void setVersion(CommandLine line, String[] version) {
-    line.getCommandSpec().versionProvider(() -> version);
-    line.getSubcommands().values().forEach(sub -> setVersion(sub, version));
-  }
-
-  /** The error, then the whole usage: picocli leaves the usage out when it has a suggestion. */
-  private static int usageError(ParameterException e, String[] args) {
-    CommandLine line = e.getCommandLine();
-    PrintWriter err = line.getErr();
-    err.println(line.getColorScheme().errorText(e.getMessage()));
-    UnmatchedArgumentException.printSuggestions(e, err);
-    err.println();
-    line.usage(err, line.getColorScheme());
-    err.flush();
     return USAGE;
   }
 }

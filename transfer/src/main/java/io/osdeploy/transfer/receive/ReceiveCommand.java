@@ -1,6 +1,6 @@
 package io.osdeploy.transfer.receive;
 
-import io.osdeploy.transfer.cli.CommandLines;
+import io.osdeploy.cli.CommandLines;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package io.osdeploy.transfer.cli;
+package io.osdeploy.cli;
 
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -6,10 +6,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * What every command of the daemon's and the agent's jars does alike: {@code --help} prints the
- * usage on standard output and exits 0, {@code --version} prints the jar's version, and a usage
- * error (an unknown flag, a flag without its value, a value the flag does not take) prints the
- * error, which names the flag, then the usage on standard error, and exits 2.
+ * What every command of the operator's, the daemon's and the agent's jars does alike: {@code
+ * --help} prints the usage on standard output and exits 0, {@code --version} prints the jar's
+ * version, and a usage error (an unknown flag, a flag without its value, a value the flag does not
+ * take) prints the error, which names the flag, then the usage on standard error, and exits 2.
  */
 public final class CommandLines {
   /** The work was done. */
