@@ -424,20 +424,18 @@ class DistributionPointIT {
 
     createSecret("berlin-pxe", "Opaque", Map.of("password", "pxe secret\n"));
     String name = "site-berlin-daemon";
+    // The daemons' ConfigMap may not exist yet: it is written once the reference resolves.
     String hash =
         await()
             .atMost(TIMEOUT)
             .until(
-                () ->
-                    assertDoesNotThrowParse(
-                            client
-                                .configMaps()
-                                .inNamespace(ns())
-                                .withName(name)
-                                .get()
-                                .getData()
-                                .get(DaemonConfig.CONFIG_KEY))
-                        .getPxePasswordHash(),
+                () -> {
+                  ConfigMap cm = client.configMaps().inNamespace(ns()).withName(name).get();
+                  return cm == null
+                      ? null
+                      : assertDoesNotThrowParse(cm.getData().get(DaemonConfig.CONFIG_KEY))
+                          .getPxePasswordHash();
+                },
                 h -> h != null);
     assertTrue(io.osdeploy.auth.MediaPassword.verify("pxe secret".toCharArray(), hash));
     assertFalse(
