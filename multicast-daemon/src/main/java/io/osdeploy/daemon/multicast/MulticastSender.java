@@ -69,9 +69,6 @@ public final class MulticastSender implements SessionSender {
   // After a cut, reports still describe the old rate for about one loss interval of the
   // receivers: they are not heeded for this long.
   private static final long HOLD_AFTER_CUT_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
-  // Within a pass, reports cut the rate to no less than this share of the pass's starting rate;
-  // what is lost below it is the passes' rate controller's to judge, from NAKs.
-  private static final double IN_PASS_FLOOR = 0.25;
   // After the collect window, the longest wait for receivers of the pass not heard from yet.
   private static final long LATE_NAK_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   // Parity is computed for this many groups at a time, then sent row by row across them, so a
@@ -240,7 +237,6 @@ public final class MulticastSender implements SessionSender {
   private long lastRateCheckNanos;
   private long lastCongestionNanos;
   private long lastCutNanos;
-  private double passStartMbps;
   private final AtomicLong naksReceived = new AtomicLong();
   private final AtomicLong evicted = new AtomicLong();
   private final AtomicLong bytesSent = new AtomicLong();
@@ -372,13 +368,11 @@ public final class MulticastSender implements SessionSender {
   private void runSession() {
     long deadline = System.nanoTime() + config.maxDuration().toNanos();
     rate = new RateController(RateController.defaults(config.rateMbps()));
-    TokenBucket bucket =
+    pacer =
         new TokenBucket(
             rate.rateMbps(), Math.max(BURST_DATAGRAMS * 1500, DatagramBatch.maxWireBytes()));
-    batch = new DatagramBatch(channel, config.group(), codec, bucket);
-    pacer = bucket;
+    batch = new DatagramBatch(channel, config.group(), codec, pacer);
     lastRateCheckNanos = lastCongestionNanos = lastCutNanos = System.nanoTime();
-    passStartMbps = rate.rateMbps();
     long blockCount = announce.blockCount();
     long dataPackets = 0;
     long repairPackets = 0;
@@ -449,15 +443,14 @@ public final class MulticastSender implements SessionSender {
         if (sent + parity > 0) {
           Set<Integer> hopeless = hopeless(sentBlocks, presentAtStart);
           rated.removeAll(hopeless);
+          unrated.clear(); // a receiver that caught up counts again
           unrated.addAll(hopeless);
-          unrated.retainAll(hopeless); // a receiver that caught up counts again
           judgeCongestionReports();
         }
         double loss = planner.worstLoss(sentBlocks, rated);
         if (sent + parity > 0) {
           double before = rate.rateMbps();
-          bucket.setRate(rate.onLoss(loss));
-          passStartMbps = rate.rateMbps();
+          pacer.setRate(rate.onLoss(loss));
           if (rate.rateMbps() != before) {
             LOG.info(
                 "multicast rate session={} worstLoss={} rateMbps={}",
@@ -612,7 +605,7 @@ public final class MulticastSender implements SessionSender {
     double before = rate.rateMbps();
     if (worst > 0) {
       lastCongestionNanos = lastCutNanos = now;
-      pacer.setRate(rate.onCongestion(worst, passStartMbps * IN_PASS_FLOOR));
+      pacer.setRate(rate.onCongestion(worst));
     } else if (!holding && now - lastCongestionNanos > QUIET_BEFORE_SPEEDUP_NANOS) {
       lastCongestionNanos = now;
       pacer.setRate(rate.onQuiet());

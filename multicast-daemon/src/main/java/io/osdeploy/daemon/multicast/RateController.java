@@ -49,11 +49,11 @@ public final class RateController {
 
   /**
    * A receiver lost {@code lossFraction} of the last interval's datagrams: the rate it kept up
-   * with, less 5%, never below half the current rate at once nor below {@code floorMbps}.
+   * with, less 5%, never below half the current rate at once nor below the tuning's floor.
    */
-  public double onCongestion(double lossFraction, double floorMbps) {
+  public double onCongestion(double lossFraction) {
     double factor = Math.max(0.5, 1 - lossFraction - 0.05);
-    rate = Math.max(Math.max(tuning.minMbps(), Math.min(floorMbps, rate)), rate * factor);
+    rate = Math.max(tuning.minMbps(), rate * factor);
     return rate;
   }
 

@@ -33,32 +33,21 @@ class RateControllerTest {
   @Test
   void anOutrunReceiverSlowsTheSenderToWhatItKeptUpWithButNotBelowHalfAtOnce() {
     RateController c = new RateController(RateController.defaults(1000));
-    assertEquals(750, c.onCongestion(0.20, 0), 1e-9, "20% lost: 1 - 0.20 - 0.05 of the rate");
-    assertEquals(637.5, c.onCongestion(0.10, 0), 1e-9, "10% lost: 0.85 of the rate");
-    assertEquals(318.75, c.onCongestion(0.90, 0), 1e-9, "at least half at once");
+    assertEquals(750, c.onCongestion(0.20), 1e-9, "20% lost: 1 - 0.20 - 0.05 of the rate");
+    assertEquals(637.5, c.onCongestion(0.10), 1e-9, "10% lost: 0.85 of the rate");
+    assertEquals(318.75, c.onCongestion(0.90), 1e-9, "at least half at once");
     for (int i = 0; i < 20; i++) {
-      c.onCongestion(0.9, 0);
+      c.onCongestion(0.9);
     }
     assertEquals(50, c.rateMbps(), 1e-9, "the tuning's floor holds");
   }
 
   @Test
-  void congestionWithinAPassStopsAtTheFloorItIsGiven() {
-    RateController c = new RateController(RateController.defaults(1000));
-    assertEquals(500, c.onCongestion(0.9, 250), 1e-9);
-    assertEquals(250, c.onCongestion(0.9, 250), 1e-9);
-    assertEquals(250, c.onCongestion(0.9, 250), 1e-9, "not below the floor given");
-    RateController low = new RateController(RateController.defaults(1000));
-    low.onLoss(0.5); // 700
-    assertEquals(700, low.onCongestion(0.9, 800), 1e-9, "already under the floor: no cut");
-  }
-
-  @Test
   void quietWhileWithinAPassSpeedsUpByAQuarterOrHalfAStep() {
     RateController c = new RateController(RateController.defaults(1000));
-    c.onCongestion(0.9, 0); // 500
-    c.onCongestion(0.9, 0); // 250
-    c.onCongestion(0.9, 0); // 125
+    c.onCongestion(0.9); // 500
+    c.onCongestion(0.9); // 250
+    c.onCongestion(0.9); // 125
     assertEquals(175, c.onQuiet(), 1e-9, "half a step (50) beats a quarter (31)");
     assertEquals(225, c.onQuiet(), 1e-9);
     assertEquals(281.25, c.onQuiet(), 1e-9, "a quarter up once that is more than half a step");
