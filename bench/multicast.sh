@@ -196,9 +196,11 @@ measure() { # $1 link, $2 receivers, $3 loss per mille
     topology "$2" "$3" "$1"
     before=$(tx)
     # A run that hangs (a lost handshake) is ended after 10 minutes and counts as not verified.
-    (sleep 600; pkill -f 'udp-sender --interface|udp-receiver --interface|uftpd -d -I eth0|uftp -I eth0|NetnsNode|curl -sf -o') &
+    # Its output goes nowhere, so a pipe reading this script's output ends with the script.
+    (sleep 600; pkill -f 'udp-sender --interface|udp-receiver --interface|uftpd -d -I eth0|uftp -I eth0|NetnsNode|curl -sf -o') >/dev/null 2>&1 &
     local watchdog=$!
     "run_$tool" "$2"
+    pkill -P "$watchdog" sleep 2>/dev/null || true
     kill "$watchdog" 2>/dev/null || true
     after=$(tx)
     line=$(python3 -c "print(f'$tool\t$2\t$3\t$1\t{$t1 - $t0:.2f}\t{$bytes * 8 / ($t1 - $t0) / 1e6:.1f}\t{($after - $before) / $bytes:.3f}\t$ok\t$sender_cpu\t$receivers_cpu\t$image_mib')")
