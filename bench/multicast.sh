@@ -5,7 +5,7 @@
 # (curl from every receiver in parallel); then, with the link uncapped, the receiver counts in
 # UNCAPPED_COUNTS at no loss. Prints each row and writes its section of docs/benchmarks.md (table
 # and the targets met or not; the rest of the file is kept) and docs/benchmarks-multicast.png.
-# Needs root, iproute2, nftables, udpcast, uftp, curl, python3; takes about 40 minutes with the
+# Needs root, iproute2, ethtool, nftables, udpcast, uftp, curl, python3; takes about 40 minutes with the
 # defaults on two cores.
 # Every sender and receiver process runs under /usr/bin/time, so each row also has the sender's and
 # the receivers' CPU seconds (user + system). The uncapped runs use each size in UNCAPPED_MIB: the
@@ -28,10 +28,10 @@ capped_send_mbit=$((link_mbit * 92 / 100))
 send_mbit=$capped_send_mbit
 
 if [[ $(id -u) -eq 0 ]]; then
-  OSDEPLOY_APT_PACKAGES="iproute2 nftables udpcast uftp curl python3 time" bash scripts/prereqs.sh >/dev/null
+  OSDEPLOY_APT_PACKAGES="iproute2 ethtool nftables udpcast uftp curl python3 time" bash scripts/prereqs.sh >/dev/null
 fi
-for tool in ip nft tc udp-sender udp-receiver uftp uftpd curl python3 /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install iproute2 nftables udpcast uftp curl)" >&2; exit 1; }
+for tool in ip ethtool nft tc udp-sender udp-receiver uftp uftpd curl python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install iproute2 ethtool nftables udpcast uftp curl)" >&2; exit 1; }
 done
 [[ $(id -u) -eq 0 ]] || { echo "needs root (network namespaces)" >&2; exit 1; }
 
@@ -71,6 +71,13 @@ topology() { # $1 receivers, $2 loss per mille, $3 "capped" or "uncapped"
     ip -n "$ns" addr add "10.214.0.$host/24" dev eth0
     ip -n "$ns" link set eth0 up
     ip -n "$ns" route add 224.0.0.0/4 dev eth0
+    if [[ $name == s ]]; then
+      # A veth passes a UDP GSO write on as one packet, so the receivers' loss rule would drop a
+      # whole batch of datagrams at once. A NIC puts each datagram on the wire as a frame of its
+      # own, and a LAN loses frames: segment here, as the kernel does for a NIC without UDP
+      # segmentation offload.
+      ip netns exec "$ns" ethtool -K eth0 tx-udp-segmentation off >/dev/null
+    fi
     if [[ $name != s && $2 -gt 0 ]]; then
       ip netns exec "$ns" nft add table inet loss
       ip netns exec "$ns" nft 'add chain inet loss in { type filter hook input priority 0 ; }'
