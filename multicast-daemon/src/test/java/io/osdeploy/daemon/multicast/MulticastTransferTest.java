@@ -102,10 +102,11 @@ class MulticastTransferTest {
   @Test
   void lateJoinerCatchesUpThroughRepairPasses() throws Exception {
     Transfer t = new Transfer(this, dir, FOUR_MIB, false);
-    // At 100 Mbit/s the first pass takes about 350 ms; the second receiver joins 150 ms in.
+    // At 100 Mbit/s the first pass takes about 350 ms; the second receiver joins once a quarter
+    // of the image is sent (a fixed delay would miss nothing where a busy machine starts late).
     t.rateMbps = 100;
     t.lateFrom = 1;
-    t.lateMillis = 150;
+    t.lateAfterBytes = FOUR_MIB / 4;
     List<ReceiveResult> results =
         t.run(MulticastReceiver.DataDropFilter.NONE, MulticastReceiver.DataDropFilter.NONE);
     for (ReceiveResult r : results) {
@@ -572,10 +573,10 @@ class MulticastTransferTest {
 
     final List<MulticastReceiver> receivers = new ArrayList<>();
 
-    /** Receivers from this index on join only after the sender started, this many ms late. */
+    /** Receivers from this index on join only once the sender has sent {@link #lateAfterBytes}. */
     int lateFrom = Integer.MAX_VALUE;
 
-    long lateMillis;
+    long lateAfterBytes;
 
     /** Runs while the session is under way, with the group, session id and secrets. */
     Injector injector = (group, session, secrets) -> {};
@@ -643,7 +644,11 @@ class MulticastTransferTest {
         try (MulticastSender sender = new MulticastSender(config, image, sha256, "image.wim")) {
           CompletableFuture<MulticastSender.Result> done = sender.start();
           if (lateFrom < receivers.size()) {
-            Thread.sleep(lateMillis);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (sender.bytesSent() < lateAfterBytes && System.nanoTime() < deadline) {
+              Thread.sleep(1);
+            }
+            assertTrue(sender.bytesSent() >= lateAfterBytes, "the sender sent what it was to");
             for (int i = lateFrom; i < receivers.size(); i++) {
               // As MulticastSessions does for a late join: the session now waits for it too.
               assertTrue(sender.addExpectedReceiver());
