@@ -171,8 +171,9 @@ run_uftp() {
     -H "$(seq -f '10.214.0.%g' 2 $(( $1 + 1 )) | tr '\n' ',' | sed 's/,$//')" \
     "$image" >"$d/s.log" 2>&1 || true
   t1=$(now)
-  # uftpd stays up for the next session: end it (not its timer) so that its CPU time is written.
-  pkill -f 'uftpd -d -I eth0' 2>/dev/null || true
+  # uftpd stays up for the next session: end it (the pattern is anchored so that its timer, whose
+  # command line holds the same words, is not ended with it) so that its CPU time is written.
+  pkill -f '^uftpd -d -I eth0' 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
   ok="$(check "$1" "$d/%s/image.bin")"
   sender_cpu="$(cpu "$d/s.cpu")"; receivers_cpu="$(cpu "$d"/r*.cpu)"
