@@ -5,8 +5,8 @@
 # (curl from every receiver in parallel); then, with the link uncapped, the receiver counts in
 # UNCAPPED_COUNTS at no loss. Prints each row and writes its section of docs/benchmarks.md (table
 # and the targets met or not; the rest of the file is kept) and docs/benchmarks-multicast.png.
-# Needs root, iproute2, ethtool, nftables, udpcast, uftp, curl, python3; takes about 40 minutes with the
-# defaults on two cores.
+# Needs root, iproute2, ethtool, nftables, udpcast, uftp, curl, python3; takes about 40 minutes
+# with the defaults on two cores.
 # Every sender and receiver process runs under /usr/bin/time, so each row also has the sender's and
 # the receivers' CPU seconds (user + system). The uncapped runs use each size in UNCAPPED_MIB: the
 # 1 MiB run is mostly start-up, the 1 GiB run mostly per-byte cost, and the two tell them apart.
