@@ -7,6 +7,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.osdeploy.daemon.testing.Prerequisites;
+import io.osdeploy.transfer.net.DatagramTransport;
 import io.osdeploy.transfer.receive.MulticastReceiver;
 import io.osdeploy.transfer.receive.ReceiveResult;
 import io.osdeploy.transfer.wire.Announce;
@@ -37,6 +39,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,6 +121,39 @@ class MulticastTransferTest {
     assertTrue(
         t.senderResult.repairPackets() < t.senderResult.dataPackets(),
         "the late joiner kept what it heard of the running pass; only the rest was repaired");
+  }
+
+  @Test
+  void aReceiverShortOfCpuDoesNotAskTheSenderToSlowDown() throws Exception {
+    Prerequisites.require(DatagramTransport.epoll(), "Netty's native epoll transport");
+    Transfer t = new Transfer(this, dir, 4 * FOUR_MIB, false);
+    // Early in the first pass the receiver's event loop stalls for 800 ms, as a receiver's does
+    // that is still compiling on busy cores: its socket's buffer fills, and the kernel drops the
+    // rest of the pass there, not on the way.
+    AtomicBoolean stalled = new AtomicBoolean();
+    List<ReceiveResult> results =
+        t.run(
+            (ordinal, block) -> {
+              if (ordinal >= 1000 && stalled.compareAndSet(false, true)) {
+                try {
+                  Thread.sleep(800);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              return false;
+            });
+    ReceiveResult r = results.get(0);
+    assertEquals(ReceiveResult.Outcome.VERIFIED, r.outcome());
+    assertEquals(t.sha256Hex, sha256Hex(r.file()));
+    assertTrue(r.overflowed() > 0, "the stalled receiver's socket dropped datagrams");
+    assertTrue(r.naksSent() > 0, "it asked for what its socket dropped");
+    assertEquals(
+        0,
+        r.congestedReports(),
+        "what its own socket dropped ("
+            + r.overflowed()
+            + " datagrams) is not reported as the sender outrunning it");
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.osdeploy.transfer.net.DatagramTransport;
+import io.osdeploy.transfer.net.SocketDrops;
 import io.osdeploy.transfer.wire.Announce;
 import io.osdeploy.transfer.wire.DataBlock;
 import io.osdeploy.transfer.wire.DecodeException;
@@ -63,6 +64,8 @@ public final class MulticastReceiver implements AutoCloseable {
   private static final long LOSS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long LOSS_MIN_DATAGRAMS = 256;
   private static final long LOSS_MAX_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(2);
+  // A full socket buffer holds well under a second of datagrams at any rate worth measuring.
+  private static final long DROP_CREDIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /**
    * How much forged traffic (sections that failed their digest, control messages without the
@@ -249,6 +252,15 @@ public final class MulticastReceiver implements AutoCloseable {
   private long intervalReceived;
   private long intervalStartNanos;
   private long congestedReports;
+  // The kernel's count of datagrams this receiver's socket dropped for a full buffer: as last
+  // read, those not yet matched to gaps in the sequence numbers (the kernel counts a drop when the
+  // datagram arrives; the gap shows once the receiver has read what was queued before it), when
+  // the count last grew, and in all.
+  private SocketDrops socketDrops;
+  private long dropsSeen = -1;
+  private long dropCredit;
+  private long lastOverflowNanos;
+  private long overflowed;
   private long blocksRebuilt;
   private long missingAtFirstPassEnd = -1;
   // Per section: blocks held, and whether the held blocks matched the section's digest.
@@ -298,6 +310,7 @@ public final class MulticastReceiver implements AutoCloseable {
     channel =
         (DatagramChannel) b.bind(new InetSocketAddress(config.group().getPort())).sync().channel();
     channel.joinGroup(config.group(), config.iface()).sync();
+    socketDrops = SocketDrops.of(channel);
     long checkMillis = Math.max(10, config.idleTimeout().toMillis() / 2);
     channel
         .eventLoop()
@@ -380,15 +393,19 @@ public final class MulticastReceiver implements AutoCloseable {
   /**
    * Tracks the share of the sender's datagrams this receiver loses, from the gaps in their sequence
    * numbers (every datagram of the sender takes the next one, whatever it carries), and tells the
-   * sender it is outrun when an interval lost at least {@link Status#CONGESTED_LOSS}: the sender
-   * then slows down within the pass instead of at its end. Only authenticated sequence numbers move
-   * the count.
+   * sender it is outrun when an interval lost at least {@link Status#CONGESTED_LOSS} on the way:
+   * the sender then slows down within the pass instead of at its end. Only authenticated sequence
+   * numbers move the count. Datagrams the kernel dropped because this receiver's own socket buffer
+   * was full do not count: they say the receiver is short of CPU (still compiling, or sharing its
+   * cores), which a slower sender does not cure within a pass (the end of the pass still counts
+   * them).
    */
   private void countForLoss(long sequence, long now) {
     if (senderSequence < 0) {
       senderSequence = sequence;
       intervalStart = sequence;
       intervalStartNanos = now;
+      dropsSeen = socketDrops == null ? -1 : socketDrops.read();
       return;
     }
     if (sequence > intervalStart) {
@@ -402,7 +419,8 @@ public final class MulticastReceiver implements AutoCloseable {
     if (expected < LOSS_MIN_DATAGRAMS && now - intervalStartNanos < LOSS_MAX_INTERVAL_NANOS) {
       return; // a slow sender: the interval lasts until it holds enough datagrams to judge
     }
-    long lost = Math.max(0, expected - intervalReceived);
+    long gaps = Math.max(0, expected - intervalReceived);
+    long lost = gaps - overflowedSince(now, gaps);
     if (announce != null
         && !finished
         && expected >= LOSS_MIN_DATAGRAMS
@@ -413,6 +431,27 @@ public final class MulticastReceiver implements AutoCloseable {
     intervalStart = senderSequence;
     intervalReceived = 0;
     intervalStartNanos = now;
+  }
+
+  /**
+   * Of an interval's {@code gaps}, those the kernel dropped at this receiver's full socket: taken
+   * from the drops counted since and not yet matched to gaps, which lapse after {@link
+   * #DROP_CREDIT_NANOS} (gaps that late are not theirs).
+   */
+  private long overflowedSince(long now, long gaps) {
+    long drops = socketDrops == null ? -1 : socketDrops.read();
+    if (drops >= 0 && dropsSeen >= 0 && drops > dropsSeen) {
+      dropCredit += drops - dropsSeen;
+      overflowed += drops - dropsSeen;
+      lastOverflowNanos = now;
+    }
+    dropsSeen = drops;
+    if (now - lastOverflowNanos > DROP_CREDIT_NANOS) {
+      dropCredit = 0;
+    }
+    long matched = Math.min(gaps, dropCredit);
+    dropCredit -= matched;
+    return matched;
   }
 
   private void onAnnounce(Announce a) throws IOException {
@@ -763,7 +802,7 @@ public final class MulticastReceiver implements AutoCloseable {
     LOG.info(
         "multicast receiver done session={} source={} outcome={} sha256={} duplicates={} naks={}"
             + " suppressed={} rebuiltFromParity={} readBackBytes={} announcesSkipped={}"
-            + " congestedReports={}",
+            + " congestedReports={} overflowed={}",
         session,
         Integer.toUnsignedString(config.sourceId()),
         outcome,
@@ -774,7 +813,8 @@ public final class MulticastReceiver implements AutoCloseable {
         blocksRebuilt,
         store.readBackBytes(),
         announcesSkipped,
-        congestedReports);
+        congestedReports,
+        overflowed);
     result.complete(resultOf(outcome, actual));
   }
 
@@ -825,7 +865,8 @@ public final class MulticastReceiver implements AutoCloseable {
         codec.rejectedTotal(),
         forgedSections,
         codec.rejected(DecodeException.Reason.BAD_SIGNATURE),
-        congestedReports);
+        congestedReports,
+        overflowed);
   }
 
   /**

@@ -7,7 +7,9 @@ import java.nio.file.Path;
  * first heard a pass end: its loss, or for a late joiner, also what it joined too late for. {@code
  * forgedSections} counts sections whose blocks did not match their digest (forged DATA or PARITY
  * from a joined receiver), {@code badSignatures} control messages not signed by the sender, {@code
- * congestedReports} the times it told the sender it was outrun (STATUS CONGESTED). Only {@link
+ * congestedReports} the times it told the sender it was outrun (STATUS CONGESTED), {@code
+ * overflowed} the datagrams the kernel dropped because this receiver's socket buffer was full (0
+ * where the kernel's count cannot be read: not Linux, or not the epoll transport). Only {@link
  * Outcome#VERIFIED} means the file is the image; the file is partial or wrong in every other case.
  */
 public record ReceiveResult(
@@ -24,7 +26,8 @@ public record ReceiveResult(
     long rejectedDatagrams,
     long forgedSections,
     long badSignatures,
-    long congestedReports) {
+    long congestedReports,
+    long overflowed) {
 
   /** The end state of a receiver. */
   public enum Outcome {

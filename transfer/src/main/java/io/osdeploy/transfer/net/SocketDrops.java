@@ -1,0 +1,67 @@
+package io.osdeploy.transfer.net;
+
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.unix.UnixChannel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The kernel's count of datagrams one UDP socket dropped because its receive buffer was full: the
+ * {@code drops} column of {@code /proc/self/net/udp} (the reading process's network namespace),
+ * found by the socket's inode. It tells loss a receiver caused itself, by not reading fast enough
+ * (short of CPU), from loss on the way (a link the sender outruns). Known only for the epoll
+ * transport on Linux; elsewhere {@link #read()} answers -1.
+ */
+public final class SocketDrops {
+  private static final Path UDP = Path.of("/proc/self/net/udp");
+  // Columns of /proc/net/udp: sl, local, remote, st, tx:rx queue, tr:when, retrnsmt, uid, timeout,
+  // inode, ref, pointer, drops.
+  private static final int INODE_COLUMN = 9;
+  private static final int DROPS_COLUMN = 12;
+
+  private final Path table;
+  private final String inode;
+
+  SocketDrops(Path table, String inode) {
+    this.table = table;
+    this.inode = inode;
+  }
+
+  /** The count for {@code channel}'s socket; one that answers -1 if it cannot be known. */
+  public static SocketDrops of(DatagramChannel channel) {
+    if (!(channel instanceof UnixChannel unix) || !Files.isReadable(UDP)) {
+      return new SocketDrops(UDP, null);
+    }
+    try {
+      String link =
+          Files.readSymbolicLink(Path.of("/proc/self/fd/" + unix.fd().intValue())).toString();
+      if (link.startsWith("socket:[") && link.endsWith("]")) {
+        return new SocketDrops(UDP, link.substring("socket:[".length(), link.length() - 1));
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // not Linux's procfs: unknown
+    }
+    return new SocketDrops(UDP, null);
+  }
+
+  /** Datagrams dropped so far because the socket's buffer was full, or -1 if unknown. */
+  public long read() {
+    if (inode == null) {
+      return -1;
+    }
+    try {
+      List<String> lines = Files.readAllLines(table);
+      for (int i = 1; i < lines.size(); i++) {
+        String[] columns = lines.get(i).trim().split("\\s+");
+        if (columns.length > DROPS_COLUMN && inode.equals(columns[INODE_COLUMN])) {
+          return Long.parseLong(columns[DROPS_COLUMN]);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
+  }
+}
