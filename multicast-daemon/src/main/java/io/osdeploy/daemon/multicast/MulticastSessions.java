@@ -165,10 +165,11 @@ public final class MulticastSessions implements AutoCloseable {
 
   /**
    * Starts digesting the image's sections in the background, if that is not done or under way: the
-   * daemon calls it as soon as an image is verified, so that the first join finds them ready.
+   * daemon calls it as soon as an image is verified, so that the first join finds them ready. The
+   * future completes when they are.
    */
-  public void prepare(MulticastImage img) {
-    digestsOf(img);
+  public CompletableFuture<?> prepare(MulticastImage img) {
+    return digestsOf(img);
   }
 
   private CompletableFuture<String> digestsOf(MulticastImage img) {
