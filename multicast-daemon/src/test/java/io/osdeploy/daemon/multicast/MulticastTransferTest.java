@@ -40,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongPredicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,22 +128,12 @@ class MulticastTransferTest {
   void aReceiverShortOfCpuDoesNotAskTheSenderToSlowDown() throws Exception {
     Prerequisites.require(DatagramTransport.epoll(), "Netty's native epoll transport");
     Transfer t = new Transfer(this, dir, 4 * FOUR_MIB, false);
-    // Early in the first pass the receiver's event loop stalls for 800 ms, as a receiver's does
-    // that is still compiling on busy cores: its socket's buffer fills, and the kernel drops the
-    // rest of the pass there, not on the way.
+    // Early in the first pass the receiver's event loop stalls for half a second, as a receiver's
+    // does that is still compiling on busy cores: its socket's buffer fills, and the kernel drops
+    // the rest of the pass there, not on the way.
     AtomicBoolean stalled = new AtomicBoolean();
     List<ReceiveResult> results =
-        t.run(
-            (ordinal, block) -> {
-              if (ordinal >= 1000 && stalled.compareAndSet(false, true)) {
-                try {
-                  Thread.sleep(800);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              }
-              return false;
-            });
+        t.run(stallOn(ordinal -> ordinal >= 1000 && stalled.compareAndSet(false, true), 500));
     ReceiveResult r = results.get(0);
     assertEquals(ReceiveResult.Outcome.VERIFIED, r.outcome());
     assertEquals(t.sha256Hex, sha256Hex(r.file()));
@@ -154,6 +145,40 @@ class MulticastTransferTest {
         "what its own socket dropped ("
             + r.overflowed()
             + " datagrams) is not reported as the sender outrunning it");
+  }
+
+  @Test
+  void aReceiverThatCannotKeepUpForLongAsksTheSenderToSlowDown() throws Exception {
+    Prerequisites.require(DatagramTransport.epoll(), "Netty's native epoll transport");
+    Transfer t = new Transfer(this, dir, 16 * FOUR_MIB, false);
+    t.rateMbps = 200;
+    // For 3,000 datagrams of the first pass the receiver takes a millisecond over each: about 3 s
+    // at a twentieth of the rate, its socket overflowing all along.
+    List<ReceiveResult> results = t.run(stallOn(ordinal -> ordinal >= 1000 && ordinal < 4000, 1));
+    ReceiveResult r = results.get(0);
+    assertEquals(ReceiveResult.Outcome.VERIFIED, r.outcome());
+    assertEquals(t.sha256Hex, sha256Hex(r.file()));
+    assertTrue(r.overflowed() > 0, "its socket dropped datagrams");
+    assertTrue(
+        r.congestedReports() > 0,
+        "an overflow that went on for seconds is reported as the sender outrunning it");
+  }
+
+  /**
+   * Drops nothing, but holds the receiver's event loop for {@code millis} on each DATA datagram
+   * whose ordinal {@code when} picks, as a receiver short of CPU is held.
+   */
+  private static MulticastReceiver.DataDropFilter stallOn(LongPredicate when, long millis) {
+    return (ordinal, block) -> {
+      if (when.test(ordinal)) {
+        try {
+          Thread.sleep(millis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return false;
+    };
   }
 
   @Test

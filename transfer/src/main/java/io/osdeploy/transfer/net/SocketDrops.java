@@ -8,16 +8,18 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The kernel's count of datagrams one UDP socket dropped because its receive buffer was full: the
- * {@code drops} column of {@code /proc/self/net/udp} (the reading process's network namespace),
- * found by the socket's inode. It tells loss a receiver caused itself, by not reading fast enough
- * (short of CPU), from loss on the way (a link the sender outruns). Known only for the epoll
- * transport on Linux; elsewhere {@link #read()} answers -1.
+ * The kernel's count of datagrams one UDP socket dropped because its receive buffer was full, and
+ * the bytes queued in that buffer: the {@code drops} and {@code rx_queue} columns of {@code
+ * /proc/self/net/udp} (the reading process's network namespace), found by the socket's inode. They
+ * tell loss a receiver caused itself, by not reading fast enough (short of CPU), from loss on the
+ * way (a link the sender outruns). Known only for the epoll transport on Linux; elsewhere {@link
+ * #read()} answers null.
  */
 public final class SocketDrops {
   private static final Path UDP = Path.of("/proc/self/net/udp");
   // Columns of /proc/net/udp: sl, local, remote, st, tx:rx queue, tr:when, retrnsmt, uid, timeout,
   // inode, ref, pointer, drops.
+  private static final int QUEUES_COLUMN = 4;
   private static final int INODE_COLUMN = 9;
   private static final int DROPS_COLUMN = 12;
 
@@ -46,22 +48,28 @@ public final class SocketDrops {
     return new SocketDrops(UDP, null);
   }
 
-  /** Datagrams dropped so far because the socket's buffer was full, or -1 if unknown. */
-  public long read() {
+  /** Datagrams dropped so far because the buffer was full, and bytes queued in it now. */
+  public record Reading(long drops, long queuedBytes) {}
+
+  /** The socket's counters now, or null if they cannot be known. */
+  public Reading read() {
     if (inode == null) {
-      return -1;
+      return null;
     }
     try {
       List<String> lines = Files.readAllLines(table);
       for (int i = 1; i < lines.size(); i++) {
         String[] columns = lines.get(i).trim().split("\\s+");
         if (columns.length > DROPS_COLUMN && inode.equals(columns[INODE_COLUMN])) {
-          return Long.parseLong(columns[DROPS_COLUMN]);
+          String queues = columns[QUEUES_COLUMN];
+          return new Reading(
+              Long.parseLong(columns[DROPS_COLUMN]),
+              Long.parseLong(queues.substring(queues.indexOf(':') + 1), 16));
         }
       }
-    } catch (IOException | NumberFormatException e) {
-      return -1;
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
-    return -1;
+    return null;
   }
 }

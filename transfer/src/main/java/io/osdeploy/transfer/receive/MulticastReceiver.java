@@ -64,8 +64,6 @@ public final class MulticastReceiver implements AutoCloseable {
   private static final long LOSS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long LOSS_MIN_DATAGRAMS = 256;
   private static final long LOSS_MAX_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(2);
-  // A full socket buffer holds well under a second of datagrams at any rate worth measuring.
-  private static final long DROP_CREDIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /**
    * How much forged traffic (sections that failed their digest, control messages without the
@@ -252,15 +250,10 @@ public final class MulticastReceiver implements AutoCloseable {
   private long intervalReceived;
   private long intervalStartNanos;
   private long congestedReports;
-  // The kernel's count of datagrams this receiver's socket dropped for a full buffer: as last
-  // read, those not yet matched to gaps in the sequence numbers (the kernel counts a drop when the
-  // datagram arrives; the gap shows once the receiver has read what was queued before it), when
-  // the count last grew, and in all.
+  // The kernel's counters of this receiver's socket, and what tells its own overflow from loss on
+  // the way.
   private SocketDrops socketDrops;
-  private long dropsSeen = -1;
-  private long dropCredit;
-  private long lastOverflowNanos;
-  private long overflowed;
+  private final LossJudge lossJudge = new LossJudge();
   private long blocksRebuilt;
   private long missingAtFirstPassEnd = -1;
   // Per section: blocks held, and whether the held blocks matched the section's digest.
@@ -395,17 +388,15 @@ public final class MulticastReceiver implements AutoCloseable {
    * numbers (every datagram of the sender takes the next one, whatever it carries), and tells the
    * sender it is outrun when an interval lost at least {@link Status#CONGESTED_LOSS} on the way:
    * the sender then slows down within the pass instead of at its end. Only authenticated sequence
-   * numbers move the count. Datagrams the kernel dropped because this receiver's own socket buffer
-   * was full do not count: they say the receiver is short of CPU (still compiling, or sharing its
-   * cores), which a slower sender does not cure within a pass (the end of the pass still counts
-   * them).
+   * numbers move the count. {@link LossJudge} tells datagrams dropped at this receiver's own full
+   * socket, which count only when that goes on, from loss on the way.
    */
   private void countForLoss(long sequence, long now) {
     if (senderSequence < 0) {
       senderSequence = sequence;
       intervalStart = sequence;
       intervalStartNanos = now;
-      dropsSeen = socketDrops == null ? -1 : socketDrops.read();
+      lossJudge.judge(socketDrops == null ? null : socketDrops.read(), now, 0, 0);
       return;
     }
     if (sequence > intervalStart) {
@@ -419,39 +410,16 @@ public final class MulticastReceiver implements AutoCloseable {
     if (expected < LOSS_MIN_DATAGRAMS && now - intervalStartNanos < LOSS_MAX_INTERVAL_NANOS) {
       return; // a slow sender: the interval lasts until it holds enough datagrams to judge
     }
-    long gaps = Math.max(0, expected - intervalReceived);
-    long lost = gaps - overflowedSince(now, gaps);
-    if (announce != null
-        && !finished
-        && expected >= LOSS_MIN_DATAGRAMS
-        && lost >= Status.CONGESTED_LOSS * expected) {
-      send(new Status(Status.State.CONGESTED, intervalReceived, lost));
+    LossJudge.Congested congested =
+        lossJudge.judge(
+            socketDrops == null ? null : socketDrops.read(), now, expected, intervalReceived);
+    if (announce != null && !finished && expected >= LOSS_MIN_DATAGRAMS && congested != null) {
+      send(new Status(Status.State.CONGESTED, congested.received(), congested.lost()));
       congestedReports++;
     }
     intervalStart = senderSequence;
     intervalReceived = 0;
     intervalStartNanos = now;
-  }
-
-  /**
-   * Of an interval's {@code gaps}, those the kernel dropped at this receiver's full socket: taken
-   * from the drops counted since and not yet matched to gaps, which lapse after {@link
-   * #DROP_CREDIT_NANOS} (gaps that late are not theirs).
-   */
-  private long overflowedSince(long now, long gaps) {
-    long drops = socketDrops == null ? -1 : socketDrops.read();
-    if (drops >= 0 && dropsSeen >= 0 && drops > dropsSeen) {
-      dropCredit += drops - dropsSeen;
-      overflowed += drops - dropsSeen;
-      lastOverflowNanos = now;
-    }
-    dropsSeen = drops;
-    if (now - lastOverflowNanos > DROP_CREDIT_NANOS) {
-      dropCredit = 0;
-    }
-    long matched = Math.min(gaps, dropCredit);
-    dropCredit -= matched;
-    return matched;
   }
 
   private void onAnnounce(Announce a) throws IOException {
@@ -814,7 +782,7 @@ public final class MulticastReceiver implements AutoCloseable {
         store.readBackBytes(),
         announcesSkipped,
         congestedReports,
-        overflowed);
+        lossJudge.overflowed());
     result.complete(resultOf(outcome, actual));
   }
 
@@ -866,7 +834,7 @@ public final class MulticastReceiver implements AutoCloseable {
         forgedSections,
         codec.rejected(DecodeException.Reason.BAD_SIGNATURE),
         congestedReports,
-        overflowed);
+        lossJudge.overflowed());
   }
 
   /**
