@@ -250,9 +250,9 @@ public final class MulticastReceiver implements AutoCloseable {
   private long intervalReceived;
   private long intervalStartNanos;
   private long congestedReports;
-  // The kernel's counters of this receiver's socket, and what tells its own overflow from loss on
-  // the way.
-  private SocketDrops socketDrops;
+  // The kernel's counters of this receiver's socket (set by start(), read on the event loop), and
+  // what tells its own overflow from loss on the way.
+  private volatile SocketDrops socketDrops;
   private final LossJudge lossJudge = new LossJudge();
   private long blocksRebuilt;
   private long missingAtFirstPassEnd = -1;
