@@ -59,10 +59,6 @@ public final class MulticastSender implements SessionSender {
   // ten datagrams a second cost nothing next to the data.
   private static final long ANNOUNCE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final int PASS_END_REPEATS = 3;
-  // The pacer holds two batches' worth: one batch, and room for what accrues while the send loop
-  // wakes late. With room for one batch only, tokens past it were lost on every late wake-up and
-  // the pass ran 1-3% under the rate asked for.
-  private static final int PACER_BATCHES = 2;
   // Blocks read with one system call: a pass reads the file in runs of about 90 KB.
   private static final int READ_WINDOW_BLOCKS = 64;
   // How often the send loop looks at congestion reports, and how long without one before it
@@ -371,7 +367,7 @@ public final class MulticastSender implements SessionSender {
   private void runSession() {
     long deadline = System.nanoTime() + config.maxDuration().toNanos();
     rate = new RateController(RateController.defaults(config.rateMbps()));
-    pacer = new TokenBucket(rate.rateMbps(), PACER_BATCHES * DatagramBatch.maxWireBytes());
+    pacer = new TokenBucket(rate.rateMbps(), DatagramBatch.maxWireBytes());
     batch = new DatagramBatch(channel, config.group(), codec, pacer);
     lastRateCheckNanos = lastCongestionNanos = lastCutNanos = System.nanoTime();
     long blockCount = announce.blockCount();
