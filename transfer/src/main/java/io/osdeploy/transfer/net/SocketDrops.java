@@ -23,29 +23,30 @@ public final class SocketDrops {
   private static final int INODE_COLUMN = 9;
   private static final int DROPS_COLUMN = 12;
 
-  private final Path table;
+  /** Counters that cannot be known: {@link #read()} answers null. */
+  public static final SocketDrops UNKNOWN = new SocketDrops(null);
+
   private final String inode;
 
-  SocketDrops(Path table, String inode) {
-    this.table = table;
+  private SocketDrops(String inode) {
     this.inode = inode;
   }
 
-  /** The count for {@code channel}'s socket; one that answers -1 if it cannot be known. */
+  /** The counters of {@code channel}'s socket, or {@link #UNKNOWN}. */
   public static SocketDrops of(DatagramChannel channel) {
     if (!(channel instanceof UnixChannel unix) || !Files.isReadable(UDP)) {
-      return new SocketDrops(UDP, null);
+      return UNKNOWN;
     }
     try {
       String link =
           Files.readSymbolicLink(Path.of("/proc/self/fd/" + unix.fd().intValue())).toString();
       if (link.startsWith("socket:[") && link.endsWith("]")) {
-        return new SocketDrops(UDP, link.substring("socket:[".length(), link.length() - 1));
+        return new SocketDrops(link.substring("socket:[".length(), link.length() - 1));
       }
     } catch (IOException | UnsupportedOperationException e) {
       // not Linux's procfs: unknown
     }
-    return new SocketDrops(UDP, null);
+    return UNKNOWN;
   }
 
   /** Datagrams dropped so far because the buffer was full, and bytes queued in it now. */
@@ -57,7 +58,7 @@ public final class SocketDrops {
       return null;
     }
     try {
-      List<String> lines = Files.readAllLines(table);
+      List<String> lines = Files.readAllLines(UDP);
       for (int i = 1; i < lines.size(); i++) {
         String[] columns = lines.get(i).trim().split("\\s+");
         if (columns.length > DROPS_COLUMN && inode.equals(columns[INODE_COLUMN])) {

@@ -252,7 +252,7 @@ public final class MulticastReceiver implements AutoCloseable {
   private long congestedReports;
   // The kernel's counters of this receiver's socket (set by start(), read on the event loop), and
   // what tells its own overflow from loss on the way.
-  private volatile SocketDrops socketDrops;
+  private volatile SocketDrops socketDrops = SocketDrops.UNKNOWN;
   private final LossJudge lossJudge = new LossJudge();
   private long blocksRebuilt;
   private long missingAtFirstPassEnd = -1;
@@ -396,7 +396,7 @@ public final class MulticastReceiver implements AutoCloseable {
       senderSequence = sequence;
       intervalStart = sequence;
       intervalStartNanos = now;
-      lossJudge.judge(socketDrops == null ? null : socketDrops.read(), now, 0, 0);
+      lossJudge.judge(socketDrops.read(), now, 0, 0);
       return;
     }
     if (sequence > intervalStart) {
@@ -411,8 +411,7 @@ public final class MulticastReceiver implements AutoCloseable {
       return; // a slow sender: the interval lasts until it holds enough datagrams to judge
     }
     LossJudge.Congested congested =
-        lossJudge.judge(
-            socketDrops == null ? null : socketDrops.read(), now, expected, intervalReceived);
+        lossJudge.judge(socketDrops.read(), now, expected, intervalReceived);
     if (announce != null && !finished && expected >= LOSS_MIN_DATAGRAMS && congested != null) {
       send(new Status(Status.State.CONGESTED, congested.received(), congested.lost()));
       congestedReports++;

@@ -10,10 +10,16 @@ import org.junit.jupiter.api.Test;
 class LossJudgeTest {
   private static final long MS = 1_000_000;
 
-  @Test
-  void gapsWithoutDropsAtTheSocketAreLossOnTheWay() {
+  /** A judge that has read its socket once, at time 0, with nothing dropped or queued. */
+  private static LossJudge started() {
     LossJudge judge = new LossJudge();
     judge.judge(new Reading(0, 0), 0, 0, 0);
+    return judge;
+  }
+
+  @Test
+  void gapsWithoutDropsAtTheSocketAreLossOnTheWay() {
+    LossJudge judge = started();
     LossJudge.Congested c = judge.judge(new Reading(0, 0), 100 * MS, 1000, 600);
     assertNotNull(c);
     assertEquals(600, c.received());
@@ -29,8 +35,7 @@ class LossJudgeTest {
 
   @Test
   void dropsAtTheSocketExcuseTheGapsTheyShowAsLater() {
-    LossJudge judge = new LossJudge();
-    judge.judge(new Reading(0, 0), 0, 0, 0);
+    LossJudge judge = started();
     // A stall: the kernel drops 3,000 while the receiver still reads what was queued, in order.
     assertNull(judge.judge(new Reading(3000, 900_000), 600 * MS, 400, 400));
     // The gaps show once the queue is read; no more drops meanwhile.
@@ -40,8 +45,7 @@ class LossJudgeTest {
 
   @Test
   void anOverflowThatGoesOnCounts() {
-    LossJudge judge = new LossJudge();
-    judge.judge(new Reading(0, 0), 0, 0, 0);
+    LossJudge judge = started();
     long drops = 0;
     LossJudge.Congested last = null;
     for (int i = 1; i <= 12; i++) {
@@ -58,8 +62,7 @@ class LossJudgeTest {
 
   @Test
   void dropsLeftOverOnceTheQueueIsDrainedDoNotExcuseLaterLoss() {
-    LossJudge judge = new LossJudge();
-    judge.judge(new Reading(0, 0), 0, 0, 0);
+    LossJudge judge = started();
     // 5,000 drops of which only 1,000 ever show as gaps (another socket's traffic on the port).
     assertNull(judge.judge(new Reading(5000, 0), 100 * MS, 2000, 1000));
     assertNull(judge.judge(new Reading(5000, 0), 200 * MS, 1000, 1000));
