@@ -1,8 +1,11 @@
 package io.osdeploy.testing;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -13,10 +16,16 @@ import java.util.regex.Pattern;
  * joined to it by veth pairs, each with {@code eth0} on the bridge and the next address of a /24.
  * Nothing in the test's own namespace changes unless {@link #connectHost} asks. Names carry a
  * random run id, so runs side by side do not meet; {@link #close} deletes every namespace, and with
- * them every link, qdisc and nftables table in them. Needs root and {@code ip}.
+ * them every link, qdisc and nftables table in them. A run killed before {@link #close} leaves its
+ * namespaces, and its host end still holds the subnet's host address, so the next LAN with the same
+ * tag first deletes those of any run whose process is gone (each LAN records its process in {@link
+ * #OWNERS}). Needs root and {@code ip}.
  */
 public final class NetnsLan implements AutoCloseable {
   private static final Pattern TX_BYTES = Pattern.compile("\"tx\":\\{\"bytes\":(\\d+)");
+
+  /** One file per LAN, named by its prefix, holding the process id of the test that made it. */
+  public static final Path OWNERS = Path.of("/run/osdeploy-test-lans");
 
   private final String prefix;
   private final String subnet;
@@ -29,8 +38,11 @@ public final class NetnsLan implements AutoCloseable {
    * /24 the namespaces get addresses in, as its first three octets and a dot ({@code 10.213.0.}).
    */
   public NetnsLan(String tag, String subnet) throws IOException, InterruptedException {
+    removeAbandoned(tag);
     this.prefix = tag + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
     this.subnet = subnet;
+    Files.createDirectories(OWNERS);
+    Files.writeString(OWNERS.resolve(prefix), Long.toString(ProcessHandle.current().pid()));
     this.bridgeNs = prefix + "-br";
     addNamespace(bridgeNs);
     // Without snooping the bridge floods multicast to every port, as an unmanaged switch does.
@@ -122,6 +134,67 @@ public final class NetnsLan implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Deletes the namespaces, and so the links, of every LAN tagged {@code tag} whose process is not
+   * running: a test killed before {@link #close}. A LAN with no owner record counts as abandoned.
+   */
+  public static void removeAbandoned(String tag) throws IOException, InterruptedException {
+    Pattern ours = Pattern.compile("^(" + Pattern.quote(tag) + "-[0-9a-f]{1,6})-");
+    for (String line : run("ip", "netns", "list").split("\n")) {
+      String ns = line.split(" ", 2)[0];
+      Matcher m = ours.matcher(ns);
+      if (m.find() && !running(m.group(1))) {
+        System.err.println("deleting namespace " + ns + " of a test run that is gone");
+        run("ip", "netns", "del", ns);
+      }
+    }
+    // With its bridge's namespace gone the host end goes too; one left over is deleted here.
+    for (String line : run("ip", "-o", "link", "show").split("\n")) {
+      String[] fields = line.split(": ", 3);
+      if (fields.length < 2) {
+        continue;
+      }
+      String link = fields[1].split("@", 2)[0];
+      Matcher m = ours.matcher(link);
+      if (m.find() && !running(m.group(1))) {
+        System.err.println("deleting link " + link + " of a test run that is gone");
+        try {
+          run("ip", "link", "del", link);
+        } catch (IOException e) {
+          // Deleting one end of a veth pair deletes the other, which may come later in the list.
+          if (!e.getMessage().contains("Cannot find device")) {
+            throw e;
+          }
+        }
+      }
+    }
+    if (Files.isDirectory(OWNERS)) {
+      try (var owners = Files.list(OWNERS)) {
+        for (Path owner : owners.toList()) {
+          String prefix = owner.getFileName().toString();
+          if (prefix.startsWith(tag + "-") && !running(prefix)) {
+            Files.deleteIfExists(owner);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean running(String prefix) throws IOException {
+    Path owner = OWNERS.resolve(prefix);
+    if (!Files.isRegularFile(owner)) {
+      return false;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readString(owner).trim());
+    } catch (NumberFormatException e) {
+      return false;
+    }
+    Optional<ProcessHandle> process = ProcessHandle.of(pid);
+    return process.isPresent() && process.get().isAlive();
+  }
+
   private void addNamespace(String ns) throws IOException, InterruptedException {
     run("ip", "netns", "add", ns);
     namespaces.add(ns);
@@ -137,5 +210,10 @@ public final class NetnsLan implements AutoCloseable {
       }
     }
     namespaces.clear();
+    try {
+      Files.deleteIfExists(OWNERS.resolve(prefix));
+    } catch (IOException e) {
+      System.err.println("cleanup: " + e.getMessage());
+    }
   }
 }
