@@ -151,9 +151,7 @@ final class MulticastComponent implements DaemonComponent, MulticastJoin {
     if (assigned.isEmpty() || !ImageMulticast.allowed(assigned.get().getMulticast())) {
       return Optional.empty();
     }
-    boolean encrypt =
-        assigned.get().getMulticast() != null
-            && Boolean.TRUE.equals(assigned.get().getMulticast().getEncrypt());
+    boolean encrypt = ImageMulticast.encrypt(assigned.get().getMulticast());
     return content
         .verified(image)
         .map(f -> new MulticastImage(f.image(), f.path(), f.size(), f.sha256(), encrypt));

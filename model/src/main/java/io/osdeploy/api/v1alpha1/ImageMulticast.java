@@ -16,7 +16,9 @@ public class ImageMulticast {
       "Allow distribution points to send this image by multicast. Default true.")
   private Boolean allowed;
 
-  @JsonPropertyDescription("Encrypt the image's multicast traffic with a per-session key.")
+  @JsonPropertyDescription(
+      "Encrypt the image's multicast traffic with a per-session key (AES-256-GCM). Default true;"
+          + " false sends the image readable by every host on the LAN.")
   private Boolean encrypt;
 
   @JsonPropertyDescription("Never deliver this image by unicast; requires allowed.")
@@ -41,6 +43,11 @@ public class ImageMulticast {
   /** Multicast is allowed unless switched off. */
   public static boolean allowed(ImageMulticast m) {
     return m == null || !Boolean.FALSE.equals(m.getAllowed());
+  }
+
+  /** Encrypted unless the image says {@code encrypt: false}. */
+  public static boolean encrypt(ImageMulticast m) {
+    return m == null || !Boolean.FALSE.equals(m.getEncrypt());
   }
 
   public static boolean multicastOnly(ImageMulticast m) {

@@ -209,7 +209,8 @@ class MulticastTransferTest {
                   socket, group, forger.encode(UnpooledByteBufAllocator.DEFAULT, block(i, zeros)));
               socket.send(new DatagramPacket(captured.get(i), captured.get(i).length, group));
               // Datagrams shorter than a header.
-              socket.send(new DatagramPacket(new byte[i % 40 + 1], i % 40 + 1, group));
+              int cut = i % (WireFormat.HEADER_BYTES - 1) + 1;
+              socket.send(new DatagramPacket(new byte[cut], cut, group));
             }
             socket.leaveGroup(group, lo);
           }

@@ -43,8 +43,8 @@ import java.util.concurrent.TimeUnit;
  * sniff   DIR CLIENT OUT                          (records every datagram of CLIENT's group to OUT)
  * </pre>
  *
- * <p>{@code -Dosdeploy.encrypt=true} makes the sender's session encrypted, as an image with {@code
- * multicast.encrypt} is.
+ * <p>The sender's session is encrypted, as an image's is by default; {@code
+ * -Dosdeploy.encrypt=false} makes it plain, as an image with {@code multicast.encrypt: false}.
  */
 public final class NetnsNode {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,7 +85,11 @@ public final class NetnsNode {
     dp.setSessionStart(start);
     MulticastImage img =
         new MulticastImage(
-            "image", image, Files.size(image), sha, Boolean.getBoolean("osdeploy.encrypt"));
+            "image",
+            image,
+            Files.size(image),
+            sha,
+            !"false".equals(System.getProperty("osdeploy.encrypt")));
     NetworkInterface eth0 = NetworkInterface.getByName("eth0");
     try (MulticastSessions sessions =
         new MulticastSessions(

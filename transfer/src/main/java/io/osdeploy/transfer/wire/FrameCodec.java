@@ -14,11 +14,11 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Frames a payload into a datagram (header, optional AES-GCM, HMAC trailer) and back. The sender's
- * datagrams (source 0) carry the HMAC of the session's shared key; a receiver's carry the HMAC of
- * its own feedback key, which only it and the sender know. One instance per thread: it holds {@link
- * Mac}s and a {@link Cipher}, which are not thread-safe, so every method is synchronized as a guard
- * rather than for sharing.
+ * Frames a payload into a datagram and back. The sender's datagrams (source 0) are authenticated
+ * with the session's shared secret: an encrypted one by its AES-GCM tag alone, a plain one by an
+ * HMAC trailer. A receiver's (never encrypted) carry the HMAC of its own feedback key, which only
+ * it and the sender know. One instance per thread: it holds {@link Mac}s and a {@link Cipher},
+ * which are not thread-safe, so every method is synchronized as a guard rather than for sharing.
  */
 public final class FrameCodec {
   /** The feedback key of a receiver's source id, or null when this end does not know it. */
@@ -67,7 +67,7 @@ public final class FrameCodec {
       throw new IllegalArgumentException(
           type + " payload of " + payloadLength + " bytes exceeds " + WireFormat.MAX_PAYLOAD);
     }
-    ByteBuf out = alloc.buffer(WireFormat.HEADER_BYTES + payloadLength + WireFormat.TRAILER_BYTES);
+    ByteBuf out = alloc.buffer(WireFormat.HEADER_BYTES + payloadLength + trailerBytes(encrypt));
     try {
       frame(
           out,
@@ -86,9 +86,9 @@ public final class FrameCodec {
 
   /**
    * Appends the datagram of {@code message} to {@code out}, encoding the payload in place: no
-   * intermediate copy, the encryption (where asked) over the same bytes, the HMAC over the datagram
-   * as it stands. The sender's hot path for DATA and PARITY, many datagrams to one buffer. Returns
-   * the datagram's length. On an error {@code out} is left as it was.
+   * intermediate copy, the encryption (where asked) over the same bytes, or else the HMAC over the
+   * datagram as it stands. The sender's hot path for DATA and PARITY, many datagrams to one buffer.
+   * Returns the datagram's length. On an error {@code out} is left as it was.
    */
   public synchronized int encodeInto(
       ByteBuf out, Message message, int sessionId, int sourceId, long sequence, boolean encrypt) {
@@ -99,9 +99,10 @@ public final class FrameCodec {
   }
 
   /**
-   * Appends a datagram to {@code out}: the header, the payload {@code payload} writes, encrypted in
-   * place where asked, and the HMAC over the datagram as it stands. Returns its length; on an error
-   * {@code out} is left as it was.
+   * Appends a datagram to {@code out}: the header and the payload {@code payload} writes, then
+   * either encrypted in place with its GCM tag (the header is the tag's associated data) or
+   * followed by the HMAC over the datagram as it stands. Returns its length; on an error {@code
+   * out} is left as it was.
    */
   private int frame(
       ByteBuf out,
@@ -113,6 +114,9 @@ public final class FrameCodec {
       boolean encrypt) {
     int start = out.writerIndex();
     try {
+      if (encrypt && sourceId != WireFormat.SENDER_SOURCE_ID) {
+        throw new IllegalArgumentException("only the sender encrypts");
+      }
       writeHeader(
           out, type, encrypt ? WireFormat.FLAG_ENCRYPTED : 0, sessionId, sourceId, sequence, 0);
       int payloadStart = out.writerIndex();
@@ -125,12 +129,14 @@ public final class FrameCodec {
       }
       out.setShort(start + 24, payloadLength);
       if (encrypt) {
-        out.ensureWritable(WireFormat.GCM_TAG_BYTES + WireFormat.TRAILER_BYTES);
+        // The GCM tag authenticates header and ciphertext: an HMAC as well would add nothing.
+        out.ensureWritable(WireFormat.GCM_TAG_BYTES);
         cipher.init(Cipher.ENCRYPT_MODE, keys.encKey(), nonce(sourceId, sequence));
         cipher.updateAAD(out.nioBuffer(start, WireFormat.HEADER_BYTES));
         out.writerIndex(payloadStart + payloadLength);
         cipher.doFinal(
             out.nioBuffer(payloadStart, plain), out.nioBuffer(payloadStart, payloadLength));
+        return out.writerIndex() - start;
       }
       Mac authenticator = macFor(sourceId);
       if (authenticator == null) {
@@ -173,7 +179,7 @@ public final class FrameCodec {
   public synchronized Frame decode(ByteBuf datagram, int expectedSessionId) throws DecodeException {
     int start = datagram.readerIndex();
     int length = datagram.readableBytes();
-    if (length < WireFormat.HEADER_BYTES + WireFormat.TRAILER_BYTES) {
+    if (length < WireFormat.HEADER_BYTES) {
       throw new DecodeException(
           DecodeException.Reason.TRUNCATED,
           "datagram of " + length + " bytes is shorter than a header");
@@ -204,7 +210,11 @@ public final class FrameCodec {
       throw new DecodeException(
           DecodeException.Reason.BAD_LENGTH, "payload length " + payloadLength + " too large");
     }
-    int expected = WireFormat.HEADER_BYTES + payloadLength + WireFormat.TRAILER_BYTES;
+    boolean encrypted = (flags & WireFormat.FLAG_ENCRYPTED) != 0;
+    if (encrypted && sourceId != WireFormat.SENDER_SOURCE_ID) {
+      throw DecodeException.field("only the sender encrypts");
+    }
+    int expected = WireFormat.HEADER_BYTES + payloadLength + trailerBytes(encrypted);
     if (length != expected) {
       throw new DecodeException(
           length < expected ? DecodeException.Reason.TRUNCATED : DecodeException.Reason.BAD_LENGTH,
@@ -216,6 +226,11 @@ public final class FrameCodec {
     }
     if (sequence <= 0) {
       throw DecodeException.field("sequence " + sequence);
+    }
+    FrameHeader header = new FrameHeader(type, flags, sessionId, sourceId, sequence, payloadLength);
+    int payloadStart = start + WireFormat.HEADER_BYTES;
+    if (encrypted) {
+      return decrypt(datagram, header, start);
     }
     // Authenticate before looking at anything in the payload.
     Mac authenticator = macFor(sourceId);
@@ -234,18 +249,23 @@ public final class FrameCodec {
       throw new DecodeException(
           DecodeException.Reason.AUTHENTICATION_FAILED, type + " HMAC mismatch");
     }
-    FrameHeader header = new FrameHeader(type, flags, sessionId, sourceId, sequence, payloadLength);
-    int payloadStart = start + WireFormat.HEADER_BYTES;
-    if (!header.encrypted()) {
-      return new Frame(header, datagram.retainedSlice(payloadStart, payloadLength));
-    }
+    return new Frame(header, datagram.retainedSlice(payloadStart, payloadLength));
+  }
+
+  /**
+   * Authenticates and decrypts the sender's encrypted datagram in place: the plaintext overwrites
+   * the ciphertext in the datagram's own buffer, and nothing is returned unless the GCM tag over
+   * header and ciphertext matched.
+   */
+  private Frame decrypt(ByteBuf datagram, FrameHeader header, int start) throws DecodeException {
+    int payloadLength = header.payloadLength();
     if (payloadLength < WireFormat.GCM_TAG_BYTES) {
       throw new DecodeException(DecodeException.Reason.BAD_LENGTH, "encrypted payload too short");
     }
-    // Decrypted in place: the plaintext overwrites the ciphertext in the datagram's own buffer.
+    int payloadStart = start + WireFormat.HEADER_BYTES;
     int plainLength = payloadLength - WireFormat.GCM_TAG_BYTES;
     try {
-      cipher.init(Cipher.DECRYPT_MODE, keys.encKey(), nonce(sourceId, sequence));
+      cipher.init(Cipher.DECRYPT_MODE, keys.encKey(), nonce(header.sourceId(), header.sequence()));
       cipher.updateAAD(datagram.nioBuffer(start, WireFormat.HEADER_BYTES));
       cipher.doFinal(
           datagram.nioBuffer(payloadStart, payloadLength),
@@ -253,10 +273,15 @@ public final class FrameCodec {
       return new Frame(header, datagram.retainedSlice(payloadStart, plainLength));
     } catch (AEADBadTagException e) {
       throw new DecodeException(
-          DecodeException.Reason.DECRYPTION_FAILED, type + " GCM tag mismatch");
+          DecodeException.Reason.AUTHENTICATION_FAILED, header.type() + " GCM tag mismatch");
     } catch (GeneralSecurityException e) {
       throw new DecodeException(DecodeException.Reason.DECRYPTION_FAILED, e.getMessage());
     }
+  }
+
+  /** The sender's encrypted datagrams end with their GCM tag; every other one with an HMAC. */
+  private static int trailerBytes(boolean encrypted) {
+    return encrypted ? 0 : WireFormat.TRAILER_BYTES;
   }
 
   /**

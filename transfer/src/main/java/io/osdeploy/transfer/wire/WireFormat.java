@@ -1,11 +1,14 @@
 package io.osdeploy.transfer.wire;
 
-/** Sizes and constants of protocol version 2; docs/multicast-protocol.md is the reference. */
+/** Sizes and constants of protocol version 3; docs/multicast-protocol.md is the reference. */
 public final class WireFormat {
   public static final int MAGIC = 0x4F53444D; // "OSDM"
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
   public static final int HEADER_BYTES = 28;
+
+  /** The HMAC trailer of every datagram but the sender's encrypted ones (their GCM tag does it). */
   public static final int TRAILER_BYTES = 16;
+
   public static final int GCM_TAG_BYTES = 16;
 
   /** Ethernet MTU 1500 - IPv4 20 - UDP 8 - header - trailer: one unfragmented frame. */

@@ -80,6 +80,55 @@ class FrameCodecTest {
   }
 
   @Test
+  void anEncryptedDatagramIsAuthenticatedByItsGcmTagAloneAndEveryFlippedBitIsRejected()
+      throws DecodeException {
+    SessionCodec sender = CodecFixtures.sender(true);
+    ByteBuf original =
+        sender.encode(
+            UnpooledByteBufAllocator.DEFAULT, new DataBlock(0, 3, Unpooled.wrappedBuffer(BLOCK)));
+    try {
+      int payloadLength = original.getUnsignedShort(24);
+      assertEquals(WireFormat.BLOCK_FIELDS_BYTES + BLOCK.length + 16, payloadLength);
+      // Header and payload (ciphertext and tag), no HMAC trailer after them.
+      assertEquals(WireFormat.HEADER_BYTES + payloadLength, original.readableBytes());
+      for (int bit = 0; bit < original.readableBytes() * 8; bit++) {
+        ByteBuf copy = original.copy();
+        copy.setByte(bit / 8, copy.getByte(bit / 8) ^ (1 << (bit % 8)));
+        try {
+          DecodeException.Reason r = rejection(CodecFixtures.receiver(9, true), copy);
+          if (bit / 8 >= WireFormat.HEADER_BYTES) {
+            assertEquals(DecodeException.Reason.AUTHENTICATION_FAILED, r, "payload bit " + bit);
+          }
+        } finally {
+          copy.release();
+        }
+      }
+      SessionCodec.Received received = CodecFixtures.receiver(9, true).decode(original);
+      try {
+        assertEquals(MessageType.DATA, received.header().type());
+        assertTrue(received.header().encrypted());
+      } finally {
+        received.release();
+      }
+    } finally {
+      original.release();
+    }
+  }
+
+  @Test
+  void aReceiverCannotSendAnEncryptedDatagram() {
+    ByteBuf d = Unpooled.buffer();
+    try {
+      d.writeInt(WireFormat.MAGIC).writeByte(WireFormat.VERSION).writeByte(4).writeShort(1);
+      d.writeInt(CodecFixtures.SESSION).writeInt(9).writeLong(1).writeShort(20).writeShort(0);
+      d.writeZero(20);
+      assertEquals(DecodeException.Reason.BAD_FIELD, rejection(receiver(), d));
+    } finally {
+      d.release();
+    }
+  }
+
+  @Test
   void wrongKeyFailsAuthentication() {
     ByteBuf d = validData(1);
     try {
@@ -181,6 +230,8 @@ class FrameCodecTest {
     assertHeaderRejected(WireFormat.MAGIC + 1, v, 2, 0, 0, DecodeException.Reason.BAD_MAGIC);
     // Version 1 had no signatures and no per-receiver keys: refused, not misread.
     assertHeaderRejected(WireFormat.MAGIC, 1, 2, 0, 0, DecodeException.Reason.BAD_VERSION);
+    // Version 2 put an HMAC after the GCM tag: its encrypted datagrams would be misframed.
+    assertHeaderRejected(WireFormat.MAGIC, 2, 2, 0, 0, DecodeException.Reason.BAD_VERSION);
     assertHeaderRejected(WireFormat.MAGIC, v, 0, 0, 0, DecodeException.Reason.UNKNOWN_TYPE);
     assertHeaderRejected(WireFormat.MAGIC, v, 8, 0, 0, DecodeException.Reason.UNKNOWN_TYPE);
     assertHeaderRejected(WireFormat.MAGIC, v, 2, 2, 0, DecodeException.Reason.BAD_FIELD);
