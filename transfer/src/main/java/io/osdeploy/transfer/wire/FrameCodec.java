@@ -33,6 +33,11 @@ public final class FrameCodec {
   private final Mac feedbackMac;
   private final Cipher cipher;
   private final byte[] trailer = new byte[32];
+  // AES-GCM through arrays: on Java 17 it costs less than half of what it costs through direct
+  // ByteBuffers (0.6 against 1.3-2.2 CPU s per GiB of 1,400-byte datagrams here), copies included.
+  private final byte[] associated = new byte[WireFormat.HEADER_BYTES];
+  private final byte[] cipherIn = new byte[WireFormat.MAX_PAYLOAD];
+  private final byte[] cipherOut = new byte[WireFormat.MAX_PAYLOAD];
 
   public FrameCodec(SessionKeys keys, FeedbackKeys feedbackKeys) {
     this.keys = keys;
@@ -132,10 +137,12 @@ public final class FrameCodec {
         // The GCM tag authenticates header and ciphertext: an HMAC as well would add nothing.
         out.ensureWritable(WireFormat.GCM_TAG_BYTES);
         cipher.init(Cipher.ENCRYPT_MODE, keys.encKey(), nonce(sourceId, sequence));
-        cipher.updateAAD(out.nioBuffer(start, WireFormat.HEADER_BYTES));
+        out.getBytes(start, associated);
+        cipher.updateAAD(associated);
+        out.getBytes(payloadStart, cipherIn, 0, plain);
+        int sealed = cipher.doFinal(cipherIn, 0, plain, cipherOut, 0);
+        out.setBytes(payloadStart, cipherOut, 0, sealed);
         out.writerIndex(payloadStart + payloadLength);
-        cipher.doFinal(
-            out.nioBuffer(payloadStart, plain), out.nioBuffer(payloadStart, payloadLength));
         return out.writerIndex() - start;
       }
       Mac authenticator = macFor(sourceId);
@@ -266,10 +273,11 @@ public final class FrameCodec {
     int plainLength = payloadLength - WireFormat.GCM_TAG_BYTES;
     try {
       cipher.init(Cipher.DECRYPT_MODE, keys.encKey(), nonce(header.sourceId(), header.sequence()));
-      cipher.updateAAD(datagram.nioBuffer(start, WireFormat.HEADER_BYTES));
-      cipher.doFinal(
-          datagram.nioBuffer(payloadStart, payloadLength),
-          datagram.nioBuffer(payloadStart, plainLength));
+      datagram.getBytes(start, associated);
+      cipher.updateAAD(associated);
+      datagram.getBytes(payloadStart, cipherIn, 0, payloadLength);
+      cipher.doFinal(cipherIn, 0, payloadLength, cipherOut, 0);
+      datagram.setBytes(payloadStart, cipherOut, 0, plainLength);
       return new Frame(header, datagram.retainedSlice(payloadStart, plainLength));
     } catch (AEADBadTagException e) {
       throw new DecodeException(
