@@ -90,10 +90,11 @@ public final class FrameCodec {
   }
 
   /**
-   * Appends the datagram of {@code message} to {@code out}, encoding the payload in place: no
-   * intermediate copy, the encryption (where asked) over the same bytes, or else the HMAC over the
-   * datagram as it stands. The sender's hot path for DATA and PARITY, many datagrams to one buffer.
-   * Returns the datagram's length. On an error {@code out} is left as it was.
+   * Appends the datagram of {@code message} to {@code out}, encoding the payload in place (no
+   * intermediate buffer), then either encrypting it (through the codec's arrays, and back into
+   * {@code out}) or adding the HMAC over the datagram as it stands. The sender's hot path for DATA
+   * and PARITY, many datagrams to one buffer. Returns the datagram's length. On an error {@code
+   * out} is left as it was.
    */
   public synchronized int encodeInto(
       ByteBuf out, Message message, int sessionId, int sourceId, long sequence, boolean encrypt) {
@@ -217,11 +218,11 @@ public final class FrameCodec {
       throw new DecodeException(
           DecodeException.Reason.BAD_LENGTH, "payload length " + payloadLength + " too large");
     }
-    boolean encrypted = (flags & WireFormat.FLAG_ENCRYPTED) != 0;
-    if (encrypted && sourceId != WireFormat.SENDER_SOURCE_ID) {
+    FrameHeader header = new FrameHeader(type, flags, sessionId, sourceId, sequence, payloadLength);
+    if (header.encrypted() && sourceId != WireFormat.SENDER_SOURCE_ID) {
       throw DecodeException.field("only the sender encrypts");
     }
-    int expected = WireFormat.HEADER_BYTES + payloadLength + trailerBytes(encrypted);
+    int expected = WireFormat.HEADER_BYTES + payloadLength + trailerBytes(header.encrypted());
     if (length != expected) {
       throw new DecodeException(
           length < expected ? DecodeException.Reason.TRUNCATED : DecodeException.Reason.BAD_LENGTH,
@@ -234,9 +235,7 @@ public final class FrameCodec {
     if (sequence <= 0) {
       throw DecodeException.field("sequence " + sequence);
     }
-    FrameHeader header = new FrameHeader(type, flags, sessionId, sourceId, sequence, payloadLength);
-    int payloadStart = start + WireFormat.HEADER_BYTES;
-    if (encrypted) {
+    if (header.encrypted()) {
       return decrypt(datagram, header, start);
     }
     // Authenticate before looking at anything in the payload.
@@ -256,7 +255,8 @@ public final class FrameCodec {
       throw new DecodeException(
           DecodeException.Reason.AUTHENTICATION_FAILED, type + " HMAC mismatch");
     }
-    return new Frame(header, datagram.retainedSlice(payloadStart, payloadLength));
+    return new Frame(
+        header, datagram.retainedSlice(start + WireFormat.HEADER_BYTES, payloadLength));
   }
 
   /**
