@@ -25,8 +25,9 @@ need java || fail "Java 17 or newer is required (apt-get install openjdk-17-jdk-
 # bridge), iptables and conntrack (kube-proxy) and python3-minimal (a listener that takes the
 # daemon's port) serve ClusterIT's node, whose kubelet scripts/k8s-test-binaries.sh builds; curl
 # and unzip let ./mvnw fetch the Maven it pins; wimtools, ntfs-3g and libhivex-bin (a boot store's hive) make, apply and read back the
-# Windows images of the agent's tests (mtools and dosfstools write their EFI system partitions).
-APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi gcc libc6-dev docker.io containernetworking-plugins iptables conntrack python3-minimal curl unzip wimtools ntfs-3g libhivex-bin})
+# Windows images of the agent's tests (mtools and dosfstools write their EFI system partitions);
+# chromium and chromium-driver are the real browser the live page's tests drive.
+APT_PACKAGES=(${OSDEPLOY_APT_PACKAGES:-git lua5.1 ipxe isolinux syslinux-common xorriso qemu-system-x86 ovmf mtools dosfstools iproute2 nftables dnsmasq-base fdisk cpio zstd syslinux syslinux-efi gcc libc6-dev docker.io containernetworking-plugins iptables conntrack python3-minimal curl unzip wimtools ntfs-3g libhivex-bin chromium chromium-driver})
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

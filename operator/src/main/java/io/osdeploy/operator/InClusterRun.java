@@ -8,6 +8,7 @@ import io.osdeploy.operator.media.MediaServer;
 import io.osdeploy.operator.metrics.OperatorMetrics;
 import io.osdeploy.operator.metrics.ResourceGauges;
 import io.osdeploy.operator.ops.OpsServer;
+import io.osdeploy.operator.page.LivePage;
 import java.net.InetAddress;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -61,6 +62,15 @@ public final class InClusterRun {
     ops.setReadiness(() -> OsdeployOperator.ready(operator));
     ResourceGauges gauges =
         ResourceGauges.watch(client, settings.watchNamespaces(), metrics.registry());
+    LivePage page =
+        settings.pagePort() == 0
+            ? null
+            : LivePage.start(
+                client,
+                settings.watchNamespaces(),
+                "0.0.0.0",
+                settings.pagePort(),
+                settings.pageHosts());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -71,6 +81,9 @@ public final class InClusterRun {
                   lease.stopping();
                   ops.setReadiness(() -> false);
                   operator.stop();
+                  if (page != null) {
+                    page.close();
+                  }
                   gauges.close();
                   lease.release(client);
                   media.close();
@@ -83,14 +96,15 @@ public final class InClusterRun {
     operator.start();
     log.info(
         "operator running in namespace {} (leader election on Lease {}), watching {}; media at"
-            + " {}, probes and metrics on port {}",
+            + " {}, probes and metrics on port {}, the live page on port {}",
         namespace,
         OsdeployOperator.LEASE_NAME,
         settings.watchNamespaces().isEmpty()
             ? "every namespace"
             : "namespaces " + String.join(", ", settings.watchNamespaces()),
         media.baseUrl(),
-        ops.address().getPort());
+        ops.address().getPort(),
+        page == null ? "none" : page.address().getPort());
     stopped.await();
     return 0;
   }

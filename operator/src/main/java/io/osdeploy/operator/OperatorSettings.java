@@ -28,6 +28,10 @@ import java.util.regex.Pattern;
  *     user as root, so whoever may write a DistributionPoint must not choose any directory
  * @param daemonLogging {@code OSDEPLOY_LOG_FORMAT} and {@code OSDEPLOY_LOG_LEVEL} as the operator
  *     has them: the daemons' pods get the same, so one setting chooses the logs of both
+ * @param pagePort the port of the live page (OSDEPLOY_PAGE_PORT, default {@value
+ *     #DEFAULT_PAGE_PORT}; 0 serves none)
+ * @param pageHosts the host names, besides localhost and IP addresses, the live page answers to
+ *     (OSDEPLOY_PAGE_HOSTS, comma-separated): the names of a Service or Ingress that exposes it
  */
 public record OperatorSettings(
     String daemonImage,
@@ -38,9 +42,12 @@ public record OperatorSettings(
     String mediaUrl,
     Set<String> watchNamespaces,
     List<Path> contentPaths,
-    java.util.Map<String, String> daemonLogging) {
+    java.util.Map<String, String> daemonLogging,
+    int pagePort,
+    Set<String> pageHosts) {
   public OperatorSettings {
     daemonLogging = java.util.Map.copyOf(daemonLogging);
+    pageHosts = Set.copyOf(pageHosts);
   }
 
   /** The variables that choose how the operator and the daemons log. */
@@ -51,6 +58,7 @@ public record OperatorSettings(
   public static final String DEFAULT_DAEMON_IMAGE = "osdeploy/daemon:0.1.0-SNAPSHOT";
   public static final int DEFAULT_MEDIA_PORT = 8088;
   public static final int DEFAULT_OPS_PORT = 8089;
+  public static final int DEFAULT_PAGE_PORT = 8090;
 
   public static OperatorSettings fromEnvironment() {
     return new OperatorSettings(
@@ -62,7 +70,9 @@ public record OperatorSettings(
         env("OSDEPLOY_MEDIA_URL", null),
         namespaces(WATCH_NAMESPACES, env(WATCH_NAMESPACES, "")),
         contentPaths(CONTENT_PATHS, env(CONTENT_PATHS, DEFAULT_CONTENT_PATHS)),
-        logging(System.getenv()));
+        logging(System.getenv()),
+        Integer.parseInt(env("OSDEPLOY_PAGE_PORT", Integer.toString(DEFAULT_PAGE_PORT))),
+        io.osdeploy.operator.page.LivePage.hosts(env("OSDEPLOY_PAGE_HOSTS", "")));
   }
 
   /** The logging variables set in {@code env}, in {@link #LOGGING}'s order. */

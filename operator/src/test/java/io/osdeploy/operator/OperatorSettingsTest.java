@@ -40,7 +40,9 @@ class OperatorSettingsTest {
             null,
             Set.of(),
             OperatorSettings.contentPaths("V", "/var/lib/osdeploy, /srv/osdeploy"),
-            java.util.Map.of());
+            java.util.Map.of(),
+            8090,
+            Set.of());
     assertEquals(java.util.Optional.empty(), settings.contentPathProblem("/var/lib/osdeploy"));
     assertEquals(
         java.util.Optional.empty(), settings.contentPathProblem("/srv/osdeploy/site-a/content"));

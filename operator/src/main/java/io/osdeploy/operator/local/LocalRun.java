@@ -10,6 +10,7 @@ import io.osdeploy.operator.media.MediaServer;
 import io.osdeploy.operator.metrics.OperatorMetrics;
 import io.osdeploy.operator.metrics.ResourceGauges;
 import io.osdeploy.operator.ops.OpsServer;
+import io.osdeploy.operator.page.LivePage;
 import java.io.Console;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -150,6 +151,15 @@ public final class LocalRun {
     ops.setReadiness(() -> OsdeployOperator.ready(operator));
     ResourceGauges gauges =
         ResourceGauges.watch(client, settings.watchNamespaces(), metrics.registry());
+    LivePage page =
+        LivePage.start(
+            client,
+            settings.watchNamespaces(),
+            embedded ? "127.0.0.1" : "0.0.0.0",
+            System.getenv("OSDEPLOY_PAGE_PORT") != null ? settings.pagePort() : 0,
+            settings.pageHosts());
+    String pageLine = "Live page at http://127.0.0.1:" + page.address().getPort() + "/";
+    System.out.println(pageLine);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -161,6 +171,7 @@ public final class LocalRun {
                     localSite.close();
                   }
                   operator.stop();
+                  page.close();
                   gauges.close();
                   media.close();
                   ops.close();
@@ -179,7 +190,7 @@ public final class LocalRun {
         localSite != null && Files.isRegularFile(agentJar)
             ? new LocalMachines(client, HOME, agentJar.toAbsolutePath())
             : null;
-    return watch(client, untilReady, observedIsEnough, localSite, machines, localVms);
+    return watch(client, untilReady, observedIsEnough, localSite, machines, localVms, pageLine);
   }
 
   /**
@@ -210,7 +221,8 @@ public final class LocalRun {
       boolean observedIsEnough,
       LocalSite site,
       LocalMachines machines,
-      LocalVms vms)
+      LocalVms vms,
+      String pageLine)
       throws Exception {
     Instant deadline = untilReady == null ? null : Instant.now().plus(untilReady);
     Console console = System.console();
@@ -228,7 +240,7 @@ public final class LocalRun {
           System.out.print("\033[H\033[2J");
         }
         String notes = site == null ? "" : String.join("\n", site.notes()) + "\n";
-        System.out.println(Instant.now() + "\n" + notes + table);
+        System.out.println(Instant.now() + "  " + pageLine + "\n" + notes + table);
         last = table;
       }
       boolean done =

@@ -23,7 +23,9 @@ class DaemonLoggingTest {
             null,
             Set.of(),
             List.of(Path.of("/var/lib/osdeploy")),
-            OperatorSettings.logging(operatorEnv));
+            OperatorSettings.logging(operatorEnv),
+            8090,
+            Set.of());
     DistributionPoint dp = new DistributionPoint();
     dp.getMetadata().setName("berlin");
     dp.getMetadata().setNamespace("site");
