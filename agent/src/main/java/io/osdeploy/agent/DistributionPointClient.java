@@ -254,6 +254,38 @@ final class DistributionPointClient {
   }
 
   /**
+   * {@code POST /v1/status}: a {@code running} report of {@code step} while it writes an image,
+   * with the bytes written, the image's size ({@code total}, 0 or less when unknown) and the rate.
+   * Sent once: the next one follows in a few seconds.
+   */
+  void progress(
+      String deployment, int step, String message, long bytes, long total, long bytesPerSecond)
+      throws IOException, InterruptedException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("deployment", deployment);
+    body.put("mac", identity.mac());
+    body.put("uuid", identity.uuid());
+    body.put("step", step);
+    body.put("state", "running");
+    body.put("message", message);
+    body.put("imageBytes", total > 0 ? Math.min(bytes, total) : bytes);
+    if (total > 0) {
+      body.put("imageTotalBytes", total);
+    }
+    body.put("imageBytesPerSecond", bytesPerSecond);
+    HttpResponse<byte[]> answer =
+        http.send(
+            request(server.resolve("/v1/status"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    if (answer.statusCode() / 100 != 2) {
+      throw new IOException("POST status: HTTP " + answer.statusCode());
+    }
+  }
+
+  /**
    * Downloads {@code url} to {@code target}, verified against {@code sha256}; the file appears only
    * once verified.
    */

@@ -45,6 +45,9 @@ final class TaskSequenceRunner {
   private final DistributionPointClient dp;
   private final UserStateStore userState;
 
+  /** The step running now: the one an image's progress reports are about. */
+  private volatile int currentStep;
+
   TaskSequenceRunner(
       AgentOptions options,
       Identity identity,
@@ -64,6 +67,7 @@ final class TaskSequenceRunner {
     while (state.nextStep < steps.size()) {
       int i = state.nextStep;
       Step step = steps.get(i);
+      currentStep = i;
       report(offer, i, "running", step.getName());
       log.info("{}: step {} of {}: {}", offer.name(), i + 1, steps.size(), step.getName());
       try {
@@ -592,7 +596,8 @@ final class TaskSequenceRunner {
         new ProgressTicker(
             offer.name(),
             c.getName(),
-            () -> new ImageDownload.Progress(capture.progress.get(), region.length(), "capture"))) {
+            () -> new ImageDownload.Progress(capture.progress.get(), region.length(), "capture"),
+            progressReporter(offer))) {
       kept = capture.capture(offer.name(), c.getName(), region);
     } catch (IOException e) {
       throw new StepFailed("captureImage: " + region.what() + ": " + e.getMessage());
@@ -715,7 +720,9 @@ final class TaskSequenceRunner {
             c.sha256(),
             List.of(),
             options.retryFor());
-    try (ProgressTicker ticker = new ProgressTicker(offer.name(), c.osImage(), download)) {
+    try (ProgressTicker ticker =
+        new ProgressTicker(
+            offer.name(), c.osImage(), download::progress, progressReporter(offer))) {
       if (c.uncompressed() == null) {
         outcome = download.fetch(request);
       } else {
@@ -853,6 +860,16 @@ final class TaskSequenceRunner {
       // Progress is for people watching; the deployment itself goes on.
       log.warn("progress report not delivered: {}", e.getMessage());
     }
+  }
+
+  /**
+   * Sends each progress line of an image to the distribution point as a {@code running} report of
+   * the current step, with the bytes written, the image's size and the rate: once, without retries,
+   * since the next line follows in a few seconds.
+   */
+  private ProgressTicker.Reporter progressReporter(Policy.Offer offer) {
+    return (p, bytesPerSecond, line) ->
+        dp.progress(offer.name(), currentStep, line, p.bytes(), p.total(), bytesPerSecond);
   }
 
   private static String shellQuote(String s) {

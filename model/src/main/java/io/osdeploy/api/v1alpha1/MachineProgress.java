@@ -40,6 +40,18 @@ public class MachineProgress {
   @JsonPropertyDescription("When the daemon received the report (RFC 3339).")
   private String time;
 
+  @JsonPropertyDescription(
+      "While the step writes an image: the bytes written so far (the agent reports every few"
+          + " seconds).")
+  private Long imageBytes;
+
+  @JsonPropertyDescription("While the step writes an image: the image's size in bytes.")
+  private Long imageTotalBytes;
+
+  @JsonPropertyDescription(
+      "While the step writes an image: bytes per second since the agent's previous report.")
+  private Long imageBytesPerSecond;
+
   public MachineProgress() {}
 
   public MachineProgress(
@@ -95,6 +107,30 @@ public class MachineProgress {
 
   public void setMessage(String message) {
     this.message = message;
+  }
+
+  public Long getImageBytes() {
+    return imageBytes;
+  }
+
+  public void setImageBytes(Long imageBytes) {
+    this.imageBytes = imageBytes;
+  }
+
+  public Long getImageTotalBytes() {
+    return imageTotalBytes;
+  }
+
+  public void setImageTotalBytes(Long imageTotalBytes) {
+    this.imageTotalBytes = imageTotalBytes;
+  }
+
+  public Long getImageBytesPerSecond() {
+    return imageBytesPerSecond;
+  }
+
+  public void setImageBytesPerSecond(Long imageBytesPerSecond) {
+    this.imageBytesPerSecond = imageBytesPerSecond;
   }
 
   public String getTime() {

@@ -11,7 +11,9 @@ import java.util.Locale;
 /**
  * What an agent posts to {@code /v1/status}: which deployment, which machine (MAC and/or SMBIOS
  * UUID), which step, how it stands ({@code running}, {@code succeeded} or {@code failed}) and a
- * message. Parsing checks every field and names the one that is wrong.
+ * message; while a step writes an image, how far it is ({@code imageBytes}, {@code
+ * imageTotalBytes}, {@code imageBytesPerSecond}). Parsing checks every field and names the one that
+ * is wrong.
  */
 public record AgentReport(
     String deployment,
@@ -19,7 +21,23 @@ public record AgentReport(
     String uuid,
     Integer step,
     MachineProgress.State state,
-    String message) {
+    String message,
+    Long imageBytes,
+    Long imageTotalBytes,
+    Long imageBytesPerSecond) {
+  public AgentReport(
+      String deployment,
+      String mac,
+      String uuid,
+      Integer step,
+      MachineProgress.State state,
+      String message) {
+    this(deployment, mac, uuid, step, state, message, null, null, null);
+  }
+
+  /** The largest byte count accepted: 1 PiB, far beyond any disk image. */
+  static final long MAX_BYTES = 1L << 50;
+
   /** Longer messages are cut here; the status keeps what an administrator needs to read. */
   public static final int MAX_MESSAGE = 1024;
 
@@ -60,13 +78,37 @@ public record AgentReport(
     if (message != null && message.length() > MAX_MESSAGE) {
       message = message.substring(0, MAX_MESSAGE - 1) + "…";
     }
+    Long imageBytes = bytes(root, "imageBytes");
+    Long imageTotalBytes = bytes(root, "imageTotalBytes");
+    if (imageBytes != null && imageTotalBytes != null && imageBytes > imageTotalBytes) {
+      throw new IllegalArgumentException(
+          "imageBytes: " + imageBytes + " is more than imageTotalBytes (" + imageTotalBytes + ")");
+    }
     return new AgentReport(
         machine.deployment(),
         machine.mac(),
         machine.uuid(),
         step,
         state(text(root, "state")),
-        message);
+        message,
+        imageBytes,
+        imageTotalBytes,
+        bytes(root, "imageBytesPerSecond"));
+  }
+
+  private static Long bytes(JsonNode root, String field) {
+    JsonNode n = root.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isIntegralNumber()
+        || !n.canConvertToLong()
+        || n.asLong() < 0
+        || n.asLong() > MAX_BYTES) {
+      throw new IllegalArgumentException(
+          field + ": must be a byte count from 0 to " + MAX_BYTES + " (got " + n + ")");
+    }
+    return n.asLong();
   }
 
   private static MachineProgress.State state(String value) {

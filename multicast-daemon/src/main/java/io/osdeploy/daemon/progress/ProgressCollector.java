@@ -216,6 +216,9 @@ public final class ProgressCollector implements AutoCloseable {
             report.step(),
             report.message(),
             Instant.now(clock).truncatedTo(ChronoUnit.MILLIS).toString());
+    progress.setImageBytes(report.imageBytes());
+    progress.setImageTotalBytes(report.imageTotalBytes());
+    progress.setImageBytesPerSecond(report.imageBytesPerSecond());
     try {
       journal.append(new ProgressJournal.Entry(report.deployment(), uid, progress));
     } catch (IOException e) {

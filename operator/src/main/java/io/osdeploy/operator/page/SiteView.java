@@ -149,6 +149,15 @@ public final class SiteView {
     }
     putIf(row, "message", p.getMessage());
     putIf(row, "time", p.getTime());
+    if (p.getState() == MachineProgress.State.Running && p.getImageBytes() != null) {
+      row.put("bytes", p.getImageBytes());
+      if (p.getImageTotalBytes() != null) {
+        row.put("totalBytes", p.getImageTotalBytes());
+      }
+      if (p.getImageBytesPerSecond() != null) {
+        row.put("bytesPerSecond", p.getImageBytesPerSecond());
+      }
+    }
     if (p.getState() == MachineProgress.State.Failed && p.getMessage() != null) {
       Matcher m = EXIT_CODE.matcher(p.getMessage());
       if (m.find()) {

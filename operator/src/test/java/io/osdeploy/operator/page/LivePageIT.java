@@ -140,6 +140,11 @@ class LivePageIT {
 
   /** What a distribution point's daemon writes: its node's entry in the deployment's reports. */
   private void report(String state, int step, String message) {
+    report(state, step, message, "");
+  }
+
+  /** {@code extra}: more fields of the machine's report, each with a leading comma. */
+  private void report(String state, int step, String message, String extra) {
     TaskSequenceDeployment d =
         client
             .resources(TaskSequenceDeployment.class)
@@ -151,14 +156,15 @@ class LivePageIT {
             "{\"apiVersion\":\"osdeploy.io/v1alpha1\",\"kind\":\"TaskSequenceDeployment\","
                 + "\"metadata\":{\"name\":\"lab\",\"namespace\":\"%s\",\"uid\":\"%s\"},"
                 + "\"status\":{\"reports\":[{\"node\":\"hall-node-1\",\"machines\":[{\"mac\":\"%s\","
-                + "\"state\":\"%s\",\"step\":%d,\"message\":%s,\"time\":\"%s\"}]}]}}",
+                + "\"state\":\"%s\",\"step\":%d,\"message\":%s,\"time\":\"%s\"%s}]}]}}",
             operator.getNamespace(),
             d.getMetadata().getUid(),
             MAC,
             state,
             step,
             quote(message),
-            Instant.now().toString());
+            Instant.now().toString(),
+            extra);
     client
         .resources(TaskSequenceDeployment.class)
         .inNamespace(operator.getNamespace())
@@ -403,11 +409,17 @@ class LivePageIT {
       await("its machines shown")
           .atMost(Duration.ofSeconds(5))
           .until(() -> "not started".equals(browser.text(machine + " [data-field=step]")));
-      report("Running", 1, "Set up");
+      report(
+          "Running",
+          1,
+          "Set up",
+          ",\"imageBytes\":134217728,\"imageTotalBytes\":268435456,\"imageBytesPerSecond\":20971520");
       await("the machine's step changes on screen")
           .atMost(Duration.ofSeconds(2))
           .pollInterval(Duration.ofMillis(50))
           .until(() -> "2 of 3: Set up".equals(browser.text(machine + " [data-field=step]")));
+      assertEquals(
+          "50% of 256.0 MiB, 20.0 MiB/s", browser.text(machine + " [data-field=image] .small"));
       await("the running count follows")
           .atMost(OperatorTests.TIMEOUT)
           .until(() -> "1".equals(browser.text(row + " [data-count=running]")));
