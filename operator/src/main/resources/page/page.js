@@ -53,11 +53,12 @@
 
   function ago(time) {
     if (!time) return "";
-    const s = Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000));
-    if (s < 60) return s + " s ago";
-    if (s < 3600) return Math.floor(s / 60) + " min ago";
-    if (s < 86400) return Math.floor(s / 3600) + " h ago";
-    return Math.floor(s / 86400) + " d ago";
+    const d = Math.round((Date.now() - Date.parse(time)) / 1000);
+    const s = Math.abs(d);
+    const span = s < 60 ? s + " s"
+      : s < 3600 ? Math.floor(s / 60) + " min"
+        : s < 86400 ? Math.floor(s / 3600) + " h" : Math.floor(s / 86400) + " d";
+    return d >= 0 ? span + " ago" : "in " + span;
   }
 
   function when(time) {
@@ -242,11 +243,17 @@
         }
         const sessions = el("ul", { class: "small" });
         for (const s of n.sessions || []) {
-          const waiting = s.state === "Waiting" && s.waitingFor !== undefined
-            ? " for " + s.waitingFor + " more machine" + (s.waitingFor === 1 ? "" : "s") : "";
+          const joined = s.machines !== undefined
+            ? s.machines + " machine" + (s.machines === 1 ? "" : "s") : "";
+          let text = "";
+          if (s.state === "Waiting") {
+            text = " for " + (s.waitingFor || 0) + " more (" + joined + " joined)";
+          } else if (joined) {
+            text = " to " + joined;
+          }
           sessions.append(el("li", { "data-session": s.image },
-            s.image + " ", badge(s.state), waiting,
-            s.receivers !== undefined ? ", " + s.receivers + " receiving" : ""));
+            s.image + " ", badge(s.state), text,
+            s.startsBy ? el("span", { class: "small" }, ", starts by ", when(s.startsBy)) : null));
         }
         nodes.append(el("tr", { "data-node": n.name },
           el("th", { scope: "row" }, n.name, n.version ? el("div", { class: "small", text: "daemon " + n.version }) : null),

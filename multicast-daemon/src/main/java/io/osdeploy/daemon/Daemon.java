@@ -89,7 +89,8 @@ public final class Daemon implements AutoCloseable {
             settings, book, progressWriter, this::progressDestination, this::changed);
     this.boot = new BootComponent(settings, this::changed);
     this.multicast =
-        new MulticastComponent(settings, book, content::verified, meters::sessionEnded);
+        new MulticastComponent(
+            settings, book, content::verified, meters::sessionEnded, this::changed);
     content.onChange(multicast::prepare);
     this.http =
         new DaemonHttpServer(
@@ -296,6 +297,7 @@ public final class Daemon implements AutoCloseable {
             current == null ? 0 : current.getGeneration(),
             content.snapshot());
     status.setHttpsEndpoint(tls.endpoint());
+    status.setMulticastSessions(multicast.sessionStates());
     List<ImageState> bootFiles = boot.snapshot();
     if (bootFiles != null) {
       status.setBootEnvironment(bootFiles);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.osdeploy.api.v1alpha1.DistributionPointMulticast;
 import io.osdeploy.api.v1alpha1.ImageMulticast;
+import io.osdeploy.api.v1alpha1.MulticastSessionState;
 import io.osdeploy.config.DaemonConfig;
 import io.osdeploy.daemon.content.VerifiedContent;
 import io.osdeploy.daemon.multicast.JoinRefusedException;
@@ -18,6 +19,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -39,6 +42,7 @@ final class MulticastComponent implements DaemonComponent, MulticastJoin {
   private final PolicyBook policy;
   private final VerifiedContent content;
   private final BiConsumer<String, Duration> sessionEnded;
+  private final Runnable sessionsChanged;
 
   /** The configuration last applied: which images are assigned, and how they may be sent. */
   private volatile DaemonConfig config;
@@ -51,16 +55,19 @@ final class MulticastComponent implements DaemonComponent, MulticastJoin {
   /**
    * @param content the verified images this node holds
    * @param sessionEnded told why each session ended and how long it ran
+   * @param sessionsChanged told when what {@link #sessionStates()} shows may have changed
    */
   MulticastComponent(
       DaemonSettings settings,
       PolicyBook policy,
       VerifiedContent content,
-      BiConsumer<String, Duration> sessionEnded) {
+      BiConsumer<String, Duration> sessionEnded,
+      Runnable sessionsChanged) {
     this.settings = settings;
     this.policy = policy;
     this.content = content;
     this.sessionEnded = sessionEnded;
+    this.sessionsChanged = sessionsChanged;
   }
 
   @Override
@@ -87,6 +94,7 @@ final class MulticastComponent implements DaemonComponent, MulticastJoin {
         sessions =
             new MulticastSessions(MulticastSettings.from(m), multicastInterface(), this::catalog);
         sessions.onSessionEnd(sessionEnded);
+        sessions.onChange(sessionsChanged);
         log.info("multicast enabled on {}", multicastInterface().getName());
         prepare();
       } catch (IllegalArgumentException | IOException e) {
@@ -166,6 +174,35 @@ final class MulticastComponent implements DaemonComponent, MulticastJoin {
           "no network interface holds the advertised address " + settings.advertiseAddress());
     }
     return iface;
+  }
+
+  /**
+   * The live sessions under the current settings as the node's status shows them, in the order they
+   * opened.
+   */
+  List<MulticastSessionState> sessionStates() {
+    MulticastSessions current = sessions;
+    List<MulticastSessionState> states = new ArrayList<>();
+    if (current == null) {
+      return states;
+    }
+    for (MulticastSessions.SessionInfo s : current.sessions()) {
+      boolean waiting = s.state() == JoinTicket.StartState.WAITING;
+      states.add(
+          new MulticastSessionState(
+              s.image(),
+              waiting
+                  ? MulticastSessionState.State.Waiting
+                  : s.pass() == 0
+                      ? MulticastSessionState.State.Sending
+                      : MulticastSessionState.State.Repairing,
+              s.clients(),
+              waiting ? Math.max(0, s.minClients() - s.clients()) : null,
+              waiting && s.startsBy() != null
+                  ? s.startsBy().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()
+                  : null));
+    }
+    return states;
   }
 
   /** The sessions' counters; null while multicast is off. */

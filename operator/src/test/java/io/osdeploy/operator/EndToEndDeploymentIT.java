@@ -15,8 +15,10 @@ import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
 import io.osdeploy.digest.Sha256;
+import io.osdeploy.operator.page.LivePage;
 import io.osdeploy.operator.testing.DaemonProcess;
 import io.osdeploy.operator.testing.OperatorTests;
+import io.osdeploy.operator.testing.PageBrowser;
 import io.osdeploy.operator.testing.Prerequisites;
 import io.osdeploy.operator.testing.SiteNetwork;
 import io.osdeploy.operator.testing.SiteNode;
@@ -165,6 +167,15 @@ class EndToEndDeploymentIT {
         "ContentReady",
         () -> tail(daemon.log()));
 
+    // The live page, open in a real browser while the machines deploy.
+    LivePage page =
+        LivePage.start(client, java.util.Set.of(ns), "127.0.0.1", 0, java.util.Set.of());
+    closing.add(page);
+    PageWatch watch = PageWatch.open("http://127.0.0.1:" + page.address().getPort() + "/", ns);
+    if (watch != null) {
+      closing.add(watch);
+    }
+
     // Eight agents at once; the third is killed while its image is arriving, and run again.
     long txBefore = dp.txBytes();
     ExecutorService pool = Executors.newFixedThreadPool(MACHINES + 2);
@@ -257,6 +268,9 @@ class EndToEndDeploymentIT {
               assertTrue(f.getMessage().contains("exit code 3"), f.getMessage());
               assertTrue(f.getMessage().contains("no disk controller found"), f.getMessage());
             });
+    if (watch != null) {
+      watch.finish();
+    }
     // What kubectl describe shows: the first failure, and the end of each deployment.
     assertEquals(
         "Warning",
@@ -305,6 +319,126 @@ class EndToEndDeploymentIT {
         Files.readString(newHome.resolve("Documents").resolve("report.txt")));
     assertArrayEquals(
         new byte[] {0, 1, 2, (byte) 255}, Files.readAllBytes(newHome.resolve(".config/app.bin")));
+  }
+
+  /**
+   * The live page in Debian's chromium while the machines deploy: a thread reads the rollout's
+   * counts, the first machine's step and image progress every 200 ms and screenshots the page as
+   * they change; at the end the page shows all eight succeeded and the failed machine's output.
+   */
+  private static final class PageWatch implements AutoCloseable {
+    private static final String FIRST = "52:54:00:e2:e0:01";
+    private final PageBrowser browser;
+    private final String rollout;
+    private final String broken;
+    private final java.util.Set<String> steps = new java.util.LinkedHashSet<>();
+    private final java.util.Set<String> running = new java.util.TreeSet<>();
+    private final List<String> images = new ArrayList<>();
+    private final java.util.Set<String> sessions = new java.util.LinkedHashSet<>();
+    private final Thread thread;
+    private volatile boolean stop;
+
+    private PageWatch(String url, String ns) {
+      browser = new PageBrowser(url, 1280, 1000);
+      rollout = "tbody[data-key='d/" + ns + "/e2e-rollout']";
+      broken = "d/" + ns + "/e2e-broken";
+      await("the rollout on the page")
+          .atMost(OperatorTests.TIMEOUT)
+          .until(() -> "8".equals(browser.text(rollout + " [data-count=targeted]")));
+      browser.driver().findElement(org.openqa.selenium.By.cssSelector(rollout + " button")).click();
+      thread = new Thread(this::read, "page-watch");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /** The watch, or null where there is no browser (a laptop without chromium; not under CI). */
+    static PageWatch open(String url, String ns) {
+      boolean present =
+          Files.isExecutable(PageBrowser.CHROMIUM) && Files.isExecutable(PageBrowser.DRIVER);
+      if (!present && !"true".equalsIgnoreCase(System.getenv("CI"))) {
+        System.out.println("end-to-end: the live page is not watched: no chromium-driver here");
+        return null;
+      }
+      PageBrowser.require();
+      return new PageWatch(url, ns);
+    }
+
+    private void read() {
+      String machine = rollout + " tr[data-machine='" + FIRST + "']";
+      boolean imaging = false;
+      while (!stop) {
+        try {
+          String step = browser.text(machine + " [data-field=step]");
+          if (step != null && steps.add(step)) {
+            System.out.println("end-to-end: the page shows desk-01 at " + step);
+          }
+          String r = browser.text(rollout + " [data-count=running]");
+          if (r != null) {
+            running.add(r);
+          }
+          String session = browser.text("[data-session]");
+          String shown = session == null ? null : session.replaceAll(", starts by.*", "").strip();
+          if (shown != null && sessions.add(shown)) {
+            System.out.println("end-to-end: the page shows the session " + shown);
+          }
+          String image = browser.text(machine + " [data-field=image] .small");
+          if (image != null && !image.isEmpty()) {
+            images.add(image);
+            int share = Integer.parseInt(image.substring(0, image.indexOf('%')));
+            if (!imaging && share >= 40) {
+              imaging = true;
+              browser.screenshot("live-page-e2e-imaging");
+            }
+          }
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException | IOException e) {
+          // A row redrawn between finding and reading it; read again.
+        }
+      }
+    }
+
+    /** Stops reading, then checks what the page showed and what it shows now. */
+    void finish() throws Exception {
+      stop = true;
+      thread.join(10_000);
+      System.out.println(
+          "end-to-end: the page showed desk-01 at "
+              + steps
+              + ", running counts "
+              + running
+              + ", sessions "
+              + sessions
+              + ", image progress "
+              + (images.isEmpty()
+                  ? "never"
+                  : images.get(0) + " .. " + images.get(images.size() - 1)));
+      await("all eight succeeded on the page")
+          .atMost(OperatorTests.TIMEOUT)
+          .until(() -> "8".equals(browser.text(rollout + " [data-count=succeeded]")));
+      assertTrue(
+          steps.size() >= 3 && steps.contains("all 8 steps done"),
+          "desk-01's step changed on the page as its reports arrived: " + steps);
+      assertTrue(
+          running.stream().anyMatch(r -> !r.equals("0")),
+          "the page counted machines running while they ran: " + running);
+      String failure = "#failures-table tr[data-deployment='" + broken.substring(2) + "']";
+      await("the failed machine with its exit code and output")
+          .atMost(OperatorTests.TIMEOUT)
+          .until(() -> "3".equals(browser.text(failure + " [data-field=exit]")));
+      assertTrue(
+          browser.text(failure + " [data-field=output]").contains("no disk controller found"),
+          browser.text(failure + " [data-field=output]"));
+      assertEquals("1 of 1: Check hardware", browser.text(failure + " [data-field=step]"));
+      browser.fullPageScreenshot("live-page-e2e-done", 1280);
+    }
+
+    @Override
+    public void close() {
+      stop = true;
+      browser.close();
+    }
   }
 
   /** What one agent run ended with. */

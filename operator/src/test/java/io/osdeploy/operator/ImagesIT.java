@@ -187,6 +187,7 @@ class ImagesIT {
         .create();
     int port = freePort();
     int opsPort = freePort();
+    int pagePort = freePort();
     Path config = configDir();
     Files.writeString(config.resolve("kubeconfig"), selfContained(TestCluster.kubeConfigYaml()));
     readable(config.resolve("kubeconfig"));
@@ -210,6 +211,7 @@ class ImagesIT {
               "--env=OSDEPLOY_WATCH_NAMESPACES=" + ns,
               "--env=OSDEPLOY_MEDIA_PORT=" + port,
               "--env=OSDEPLOY_OPS_PORT=" + opsPort,
+              "--env=OSDEPLOY_PAGE_PORT=" + pagePort,
               "--env=OSDEPLOY_MEDIA_URL=http://127.0.0.1:" + port,
               "--env=JAVA_TOOL_OPTIONS=-Dkubeconfig=/etc/osdeploy-test/kubeconfig"
                   + " -Duser.home=/home/osdeploy",
@@ -224,6 +226,8 @@ class ImagesIT {
                 }
                 assertEquals(200, status(ops.resolve("/readyz")), () -> logs(docker, id));
               });
+      // The live page ships in the image: its HTML from the jar, on its own port.
+      assertEquals(200, status(URI.create("http://127.0.0.1:" + pagePort + "/page.js")));
       await("the operator container holding the Lease")
           .atMost(OperatorTests.TIMEOUT)
           .until(

@@ -52,6 +52,19 @@ public class NodeStatus {
           + " the boot environment it ships.")
   private List<ImageState> bootEnvironment = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "The node's live multicast sessions: each one's image, whether it waits for machines (and"
+          + " for how many more), sends or repairs.")
+  private List<MulticastSessionState> multicastSessions = new ArrayList<>();
+
+  public List<MulticastSessionState> getMulticastSessions() {
+    return multicastSessions;
+  }
+
+  public void setMulticastSessions(List<MulticastSessionState> multicastSessions) {
+    this.multicastSessions = multicastSessions == null ? new ArrayList<>() : multicastSessions;
+  }
+
   public List<ImageState> getBootEnvironment() {
     return bootEnvironment;
   }

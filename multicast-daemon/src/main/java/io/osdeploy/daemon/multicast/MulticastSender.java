@@ -249,6 +249,7 @@ public final class MulticastSender implements SessionSender {
   // The send loop's, created when it starts.
   private DatagramBatch batch;
   private volatile boolean closed;
+  private volatile int currentPass;
 
   public MulticastSender(Config config, Path file, byte[] sha256, String imageName)
       throws IOException {
@@ -352,6 +353,12 @@ public final class MulticastSender implements SessionSender {
   @Override
   public long repairBytes() {
     return repairBytes.get();
+  }
+
+  /** The pass being sent: 0 for the first, then one per repair pass. */
+  @Override
+  public int pass() {
+    return currentPass;
   }
 
   @Override
@@ -473,6 +480,7 @@ public final class MulticastSender implements SessionSender {
         }
         quiet = 0;
         pass = Math.min(pass + 1, 0xFFFF);
+        currentPass = pass;
         LOG.info(
             "multicast repair pass session={} pass={} blocks={} parityRows={}",
             Integer.toUnsignedString(config.sessionId()),

@@ -57,14 +57,23 @@ public final class MulticastSessions implements AutoCloseable {
   /** How long a join waits for an image's section digests before it is answered BUSY. */
   static final Duration DIGEST_WAIT = Duration.ofSeconds(2);
 
-  /** One session as the DP's status shows it. */
+  /**
+   * One session as the distribution point's status shows it.
+   *
+   * @param pass the pass being sent once it runs: 0 for the first, then repair passes
+   * @param minClients the clients it waits for before it starts
+   * @param startsBy when it starts at the latest, while it waits
+   */
   public record SessionInfo(
       long sessionId,
       String image,
       String group,
       int port,
       JoinTicket.StartState state,
-      int clients) {}
+      int clients,
+      int pass,
+      int minClients,
+      Instant startsBy) {}
 
   private final MulticastSettings settings;
   private final NetworkInterface iface;
@@ -126,6 +135,7 @@ public final class MulticastSessions implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    timers.scheduleWithFixedDelay(this::watchPasses, 1, 1, TimeUnit.SECONDS);
   }
 
   /** A join from this host (receivers in the daemon's own process, and tests). */
@@ -290,6 +300,7 @@ public final class MulticastSessions implements AutoCloseable {
     if (!session.running() && session.clients.size() >= settings.minClients()) {
       start(session, "minClients reached");
     }
+    onChange.run();
     return session.ticket(source);
   }
 
@@ -304,7 +315,10 @@ public final class MulticastSessions implements AutoCloseable {
               s.pair.groupDotted(),
               s.pair.port(),
               s.running() ? JoinTicket.StartState.RUNNING : JoinTicket.StartState.WAITING,
-              s.clients.size()));
+              s.clients.size(),
+              s.running() ? s.sender.pass() : 0,
+              settings.minClients(),
+              s.running() ? null : s.startsBy));
     }
     return out;
   }
@@ -376,10 +390,14 @@ public final class MulticastSessions implements AutoCloseable {
     return s;
   }
 
-  private synchronized void startOnTimer(Session s) {
-    if (!s.running() && sessions.get(s.id) == s) {
+  private void startOnTimer(Session s) {
+    synchronized (this) {
+      if (s.running() || sessions.get(s.id) != s) {
+        return;
+      }
       start(s, "maxWaitSeconds passed");
     }
+    onChange.run();
   }
 
   private void start(Session s, String why) {
@@ -413,6 +431,38 @@ public final class MulticastSessions implements AutoCloseable {
     s.sender.result().whenComplete((r, e) -> timers.execute(() -> finished(s, r, e)));
   }
 
+  /**
+   * Told when what {@link #sessions()} shows may have changed: a join, a start, a repair pass, an
+   * end. Called on the sessions' threads; it must return at once.
+   */
+  private volatile Runnable onChange = () -> {};
+
+  public void onChange(Runnable listener) {
+    this.onChange = listener;
+  }
+
+  // The timer thread's: each running session's pass when last looked at.
+  private final Map<Integer, Integer> passesSeen = new java.util.HashMap<>();
+
+  /** Tells {@link #onChange} when a running session began another pass. */
+  private void watchPasses() {
+    boolean moved = false;
+    synchronized (this) {
+      passesSeen.keySet().retainAll(sessions.keySet());
+      for (Session s : sessions.values()) {
+        if (s.running()) {
+          // A session starts at pass 0, and its start was told.
+          int now = s.sender.pass();
+          Integer before = passesSeen.put(s.id, now);
+          moved |= (before == null ? 0 : before) != now;
+        }
+      }
+    }
+    if (moved) {
+      onChange.run();
+    }
+  }
+
   /** Told how each started session ended ({@code SessionEnd.Reason} name, or "error") and when. */
   private volatile java.util.function.BiConsumer<String, java.time.Duration> onSessionEnd =
       (reason, took) -> {};
@@ -444,6 +494,7 @@ public final class MulticastSessions implements AutoCloseable {
           s.pair.port());
     }
     s.sender.close();
+    onChange.run();
   }
 
   private void end(Session s) {

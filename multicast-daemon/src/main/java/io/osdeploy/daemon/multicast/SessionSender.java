@@ -24,6 +24,11 @@ interface SessionSender extends AutoCloseable {
 
   long repairBytes();
 
+  /** See {@link MulticastSender#pass()}. */
+  default int pass() {
+    return 0;
+  }
+
   long naksReceived();
 
   Map<DecodeException.Reason, Long> rejectedByReason();

@@ -6,8 +6,9 @@ import io.osdeploy.api.v1alpha1.NodeStatus;
 
 /**
  * Whether a node's entry needs writing: not when it is what was written last (no churn), at once
- * when anything but download progress changed, and within the progress interval when only the byte
- * counts moved.
+ * when anything but progress changed, and within the progress interval when only progress moved:
+ * the byte counts of a download, or how many machines a multicast session has and waits for (a
+ * session's opening, start, repair and end are written at once).
  */
 public enum ReportDecision {
   NOTHING_CHANGED,
@@ -38,6 +39,10 @@ public enum ReportDecision {
         image.setBytes(null);
         image.setTotalBytes(null);
       }
+    }
+    for (io.osdeploy.api.v1alpha1.MulticastSessionState session : copy.getMulticastSessions()) {
+      session.setMachines(null);
+      session.setWaitingFor(null);
     }
     return copy;
   }

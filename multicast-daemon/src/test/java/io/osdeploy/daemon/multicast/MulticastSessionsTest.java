@@ -352,13 +352,50 @@ class MulticastSessionsTest {
     assertFalse(MulticastSettings.from(huge).maxClients() > 1024);
   }
 
+  @Test
+  void aSessionShowsItWaitsThenSendsThenRepairsAndTellsOfEachChange() throws Exception {
+    sessions(scheduled(3, 3600, 10));
+    java.util.concurrent.atomic.AtomicInteger changes =
+        new java.util.concurrent.atomic.AtomicInteger();
+    sessions.onChange(changes::incrementAndGet);
+    sessions.join("win11", "m1");
+    MulticastSessions.SessionInfo waiting = sessions.sessions().get(0);
+    assertEquals(JoinTicket.StartState.WAITING, waiting.state());
+    assertEquals(1, waiting.clients());
+    assertEquals(3, waiting.minClients());
+    assertTrue(waiting.startsBy().isAfter(java.time.Instant.now().plusSeconds(3500)));
+    assertEquals(1, changes.get(), "the join");
+    sessions.join("win11", "m2");
+    sessions.join("win11", "m3");
+    MulticastSessions.SessionInfo sending = sessions.sessions().get(0);
+    assertEquals(JoinTicket.StartState.RUNNING, sending.state());
+    assertEquals(0, sending.pass());
+    assertNull(sending.startsBy());
+    int before = changes.get();
+    started.get(0).pass = 1;
+    await("the repair pass told")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> changes.get() > before && sessions.sessions().get(0).pass() == 1);
+    int repairing = changes.get();
+    started.get(0).finish(SessionEnd.Reason.ALL_VERIFIED);
+    await("the end told")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> changes.get() > repairing && sessions.sessions().isEmpty());
+  }
+
   /** Records what the sessions asked of it; a test ends it by hand. */
   private static final class FakeSender implements SessionSender {
     final MulticastSender.Config config;
     final MulticastImage image;
     final CompletableFuture<MulticastSender.Result> result = new CompletableFuture<>();
     volatile boolean ending;
+    volatile int pass;
     int lateReceivers;
+
+    @Override
+    public int pass() {
+      return pass;
+    }
 
     FakeSender(MulticastSender.Config config, MulticastImage image) {
       this.config = config;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.ImageState.Phase;
+import io.osdeploy.api.v1alpha1.MulticastSessionState;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,48 @@ class ReportDecisionTest {
     assertEquals(
         ReportDecision.PROGRESS_ONLY,
         ReportDecision.decide(node(downloading(5)), node(downloading(6))));
+  }
+
+  private static NodeStatus withSession(MulticastSessionState.State state, int machines) {
+    NodeStatus n = node(downloading(5));
+    n.setMulticastSessions(
+        List.of(
+            new MulticastSessionState(
+                "win11",
+                state,
+                machines,
+                state == MulticastSessionState.State.Waiting ? 8 - machines : null,
+                null)));
+    return n;
+  }
+
+  @Test
+  void machinesJoiningASessionAreProgressOnlyAndItsStartOrRepairIsWrittenNow() {
+    assertEquals(
+        ReportDecision.WRITE_NOW,
+        ReportDecision.decide(
+            node(downloading(5)), withSession(MulticastSessionState.State.Waiting, 1)),
+        "a session opened");
+    assertEquals(
+        ReportDecision.PROGRESS_ONLY,
+        ReportDecision.decide(
+            withSession(MulticastSessionState.State.Waiting, 1),
+            withSession(MulticastSessionState.State.Waiting, 2)));
+    assertEquals(
+        ReportDecision.WRITE_NOW,
+        ReportDecision.decide(
+            withSession(MulticastSessionState.State.Waiting, 7),
+            withSession(MulticastSessionState.State.Sending, 8)));
+    assertEquals(
+        ReportDecision.WRITE_NOW,
+        ReportDecision.decide(
+            withSession(MulticastSessionState.State.Sending, 8),
+            withSession(MulticastSessionState.State.Repairing, 8)));
+    assertEquals(
+        ReportDecision.WRITE_NOW,
+        ReportDecision.decide(
+            withSession(MulticastSessionState.State.Repairing, 8), node(downloading(5))),
+        "the session ended");
   }
 
   @Test

@@ -12,6 +12,7 @@ import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.DistributionPointStatus;
 import io.osdeploy.api.v1alpha1.ImageState;
 import io.osdeploy.api.v1alpha1.MachineProgress;
+import io.osdeploy.api.v1alpha1.MulticastSessionState;
 import io.osdeploy.api.v1alpha1.NodeStatus;
 import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
@@ -199,6 +200,19 @@ public final class SiteView {
         }
         putIf(i, "reason", image.getReason());
         putIf(i, "message", image.getMessage());
+      }
+      ArrayNode sessions = row.putArray("sessions");
+      for (MulticastSessionState session : node.getMulticastSessions()) {
+        ObjectNode s = sessions.addObject();
+        s.put("image", session.getImage());
+        s.put("state", session.getState() == null ? "Waiting" : session.getState().name());
+        if (session.getMachines() != null) {
+          s.put("machines", session.getMachines());
+        }
+        if (session.getWaitingFor() != null) {
+          s.put("waitingFor", session.getWaitingFor());
+        }
+        putIf(s, "startsBy", session.getStartsBy());
       }
     }
     return n;

@@ -179,6 +179,28 @@ class LivePageIT {
             body);
   }
 
+  /** What a distribution point's daemon writes: its node's entry, with one multicast session. */
+  private void nodeReport(String session) {
+    String body =
+        String.format(
+            "{\"apiVersion\":\"osdeploy.io/v1alpha1\",\"kind\":\"DistributionPoint\","
+                + "\"metadata\":{\"name\":\"hall\",\"namespace\":\"%s\"},"
+                + "\"status\":{\"nodes\":[{\"name\":\"hall-node-1\",\"multicastSessions\":[%s]}]}}",
+            operator.getNamespace(), session);
+    client
+        .resources(io.osdeploy.api.v1alpha1.DistributionPoint.class)
+        .inNamespace(operator.getNamespace())
+        .withName("hall")
+        .subresource("status")
+        .patch(
+            new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager("osdeploy-daemon-hall-node-1")
+                .withForce(true)
+                .build(),
+            body);
+  }
+
   private static String quote(String s) {
     try {
       return JSON.writeValueAsString(s);
@@ -441,6 +463,26 @@ class LivePageIT {
           .atMost(OperatorTests.TIMEOUT)
           .until(() -> "1".equals(browser.text(row + " [data-count=failed]")));
       browser.screenshot("live-page-failed");
+      // A distribution point's node reports a multicast session waiting for machines.
+      nodeReport(
+          "{\"image\":\"lab-image\",\"state\":\"Waiting\",\"machines\":2,\"waitingFor\":6,"
+              + "\"startsBy\":\""
+              + Instant.now().plusSeconds(300).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+              + "\"}");
+      String session = "[data-node='hall-node-1'] [data-session='lab-image']";
+      await("the waiting session on screen")
+          .atMost(Duration.ofSeconds(2))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> browser.text(session) != null);
+      assertTrue(
+          browser.text(session).startsWith("lab-image Waiting for 6 more (2 machines joined)"),
+          browser.text(session));
+      assertTrue(browser.text(session).matches(".*starts by in [45] min$"), browser.text(session));
+      nodeReport("{\"image\":\"lab-image\",\"state\":\"Repairing\",\"machines\":8}");
+      await("the session repairing on screen")
+          .atMost(Duration.ofSeconds(2))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> "lab-image Repairing to 8 machines".equals(browser.text(session)));
       // On a phone's width the page still fits: nothing wider than the window but the tables'
       // own scrolling boxes.
       browser.driver().manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));

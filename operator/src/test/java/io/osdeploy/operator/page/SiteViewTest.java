@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.osdeploy.api.v1alpha1.DistributionPoint;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import java.util.HashMap;
 import java.util.Map;
@@ -83,6 +84,46 @@ class SiteViewTest {
     JsonNode three = m.get("lab-03");
     assertEquals("Pending", three.path("state").asText());
     assertEquals("52:54:00:aa:00:03", three.path("id").asText());
+  }
+
+  @Test
+  void aNodeShowsItsContentAndMulticastSessionsButNotTheirGroups() throws Exception {
+    DistributionPoint p =
+        Serialization.unmarshal(
+            String.join(
+                "\n",
+                "apiVersion: osdeploy.io/v1alpha1",
+                "kind: DistributionPoint",
+                "metadata: {name: hall, namespace: site}",
+                "spec:",
+                "  osImages: {names: [img]}",
+                "  multicast: {enabled: true, addressRange: {start: 239.9.9.1, end: 239.9.9.9}}",
+                "status:",
+                "  desiredNodes: 1",
+                "  readyNodes: 1",
+                "  nodes:",
+                "    - name: n1",
+                "      daemonVersion: '1.0'",
+                "      images: [{name: img, sha256: '" + "a".repeat(64) + "', state: Downloading,",
+                "                bytes: 5, totalBytes: 10}]",
+                "      multicastSessions:",
+                "        - {image: img, state: Waiting, machines: 2, waitingFor: 6,",
+                "           startsBy: '2026-12-07T10:05:00Z'}",
+                "        - {image: img, state: Repairing, machines: 8}"),
+            DistributionPoint.class);
+    assertEquals("p/site/hall", SiteView.key(p));
+    String text = SiteView.render(p);
+    JsonNode node = JSON.readTree(text).path("nodes").get(0);
+    assertEquals("Downloading", node.path("images").get(0).path("state").asText());
+    assertEquals(5, node.path("images").get(0).path("bytes").asLong());
+    JsonNode waiting = node.path("sessions").get(0);
+    assertEquals("Waiting", waiting.path("state").asText());
+    assertEquals(6, waiting.path("waitingFor").asInt());
+    assertEquals(2, waiting.path("machines").asInt());
+    assertEquals("2026-12-07T10:05:00Z", waiting.path("startsBy").asText());
+    assertEquals("Repairing", node.path("sessions").get(1).path("state").asText());
+    assertFalse(text.contains("239.9.9"), "multicast groups stay off the page: " + text);
+    assertFalse(text.contains("a".repeat(64)), "so do digests");
   }
 
   @Test

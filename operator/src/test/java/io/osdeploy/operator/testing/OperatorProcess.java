@@ -26,8 +26,10 @@ public final class OperatorProcess implements AutoCloseable {
   private final Path log;
   private final int port;
   private final int opsPort;
+  private final int pagePort;
 
-  private OperatorProcess(Process process, Path log, int port, int opsPort) {
+  private OperatorProcess(Process process, Path log, int port, int opsPort, int pagePort) {
+    this.pagePort = pagePort;
     this.process = process;
     this.log = log;
     this.port = port;
@@ -63,6 +65,7 @@ public final class OperatorProcess implements AutoCloseable {
     Path log = Files.createTempFile(home, "operator-" + podName + "-", ".log");
     int port = freePort();
     int opsPort = freePort();
+    int pagePort = freePort();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Dkubeconfig=" + kubeconfig);
@@ -82,9 +85,15 @@ public final class OperatorProcess implements AutoCloseable {
     environment.put("OSDEPLOY_MEDIA_DIR", media.toString());
     environment.put("OSDEPLOY_MEDIA_PORT", Integer.toString(port));
     environment.put("OSDEPLOY_OPS_PORT", Integer.toString(opsPort));
+    environment.put("OSDEPLOY_PAGE_PORT", Integer.toString(pagePort));
     environment.put("OSDEPLOY_MEDIA_URL", "http://127.0.0.1:" + port);
     environment.putAll(env);
-    return new OperatorProcess(builder.start(), log, port, opsPort);
+    return new OperatorProcess(
+        builder.start(),
+        log,
+        port,
+        opsPort,
+        Integer.parseInt(environment.get("OSDEPLOY_PAGE_PORT")));
   }
 
   /**
@@ -123,6 +132,11 @@ public final class OperatorProcess implements AutoCloseable {
   /** The operator's media port. */
   public int port() {
     return port;
+  }
+
+  /** The operator's live page port (0 when the environment turned the page off). */
+  public int pagePort() {
+    return pagePort;
   }
 
   /** The operator's ops port: probes and {@code /metrics}. */
