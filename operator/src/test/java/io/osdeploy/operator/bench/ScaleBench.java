@@ -75,6 +75,7 @@ public final class ScaleBench {
       ScaleFleet fleet,
       int idleSeconds,
       int readyTimeoutSeconds,
+      boolean livePage,
       String command) {
     static Options parse(String[] args) {
       Map<String, String> o = new LinkedHashMap<>();
@@ -88,6 +89,7 @@ public final class ScaleBench {
       o.put("media", "100");
       o.put("idle-seconds", "120");
       o.put("ready-timeout-seconds", "1800");
+      o.put("live-page", "on");
       o.put("command", "bench/scale.sh");
       for (int i = 0; i + 1 < args.length; i += 2) {
         String key = args[i].replaceFirst("^--", "");
@@ -109,6 +111,7 @@ public final class ScaleBench {
               Integer.parseInt(o.get("media"))),
           Integer.parseInt(o.get("idle-seconds")),
           Integer.parseInt(o.get("ready-timeout-seconds")),
+          !o.get("live-page").equals("off"),
           o.get("command"));
     }
   }
@@ -144,7 +147,16 @@ public final class ScaleBench {
         OperatorProcess.startInCluster(
             OPERATOR_NAMESPACE,
             "osdeploy-operator-0",
-            Map.of("JAVA_TOOL_OPTIONS", OPERATOR_HEAP, "KUBERNETES_USER_AGENT", OPERATOR_AGENT));
+            options.livePage()
+                ? Map.of(
+                    "JAVA_TOOL_OPTIONS", OPERATOR_HEAP, "KUBERNETES_USER_AGENT", OPERATOR_AGENT)
+                : Map.of(
+                    "JAVA_TOOL_OPTIONS",
+                    OPERATOR_HEAP,
+                    "KUBERNETES_USER_AGENT",
+                    OPERATOR_AGENT,
+                    "OSDEPLOY_PAGE_PORT",
+                    "0"));
     Result result = new Result(options, loadBefore);
     PrometheusText end;
     Map<String, Double> peaks;
@@ -211,6 +223,14 @@ public final class ScaleBench {
       result.readyBeforeIdle = readyBeforeIdle;
       result.idleSeconds = (idleTo.toEpochMilli() - idleFrom.toEpochMilli()) / 1000.0;
 
+      if (options.livePage()) {
+        say("the live page: its first event, and in chromium its first draw and a report");
+        double cpuBefore = probe.cpuSeconds();
+        result.livePage =
+            LivePageProbe.measure(
+                admin, NAMESPACE, operator.pagePort(), options.fleet().deployments());
+        result.livePageCpuSeconds = probe.cpuSeconds() - cpuBefore;
+      }
       end = probe.scrape();
       peaks = probe.peakReconcileSeconds();
       result.rssPeakKib = probe.procKib("VmHWM");
@@ -428,6 +448,8 @@ public final class ScaleBench {
     long operatorWarnings;
     long operatorErrors;
     List<String> firstProblems = List.of();
+    LivePageProbe livePage;
+    double livePageCpuSeconds;
     PolicyLookupBench.Result policyOneDp;
     PolicyLookupBench.Result policyWholeFleet;
     final String date =
@@ -580,6 +602,7 @@ public final class ScaleBench {
               mib(rssEndKib * 1024)),
           "—",
           "—");
+      row(t, "Live page", livePage(), "updates within 2 s; usable at this scale", livePageMet());
       row(
           t,
           "Operator API requests, apply to all Ready",
@@ -636,6 +659,42 @@ public final class ScaleBench {
           LocalApiServer.DEFAULT_VERSION,
           loadBefore.split(" ")[0],
           loadAfter.split(" ")[0]);
+    }
+
+    String livePage() {
+      if (!options.livePage()) {
+        return "off for this run (`--live-page off`): the operator's CPU and memory above are"
+            + " without it";
+      }
+      LivePageProbe p = livePage;
+      String first =
+          String.format(
+              Locale.ROOT,
+              "the whole state (its first event) %.2f MiB in %.2f s",
+              p.snapshotBytes / 1048576.0,
+              p.snapshotSeconds);
+      if (!"measured".equals(p.browser)) {
+        return first + "; in a browser " + p.browser;
+      }
+      return first
+          + String.format(
+              Locale.ROOT,
+              "; chromium drew all %,d deployments %.1f s after opening it, showed a machine's"
+                  + " report %.2f s after it was written, JavaScript heap %s; the operator's CPU"
+                  + " while serving it all %.2f s (the page's informers are open from the start,"
+                  + " in the CPU above)",
+              fleet().deployments(),
+              p.firstDrawSeconds,
+              p.reportOnScreenSeconds,
+              String.format(Locale.ROOT, "%.1f MiB", p.jsHeapBytes / 1048576.0),
+              livePageCpuSeconds);
+    }
+
+    String livePageMet() {
+      if (!options.livePage() || !"measured".equals(livePage.browser)) {
+        return "—";
+      }
+      return livePage.reportOnScreenSeconds <= 2 ? "met" : "**not met**";
     }
 
     String section(String table) {
