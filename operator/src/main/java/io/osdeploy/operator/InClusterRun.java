@@ -9,6 +9,7 @@ import io.osdeploy.operator.metrics.OperatorMetrics;
 import io.osdeploy.operator.metrics.ResourceGauges;
 import io.osdeploy.operator.ops.OpsServer;
 import io.osdeploy.operator.page.LivePage;
+import io.osdeploy.operator.watch.ResourceInformers;
 import java.net.InetAddress;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -60,17 +61,12 @@ public final class InClusterRun {
             new OsdeployOperator.Options(
                 lease.configuration(), settings.watchNamespaces(), metrics));
     ops.setReadiness(() -> OsdeployOperator.ready(operator));
-    ResourceGauges gauges =
-        ResourceGauges.watch(client, settings.watchNamespaces(), metrics.registry());
+    ResourceInformers informers = ResourceInformers.start(client, settings.watchNamespaces());
+    ResourceGauges gauges = ResourceGauges.watch(informers, metrics.registry());
     LivePage page =
         settings.pagePort() == 0
             ? null
-            : LivePage.start(
-                client,
-                settings.watchNamespaces(),
-                "0.0.0.0",
-                settings.pagePort(),
-                settings.pageHosts());
+            : LivePage.start(informers, "0.0.0.0", settings.pagePort(), settings.pageHosts());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -85,6 +81,7 @@ public final class InClusterRun {
                     page.close();
                   }
                   gauges.close();
+                  informers.close();
                   lease.release(client);
                   media.close();
                   ops.close();

@@ -11,6 +11,7 @@ import io.osdeploy.operator.metrics.OperatorMetrics;
 import io.osdeploy.operator.metrics.ResourceGauges;
 import io.osdeploy.operator.ops.OpsServer;
 import io.osdeploy.operator.page.LivePage;
+import io.osdeploy.operator.watch.ResourceInformers;
 import java.io.Console;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -149,12 +150,11 @@ public final class LocalRun {
                 .withNamespaces(settings.watchNamespaces())
                 .withMetrics(metrics));
     ops.setReadiness(() -> OsdeployOperator.ready(operator));
-    ResourceGauges gauges =
-        ResourceGauges.watch(client, settings.watchNamespaces(), metrics.registry());
+    ResourceInformers informers = ResourceInformers.start(client, settings.watchNamespaces());
+    ResourceGauges gauges = ResourceGauges.watch(informers, metrics.registry());
     LivePage page =
         LivePage.start(
-            client,
-            settings.watchNamespaces(),
+            informers,
             embedded ? "127.0.0.1" : "0.0.0.0",
             System.getenv("OSDEPLOY_PAGE_PORT") != null ? settings.pagePort() : 0,
             settings.pageHosts());
@@ -173,6 +173,7 @@ public final class LocalRun {
                   operator.stop();
                   page.close();
                   gauges.close();
+                  informers.close();
                   media.close();
                   ops.close();
                   client.close();

@@ -2,7 +2,6 @@ package io.osdeploy.operator.metrics;
 
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.osdeploy.api.v1alpha1.BootableMedia;
@@ -12,7 +11,7 @@ import io.osdeploy.api.v1alpha1.OSImage;
 import io.osdeploy.api.v1alpha1.OsdeployStatus;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeploymentStatus;
-import java.util.ArrayList;
+import io.osdeploy.operator.watch.ResourceInformers;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -32,9 +31,12 @@ public final class ResourceGauges implements AutoCloseable {
   static final List<String> MACHINE_STATES =
       List.of("targeted", "pending", "running", "succeeded", "failed");
 
-  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  /** The informers the gauges read, when they made their own; null when they were given them. */
+  private final ResourceInformers owned;
 
-  private ResourceGauges() {}
+  private ResourceGauges(ResourceInformers owned) {
+    this.owned = owned;
+  }
 
   /**
    * Watches the four kinds in {@code namespaces} (every namespace when empty) and registers the
@@ -42,14 +44,25 @@ public final class ResourceGauges implements AutoCloseable {
    */
   public static ResourceGauges watch(
       KubernetesClient client, Set<String> namespaces, MeterRegistry registry) {
-    ResourceGauges g = new ResourceGauges();
+    ResourceInformers informers = ResourceInformers.start(client, namespaces);
+    ResourceGauges g = new ResourceGauges(informers);
+    registerOver(informers, registry);
+    return g;
+  }
+
+  /** Registers the gauges on {@code registry}, read from {@code informers} (which stay open). */
+  public static ResourceGauges watch(ResourceInformers informers, MeterRegistry registry) {
+    registerOver(informers, registry);
+    return new ResourceGauges(null);
+  }
+
+  private static void registerOver(ResourceInformers informers, MeterRegistry registry) {
     register(
         registry,
-        g.cache(client, OSImage.class, namespaces),
-        g.cache(client, DistributionPoint.class, namespaces),
-        g.cache(client, TaskSequenceDeployment.class, namespaces),
-        g.cache(client, BootableMedia.class, namespaces));
-    return g;
+        () -> informers.list(OSImage.class),
+        () -> informers.list(DistributionPoint.class),
+        () -> informers.list(TaskSequenceDeployment.class),
+        () -> informers.list(BootableMedia.class));
   }
 
   /** Registers the gauges over what the suppliers hold at each scrape. */
@@ -136,28 +149,10 @@ public final class ResourceGauges implements AutoCloseable {
     }
   }
 
-  private <T extends CustomResource<?, ?>> Supplier<Collection<T>> cache(
-      KubernetesClient client, Class<T> type, Set<String> namespaces) {
-    List<SharedIndexInformer<T>> mine = new ArrayList<>();
-    if (namespaces.isEmpty()) {
-      mine.add(client.resources(type).inAnyNamespace().inform());
-    } else {
-      for (String ns : namespaces) {
-        mine.add(client.resources(type).inNamespace(ns).inform());
-      }
-    }
-    informers.addAll(mine);
-    return () -> {
-      List<T> all = new ArrayList<>();
-      for (SharedIndexInformer<T> i : mine) {
-        all.addAll(i.getStore().list());
-      }
-      return all;
-    };
-  }
-
   @Override
   public void close() {
-    informers.forEach(SharedIndexInformer::close);
+    if (owned != null) {
+      owned.close();
+    }
   }
 }

@@ -7,11 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.osdeploy.api.v1alpha1.BootableMedia;
-import io.osdeploy.api.v1alpha1.DistributionPoint;
-import io.osdeploy.api.v1alpha1.OSImage;
-import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.operator.watch.ResourceInformers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,11 +41,12 @@ import org.slf4j.LoggerFactory;
  * the boot media's download links, updated as the statuses change. Served on a port of its own
  * ({@code OSDEPLOY_PAGE_PORT}), apart from media downloads and metrics.
  *
- * <p>It reads the four kinds from informers of its own in the namespaces the operator watches and
- * offers nothing that changes anything: {@code GET} and {@code HEAD} of three static files and one
- * stream of server-sent events ({@code /events}), whose first event is the whole state and whose
- * next ones carry only the resources that changed, at most {@value #TICK_MILLIS} ms after the
- * informer saw them. What it shows of each resource is {@link SiteView}'s choice of fields.
+ * <p>It reads the four kinds from the informers the metrics' gauges read too, in the namespaces the
+ * operator watches, and offers nothing that changes anything: {@code GET} and {@code HEAD} of three
+ * static files and one stream of server-sent events ({@code /events}), whose first event is the
+ * whole state and whose next ones carry only the resources that changed, at most {@value
+ * #TICK_MILLIS} ms after the informer saw them. What it shows of each resource is {@link
+ * SiteView}'s choice of fields.
  *
  * <p>Who may call it: whoever reaches the port (in a cluster, {@code kubectl port-forward} or a
  * Service the administrator adds; the NetworkPolicy in {@code deploy/} admits no one else). It
@@ -97,7 +94,10 @@ public final class LivePage implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+
+  /** The informers the page reads, when it made its own; null when it was given them. */
+  private ResourceInformers owned;
+
   private final Set<String> hosts;
   private final Map<String, byte[]> files = new LinkedHashMap<>();
 
@@ -126,7 +126,7 @@ public final class LivePage implements AutoCloseable {
 
   /**
    * Serves the page on {@code bindAddress:port} (0: a free one) over the four kinds in {@code
-   * namespaces} (every namespace when empty).
+   * namespaces} (every namespace when empty), with informers of its own.
    *
    * @param hosts the names, besides {@code localhost} and IP addresses, that requests may give as
    *     their {@code Host}
@@ -138,15 +138,24 @@ public final class LivePage implements AutoCloseable {
       int port,
       Set<String> hosts)
       throws IOException {
-    LivePage page = new LivePage(bindAddress, port, hosts);
+    ResourceInformers informers = ResourceInformers.start(client, namespaces);
     try {
-      page.inform(client, OSImage.class, namespaces);
-      page.inform(client, DistributionPoint.class, namespaces);
-      page.inform(client, TaskSequenceDeployment.class, namespaces);
-      page.inform(client, BootableMedia.class, namespaces);
-    } catch (RuntimeException e) {
-      page.close();
+      LivePage page = start(informers, bindAddress, port, hosts);
+      page.owned = informers;
+      return page;
+    } catch (IOException | RuntimeException e) {
+      informers.close();
       throw e;
+    }
+  }
+
+  /** Serves the page over {@code informers}, which stay open when it closes. */
+  public static LivePage start(
+      ResourceInformers informers, String bindAddress, int port, Set<String> hosts)
+      throws IOException {
+    LivePage page = new LivePage(bindAddress, port, hosts);
+    for (Class<? extends CustomResource<?, ?>> kind : ResourceInformers.KINDS) {
+      page.follow(informers, kind);
     }
     page.ticker.scheduleWithFixedDelay(
         page::publish, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
@@ -172,10 +181,10 @@ public final class LivePage implements AutoCloseable {
     return names;
   }
 
-  private <T extends CustomResource<?, ?>> void inform(
-      KubernetesClient client, Class<T> type, Set<String> namespaces) {
-    ResourceEventHandler<T> handler =
-        new ResourceEventHandler<>() {
+  private <T extends CustomResource<?, ?>> void follow(ResourceInformers informers, Class<T> type) {
+    informers.addHandler(
+        type,
+        new ResourceEventHandler<T>() {
           @Override
           public void onAdd(T resource) {
             seen.put(SiteView.key(resource), Optional.of(resource));
@@ -190,14 +199,7 @@ public final class LivePage implements AutoCloseable {
           public void onDelete(T resource, boolean finalStateUnknown) {
             seen.put(SiteView.key(resource), Optional.empty());
           }
-        };
-    if (namespaces.isEmpty()) {
-      informers.add(client.resources(type).inAnyNamespace().inform(handler));
-    } else {
-      for (String ns : namespaces) {
-        informers.add(client.resources(type).inNamespace(ns).inform(handler));
-      }
-    }
+        });
   }
 
   /** Renders what changed since the last tick and sends it to every stream. */
@@ -401,7 +403,9 @@ public final class LivePage implements AutoCloseable {
   @Override
   public void close() {
     ticker.shutdownNow();
-    informers.forEach(SharedIndexInformer::close);
+    if (owned != null) {
+      owned.close();
+    }
     server.stop(0);
     executor.shutdownNow();
   }
