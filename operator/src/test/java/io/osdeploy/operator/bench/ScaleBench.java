@@ -681,8 +681,8 @@ public final class ScaleBench {
               Locale.ROOT,
               "; chromium drew all %,d deployments %.1f s after opening it, showed a machine's"
                   + " report %.2f s after it was written, JavaScript heap %s; the operator's CPU"
-                  + " while serving it all %.2f s (the page's informers are open from the start,"
-                  + " in the CPU above)",
+                  + " while serving it all %.2f s (it reads the metrics' informers, open from the"
+                  + " start)",
               fleet().deployments(),
               p.firstDrawSeconds,
               p.reportOnScreenSeconds,

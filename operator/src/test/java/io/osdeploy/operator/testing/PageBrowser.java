@@ -70,6 +70,7 @@ public final class PageBrowser implements AutoCloseable {
     Path to = SCREENSHOTS.resolve(name + ".png");
     Path shot = driver.getScreenshotAs(OutputType.FILE).toPath();
     Files.move(shot, to, StandardCopyOption.REPLACE_EXISTING);
+    System.out.println("live page screenshot: " + to.toAbsolutePath());
     return to;
   }
 
