@@ -250,7 +250,10 @@ public final class BareMetalSite implements AutoCloseable {
   public Machine machine(String name, String mac, List<String> nicOptions, List<String> args)
       throws IOException, InterruptedException {
     List<String> command = network.qemuOnTap(name);
-    command.addAll(List.of("-accel", "tcg", "-m", MEMORY_MIB, "-nographic"));
+    // QEMU's default CPU has no AES, SSSE3 or SSE4 instructions, so the JVM in the boot environment
+    // would decrypt multicast and hash images without its intrinsics; the emulated "max" CPU has
+    // them, as the machines it stands for do.
+    command.addAll(List.of("-accel", "tcg", "-cpu", "max", "-m", MEMORY_MIB, "-nographic"));
     command.addAll(
         List.of(
             "-device",
