@@ -238,19 +238,7 @@ final class DistributionPointClient {
    */
   void report(String deployment, int step, String state, String message)
       throws IOException, InterruptedException {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("deployment", deployment);
-    body.put("mac", identity.mac());
-    body.put("uuid", identity.uuid());
-    body.put("step", step);
-    body.put("state", state);
-    body.put("message", message);
-    HttpRequest request =
-        request(server.resolve("/v1/status"))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-            .build();
-    retrying("POST status", request);
+    retrying("POST status", statusRequest(statusBody(deployment, step, state, message)));
   }
 
   /**
@@ -261,28 +249,38 @@ final class DistributionPointClient {
   void progress(
       String deployment, int step, String message, long bytes, long total, long bytesPerSecond)
       throws IOException, InterruptedException {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("deployment", deployment);
-    body.put("mac", identity.mac());
-    body.put("uuid", identity.uuid());
-    body.put("step", step);
-    body.put("state", "running");
-    body.put("message", message);
+    Map<String, Object> body = statusBody(deployment, step, "running", message);
     body.put("imageBytes", total > 0 ? Math.min(bytes, total) : bytes);
     if (total > 0) {
       body.put("imageTotalBytes", total);
     }
     body.put("imageBytesPerSecond", bytesPerSecond);
     HttpResponse<byte[]> answer =
-        http.send(
-            request(server.resolve("/v1/status"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
+        http.send(statusRequest(body), HttpResponse.BodyHandlers.ofByteArray());
     if (answer.statusCode() / 100 != 2) {
       throw new IOException("POST status: HTTP " + answer.statusCode());
     }
+  }
+
+  /** The fields every {@code POST /v1/status} carries: which deployment, machine and step. */
+  private Map<String, Object> statusBody(
+      String deployment, int step, String state, String message) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("deployment", deployment);
+    body.put("mac", identity.mac());
+    body.put("uuid", identity.uuid());
+    body.put("step", step);
+    body.put("state", state);
+    body.put("message", message);
+    return body;
+  }
+
+  private HttpRequest statusRequest(Map<String, Object> body)
+      throws IOException, InterruptedException {
+    return request(server.resolve("/v1/status"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+        .build();
   }
 
   /**

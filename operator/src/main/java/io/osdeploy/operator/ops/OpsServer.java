@@ -83,7 +83,8 @@ public final class OpsServer implements AutoCloseable {
     }
   }
 
-  private static void send(
+  /** Answers {@code status} with {@code body} (nothing but the headers for a HEAD). */
+  public static void send(
       HttpExchange exchange, int status, String contentType, String body, boolean head)
       throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

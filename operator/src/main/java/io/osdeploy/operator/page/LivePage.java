@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.osdeploy.operator.ops.OpsServer;
 import io.osdeploy.operator.watch.ResourceInformers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -390,14 +391,7 @@ public final class LivePage implements AutoCloseable {
 
   private static void text(HttpExchange exchange, int status, String body, boolean head)
       throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    if (head) {
-      exchange.sendResponseHeaders(status, -1);
-    } else {
-      exchange.sendResponseHeaders(status, bytes.length);
-      exchange.getResponseBody().write(bytes);
-    }
+    OpsServer.send(exchange, status, "text/plain; charset=utf-8", body, head);
   }
 
   @Override

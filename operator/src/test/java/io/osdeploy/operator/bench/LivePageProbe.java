@@ -1,9 +1,8 @@
 package io.osdeploy.operator.bench;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.operator.testing.DaemonStatusWrite;
 import io.osdeploy.operator.testing.PageBrowser;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -100,18 +99,13 @@ final class LivePageProbe {
             d.getMetadata().getUid(),
             mac,
             Instant.now());
-    admin
-        .resources(TaskSequenceDeployment.class)
-        .inNamespace(d.getMetadata().getNamespace())
-        .withName(d.getMetadata().getName())
-        .subresource("status")
-        .patch(
-            new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager("osdeploy-daemon-scale-probe")
-                .withForce(true)
-                .build(),
-            body);
+    DaemonStatusWrite.apply(
+        admin,
+        TaskSequenceDeployment.class,
+        d.getMetadata().getNamespace(),
+        d.getMetadata().getName(),
+        "scale-probe",
+        body);
   }
 
   private static void until(java.util.function.BooleanSupplier done, int seconds)

@@ -9,10 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.osdeploy.api.v1alpha1.TaskSequenceDeployment;
+import io.osdeploy.operator.testing.DaemonStatusWrite;
 import io.osdeploy.operator.testing.OperatorTests;
 import io.osdeploy.operator.testing.PageBrowser;
 import io.osdeploy.operator.testing.TestCluster;
@@ -165,18 +164,8 @@ class LivePageIT {
             quote(message),
             Instant.now().toString(),
             extra);
-    client
-        .resources(TaskSequenceDeployment.class)
-        .inNamespace(operator.getNamespace())
-        .withName("lab")
-        .subresource("status")
-        .patch(
-            new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager("osdeploy-daemon-hall-node-1")
-                .withForce(true)
-                .build(),
-            body);
+    DaemonStatusWrite.apply(
+        client, TaskSequenceDeployment.class, operator.getNamespace(), "lab", "hall-node-1", body);
   }
 
   /** What a distribution point's daemon writes: its node's entry, with one multicast session. */
@@ -187,18 +176,13 @@ class LivePageIT {
                 + "\"metadata\":{\"name\":\"hall\",\"namespace\":\"%s\"},"
                 + "\"status\":{\"nodes\":[{\"name\":\"hall-node-1\",\"multicastSessions\":[%s]}]}}",
             operator.getNamespace(), session);
-    client
-        .resources(io.osdeploy.api.v1alpha1.DistributionPoint.class)
-        .inNamespace(operator.getNamespace())
-        .withName("hall")
-        .subresource("status")
-        .patch(
-            new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager("osdeploy-daemon-hall-node-1")
-                .withForce(true)
-                .build(),
-            body);
+    DaemonStatusWrite.apply(
+        client,
+        io.osdeploy.api.v1alpha1.DistributionPoint.class,
+        operator.getNamespace(),
+        "hall",
+        "hall-node-1",
+        body);
   }
 
   private static String quote(String s) {
